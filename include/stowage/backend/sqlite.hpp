@@ -1,0 +1,608 @@
+// The SQLite backend, on the sqlite3 C API.
+//
+// URLs: "file:path/to.db" (an SQLite URI; query parameters such as ?mode=ro pass through),
+// a plain path, or ":memory:". Two parameters of stowage's own: busy_timeout=<ms> (default
+// 5000) and synchronous=off|normal|full (default full). Files are opened in WAL mode.
+//
+// Thread safety: database<sqlite> serializes all use of its one connection. For parallel readers
+// open one database per thread on the same file; WAL lets them read while one writes.
+// Transactions begin IMMEDIATE: they take the write lock at once (waiting up to busy_timeout),
+// so two transactions never deadlock upgrading a read lock.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "../sql/render.hpp"
+#include "concepts.hpp"
+#include "schema_diff.hpp"
+
+namespace stowage {
+namespace detail::sqlite_impl {
+
+struct statement_deleter {
+  void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+};
+using statement = std::unique_ptr<sqlite3_stmt, statement_deleter>;
+
+struct connection_deleter {
+  void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+
+struct dialect {
+  static void quote(std::string& out, std::string_view name) { sql::quote_identifier(out, name, '"'); }
+  static void placeholder(std::string& out, std::size_t n) {
+    out += '?';
+    out += std::to_string(n);
+  }
+  static constexpr std::string_view like_escape = " ESCAPE '\\'";
+  // SQLite puts NULLs first in ascending order and last in descending order, as stowage does
+  static constexpr std::string_view asc = " ASC";
+  static constexpr std::string_view desc = " DESC";
+  static constexpr std::int64_t no_limit = -1;
+};
+
+constexpr std::string_view column_type(column_kind k) {
+  switch (k) {
+    case column_kind::boolean: return "BOOLEAN";
+    case column_kind::int16:
+    case column_kind::int32:
+    case column_kind::int64: return "INTEGER";
+    case column_kind::real32:
+    case column_kind::real64: return "REAL";
+    case column_kind::text: return "TEXT";
+    case column_kind::blob: return "BLOB";
+    case column_kind::timestamp: return "TIMESTAMP";
+    case column_kind::json: return "JSON_TEXT";  // TEXT affinity: SQLite keeps the text as written
+  }
+  return "BLOB";
+}
+
+inline std::optional<column_kind> kind_of_type(std::string_view t) {
+  for (column_kind k : {column_kind::boolean, column_kind::int64, column_kind::real64, column_kind::text,
+                        column_kind::blob, column_kind::timestamp, column_kind::json})
+    if (column_type(k) == t) return k;
+  return std::nullopt;
+}
+
+/// Binds one stored value (as visit_stored yields it) to parameter i.
+struct binder {
+  sqlite3_stmt* stmt;
+  int i;
+  int operator()(null_ref) const { return sqlite3_bind_null(stmt, i); }
+  int operator()(std::int64_t v) const { return sqlite3_bind_int64(stmt, i, v); }
+  int operator()(double v) const { return sqlite3_bind_double(stmt, i, v); }
+  int operator()(text_ref t) const {
+    return sqlite3_bind_text64(stmt, i, t.text.data() ? t.text.data() : "", t.text.size(),
+                               t.stable ? SQLITE_STATIC : SQLITE_TRANSIENT, SQLITE_UTF8);
+  }
+  int operator()(blob_ref b) const {
+    // a null pointer would bind NULL, not an empty blob
+    const void* p = b.data.empty() ? static_cast<const void*>("") : b.data.data();
+    return sqlite3_bind_blob64(stmt, i, p, b.data.size(), b.stable ? SQLITE_STATIC : SQLITE_TRANSIENT);
+  }
+  int operator()(const value& v) const {
+    return std::visit(
+        [this](const auto& x) -> int {
+          using X = std::remove_cvref_t<decltype(x)>;
+          if constexpr (std::same_as<X, std::monostate>) return (*this)(null_ref{});
+          else if constexpr (std::same_as<X, std::string>) return (*this)(text_ref{x, true});
+          else if constexpr (std::same_as<X, bytes>) return (*this)(blob_ref{x, true});
+          else return (*this)(x);
+        },
+        v);
+  }
+};
+
+/// Reads column i of the current row as a field's stored type.
+struct column_source {
+  sqlite3_stmt* stmt;
+  int i;
+  bool is_null() const { return sqlite3_column_type(stmt, i) == SQLITE_NULL; }
+  template <class S>
+  S get() const {
+    int t = sqlite3_column_type(stmt, i);
+    if constexpr (std::same_as<S, std::int64_t>) {
+      if (t != SQLITE_INTEGER) throw codec_failure{error_kind::corrupt, "expected an integer, found " + type_word(t)};
+      return sqlite3_column_int64(stmt, i);
+    } else if constexpr (std::same_as<S, double>) {
+      if (t != SQLITE_FLOAT && t != SQLITE_INTEGER)
+        throw codec_failure{error_kind::corrupt, "expected a number, found " + type_word(t)};
+      return sqlite3_column_double(stmt, i);
+    } else if constexpr (std::same_as<S, std::string>) {
+      if (t != SQLITE_TEXT) throw codec_failure{error_kind::corrupt, "expected text, found " + type_word(t)};
+      auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+      return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
+    } else {
+      if (t != SQLITE_BLOB) throw codec_failure{error_kind::corrupt, "expected a blob, found " + type_word(t)};
+      auto p = static_cast<const std::byte*>(sqlite3_column_blob(stmt, i));
+      auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt, i));
+      return p ? bytes(p, p + n) : bytes();
+    }
+  }
+  static std::string type_word(int t) {
+    switch (t) {
+      case SQLITE_INTEGER: return "an integer";
+      case SQLITE_FLOAT: return "a real number";
+      case SQLITE_TEXT: return "text";
+      case SQLITE_BLOB: return "a blob";
+      default: return "NULL";
+    }
+  }
+};
+
+}  // namespace detail::sqlite_impl
+
+class sqlite {
+ public:
+  static constexpr std::string_view name = "sqlite";
+  static constexpr bool streams = true;
+
+  explicit sqlite(std::string_view url) {
+    std::string path(url);
+    if (path.starts_with("sqlite:")) path = "file:" + path.substr(7);
+    if (path.empty()) throw bad_input_error("the sqlite backend needs a URL: \"file:path.db\" or \":memory:\"");
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |
+                                                     SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nullptr);
+    db_.reset(raw);
+    if (rc != SQLITE_OK) {
+      std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+      throw unavailable_error("cannot open the SQLite database \"" + std::string(url) + "\"",
+                              error_context{{}, {}, {}, msg});
+    }
+    const char* file = sqlite3_db_filename(raw, "main");
+    auto param = [&](const char* key, const char* fallback) -> std::string {
+      const char* v = file ? sqlite3_uri_parameter(file, key) : nullptr;
+      return v ? v : fallback;
+    };
+    sqlite3_busy_timeout(raw, static_cast<int>(std::stol(param("busy_timeout", "5000"))));
+    std::string sync = param("synchronous", "full");
+    if (sync != "off" && sync != "normal" && sync != "full")
+      throw bad_input_error("synchronous must be off, normal or full, not \"" + sync + "\"");
+    if (file && *file) exec("PRAGMA journal_mode=WAL");
+    exec(("PRAGMA synchronous=" + sync).c_str());
+    exec("PRAGMA case_sensitive_like=ON");  // LIKE is case-sensitive on every stowage backend
+  }
+
+  sqlite(const sqlite&) = delete;
+  sqlite& operator=(const sqlite&) = delete;
+
+  ~sqlite() {
+    tables_.clear();
+    idle_.clear();
+  }
+
+  /// The prepared statements of one record type's table.
+  struct table_state {
+    const detail::table_schema* schema;
+    detail::sqlite_impl::statement put, insert, update, get, erase, clear;
+    bool stale = true;
+  };
+  using table_handle = table_state*;
+
+  table_handle open_table(const detail::table_schema& s) {
+    auto& t = tables_.emplace_back(std::make_unique<table_state>());
+    t->schema = &s;
+    refresh(*t);
+    return t.get();
+  }
+
+  template <class R>
+  write_result write(table_handle h, const R& r, write_mode mode) {
+    auto& t = live(h);
+    sqlite3_stmt* st = (mode == write_mode::upsert ? t.put : mode == write_mode::insert ? t.insert : t.update).get();
+    auto key = detail::make_key_ref(record_info<R>::key_of(r));
+    reset_on_exit guard{st};
+    detail::for_each_field(r, [&](auto i, const auto& f) {
+      int rc = detail::with_field_context(*t.schema, i, key, [&] {
+        return detail::visit_stored(f, detail::sqlite_impl::binder{st, static_cast<int>(i) + 1});
+      });
+      if (rc != SQLITE_OK) fail(rc, "cannot bind a value", t.schema, key);
+    });
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+      if (mode == write_mode::update && sqlite3_changes(db_.get()) == 0) return write_result::key_missing;
+      return write_result::done;
+    }
+    if (mode == write_mode::insert && sqlite3_extended_errcode(db_.get()) == SQLITE_CONSTRAINT_PRIMARYKEY)
+      return write_result::key_exists;
+    fail(rc, "cannot write the record", t.schema, key);
+  }
+
+  template <class R, class K>
+  std::optional<R> get(table_handle h, const K& key) {
+    auto& t = live(h);
+    sqlite3_stmt* st = t.get.get();
+    reset_on_exit guard{st};
+    bind_key(t, st, key);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) return std::nullopt;
+    if (rc != SQLITE_ROW) fail(rc, "cannot read the record", t.schema, detail::make_key_ref(key));
+    return decode<R>(st, *t.schema, detail::make_key_ref(key));
+  }
+
+  template <class R, class K>
+  bool erase(table_handle h, const K& key) {
+    auto& t = live(h);
+    sqlite3_stmt* st = t.erase.get();
+    reset_on_exit guard{st};
+    bind_key(t, st, key);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE) fail(rc, "cannot delete the record", t.schema, detail::make_key_ref(key));
+    return sqlite3_changes(db_.get()) > 0;
+  }
+
+  /// A statement lent from the query cache; it goes back when the lease ends.
+  class lease {
+   public:
+    lease(sqlite* owner, std::string sql, std::vector<value> params, detail::sqlite_impl::statement st)
+        : owner_(owner), sql_(std::move(sql)), params_(std::move(params)), st_(std::move(st)) {}
+    lease(lease&&) noexcept = default;
+    lease& operator=(lease&&) noexcept = default;
+    ~lease() {
+      if (st_) owner_->give_back(std::move(sql_), std::move(st_));
+    }
+    sqlite3_stmt* get() const noexcept { return st_.get(); }
+    const std::vector<value>& params() const noexcept { return params_; }
+
+   private:
+    sqlite* owner_;
+    std::string sql_;
+    std::vector<value> params_;  // bound without copying, so they live as long as the statement
+    detail::sqlite_impl::statement st_;
+  };
+
+  /// Steps a query's statement one row at a time; nothing is read ahead.
+  template <class R>
+  class cursor {
+   public:
+    cursor(sqlite* owner, const detail::table_schema* s, lease l) : owner_(owner), schema_(s), lease_(std::move(l)) {}
+    bool next(R& out) {
+      if (done_) return false;
+      int rc = sqlite3_step(lease_.get());
+      if (rc == SQLITE_ROW) {
+        out = owner_->decode<R>(lease_.get(), *schema_, {});
+        return true;
+      }
+      done_ = true;
+      if (rc != SQLITE_DONE) owner_->fail(rc, "cannot read the query's next record", schema_, {});
+      return false;
+    }
+
+   private:
+    sqlite* owner_;
+    const detail::table_schema* schema_;
+    lease lease_;
+    bool done_ = false;
+  };
+
+  template <class R>
+  cursor<R> select(table_handle h, const detail::query_spec& q) {
+    auto& t = live(h);
+    sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
+    b.raw("SELECT ").column_list().raw(" FROM ").ident(t.schema->table).clauses(q);
+    return cursor<R>(this, t.schema, prepared(t, b));
+  }
+
+  std::uint64_t count(table_handle h, const detail::query_spec& q) {
+    auto& t = live(h);
+    sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
+    if (q.limit || q.offset) b.raw("SELECT COUNT(*) FROM (SELECT 1 FROM ").ident(t.schema->table).clauses(q, false).raw(")");
+    else b.raw("SELECT COUNT(*) FROM ").ident(t.schema->table).clauses(q);
+    lease l = prepared(t, b);
+    int rc = sqlite3_step(l.get());
+    if (rc != SQLITE_ROW) fail(rc, "cannot count records", t.schema, {});
+    auto n = static_cast<std::uint64_t>(sqlite3_column_int64(l.get(), 0));
+    sqlite3_reset(l.get());
+    return n;
+  }
+
+  void clear(table_handle h) {
+    auto& t = live(h);
+    reset_on_exit guard{t.clear.get()};
+    int rc = sqlite3_step(t.clear.get());
+    if (rc != SQLITE_DONE) fail(rc, "cannot clear the table", t.schema, {});
+  }
+
+  void begin(unsigned depth) {
+    if (depth == 0) exec("BEGIN IMMEDIATE");
+    else exec(("SAVEPOINT stowage_" + std::to_string(depth)).c_str());
+    depth_ = depth + 1;
+  }
+  void commit(unsigned depth) {
+    if (depth == 0) exec("COMMIT");
+    else exec(("RELEASE stowage_" + std::to_string(depth)).c_str());
+    depth_ = depth;
+    if (depth == 0) schema_changed_in_transaction_ = false;
+  }
+  void rollback(unsigned depth) {
+    depth_ = depth;
+    if (depth == 0) {
+      // ROLLBACK fails when SQLite already rolled back by itself (after an I/O error or a full disk)
+      if (!sqlite3_get_autocommit(db_.get())) exec("ROLLBACK");
+    } else {
+      auto name = "stowage_" + std::to_string(depth);
+      exec(("ROLLBACK TO " + name + "; RELEASE " + name).c_str());
+    }
+    // tables created or migrated inside the rolled-back scope may be gone again
+    if (schema_changed_in_transaction_)
+      for (auto& t : tables_) t->stale = true;
+    if (depth == 0) schema_changed_in_transaction_ = false;
+  }
+
+  /// The raw connection, for what stowage does not wrap.
+  sqlite3* native_handle() const noexcept { return db_.get(); }
+
+ private:
+  struct reset_on_exit {
+    sqlite3_stmt* st;
+    ~reset_on_exit() { sqlite3_reset(st); }
+  };
+
+  [[noreturn]] void fail(int rc, std::string_view what, const detail::table_schema* s, const detail::key_ref& key) {
+    int ext = sqlite3_extended_errcode(db_.get());
+    std::string msg = sqlite3_errmsg(db_.get());
+    error_kind kind = error_kind::internal;
+    switch (rc & 0xFF) {
+      case SQLITE_CONSTRAINT: kind = error_kind::constraint; break;
+      case SQLITE_BUSY: kind = ext == SQLITE_BUSY_SNAPSHOT ? error_kind::conflict : error_kind::unavailable; break;
+      case SQLITE_LOCKED:
+      case SQLITE_CANTOPEN:
+      case SQLITE_IOERR:
+      case SQLITE_FULL:
+      case SQLITE_READONLY:
+      case SQLITE_PERM:
+      case SQLITE_NOMEM:
+      case SQLITE_PROTOCOL: kind = error_kind::unavailable; break;
+      case SQLITE_CORRUPT:
+      case SQLITE_NOTADB: kind = error_kind::corrupt; break;
+      case SQLITE_TOOBIG:
+      case SQLITE_MISMATCH:
+      case SQLITE_RANGE: kind = error_kind::bad_input; break;
+      default: break;
+    }
+    error_context ctx = s ? detail::context_of(*s, key, msg) : error_context{{}, {}, key.text(), msg};
+    throw_error(kind, what, std::move(ctx));
+  }
+
+  void exec(const char* sql, const detail::table_schema* s = nullptr) {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, &err);
+    sqlite3_free(err);
+    if (rc != SQLITE_OK) fail(rc, std::string("cannot run ") + sql, s, {});
+  }
+
+  detail::sqlite_impl::statement prepare(const std::string& sql, const detail::table_schema* s) {
+    sqlite3_stmt* st = nullptr;
+    int rc = sqlite3_prepare_v3(db_.get(), sql.c_str(), static_cast<int>(sql.size() + 1), SQLITE_PREPARE_PERSISTENT,
+                                &st, nullptr);
+    detail::sqlite_impl::statement out(st);
+    if (rc != SQLITE_OK) fail(rc, "cannot prepare " + sql, s, {});
+    return out;
+  }
+
+  lease prepared(const table_state& t, sql::builder<detail::sqlite_impl::dialect>& b) {
+    detail::sqlite_impl::statement st;
+    auto it = idle_.find(b.text);
+    if (it != idle_.end() && !it->second.empty()) {
+      st = std::move(it->second.back());
+      it->second.pop_back();
+    } else {
+      st = prepare(b.text, t.schema);
+    }
+    lease l(this, std::move(b.text), std::move(b.params), std::move(st));
+    for (std::size_t i = 0; i < l.params().size(); ++i) {
+      int rc = detail::sqlite_impl::binder{l.get(), static_cast<int>(i) + 1}(l.params()[i]);
+      if (rc != SQLITE_OK) fail(rc, "cannot bind a query parameter", t.schema, {});
+    }
+    return l;
+  }
+
+  void give_back(std::string sql, detail::sqlite_impl::statement st) {
+    sqlite3_reset(st.get());
+    sqlite3_clear_bindings(st.get());
+    if (idle_.size() >= max_cached_queries && !idle_.count(sql)) idle_.erase(idle_.begin());
+    idle_[std::move(sql)].push_back(std::move(st));
+  }
+
+  template <class K>
+  void bind_key(const table_state& t, sqlite3_stmt* st, const K& key) {
+    auto ref = detail::make_key_ref(key);
+    int rc = detail::with_field_context(*t.schema, t.schema->key, ref, [&] {
+      return detail::visit_stored(key, detail::sqlite_impl::binder{st, 1});
+    });
+    if (rc != SQLITE_OK) fail(rc, "cannot bind the key", t.schema, ref);
+  }
+
+  template <class R>
+  R decode(sqlite3_stmt* st, const detail::table_schema& s, detail::key_ref key) {
+    R r{};
+    std::string key_text;
+    if (!key.render) {  // name the row by the key it holds
+      key_text = detail::describe(detail::sqlite_impl::column_source{st, static_cast<int>(s.key)}.is_null()
+                                      ? value{}
+                                      : read_key_value(st, static_cast<int>(s.key)));
+      key = detail::key_ref{[](const void* p) { return *static_cast<const std::string*>(p); }, &key_text};
+    }
+    detail::for_each_field(r, [&](auto i, auto& f) {
+      using F = std::remove_cvref_t<decltype(f)>;
+      f = detail::with_field_context(s, i, key, [&] {
+        return detail::read_stored<F>(detail::sqlite_impl::column_source{st, static_cast<int>(i)});
+      });
+    });
+    return r;
+  }
+
+  static value read_key_value(sqlite3_stmt* st, int i) {
+    switch (sqlite3_column_type(st, i)) {
+      case SQLITE_INTEGER: return sqlite3_column_int64(st, i);
+      case SQLITE_FLOAT: return sqlite3_column_double(st, i);
+      case SQLITE_TEXT:
+        return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, i)),
+                           static_cast<std::size_t>(sqlite3_column_bytes(st, i)));
+      default: return value{};
+    }
+  }
+
+  table_state& live(table_handle h) {
+    if (h->stale) refresh(*h);
+    return *h;
+  }
+
+  /// Creates or migrates the table, then prepares its statements.
+  void refresh(table_state& t) {
+    const auto& s = *t.schema;
+    if (depth_ > 0) schema_changed_in_transaction_ = true;
+    exec("SAVEPOINT stowage_open", &s);
+    try {
+      create_or_migrate(s);
+      exec("RELEASE stowage_open", &s);
+    } catch (...) {
+      sqlite3_exec(db_.get(), "ROLLBACK TO stowage_open; RELEASE stowage_open", nullptr, nullptr, nullptr);
+      throw;
+    }
+    prepare_statements(t);
+    t.stale = false;
+  }
+
+  std::vector<detail::stored_column> stored_columns(const detail::table_schema& s) {
+    std::string sql = "SELECT name, type, pk FROM pragma_table_info(?1)";
+    auto st = prepare(sql, &s);
+    sqlite3_bind_text(st.get(), 1, s.table.data(), static_cast<int>(s.table.size()), SQLITE_STATIC);
+    std::vector<detail::stored_column> out;
+    int rc;
+    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+      std::string col = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0));
+      std::string type = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 1));
+      auto kind = detail::sqlite_impl::kind_of_type(type);
+      if (!kind)
+        throw schema_error("the stored column '" + col + "' has the type " + type + ", which stowage does not create",
+                           detail::context_of(s));
+      out.push_back({col, *kind, sqlite3_column_int(st.get(), 2) > 0});
+    }
+    if (rc != SQLITE_DONE) fail(rc, "cannot read the table's columns", &s, {});
+    return out;
+  }
+
+  void create_or_migrate(const detail::table_schema& s) {
+    using detail::sqlite_impl::column_type;
+    auto stored = stored_columns(s);
+    sql::builder<detail::sqlite_impl::dialect> b(s);
+    if (stored.empty()) {
+      bool integer_key = s.columns[s.key].kind == column_kind::int16 || s.columns[s.key].kind == column_kind::int32 ||
+                         s.columns[s.key].kind == column_kind::int64;
+      b.raw("CREATE TABLE ").ident(s.table).raw(" (");
+      for (std::size_t i = 0; i < s.columns.size(); ++i) {
+        if (i) b.raw(", ");
+        b.column(i).raw(" ").raw(column_type(s.columns[i].kind));
+        if (!s.columns[i].nullable) b.raw(" NOT NULL");
+        if (i == s.key) b.raw(" PRIMARY KEY");
+      }
+      // an INTEGER PRIMARY KEY is the rowid itself; other keys are cheaper clustered
+      b.raw(integer_key ? ")" : ") WITHOUT ROWID");
+      exec(b.text.c_str(), &s);
+    } else {
+      auto plan = detail::plan_migration(s, stored, name);
+      for (std::size_t i : plan.added) {
+        // added as nullable: SQLite needs a literal default for NOT NULL, and values go in as
+        // parameters only
+        sql::builder<detail::sqlite_impl::dialect> add(s);
+        add.raw("ALTER TABLE ").ident(s.table).raw(" ADD COLUMN ").column(i).raw(" ").raw(column_type(s.columns[i].kind));
+        exec(add.text.c_str(), &s);
+        if (s.columns[i].default_value.index() != 0) {
+          sql::builder<detail::sqlite_impl::dialect> fill(s);
+          fill.raw("UPDATE ").ident(s.table).raw(" SET ").column(i).raw(" = ").param(s.columns[i].default_value);
+          auto st = prepare(fill.text, &s);
+          detail::sqlite_impl::binder{st.get(), 1}(fill.params[0]);
+          int rc = sqlite3_step(st.get());
+          if (rc != SQLITE_DONE) fail(rc, "cannot fill an added column with its default", &s, {});
+        }
+      }
+    }
+    for (const auto& ix : s.indexes) {
+      sql::builder<detail::sqlite_impl::dialect> c(s);
+      c.raw(ix.unique ? "CREATE UNIQUE INDEX IF NOT EXISTS " : "CREATE INDEX IF NOT EXISTS ")
+          .ident(ix.name)
+          .raw(" ON ")
+          .ident(s.table)
+          .raw(" (");
+      for (std::size_t i = 0; i < ix.columns.size(); ++i) {
+        if (i) c.raw(", ");
+        c.column(ix.columns[i]);
+      }
+      c.raw(")");
+      exec(c.text.c_str(), &s);
+    }
+  }
+
+  void prepare_statements(table_state& t) {
+    const auto& s = *t.schema;
+    using B = sql::builder<detail::sqlite_impl::dialect>;
+    auto placeholders = [&](B& b) {
+      for (std::size_t i = 0; i < s.columns.size(); ++i) {
+        if (i) b.raw(", ");
+        b.raw("?" + std::to_string(i + 1));
+      }
+    };
+    B insert(s);
+    insert.raw("INSERT INTO ").ident(s.table).raw(" (").column_list().raw(") VALUES (");
+    placeholders(insert);
+    insert.raw(")");
+    B put = insert;
+    put.raw(" ON CONFLICT (").column(s.key).raw(")");
+    if (s.columns.size() == 1) put.raw(" DO NOTHING");
+    else {
+      put.raw(" DO UPDATE SET ");
+      bool first = true;
+      for (std::size_t i = 0; i < s.columns.size(); ++i) {
+        if (i == s.key) continue;
+        if (!first) put.raw(", ");
+        first = false;
+        put.column(i).raw(" = excluded.").column(i);
+      }
+    }
+    B update(s);
+    update.raw("UPDATE ").ident(s.table).raw(" SET ");
+    bool first = true;
+    for (std::size_t i = 0; i < s.columns.size(); ++i) {
+      if (i == s.key) continue;
+      if (!first) update.raw(", ");
+      first = false;
+      update.column(i).raw(" = ?" + std::to_string(i + 1));
+    }
+    if (first) update.column(s.key).raw(" = ?" + std::to_string(s.key + 1));  // a key-only record
+    update.raw(" WHERE ").column(s.key).raw(" = ?" + std::to_string(s.key + 1));
+    B get(s);
+    get.raw("SELECT ").column_list().raw(" FROM ").ident(s.table).raw(" WHERE ").column(s.key).raw(" = ?1");
+    B erase(s);
+    erase.raw("DELETE FROM ").ident(s.table).raw(" WHERE ").column(s.key).raw(" = ?1");
+    B clear(s);
+    clear.raw("DELETE FROM ").ident(s.table);
+    t.put = prepare(put.text, &s);
+    t.insert = prepare(insert.text, &s);
+    t.update = prepare(update.text, &s);
+    t.get = prepare(get.text, &s);
+    t.erase = prepare(erase.text, &s);
+    t.clear = prepare(clear.text, &s);
+  }
+
+  static constexpr std::size_t max_cached_queries = 64;
+
+  std::unique_ptr<sqlite3, detail::sqlite_impl::connection_deleter> db_;
+  std::deque<std::unique_ptr<table_state>> tables_;
+  std::unordered_map<std::string, std::vector<detail::sqlite_impl::statement>> idle_;
+  unsigned depth_ = 0;
+  bool schema_changed_in_transaction_ = false;
+};
+
+}  // namespace stowage

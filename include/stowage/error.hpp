@@ -1,0 +1,106 @@
+// The exception hierarchy every stowage operation reports failures through.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace stowage {
+
+/// What went wrong, independent of the backend that noticed it.
+enum class error_kind {
+  not_found,    ///< update of a record that does not exist
+  conflict,     ///< insert of a key that exists; a serialization failure
+  constraint,   ///< a unique index or another constraint refused the write
+  bad_input,    ///< a value that cannot be stored (NaN, an enum value without a name, ...)
+  unavailable,  ///< the backend cannot be reached or refused to work (busy, I/O, cannot open)
+  corrupt,      ///< stored data does not decode into the record
+  schema,       ///< the stored table and the record disagree in a way stowage will not migrate
+  internal,     ///< the backend rejected what stowage sent: a bug worth reporting
+};
+
+constexpr std::string_view to_string(error_kind k) noexcept {
+  switch (k) {
+    case error_kind::not_found: return "not found";
+    case error_kind::conflict: return "conflict";
+    case error_kind::constraint: return "constraint violated";
+    case error_kind::bad_input: return "bad input";
+    case error_kind::unavailable: return "unavailable";
+    case error_kind::corrupt: return "corrupt data";
+    case error_kind::schema: return "schema mismatch";
+    case error_kind::internal: return "internal error";
+  }
+  return "error";
+}
+
+/// Where a failure happened: the record type, its table, the key (when there is one) and
+/// the backend's own words. Each part may be empty.
+struct error_context {
+  std::string record;
+  std::string table;
+  std::string key;
+  std::string backend_message;
+};
+
+/// The root of every exception stowage throws. `what()` reads as one sentence naming the
+/// record, the key and the backend message; the parts are also available one by one.
+class error : public std::runtime_error {
+ public:
+  error(error_kind kind, std::string_view summary, error_context ctx = {})
+      : std::runtime_error(compose(kind, summary, ctx)), kind_(kind), ctx_(std::move(ctx)) {}
+
+  error_kind kind() const noexcept { return kind_; }
+  const std::string& record() const noexcept { return ctx_.record; }
+  const std::string& table() const noexcept { return ctx_.table; }
+  const std::string& key() const noexcept { return ctx_.key; }
+  const std::string& backend_message() const noexcept { return ctx_.backend_message; }
+
+ private:
+  static std::string compose(error_kind kind, std::string_view summary, const error_context& c) {
+    std::string m = "stowage: ";
+    m += to_string(kind);
+    if (!summary.empty()) m.append(": ").append(summary);
+    if (!c.record.empty()) m.append("; record ").append(c.record);
+    if (!c.table.empty()) m.append(" (table ").append(c.table).append(")");
+    if (!c.key.empty()) m.append(", key ").append(c.key);
+    if (!c.backend_message.empty()) m.append("; backend says: ").append(c.backend_message);
+    return m;
+  }
+
+  error_kind kind_;
+  error_context ctx_;
+};
+
+#define STOWAGE_DETAIL_ERROR_KIND(name)                                                   \
+  class name##_error : public error {                                                     \
+   public:                                                                                \
+    explicit name##_error(std::string_view summary, error_context ctx = {})               \
+        : error(error_kind::name, summary, std::move(ctx)) {}                             \
+  };
+STOWAGE_DETAIL_ERROR_KIND(not_found)
+STOWAGE_DETAIL_ERROR_KIND(conflict)
+STOWAGE_DETAIL_ERROR_KIND(constraint)
+STOWAGE_DETAIL_ERROR_KIND(bad_input)
+STOWAGE_DETAIL_ERROR_KIND(unavailable)
+STOWAGE_DETAIL_ERROR_KIND(corrupt)
+STOWAGE_DETAIL_ERROR_KIND(schema)
+STOWAGE_DETAIL_ERROR_KIND(internal)
+#undef STOWAGE_DETAIL_ERROR_KIND
+
+/// Throws the subclass of stowage::error that matches `kind`, so callers can catch either
+/// the subclass or the root and switch on kind().
+[[noreturn]] inline void throw_error(error_kind kind, std::string_view summary, error_context ctx = {}) {
+  switch (kind) {
+    case error_kind::not_found: throw not_found_error(summary, std::move(ctx));
+    case error_kind::conflict: throw conflict_error(summary, std::move(ctx));
+    case error_kind::constraint: throw constraint_error(summary, std::move(ctx));
+    case error_kind::bad_input: throw bad_input_error(summary, std::move(ctx));
+    case error_kind::unavailable: throw unavailable_error(summary, std::move(ctx));
+    case error_kind::corrupt: throw corrupt_error(summary, std::move(ctx));
+    case error_kind::schema: throw schema_error(summary, std::move(ctx));
+    case error_kind::internal: break;
+  }
+  throw internal_error(summary, std::move(ctx));
+}
+
+}  // namespace stowage

@@ -1,0 +1,163 @@
+// Typed predicates over a record's fields: where<&Event::schema> == "order.created".
+// Each comparison is checked at compile time against the field's type, then kept as a small
+// expression tree of stored values that every backend renders (SQL) or evaluates (memory).
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <ranges>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../record/record.hpp"
+
+namespace stowage {
+namespace detail {
+
+enum class op : std::uint8_t { eq, ne, lt, le, gt, ge, in, prefix, like, is_null, and_, or_, not_ };
+
+/// A node of a predicate: a comparison of one field with values, or a combination of nodes.
+struct expr {
+  op kind;
+  std::size_t field = 0;
+  std::vector<value> values;
+  std::vector<expr> children;
+};
+
+/// Whether a value of type V may be compared with a field whose column type is T.
+template <class T, class V>
+constexpr bool comparable() {
+  using U = std::remove_cvref_t<V>;
+  if constexpr (std::same_as<T, std::string>)
+    return std::convertible_to<const V&, std::string_view>;
+  else if constexpr (std::same_as<T, bool>)
+    return std::same_as<U, bool>;
+  else if constexpr (std::is_enum_v<T>)
+    return std::same_as<U, T>;
+  else if constexpr (std::integral<T>)
+    return std::integral<U> && !std::same_as<U, bool>;
+  else if constexpr (std::floating_point<T>)
+    return std::is_arithmetic_v<U> && !std::same_as<U, bool>;
+  else if constexpr (is_time_point<T>::value)
+    return is_time_point<U>::value;
+  else
+    return std::convertible_to<const V&, T>;
+}
+
+template <class T, class V>
+value column_value(const V& v) {
+  try {
+    return to_value(static_cast<T>(v));
+  } catch (const codec_failure& c) {
+    throw_error(c.kind, "a query value cannot be compared: " + c.message);
+  }
+}
+
+}  // namespace detail
+
+/// A condition on records of type Record; combine with &&, || and !.
+template <class Record>
+class predicate {
+ public:
+  explicit predicate(detail::expr e) : expr_(std::move(e)) {}
+  const detail::expr& expr() const noexcept { return expr_; }
+
+  friend predicate operator&&(predicate a, predicate b) {
+    return predicate(detail::expr{detail::op::and_, 0, {}, {std::move(a.expr_), std::move(b.expr_)}});
+  }
+  friend predicate operator||(predicate a, predicate b) {
+    return predicate(detail::expr{detail::op::or_, 0, {}, {std::move(a.expr_), std::move(b.expr_)}});
+  }
+  friend predicate operator!(predicate a) {
+    return predicate(detail::expr{detail::op::not_, 0, {}, {std::move(a.expr_)}});
+  }
+
+ private:
+  detail::expr expr_;
+};
+
+/// A reference to the field that member pointer M designates; the start of every predicate.
+/// Comparisons follow SQL: a NULL field (an empty optional) satisfies no comparison, not even
+/// !=; test it with is_null().
+template <auto M>
+struct field_ref {
+  static_assert(std::is_member_object_pointer_v<decltype(M)>,
+                "stowage::where<...> takes a pointer to a data member, such as &Event::time");
+  using record = typename detail::member_pointer_parts<decltype(M)>::record;
+  using field_type = typename detail::member_pointer_parts<decltype(M)>::type;
+  using column_type = typename detail::field_info<field_type>::column_type;
+  static constexpr std::size_t index = detail::member_index_v<record, M>;
+  static_assert(index != detail::npos,
+                "this member is not a reflected field of its record: list it in BOOST_HANA_DEFINE_STRUCT "
+                "or BOOST_HANA_ADAPT_STRUCT");
+
+  template <class V>
+  static predicate<record> compare(detail::op o, const V& v) {
+    static_assert(detail::comparable<column_type, V>(),
+                  "stowage: the value compared with this field has the wrong type; the record and the "
+                  "field are the template arguments of field_ref in the lines above");
+    return predicate<record>(detail::expr{o, index, {detail::column_value<column_type>(v)}, {}});
+  }
+
+  template <class V>
+  friend predicate<record> operator==(field_ref, const V& v) {
+    if constexpr (std::same_as<V, std::nullopt_t>) return field_ref{}.is_null();
+    else return compare(detail::op::eq, v);
+  }
+  template <class V>
+  friend predicate<record> operator!=(field_ref, const V& v) {
+    if constexpr (std::same_as<V, std::nullopt_t>) return !field_ref{}.is_null();
+    else return compare(detail::op::ne, v);
+  }
+  template <class V>
+  friend predicate<record> operator<(field_ref, const V& v) { return compare(detail::op::lt, v); }
+  template <class V>
+  friend predicate<record> operator<=(field_ref, const V& v) { return compare(detail::op::le, v); }
+  template <class V>
+  friend predicate<record> operator>(field_ref, const V& v) { return compare(detail::op::gt, v); }
+  template <class V>
+  friend predicate<record> operator>=(field_ref, const V& v) { return compare(detail::op::ge, v); }
+
+  /// The field equals one of the values; an empty list matches nothing.
+  template <std::ranges::input_range Values>
+  predicate<record> in(const Values& values) const {
+    using V = std::ranges::range_value_t<Values>;
+    static_assert(detail::comparable<column_type, V>(),
+                  "stowage: the values given to in() have the wrong type for this field");
+    detail::expr e{detail::op::in, index, {}, {}};
+    for (const auto& v : values) e.values.push_back(detail::column_value<column_type>(v));
+    return predicate<record>(std::move(e));
+  }
+  predicate<record> in(std::initializer_list<column_type> values) const {
+    return in<std::initializer_list<column_type>>(values);
+  }
+
+  /// The text field starts with `p` (bytewise; an index on the field serves it).
+  predicate<record> starts_with(std::string_view p) const {
+    static_assert(std::same_as<column_type, std::string>, "starts_with applies to std::string fields");
+    return predicate<record>(detail::expr{detail::op::prefix, index, {value(std::string(p))}, {}});
+  }
+
+  /// SQL LIKE, case-sensitive on every backend: % matches any run of characters, _ one
+  /// character, and a backslash makes the next character literal.
+  predicate<record> like(std::string_view pattern) const {
+    static_assert(std::same_as<column_type, std::string>, "like applies to std::string fields");
+    return predicate<record>(detail::expr{detail::op::like, index, {value(std::string(pattern))}, {}});
+  }
+
+  predicate<record> is_null() const {
+    static_assert(detail::field_info<field_type>::nullable, "is_null applies to std::optional fields");
+    return predicate<record>(detail::expr{detail::op::is_null, index, {}, {}});
+  }
+};
+
+/// where<&Event::schema> == "x": a predicate on a field.
+template <auto M>
+inline constexpr field_ref<M> where{};
+
+}  // namespace stowage

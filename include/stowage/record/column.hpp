@@ -1,0 +1,330 @@
+// How a field's C++ type becomes a stored column: the column_traits customization point, the
+// built-in mappings, and the small value type the memory backend and query parameters share.
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <concepts>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+
+#include "../error.hpp"
+#include "enum_names.hpp"
+#include "types.hpp"
+
+namespace stowage {
+
+/// The logical type of a column; each backend maps it to its own column type.
+enum class column_kind { boolean, int16, int32, int64, real32, real64, text, blob, timestamp, json };
+
+constexpr std::string_view to_string(column_kind k) noexcept {
+  switch (k) {
+    case column_kind::boolean: return "boolean";
+    case column_kind::int16: return "int16";
+    case column_kind::int32: return "int32";
+    case column_kind::int64: return "int64";
+    case column_kind::real32: return "real32";
+    case column_kind::real64: return "real64";
+    case column_kind::text: return "text";
+    case column_kind::blob: return "blob";
+    case column_kind::timestamp: return "timestamp";
+    case column_kind::json: return "json";
+  }
+  return "?";
+}
+
+/// Customization point: how a field type T is stored. A specialization provides
+///
+///     using storage_type = ...;   // one of std::int64_t, double, std::string, stowage::bytes
+///     static constexpr column_kind kind = ...;   // optional; derived from storage_type if absent
+///     static storage_type to_storage(const T&);  // may return a const& to avoid a copy
+///     static T from_storage(storage_type);       // throw anything derived from std::exception
+///                                                // to report a stored value T cannot hold
+///
+/// Law: from_storage(to_storage(x)) == x for every x a record may hold.
+/// std::optional<T> needs no specialization: it is T's column, nullable.
+template <class T>
+struct column_traits;
+
+namespace detail {
+
+/// Thrown by the built-in codecs; the record layer turns it into a stowage::error that names
+/// the record, the key and the field.
+struct codec_failure {
+  error_kind kind;
+  std::string message;
+};
+
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+template <class T>
+struct is_time_point : std::false_type {};
+template <class D>
+struct is_time_point<std::chrono::time_point<std::chrono::system_clock, D>> : std::true_type {};
+
+template <class T>
+concept plain_integer = std::integral<T> && !std::same_as<T, bool>;
+
+template <class S>
+concept storage_type = std::same_as<S, std::int64_t> || std::same_as<S, double> ||
+                       std::same_as<S, std::string> || std::same_as<S, bytes>;
+
+template <class S>
+constexpr column_kind default_kind() {
+  if constexpr (std::same_as<S, std::int64_t>) return column_kind::int64;
+  else if constexpr (std::same_as<S, double>) return column_kind::real64;
+  else if constexpr (std::same_as<S, std::string>) return column_kind::text;
+  else return column_kind::blob;
+}
+
+}  // namespace detail
+
+/// A type is a column when column_traits<T> says how to store it.
+template <class T>
+concept column = requires {
+  typename column_traits<T>::storage_type;
+  requires detail::storage_type<typename column_traits<T>::storage_type>;
+};
+
+template <>
+struct column_traits<bool> {
+  using storage_type = std::int64_t;
+  static constexpr column_kind kind = column_kind::boolean;
+  static std::int64_t to_storage(bool v) noexcept { return v ? 1 : 0; }
+  static bool from_storage(std::int64_t v) { return v != 0; }
+};
+
+template <detail::plain_integer T>
+struct column_traits<T> {
+  using storage_type = std::int64_t;
+  // unsigned types take the next wider column so every value fits; uint64 keeps its bit pattern
+  static constexpr std::size_t width = sizeof(T) + (std::is_unsigned_v<T> && sizeof(T) < 8 ? sizeof(T) : 0);
+  static constexpr column_kind kind =
+      width <= 2 ? column_kind::int16 : width <= 4 ? column_kind::int32 : column_kind::int64;
+  static std::int64_t to_storage(T v) noexcept { return static_cast<std::int64_t>(v); }
+  static T from_storage(std::int64_t v) {
+    if constexpr (sizeof(T) < 8) {
+      if (v < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
+          v > static_cast<std::int64_t>(std::numeric_limits<T>::max()))
+        throw detail::codec_failure{error_kind::corrupt,
+                                    "stored integer " + std::to_string(v) + " does not fit the field's type"};
+    }
+    return static_cast<T>(v);
+  }
+};
+
+template <std::floating_point T>
+struct column_traits<T> {
+  using storage_type = double;
+  static constexpr column_kind kind = sizeof(T) <= 4 ? column_kind::real32 : column_kind::real64;
+  static double to_storage(T v) {
+    if (std::isnan(v))
+      throw detail::codec_failure{error_kind::bad_input,
+                                  "NaN cannot be stored (backends turn it into NULL or refuse it)"};
+    return static_cast<double>(v);
+  }
+  static T from_storage(double v) noexcept { return static_cast<T>(v); }
+};
+
+template <>
+struct column_traits<std::string> {
+  using storage_type = std::string;
+  static const std::string& to_storage(const std::string& v) noexcept { return v; }
+  static std::string from_storage(std::string v) noexcept { return v; }
+};
+
+template <>
+struct column_traits<bytes> {
+  using storage_type = bytes;
+  static const bytes& to_storage(const bytes& v) noexcept { return v; }
+  static bytes from_storage(bytes v) noexcept { return v; }
+};
+
+template <class T>
+  requires detail::is_time_point<T>::value
+struct column_traits<T> {
+  using storage_type = std::int64_t;
+  static constexpr column_kind kind = column_kind::timestamp;
+  static std::int64_t to_storage(T v) noexcept {
+    return std::chrono::floor<std::chrono::microseconds>(v).time_since_epoch().count();
+  }
+  static T from_storage(std::int64_t us) {
+    return T(std::chrono::duration_cast<typename T::duration>(std::chrono::microseconds(us)));
+  }
+};
+
+template <class E>
+  requires std::is_enum_v<E>
+struct column_traits<E> {
+  using storage_type = std::string;
+  static constexpr column_kind kind = column_kind::text;
+  static_assert(!detail::enum_names_v<E>.empty(),
+                "stowage stores enums by name, and no enumerator of this enum was found: "
+                "specialize stowage::enum_traits<E> with its names");
+  static std::string_view to_storage(E v) {
+    if (auto n = detail::enum_to_name(v)) return *n;
+    throw detail::codec_failure{
+        error_kind::bad_input,
+        "enum value " + std::to_string(static_cast<long long>(v)) + " of " +
+            std::string(detail::type_name<E>()) + " has no enumerator name to store"};
+  }
+  static E from_storage(const std::string& s) {
+    if (auto v = detail::enum_from_name<E>(s)) return *v;
+    throw detail::codec_failure{error_kind::corrupt, "stored name '" + s + "' is no enumerator of " +
+                                                         std::string(detail::type_name<E>())};
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// The field layer: a field is a column or an optional column.
+
+/// One stored value, as the memory backend keeps it and as query parameters carry it.
+/// monostate is SQL NULL.
+using value = std::variant<std::monostate, std::int64_t, double, std::string, bytes>;
+
+namespace detail {
+
+/// A text value on its way to a backend. `stable` says the bytes outlive the statement
+/// (they belong to the record), so a backend may bind them without copying.
+struct text_ref {
+  std::string_view text;
+  bool stable;
+};
+struct blob_ref {
+  std::span<const std::byte> data;
+  bool stable;
+};
+struct null_ref {};
+
+template <class T>
+struct field_info {
+  using column_type = T;
+  static constexpr bool nullable = false;
+};
+template <class T>
+struct field_info<std::optional<T>> {
+  using column_type = T;
+  static constexpr bool nullable = true;
+};
+
+/// A field type the record layer knows how to store.
+template <class T>
+concept field_type = column<typename field_info<T>::column_type>;
+
+template <class T>
+using storage_of = typename column_traits<typename field_info<T>::column_type>::storage_type;
+
+template <class T>
+constexpr column_kind kind_of() {
+  using traits = column_traits<typename field_info<T>::column_type>;
+  if constexpr (requires { traits::kind; }) return traits::kind;
+  else return default_kind<typename traits::storage_type>();
+}
+
+/// Calls f with the stored form of v: null_ref, std::int64_t, double, text_ref or blob_ref.
+template <class T, class F>
+decltype(auto) visit_stored(const T& v, F&& f) {
+  if constexpr (field_info<T>::nullable) {
+    if (!v) return f(null_ref{});
+    return visit_stored(*v, f);
+  } else {
+    using traits = column_traits<T>;
+    using S = typename traits::storage_type;
+    constexpr bool stable = std::is_lvalue_reference_v<decltype(traits::to_storage(v))>;
+    if constexpr (std::same_as<S, std::string>) {
+      return f(text_ref{std::string_view(traits::to_storage(v)), stable});
+    } else if constexpr (std::same_as<S, bytes>) {
+      return f(blob_ref{std::span<const std::byte>(traits::to_storage(v)), stable});
+    } else {
+      return f(static_cast<S>(traits::to_storage(v)));
+    }
+  }
+}
+
+template <class T>
+value to_value(const T& v) {
+  return visit_stored(v, [](auto s) -> value {
+    using S = decltype(s);
+    if constexpr (std::same_as<S, null_ref>) return std::monostate{};
+    else if constexpr (std::same_as<S, text_ref>) return std::string(s.text);
+    else if constexpr (std::same_as<S, blob_ref>) return bytes(s.data.begin(), s.data.end());
+    else return s;
+  });
+}
+
+/// Decodes a field from a source that answers is_null() and get<storage type>().
+template <class T, class Source>
+T read_stored(Source&& src) {
+  if constexpr (field_info<T>::nullable) {
+    if (src.is_null()) return std::nullopt;
+    return T(read_stored<typename field_info<T>::column_type>(src));
+  } else {
+    if (src.is_null()) throw codec_failure{error_kind::corrupt, "stored NULL in a field that is not optional"};
+    using traits = column_traits<T>;
+    return traits::from_storage(src.template get<typename traits::storage_type>());
+  }
+}
+
+struct value_source {
+  const value& v;
+  bool is_null() const noexcept { return std::holds_alternative<std::monostate>(v); }
+  template <class S>
+  S get() const {
+    if (auto* p = std::get_if<S>(&v)) return *p;
+    throw codec_failure{error_kind::corrupt, "stored value has the wrong type"};
+  }
+};
+
+template <class T>
+T from_value(const value& v) {
+  return read_stored<T>(value_source{v});
+}
+
+/// A short human-readable rendering of a stored value for error messages.
+inline std::string describe(const value& v) {
+  constexpr std::size_t max = 64;
+  struct visitor {
+    std::string operator()(std::monostate) const { return "NULL"; }
+    std::string operator()(std::int64_t i) const { return std::to_string(i); }
+    std::string operator()(double d) const { return std::to_string(d); }
+    std::string operator()(const std::string& s) const {
+      std::string out = "\"";
+      for (char c : s.substr(0, max)) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') {
+          static constexpr char hex[] = "0123456789abcdef";
+          out += "\\x";
+          out += hex[(static_cast<unsigned char>(c) >> 4) & 0xF];
+          out += hex[static_cast<unsigned char>(c) & 0xF];
+        } else {
+          out += c;
+        }
+      }
+      out += s.size() > max ? "\"..." : "\"";
+      return out;
+    }
+    std::string operator()(const bytes& b) const {
+      static constexpr char hex[] = "0123456789abcdef";
+      std::string out = "x'";
+      for (std::size_t i = 0; i < b.size() && i < max / 2; ++i) {
+        out += hex[std::to_integer<unsigned>(b[i]) >> 4];
+        out += hex[std::to_integer<unsigned>(b[i]) & 0xF];
+      }
+      out += b.size() > max / 2 ? "'..." : "'";
+      return out;
+    }
+  };
+  return std::visit(visitor{}, v);
+}
+
+}  // namespace detail
+}  // namespace stowage

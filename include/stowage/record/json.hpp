@@ -1,0 +1,230 @@
+// Columns stored as JSON text: nlohmann::json fields, nested reflected structs and vectors.
+// Only <nlohmann/json_fwd.hpp> is included here; the code below depends on the field type, so
+// nlohmann's full header is parsed only by translation units whose records use JSON columns
+// (they include <nlohmann/json.hpp>, or <stowage/json.hpp> which does).
+#pragma once
+
+#include <boost/hana/accessors.hpp>
+#include <boost/hana/at.hpp>
+#include <boost/hana/concept/struct.hpp>
+#include <boost/hana/first.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/second.hpp>
+#include <boost/hana/string.hpp>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "column.hpp"
+
+namespace stowage {
+namespace detail {
+
+template <class T>
+struct is_std_vector : std::false_type {};
+template <class T, class A>
+struct is_std_vector<std::vector<T, A>> : std::true_type {};
+
+template <class T>
+concept json_document = std::same_as<T, nlohmann::json> || std::same_as<T, nlohmann::ordered_json>;
+
+template <class T>
+concept reflected_struct = boost::hana::Struct<T>::value;
+
+/// Composite fields stored as a JSON document in one column.
+template <class T>
+concept json_composite = (reflected_struct<T> || is_std_vector<T>::value) && !std::same_as<T, bytes>;
+
+// The JSON type is named through the field type so that it is only required to be complete
+// where a record with a JSON column is actually stored.
+template <class T>
+struct json_for {
+  using type = nlohmann::json;
+};
+template <class T>
+using json_t = typename json_for<T>::type;
+
+inline std::string base64_encode(std::span<const std::byte> in) {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned n = std::to_integer<unsigned>(in[i]) << 16 | std::to_integer<unsigned>(in[i + 1]) << 8 |
+                 std::to_integer<unsigned>(in[i + 2]);
+    out += alphabet[n >> 18 & 63];
+    out += alphabet[n >> 12 & 63];
+    out += alphabet[n >> 6 & 63];
+    out += alphabet[n & 63];
+  }
+  if (i < in.size()) {
+    unsigned n = std::to_integer<unsigned>(in[i]) << 16;
+    if (i + 1 < in.size()) n |= std::to_integer<unsigned>(in[i + 1]) << 8;
+    out += alphabet[n >> 18 & 63];
+    out += alphabet[n >> 12 & 63];
+    out += i + 1 < in.size() ? alphabet[n >> 6 & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+inline bytes base64_decode(std::string_view in) {
+  auto sextet = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  if (in.size() % 4 != 0) throw codec_failure{error_kind::corrupt, "base64 text has a length that is not a multiple of 4"};
+  bytes out;
+  out.reserve(in.size() / 4 * 3);
+  for (std::size_t i = 0; i < in.size(); i += 4) {
+    int s[4];
+    for (int k = 0; k < 4; ++k) {
+      char c = in[i + static_cast<std::size_t>(k)];
+      s[k] = (c == '=' && i + 4 == in.size() && k >= 2) ? 0 : sextet(c);
+      if (s[k] < 0) throw codec_failure{error_kind::corrupt, "invalid character in base64 text"};
+    }
+    unsigned n = static_cast<unsigned>(s[0] << 18 | s[1] << 12 | s[2] << 6 | s[3]);
+    out.push_back(static_cast<std::byte>(n >> 16 & 0xFF));
+    if (in[i + 2] != '=') out.push_back(static_cast<std::byte>(n >> 8 & 0xFF));
+    if (in[i + 3] != '=') out.push_back(static_cast<std::byte>(n & 0xFF));
+  }
+  return out;
+}
+
+template <class T>
+json_t<T> to_json(const T& v);
+template <class T>
+T from_json(const json_t<T>& j);
+
+template <class T>
+json_t<T> to_json(const T& v) {
+  using J = json_t<T>;
+  if constexpr (is_optional<T>::value) {
+    return v ? to_json(*v) : J(nullptr);
+  } else if constexpr (json_document<T>) {
+    return J(v);
+  } else if constexpr (std::same_as<T, bool>) {
+    return J(v);
+  } else if constexpr (std::is_arithmetic_v<T>) {
+    if constexpr (std::floating_point<T>) (void)column_traits<T>::to_storage(v);  // rejects NaN
+    return J(v);
+  } else if constexpr (reflected_struct<T>) {
+    J out = J::object();
+    boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
+      out[boost::hana::to<const char*>(boost::hana::first(pair))] = to_json(boost::hana::second(pair)(v));
+    });
+    return out;
+  } else if constexpr (is_std_vector<T>::value && !std::same_as<T, bytes>) {
+    J out = J::array();
+    for (const auto& e : v) out.push_back(to_json(e));
+    return out;
+  } else {
+    static_assert(column<T>, "this type has no JSON mapping: add a stowage::column_traits specialization");
+    return visit_stored(v, [](auto s) -> J {
+      using S = decltype(s);
+      if constexpr (std::same_as<S, null_ref>) return J(nullptr);
+      else if constexpr (std::same_as<S, text_ref>) return J(std::string(s.text));
+      else if constexpr (std::same_as<S, blob_ref>) return J(base64_encode(s.data));
+      else return J(s);
+    });
+  }
+}
+
+template <class J>
+struct json_source {
+  const J& j;
+  bool is_null() const { return j.is_null(); }
+  template <class S>
+  S get() const {
+    if constexpr (std::same_as<S, std::int64_t>) {
+      if (!j.is_number_integer()) throw codec_failure{error_kind::corrupt, "expected an integer in JSON, found " + j.dump()};
+      return j.template get<std::int64_t>();
+    } else if constexpr (std::same_as<S, double>) {
+      if (!j.is_number()) throw codec_failure{error_kind::corrupt, "expected a number in JSON, found " + j.dump()};
+      return j.template get<double>();
+    } else {
+      if (!j.is_string()) throw codec_failure{error_kind::corrupt, "expected a string in JSON, found " + j.dump()};
+      if constexpr (std::same_as<S, std::string>) return j.template get<std::string>();
+      else return base64_decode(j.template get_ref<const std::string&>());
+    }
+  }
+};
+
+template <class T>
+T from_json(const json_t<T>& j) {
+  if constexpr (is_optional<T>::value) {
+    if (j.is_null()) return std::nullopt;
+    return T(from_json<typename T::value_type>(j));
+  } else if constexpr (json_document<T>) {
+    return T(j);
+  } else if constexpr (std::same_as<T, bool>) {
+    if (!j.is_boolean()) throw codec_failure{error_kind::corrupt, "expected true or false in JSON, found " + j.dump()};
+    return j.template get<bool>();
+  } else if constexpr (std::is_arithmetic_v<T>) {
+    if (std::integral<T> ? !j.is_number_integer() : !j.is_number())
+      throw codec_failure{error_kind::corrupt, "expected a number in JSON, found " + j.dump()};
+    return j.template get<T>();
+  } else if constexpr (reflected_struct<T>) {
+    if (!j.is_object()) throw codec_failure{error_kind::corrupt, "expected a JSON object, found " + j.dump()};
+    T out{};
+    boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
+      auto& field = boost::hana::second(pair)(out);
+      using F = std::remove_cvref_t<decltype(field)>;
+      auto it = j.find(boost::hana::to<const char*>(boost::hana::first(pair)));
+      // a member missing from the document keeps its default, so nested structs may grow
+      if (it != j.end()) field = from_json<F>(*it);
+    });
+    return out;
+  } else if constexpr (is_std_vector<T>::value && !std::same_as<T, bytes>) {
+    if (!j.is_array()) throw codec_failure{error_kind::corrupt, "expected a JSON array, found " + j.dump()};
+    T out;
+    out.reserve(j.size());
+    for (const auto& e : j) out.push_back(from_json<typename T::value_type>(e));
+    return out;
+  } else {
+    return read_stored<T>(json_source<json_t<T>>{j});
+  }
+}
+
+template <class T>
+std::string dump_json(const json_t<T>& j) {
+  try {
+    return j.dump();
+  } catch (const std::exception& e) {  // invalid UTF-8 in a string
+    throw codec_failure{error_kind::bad_input, std::string("value cannot be written as JSON: ") + e.what()};
+  }
+}
+
+template <class T>
+json_t<T> parse_json(const std::string& s) {
+  try {
+    return json_t<T>::parse(s);
+  } catch (const std::exception& e) {
+    throw codec_failure{error_kind::corrupt, std::string("stored JSON does not parse: ") + e.what()};
+  }
+}
+
+}  // namespace detail
+
+template <detail::json_document T>
+struct column_traits<T> {
+  using storage_type = std::string;
+  static constexpr column_kind kind = column_kind::json;
+  static std::string to_storage(const T& v) { return detail::dump_json<T>(v); }
+  static T from_storage(const std::string& s) { return T(detail::parse_json<T>(s)); }
+};
+
+template <detail::json_composite T>
+struct column_traits<T> {
+  using storage_type = std::string;
+  static constexpr column_kind kind = column_kind::json;
+  static std::string to_storage(const T& v) { return detail::dump_json<T>(detail::to_json(v)); }
+  static T from_storage(const std::string& s) { return detail::from_json<T>(detail::parse_json<T>(s)); }
+};
+
+}  // namespace stowage

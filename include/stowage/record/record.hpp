@@ -1,0 +1,321 @@
+// Records: plain structs reflected with Boost.Hana. This file holds the record_traits
+// customization point, compile-time field lookup, and the runtime table description that the
+// backends create tables from.
+#pragma once
+
+#include <array>
+#include <boost/hana/accessors.hpp>
+#include <boost/hana/at.hpp>
+#include <boost/hana/concept/struct.hpp>
+#include <boost/hana/define_struct.hpp>
+#include <boost/hana/adapt_struct.hpp>
+#include <boost/hana/first.hpp>
+#include <boost/hana/length.hpp>
+#include <boost/hana/second.hpp>
+#include <boost/hana/string.hpp>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../detail/type_name.hpp"
+#include "column.hpp"
+#include "json.hpp"
+
+namespace stowage {
+
+/// A (possibly composite) index over the given fields, declared in record_traits::indexes.
+template <auto... Fields>
+struct index {};
+/// Like index, and no two records may share the same values in these fields
+/// (records where one of them is NULL are exempt, as in SQL).
+template <auto... Fields>
+struct unique {};
+
+/// Customization point: how a record is stored. Every member is optional.
+///
+///     template <> struct stowage::record_traits<Event> {
+///       static constexpr std::string_view table = "events";   // default: the struct's name
+///       static constexpr auto key = &Event::id;               // default: the field named id
+///       using indexes = std::tuple<stowage::index<&Event::schema, &Event::time>,
+///                                  stowage::unique<&Event::producer, &Event::seq>>;
+///     };
+template <class Record>
+struct record_traits {};
+
+namespace detail {
+
+template <class M>
+struct member_pointer_parts;
+template <class C, class T>
+struct member_pointer_parts<T C::*> {
+  using record = C;
+  using type = T;
+};
+
+template <class R>
+using accessors_t = decltype(boost::hana::accessors<R>());
+
+template <class R>
+inline constexpr std::size_t field_count = decltype(boost::hana::length(boost::hana::accessors<R>()))::value;
+
+template <class R, std::size_t I>
+using accessor_t = std::remove_cvref_t<decltype(boost::hana::second(boost::hana::at_c<I>(boost::hana::accessors<R>())))>;
+
+template <class R, std::size_t I>
+using field_t = std::remove_cvref_t<decltype(std::declval<accessor_t<R, I>>()(std::declval<R&>()))>;
+
+template <std::size_t I, class R>
+decltype(auto) field(R& r) {
+  return accessor_t<std::remove_const_t<R>, I>{}(r);
+}
+
+template <class R, std::size_t... I>
+constexpr auto field_names(std::index_sequence<I...>) {
+  return std::array<std::string_view, sizeof...(I)>{
+      std::string_view(boost::hana::to<const char*>(boost::hana::first(boost::hana::at_c<I>(boost::hana::accessors<R>()))))...};
+}
+
+template <class R>
+inline constexpr auto field_names_v = field_names<R>(std::make_index_sequence<field_count<R>>{});
+
+inline constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+/// Index of the field that member pointer M designates, or npos. Hana's struct macros give each
+/// accessor the type member_ptr<decltype(M), M>, which is matched here at compile time.
+template <class R, auto M, std::size_t... I>
+constexpr std::size_t member_index(std::index_sequence<I...>) {
+  std::size_t found = npos;
+  ((std::is_same_v<accessor_t<R, I>, boost::hana::struct_detail::member_ptr<decltype(M), M>> ? (found = I) : 0), ...);
+  return found;
+}
+
+template <class R, auto M>
+inline constexpr std::size_t member_index_v = member_index<R, M>(std::make_index_sequence<field_count<R>>{});
+
+template <class R>
+constexpr std::size_t name_index(std::string_view name) {
+  for (std::size_t i = 0; i < field_count<R>; ++i)
+    if (field_names_v<R>[i] == name) return i;
+  return npos;
+}
+
+template <class R>
+constexpr std::string_view default_table_name() {
+  return type_name<R>();
+}
+
+template <class R, std::size_t... I>
+constexpr bool all_fields_storable(std::index_sequence<I...>) {
+  return (field_type<field_t<R, I>> && ...);
+}
+
+}  // namespace detail
+
+/// A record: a default-constructible struct reflected with BOOST_HANA_DEFINE_STRUCT or
+/// BOOST_HANA_ADAPT_STRUCT whose fields are all storable.
+template <class R>
+concept record = std::is_class_v<R> && boost::hana::Struct<R>::value && std::default_initializable<R>;
+
+/// Compile-time facts about a record, combining reflection with record_traits.
+template <record R>
+struct record_info {
+  using traits = record_traits<R>;
+  static constexpr std::size_t size = detail::field_count<R>;
+  static constexpr auto names = detail::field_names_v<R>;
+
+  static constexpr std::string_view record_name = detail::type_name<R>();
+  static constexpr std::string_view table = [] {
+    if constexpr (requires { traits::table; }) return std::string_view(traits::table);
+    else return detail::default_table_name<R>();
+  }();
+
+  static constexpr std::size_t key = [] {
+    if constexpr (requires { traits::key; }) return detail::member_index_v<R, traits::key>;
+    else return detail::name_index<R>("id");
+  }();
+  static_assert(key != detail::npos,
+                "this record has no key: name a field `id`, or set `static constexpr auto key = &R::field;` "
+                "in stowage::record_traits<R>");
+
+  template <std::size_t I>
+  using field_type = detail::field_t<R, I>;
+  using key_type = field_type<key>;
+  static_assert(!detail::is_optional<key_type>::value, "a record's key field cannot be std::optional");
+
+  static const key_type& key_of(const R& r) { return detail::field<key>(r); }
+};
+
+/// Checks field storability with a message naming the record and the field.
+template <class R, std::size_t I>
+constexpr bool check_field_storable() {
+  using F = detail::field_t<R, I>;
+  static_assert(detail::field_type<F>,
+                "a field of this record has no column mapping: add a stowage::column_traits "
+                "specialization for its type (see the instantiation above for the record and field)");
+  return detail::field_type<F>;
+}
+
+namespace detail {
+
+/// One column as the backends create it.
+struct column_def {
+  std::string_view name;
+  column_kind kind;
+  bool nullable;
+  value default_value;  // what a column added by migration holds in existing rows
+};
+
+struct index_def {
+  std::string name;
+  std::vector<std::size_t> columns;
+  bool unique;
+};
+
+/// The runtime description of a record's table, built once per record type.
+struct table_schema {
+  std::string_view record;
+  std::string_view table;
+  std::vector<column_def> columns;
+  std::size_t key;
+  std::vector<index_def> indexes;
+
+  std::string_view key_name() const { return columns[key].name; }
+};
+
+template <class R, auto... M>
+index_def make_index(bool unique_flag) {
+  index_def d;
+  d.unique = unique_flag;
+  d.name = std::string(record_info<R>::table) + (unique_flag ? "_uq" : "_ix");
+  (
+      [&] {
+        constexpr std::size_t i = member_index_v<R, M>;
+        static_assert(i != npos, "an index in stowage::record_traits names a member that is not a reflected field");
+        d.columns.push_back(i);
+        d.name += "_";
+        d.name += field_names_v<R>[i];
+      }(),
+      ...);
+  return d;
+}
+
+template <class R, class Index>
+struct index_maker;
+template <class R, auto... M>
+struct index_maker<R, stowage::index<M...>> {
+  static index_def make() { return make_index<R, M...>(false); }
+};
+template <class R, auto... M>
+struct index_maker<R, stowage::unique<M...>> {
+  static index_def make() { return make_index<R, M...>(true); }
+};
+
+template <class R>
+std::vector<index_def> indexes_of() {
+  if constexpr (requires { typename record_traits<R>::indexes; }) {
+    return std::apply([](auto... ix) { return std::vector<index_def>{index_maker<R, decltype(ix)>::make()...}; },
+                      typename record_traits<R>::indexes{});
+  } else {
+    return {};
+  }
+}
+
+template <class R, std::size_t... I>
+table_schema build_schema(std::index_sequence<I...>) {
+  (check_field_storable<R, I>(), ...);
+  const R defaults{};
+  table_schema s;
+  s.record = record_info<R>::record_name;
+  s.table = record_info<R>::table;
+  s.key = record_info<R>::key;
+  s.columns = {column_def{field_names_v<R>[I], kind_of<field_t<R, I>>(), field_info<field_t<R, I>>::nullable,
+                          to_value(field<I>(defaults))}...};
+  s.indexes = indexes_of<R>();
+  return s;
+}
+
+template <class R>
+const table_schema& schema_of() {
+  static const table_schema s = build_schema<R>(std::make_index_sequence<field_count<R>>{});
+  return s;
+}
+
+/// A function that renders a key for error messages, and the key it renders.
+struct key_ref {
+  std::string (*render)(const void*) = nullptr;
+  const void* key = nullptr;
+  std::string text() const { return render ? render(key) : std::string(); }
+};
+
+template <class K>
+key_ref make_key_ref(const K& k) {
+  return key_ref{[](const void* p) {
+                   try {
+                     return describe(to_value(*static_cast<const K*>(p)));
+                   } catch (...) {
+                     return std::string("(unprintable)");
+                   }
+                 },
+                 &k};
+}
+
+/// Builds the context of an error about a record in a table.
+inline error_context context_of(const table_schema& s, const key_ref& k = {}, std::string backend = {}) {
+  return error_context{std::string(s.record), std::string(s.table), k.text(), std::move(backend)};
+}
+
+/// Runs a codec step for one field, turning a codec_failure into an error that names the
+/// record, the key and the field.
+template <class F>
+decltype(auto) with_field_context(const table_schema& s, std::size_t field_index, const key_ref& k, F&& f) {
+  try {
+    return f();
+  } catch (const codec_failure& c) {
+    throw_error(c.kind, "field '" + std::string(s.columns[field_index].name) + "': " + c.message, context_of(s, k));
+  } catch (const error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw_error(error_kind::bad_input, "field '" + std::string(s.columns[field_index].name) + "': " + e.what(),
+                context_of(s, k));
+  }
+}
+
+/// Calls f(index_constant, field) for each field of r.
+template <class R, class F, std::size_t... I>
+void for_each_field_impl(R& r, F&& f, std::index_sequence<I...>) {
+  (f(std::integral_constant<std::size_t, I>{}, field<I>(r)), ...);
+}
+template <class R, class F>
+void for_each_field(R& r, F&& f) {
+  for_each_field_impl(r, f, std::make_index_sequence<field_count<std::remove_const_t<R>>>{});
+}
+
+/// The record as a row of stored values, in field order.
+template <class R>
+std::vector<value> encode_row(const R& r) {
+  const auto& s = schema_of<R>();
+  std::vector<value> row;
+  row.reserve(field_count<R>);
+  for_each_field(r, [&](auto i, const auto& f) {
+    row.push_back(with_field_context(s, i, make_key_ref(record_info<R>::key_of(r)), [&] { return to_value(f); }));
+  });
+  return row;
+}
+
+template <class R>
+R decode_row(const std::vector<value>& row) {
+  const auto& s = schema_of<R>();
+  R r{};
+  for_each_field(r, [&](auto i, auto& f) {
+    using F = std::remove_cvref_t<decltype(f)>;
+    f = with_field_context(s, i, key_ref{}, [&] { return from_value<F>(row[i]); });
+  });
+  return r;
+}
+
+}  // namespace detail
+}  // namespace stowage

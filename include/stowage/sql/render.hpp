@@ -1,0 +1,131 @@
+// Rendering of queries to SQL text, shared by the SQL backends. A dialect says how identifiers
+// are quoted and placeholders written; values never enter the text, they are collected as
+// parameters in the order the placeholders appear.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../query/query_spec.hpp"
+
+namespace stowage::sql {
+
+/// Appends name as a quoted identifier, doubling the quote character inside it.
+inline void quote_identifier(std::string& out, std::string_view name, char quote = '"') {
+  out += quote;
+  for (char c : name) {
+    if (c == quote) out += quote;
+    out += c;
+  }
+  out += quote;
+}
+
+/// The smallest string greater than every string that starts with p, or empty when none is
+/// (p is empty or all 0xFF bytes); lets a prefix test use an index as a range.
+inline std::string prefix_upper_bound(std::string p) {
+  while (!p.empty() && static_cast<unsigned char>(p.back()) == 0xFF) p.pop_back();
+  if (!p.empty()) p.back() = static_cast<char>(static_cast<unsigned char>(p.back()) + 1);
+  return p;
+}
+
+/// Builds one statement's text and its parameters.
+template <class Dialect>
+class builder {
+ public:
+  explicit builder(const detail::table_schema& s) : schema_(s) {}
+
+  std::string text;
+  std::vector<value> params;
+
+  builder& raw(std::string_view s) {
+    text += s;
+    return *this;
+  }
+  builder& ident(std::string_view name) {
+    Dialect::quote(text, name);
+    return *this;
+  }
+  builder& column(std::size_t field) { return ident(schema_.columns[field].name); }
+  builder& param(value v) {
+    params.push_back(std::move(v));
+    Dialect::placeholder(text, params.size());
+    return *this;
+  }
+
+  /// "a", "b", "c" for every column of the record.
+  builder& column_list() {
+    for (std::size_t i = 0; i < schema_.columns.size(); ++i) {
+      if (i) text += ", ";
+      column(i);
+    }
+    return *this;
+  }
+
+  builder& condition(const detail::expr& e) {
+    using detail::op;
+    switch (e.kind) {
+      case op::and_:
+      case op::or_:
+        text += '(';
+        for (std::size_t i = 0; i < e.children.size(); ++i) {
+          if (i) text += e.kind == op::and_ ? " AND " : " OR ";
+          condition(e.children[i]);
+        }
+        text += ')';
+        return *this;
+      case op::not_:
+        text += "(NOT ";
+        condition(e.children.front());
+        text += ')';
+        return *this;
+      case op::is_null: return column(e.field).raw(" IS NULL");
+      case op::eq: return column(e.field).raw(" = ").param(e.values[0]);
+      case op::ne: return column(e.field).raw(" <> ").param(e.values[0]);
+      case op::lt: return column(e.field).raw(" < ").param(e.values[0]);
+      case op::le: return column(e.field).raw(" <= ").param(e.values[0]);
+      case op::gt: return column(e.field).raw(" > ").param(e.values[0]);
+      case op::ge: return column(e.field).raw(" >= ").param(e.values[0]);
+      case op::in:
+        if (e.values.empty()) return raw("(1 = 0)");
+        column(e.field).raw(" IN (");
+        for (std::size_t i = 0; i < e.values.size(); ++i) {
+          if (i) text += ", ";
+          param(e.values[i]);
+        }
+        return raw(")");
+      case op::prefix: {
+        std::string upper = prefix_upper_bound(std::get<std::string>(e.values[0]));
+        text += '(';
+        column(e.field).raw(" >= ").param(e.values[0]);
+        if (!upper.empty()) raw(" AND ").column(e.field).raw(" < ").param(value(std::move(upper)));
+        return raw(")");
+      }
+      case op::like: return column(e.field).raw(" LIKE ").param(e.values[0]).raw(Dialect::like_escape);
+    }
+    return *this;
+  }
+
+  /// WHERE, ORDER BY, LIMIT and OFFSET of a query.
+  builder& clauses(const detail::query_spec& q, bool with_order = true) {
+    if (q.filter) raw(" WHERE ").condition(*q.filter);
+    if (with_order && !q.order.empty()) {
+      raw(" ORDER BY ");
+      for (std::size_t i = 0; i < q.order.size(); ++i) {
+        if (i) text += ", ";
+        column(q.order[i].field);
+        raw(q.order[i].dir == direction::asc ? Dialect::asc : Dialect::desc);
+      }
+    }
+    if (q.limit || q.offset) {
+      raw(" LIMIT ").param(value(q.limit ? static_cast<std::int64_t>(*q.limit) : Dialect::no_limit));
+      if (q.offset) raw(" OFFSET ").param(value(static_cast<std::int64_t>(q.offset)));
+    }
+    return *this;
+  }
+
+ private:
+  const detail::table_schema& schema_;
+};
+
+}  // namespace stowage::sql
