@@ -47,8 +47,9 @@ class builder {
     return *this;
   }
   builder& column(std::size_t field) { return ident(schema_.columns[field].name); }
-  builder& param(value v) {
-    params.push_back(std::move(v));
+  template <class V>
+  builder& param(V&& v) {
+    params.emplace_back(std::forward<V>(v));
     Dialect::placeholder(text, params.size());
     return *this;
   }
@@ -98,7 +99,7 @@ class builder {
         std::string upper = prefix_upper_bound(std::get<std::string>(e.values[0]));
         text += '(';
         column(e.field).raw(" >= ").param(e.values[0]);
-        if (!upper.empty()) raw(" AND ").column(e.field).raw(" < ").param(value(std::move(upper)));
+        if (!upper.empty()) raw(" AND ").column(e.field).raw(" < ").param(std::move(upper));
         return raw(")");
       }
       case op::like: return column(e.field).raw(" LIKE ").param(e.values[0]).raw(Dialect::like_escape);
@@ -118,8 +119,8 @@ class builder {
       }
     }
     if (q.limit || q.offset) {
-      raw(" LIMIT ").param(value(q.limit ? static_cast<std::int64_t>(*q.limit) : Dialect::no_limit));
-      if (q.offset) raw(" OFFSET ").param(value(static_cast<std::int64_t>(q.offset)));
+      raw(" LIMIT ").param(q.limit ? static_cast<std::int64_t>(*q.limit) : Dialect::no_limit);
+      if (q.offset) raw(" OFFSET ").param(static_cast<std::int64_t>(q.offset));
     }
     return *this;
   }
