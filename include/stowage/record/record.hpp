@@ -224,6 +224,17 @@ std::vector<index_def> indexes_of() {
   }
 }
 
+/// The stored form of a default-initialized field, or NULL when it has none (an enum whose
+/// zero value is no enumerator, say).
+template <class F>
+value default_of(const F& f) {
+  try {
+    return to_value(f);
+  } catch (const codec_failure&) {
+    return value{};
+  }
+}
+
 template <class R, std::size_t... I>
 table_schema build_schema(std::index_sequence<I...>) {
   (check_field_storable<R, I>(), ...);
@@ -233,7 +244,7 @@ table_schema build_schema(std::index_sequence<I...>) {
   s.table = record_info<R>::table;
   s.key = record_info<R>::key;
   s.columns = {column_def{field_names_v<R>[I], kind_of<field_t<R, I>>(), field_info<field_t<R, I>>::nullable,
-                          to_value(field<I>(defaults))}...};
+                          default_of(field<I>(defaults))}...};
   s.indexes = indexes_of<R>();
   return s;
 }
