@@ -41,6 +41,7 @@
 // One record per key. batch is the commit counter; every record of a commit carries it, the
 // commit's first key and size and how it was written, so the file describes its own commits.
 struct Entry {
+  // clang-format off
   BOOST_HANA_DEFINE_STRUCT(Entry,
     (std::int64_t, id),
     (std::int64_t, batch),
@@ -48,15 +49,18 @@ struct Entry {
     (std::int64_t, size),
     (std::int64_t, mode),
     (std::string, payload));
+  // clang-format on
 };
 
 // Written in the same transaction as the entries of a mode_tx commit: a second table, string key.
 struct Marker {
+  // clang-format off
   BOOST_HANA_DEFINE_STRUCT(Marker,
     (std::string, id),
     (std::int64_t, batch),
     (std::int64_t, first),
     (std::int64_t, size));
+  // clang-format on
 };
 
 template <>
@@ -177,8 +181,8 @@ struct batch_info {
 
 // Everything the parent knows across rounds.
 struct ledger {
-  std::map<std::int64_t, batch_info> acked;     // batch -> commit, acknowledged by a child
-  std::map<std::int64_t, batch_info> unacked;   // batch -> commit found in the file but never acknowledged
+  std::map<std::int64_t, batch_info> acked;    // batch -> commit, acknowledged by a child
+  std::map<std::int64_t, batch_info> unacked;  // batch -> commit found in the file but never acknowledged
   std::int64_t acked_keys = 0;
 };
 
@@ -203,8 +207,8 @@ bool read_acks(int fd, std::string& pending, std::vector<ack>& out, bool& ready)
   for (std::size_t off = 0; off < whole; off += sizeof(ack)) {
     ack a;
     std::memcpy(&a, pending.data() + off, sizeof a);
-    if (a.batch == 0) ready = true;
-    else out.push_back(a);
+    if (a.batch == 0) ready = true;  // the ready message
+    if (a.batch != 0) out.push_back(a);
   }
   pending.erase(0, whole);
   return true;
@@ -219,6 +223,9 @@ void verify(const std::string& url, ledger& led, const std::vector<ack>& acks, i
     if (led.acked.count(a.batch))
       fail("batch " + std::to_string(a.batch) + " was acknowledged again (first in round " +
            std::to_string(led.acked[a.batch].round) + "): a child saw an older file than was acknowledged");
+    if (led.unacked.count(a.batch))
+      fail("batch " + std::to_string(a.batch) + ", found committed after round " +
+           std::to_string(led.unacked[a.batch].round) + ", was written again: a child saw an older file");
     if (i > 0 && (a.batch != acks[i - 1].batch + 1 || a.first != acks[i - 1].first + acks[i - 1].size))
       fail("acknowledgements out of sequence at batch " + std::to_string(a.batch));
     led.acked[a.batch] = {a.first, a.size, a.mode, round};
@@ -315,8 +322,7 @@ void verify(const std::string& url, ledger& led, const std::vector<ack>& acks, i
   for (const Marker& m : all_markers) {
     if (m.id != marker_id(m.batch)) fail("marker " + m.id + " names batch " + std::to_string(m.batch));
     auto it = present.find(m.batch);
-    if (it == present.end() || it->second.mode != mode_tx || it->second.first != m.first ||
-        it->second.size != m.size)
+    if (it == present.end() || it->second.mode != mode_tx || it->second.first != m.first || it->second.size != m.size)
       fail("marker " + m.id + " is present but its transaction's records are not: not atomic");
     marker_of[m.batch] = &m;
   }
@@ -409,6 +415,7 @@ int main(int argc, char** argv) {
         if (left <= 0) {
           if (!deadline) {
             ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
             fail("the child did not open the file within 10 s");
           }
           break;
@@ -437,8 +444,9 @@ int main(int argc, char** argv) {
       verify(url, led, acks, round, res);
       if (res.landed_unacked) ++landed;
       if (acks.empty()) ++before_first_ack;
-      std::cout << "round " << round << "/" << rounds << ": killed " << delay << " ms after " << (from_fork ? "fork" : "open") << ", acked " << res.keys
-                << " keys in " << res.commits << " commits (total " << led.acked_keys << "), present " << res.present
+      std::cout << "round " << round << "/" << rounds << ": killed " << delay << " ms after "
+                << (from_fork ? "fork" : "open") << ", acked " << res.keys << " keys in " << res.commits
+                << " commits (total " << led.acked_keys << "), present " << res.present
                 << (res.landed_unacked ? ", 1 unacked commit landed" : "") << ", ok\n";
     }
   } catch (const failure& f) {
