@@ -159,5 +159,8 @@ struct field_ref {
 /// where<&Event::schema> == "x": a predicate on a field.
 template <auto M>
 inline constexpr field_ref<M> where{};
+/// The same object under the name that reads better in order_by(field<&Event::time>, desc).
+template <auto M>
+inline constexpr field_ref<M> field{};
 
 }  // namespace stowage

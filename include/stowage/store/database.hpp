@@ -128,6 +128,12 @@ class query {
     q.spec_.order.push_back({field_ref<M>::index, d});
     return q;
   }
+  /// The same, with the field as an argument: order_by(stowage::field<&Event::time>, desc).
+  /// Generic code may prefer it, as it needs no `template` keyword.
+  template <auto M>
+  query order_by(field_ref<M>, direction d = asc) const {
+    return order_by<M>(d);
+  }
   query limit(std::uint64_t n) const {
     query q = *this;
     q.spec_.limit = n;
