@@ -75,7 +75,7 @@ class memory {
         t->columns.push_back({std::string(s.columns[i].name), s.columns[i].kind, i == s.key});
       t->key = s.key;
     } else {
-      auto plan = detail::plan_migration(s, t->columns, name);
+      auto plan = detail::plan_migration(s, t->columns);
       for (std::size_t i : plan.added) {
         t->columns.push_back({std::string(s.columns[i].name), s.columns[i].kind, false});
         for (auto& [k, r] : t->rows) r.push_back(s.columns[i].default_value);
@@ -163,12 +163,11 @@ class memory {
   std::uint64_t count(table_handle& h, const detail::query_spec& q) { return matching(h, q).size(); }
 
   void clear(table_handle& h) {
-    while (!h.table->rows.empty()) {
-      auto it = h.table->rows.begin();
-      value k = it->first;
-      log(h.table, k, std::move(it->second));
-      store(*h.table, k, std::nullopt);
-    }
+    auto& t = *h.table;
+    if (!marks_.empty())
+      for (auto& [k, r] : t.rows) undo_.push_back({&t, k, std::move(r)});
+    t.rows.clear();
+    for (auto& u : t.uniques) u.entries.clear();
   }
 
   void begin(unsigned depth) {

@@ -34,8 +34,7 @@ struct migration_plan {
   std::vector<std::size_t> added;  // indexes into schema.columns
 };
 
-inline migration_plan plan_migration(const table_schema& s, const std::vector<stored_column>& stored,
-                                     std::string_view backend_name) {
+inline migration_plan plan_migration(const table_schema& s, const std::vector<stored_column>& stored) {
   std::vector<std::string> problems;
   for (const auto& sc : stored) {
     auto it = std::find_if(s.columns.begin(), s.columns.end(), [&](auto& c) { return c.name == sc.name; });
@@ -63,7 +62,7 @@ inline migration_plan plan_migration(const table_schema& s, const std::vector<st
   if (!problems.empty()) {
     std::string msg = "the stored table differs from the record and cannot be migrated by adding columns: ";
     for (std::size_t i = 0; i < problems.size(); ++i) msg += (i ? "; " : "") + problems[i];
-    throw schema_error(msg, error_context{std::string(s.record), std::string(s.table), {}, std::string(backend_name)});
+    throw schema_error(msg, error_context{std::string(s.record), std::string(s.table), {}, {}});
   }
   return plan;
 }

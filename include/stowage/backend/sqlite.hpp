@@ -512,7 +512,7 @@ class sqlite {
       b.raw(integer_key ? ")" : ") WITHOUT ROWID");
       exec(b.text.c_str(), &s);
     } else {
-      auto plan = detail::plan_migration(s, stored, name);
+      auto plan = detail::plan_migration(s, stored);
       for (std::size_t i : plan.added) {
         // added as nullable: SQLite needs a literal default for NOT NULL, and values go in as
         // parameters only
