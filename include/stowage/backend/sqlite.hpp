@@ -107,10 +107,10 @@ struct binder {
 struct column_source {
   sqlite3_stmt* stmt;
   int i;
-  bool is_null() const { return sqlite3_column_type(stmt, i) == SQLITE_NULL; }
+  int t = sqlite3_column_type(stmt, i);
+  bool is_null() const { return t == SQLITE_NULL; }
   template <class S>
   S get() const {
-    int t = sqlite3_column_type(stmt, i);
     if constexpr (std::same_as<S, std::int64_t>) {
       if (t != SQLITE_INTEGER) throw codec_failure{error_kind::corrupt, "expected an integer, found " + type_word(t)};
       return sqlite3_column_int64(stmt, i);
@@ -128,6 +128,13 @@ struct column_source {
       auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt, i));
       return p ? bytes(p, p + n) : bytes();
     }
+  }
+  /// Reads a text column into s, reusing s's buffer.
+  void assign_to(std::string& s) const {
+    if (t == SQLITE_NULL) throw codec_failure{error_kind::corrupt, "stored NULL in a field that is not optional"};
+    if (t != SQLITE_TEXT) throw codec_failure{error_kind::corrupt, "expected text, found " + type_word(t)};
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+    s.assign(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
   }
   static std::string type_word(int t) {
     switch (t) {
@@ -271,7 +278,7 @@ class sqlite {
       if (done_) return false;
       int rc = sqlite3_step(lease_.get());
       if (rc == SQLITE_ROW) {
-        out = owner_->decode<R>(lease_.get(), *schema_, {});
+        owner_->decode_into<R>(out, lease_.get(), *schema_, {});
         return true;
       }
       done_ = true;
@@ -427,20 +434,33 @@ class sqlite {
   template <class R>
   R decode(sqlite3_stmt* st, const detail::table_schema& s, detail::key_ref key) {
     R r{};
-    std::string key_text;
-    if (!key.render) {  // name the row by the key it holds
-      key_text = detail::describe(detail::sqlite_impl::column_source{st, static_cast<int>(s.key)}.is_null()
-                                      ? value{}
-                                      : read_key_value(st, static_cast<int>(s.key)));
-      key = detail::key_ref{[](const void* p) { return *static_cast<const std::string*>(p); }, &key_text};
-    }
+    decode_into(r, st, s, key);
+    return r;
+  }
+
+  /// Decodes the current row into r, reusing the buffers of its string fields.
+  template <class R>
+  void decode_into(R& r, sqlite3_stmt* st, const detail::table_schema& s, detail::key_ref key) {
+    // name the row by the key it holds, rendered only if an error needs it: the statement is
+    // still on this row while the fields are decoded
+    struct row_key {
+      sqlite3_stmt* st;
+      int col;
+    } rk{st, static_cast<int>(s.key)};
+    if (!key.render)
+      key = detail::key_ref{[](const void* p) {
+                              auto k = static_cast<const row_key*>(p);
+                              return detail::describe(read_key_value(k->st, k->col));
+                            },
+                            &rk};
     detail::for_each_field(r, [&](auto i, auto& f) {
       using F = std::remove_cvref_t<decltype(f)>;
-      f = detail::with_field_context(s, i, key, [&] {
-        return detail::read_stored<F>(detail::sqlite_impl::column_source{st, static_cast<int>(i)});
+      detail::with_field_context(s, i, key, [&] {
+        detail::sqlite_impl::column_source src{st, static_cast<int>(i)};
+        if constexpr (std::same_as<F, std::string>) src.assign_to(f);
+        else f = detail::read_stored<F>(src);
       });
     });
-    return r;
   }
 
   static value read_key_value(sqlite3_stmt* st, int i) {
