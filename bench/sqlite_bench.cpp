@@ -84,8 +84,8 @@ struct options {
 };
 
 [[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr, "sqlite_bench: %s\nusage: sqlite_bench [rows] [--reps=N] [--sync=off|normal|full] [--dir=PATH]\n",
-               why);
+  std::fprintf(stderr,
+               "sqlite_bench: %s\nusage: sqlite_bench [rows] [--reps=N] [--sync=off|normal|full] [--dir=PATH]\n", why);
   std::exit(2);
 }
 
@@ -100,11 +100,16 @@ options parse(int argc, char** argv) {
       if (text.empty() || *end != '\0' || v == 0) usage("expected a positive number");
       return v;
     };
-    if (a.starts_with("--reps=")) o.reps = static_cast<int>(number(a.substr(7)));
-    else if (a.starts_with("--sync=")) o.sync = std::string(a.substr(7));
-    else if (a.starts_with("--dir=")) o.dir = std::string(a.substr(6));
-    else if (!a.starts_with("-")) o.rows = static_cast<std::size_t>(number(a));
-    else usage("unknown option");
+    if (a.starts_with("--reps="))
+      o.reps = static_cast<int>(number(a.substr(7)));
+    else if (a.starts_with("--sync="))
+      o.sync = std::string(a.substr(7));
+    else if (a.starts_with("--dir="))
+      o.dir = std::string(a.substr(6));
+    else if (!a.starts_with("-"))
+      o.rows = static_cast<std::size_t>(number(a));
+    else
+      usage("unknown option");
   }
   if (o.sync != "off" && o.sync != "normal" && o.sync != "full") usage("--sync takes off, normal or full");
   if (o.rows < 10) usage("rows must be at least 10");
@@ -166,8 +171,8 @@ data_set make_data(std::size_t n) {
   std::sort(times.begin(), times.end());
   d.lo = times[n * 45 / 100];
   d.hi = times[n * 45 / 100 + n / 10];
-  d.range_rows = static_cast<std::size_t>(std::count_if(times.begin(), times.end(),
-                                                        [&](std::int64_t t) { return t >= d.lo && t < d.hi; }));
+  d.range_rows = static_cast<std::size_t>(
+      std::count_if(times.begin(), times.end(), [&](std::int64_t t) { return t >= d.lo && t < d.hi; }));
   return d;
 }
 
@@ -203,10 +208,10 @@ struct stmt {
 class raw_db {
  public:
   raw_db(const fs::path& file, const std::string& sync) {
-    int rc = sqlite3_open_v2(file.c_str(), &db_,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX |
-                                 SQLITE_OPEN_EXRESCODE,
-                             nullptr);
+    int rc = sqlite3_open_v2(
+        file.c_str(), &db_,
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+        nullptr);
     if (rc != SQLITE_OK) {
       sqlite3_close_v2(db_);
       throw std::runtime_error("raw sqlite: cannot open " + file.string());
@@ -220,7 +225,9 @@ class raw_db {
   raw_db& operator=(const raw_db&) = delete;
   ~raw_db() { sqlite3_close_v2(db_); }
 
-  void exec(const std::string& sql) { check(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr), db_, sql.c_str()); }
+  void exec(const std::string& sql) {
+    check(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr), db_, sql.c_str());
+  }
   void create_schema() {
     exec(std::string(ddl_table));
     exec(std::string(ddl_index));
@@ -264,8 +271,10 @@ std::uint64_t raw_gets(raw_db& db, const std::vector<std::int64_t>& keys) {
     check(sqlite3_bind_int64(get.p, 1, k), db.get(), "bind");
     int rc = sqlite3_step(get.p);
     std::optional<Event> e;
-    if (rc == SQLITE_ROW) e = read_event(get.p);
-    else check(rc, db.get(), "get");
+    if (rc == SQLITE_ROW)
+      e = read_event(get.p);
+    else
+      check(rc, db.get(), "get");
     sqlite3_reset(get.p);
     if (e) sum += digest(*e);
   }
@@ -430,9 +439,10 @@ void remove_db(const fs::path& f) {
 int run(const options& o, const fs::path& dir) {
   const data_set d = make_data(o.rows);
   const std::size_t n = o.rows;
-  std::printf("stowage sqlite benchmark: %zu rows (int64 id, %zu-char schema, %zu-char producer, int64 time, "
-              "%zu-byte payload as a std::string holding JSON text)\n",
-              n, d.events[0].schema.size(), d.events[0].producer.size(), d.events[0].payload.size());
+  std::printf(
+      "stowage sqlite benchmark: %zu rows (int64 id, %zu-char schema, %zu-char producer, int64 time, "
+      "%zu-byte payload as a std::string holding JSON text)\n",
+      n, d.events[0].schema.size(), d.events[0].producer.size(), d.events[0].payload.size());
   std::printf("SQLite %s; files in %s; %d repetitions, alternating which side runs first\n", sqlite3_libversion(),
               dir.string().c_str(), o.reps);
   int warnings = check_mirror(dir, o, d);
@@ -492,9 +502,10 @@ int run(const options& o, const fs::path& dir) {
   }
   for (const fs::path& f : {rfile, pfile, sfile}) remove_db(f);
 
-  std::printf("\nns/row: median of %d (best in brackets); ratio = stowage/raw, medians (bests); target judged on the\n"
-              "median ratio, for information only\n",
-              o.reps);
+  std::printf(
+      "\nns/row: median of %d (best in brackets); ratio = stowage/raw, medians (bests); target judged on the\n"
+      "median ratio, for information only\n",
+      o.reps);
   std::printf("%-32s %16s %16s %15s %8s\n", "workload", "raw ns/row", "stowage ns/row", "ratio", "target");
   auto line = [&](const char* name, const std::vector<double>& r, const std::vector<double>& s, double target) {
     char raw_cell[64], sto_cell[64], ratio_cell[64], target_cell[64] = "-";

@@ -36,9 +36,8 @@ int main(int argc, char** argv) {
   }
 
   std::cout << "events in the store: " << events.count() << "\n";
-  for (const Event& e : events.query(where<&Event::schema> == "order.created")
-                            .order_by<&Event::time>(stowage::desc)
-                            .limit(10))
+  for (const Event& e :
+       events.query(where<&Event::schema> == "order.created").order_by<&Event::time>(stowage::desc).limit(10))
     std::cout << e.id << "  " << e.schema << "  from " << e.producer << "  " << e.payload.dump() << "\n";
 
   if (std::optional<Event> one = events.get("evt-2")) std::cout << "evt-2 is " << one->schema << "\n";

@@ -71,11 +71,11 @@ class error : public std::runtime_error {
   error_context ctx_;
 };
 
-#define STOWAGE_DETAIL_ERROR_KIND(name)                                                   \
-  class name##_error : public error {                                                     \
-   public:                                                                                \
-    explicit name##_error(std::string_view summary, error_context ctx = {})               \
-        : error(error_kind::name, summary, std::move(ctx)) {}                             \
+#define STOWAGE_DETAIL_ERROR_KIND(name)                                     \
+  class name##_error : public error {                                       \
+   public:                                                                  \
+    explicit name##_error(std::string_view summary, error_context ctx = {}) \
+        : error(error_kind::name, summary, std::move(ctx)) {}               \
   };
 STOWAGE_DETAIL_ERROR_KIND(not_found)
 STOWAGE_DETAIL_ERROR_KIND(conflict)

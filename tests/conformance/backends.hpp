@@ -5,13 +5,13 @@
 #include <stowage/json.hpp>
 #include <stowage/sqlite.hpp>
 
+#include <unistd.h>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <tuple>
-#include <unistd.h>
 
 namespace conformance {
 

@@ -8,8 +8,7 @@
 
 using namespace conformance;
 
-TEMPLATE_LIST_TEST_CASE("writers in several threads lose no write", "[conformance][threads]",
-                        conformance_backends) {
+TEMPLATE_LIST_TEST_CASE("writers in several threads lose no write", "[conformance][threads]", conformance_backends) {
   store<TestType> s;
   auto items = s->template table<item>();
   constexpr int threads = 4, per_thread = 250;

@@ -152,8 +152,9 @@ TEMPLATE_LIST_TEST_CASE("keys with SQL metacharacters, quotes and NUL bytes roun
                         conformance_backends) {
   store<TestType> s;
   auto t = s->template table<account>();
-  std::vector<std::string> keys = {"'", "''", "\"", "a'); DELETE FROM accounts; --", "%", "_", "\\", "",
-                                   std::string("k\0ey", 4), "ключ", "?1", "$1", ":name"};
+  std::vector<std::string> keys = {"'",  "''", "\"",   "a'); DELETE FROM accounts; --", "%",
+                                   "_",  "\\", "",     std::string("k\0ey", 4),         "ключ",
+                                   "?1", "$1", ":name"};
   for (const auto& k : keys) t.put({k, "mail-" + k, std::nullopt, 1});
   REQUIRE(t.count() == keys.size());
   for (const auto& k : keys) {

@@ -15,10 +15,10 @@ namespace {
 
 std::vector<item> sample() {
   return {
-      {1, "apple", 10, 1.5, 1, "red fruit", true},    {2, "apricot", 20, 2.5, 1, std::nullopt, false},
-      {3, "banana", 30, 0.5, 2, "Yellow", true},      {4, "blueberry", 40, -1.0, std::nullopt, "blue", true},
-      {5, "cherry", 50, 3.0, 2, "red", false},        {6, "Apple", 60, 1.5, std::nullopt, std::nullopt, true},
-      {7, "ápple", 70, 9.0, 3, "100% juice", true},   {8, "a_b", 80, 4.0, 3, "x_y", false},
+      {1, "apple", 10, 1.5, 1, "red fruit", true},  {2, "apricot", 20, 2.5, 1, std::nullopt, false},
+      {3, "banana", 30, 0.5, 2, "Yellow", true},    {4, "blueberry", 40, -1.0, std::nullopt, "blue", true},
+      {5, "cherry", 50, 3.0, 2, "red", false},      {6, "Apple", 60, 1.5, std::nullopt, std::nullopt, true},
+      {7, "ápple", 70, 9.0, 3, "100% juice", true}, {8, "a_b", 80, 4.0, 3, "x_y", false},
   };
 }
 
@@ -95,13 +95,13 @@ TEMPLATE_LIST_TEST_CASE("in, starts_with and like", "[conformance][query]", conf
   CHECK(sorted_ids(t.query(where<&item::name>.starts_with("á"))) == ids_t{7});
   CHECK(sorted_ids(t.query(where<&item::name>.starts_with("A"))) == ids_t{6});
 
-  CHECK(sorted_ids(t.query(where<&item::name>.like("ap%"))) == ids_t{1, 2});     // case-sensitive
+  CHECK(sorted_ids(t.query(where<&item::name>.like("ap%"))) == ids_t{1, 2});  // case-sensitive
   CHECK(sorted_ids(t.query(where<&item::name>.like("%e"))) == ids_t{1, 6, 7});
   CHECK(sorted_ids(t.query(where<&item::name>.like("_pple"))) == ids_t{1, 6, 7});  // _ is one character, á too
   CHECK(sorted_ids(t.query(where<&item::name>.like("%rr%"))) == ids_t{4, 5});
-  CHECK(sorted_ids(t.query(where<&item::name>.like("a\\_b"))) == ids_t{8});   // escaped _
+  CHECK(sorted_ids(t.query(where<&item::name>.like("a\\_b"))) == ids_t{8});  // escaped _
   CHECK(sorted_ids(t.query(where<&item::name>.like("a_b"))) == ids_t{8});
-  CHECK(sorted_ids(t.query(where<&item::note>.like("100\\%%"))) == ids_t{7});  // escaped %
+  CHECK(sorted_ids(t.query(where<&item::note>.like("100\\%%"))) == ids_t{7});           // escaped %
   CHECK(sorted_ids(t.query(where<&item::note>.like("%"))) == ids_t{1, 3, 4, 5, 7, 8});  // NULLs never match
   CHECK(sorted_ids(t.query(where<&item::note>.like("red%"))) == ids_t{1, 5});
 }
@@ -115,9 +115,12 @@ TEMPLATE_LIST_TEST_CASE("order_by, offset and limit", "[conformance][query]", co
   CHECK(ids(t.query().order_by(stowage::field<&item::rank>, stowage::desc)) == ids_t{8, 7, 6, 5, 4, 3, 2, 1});
   CHECK(ids(t.query().order_by(stowage::field<&item::name>)) == ids_t{6, 8, 1, 2, 3, 4, 5, 7});
   // NULLs first ascending, last descending; ties broken by the next term
-  CHECK(ids(t.query().order_by(stowage::field<&item::group>).order_by(stowage::field<&item::rank>, stowage::desc)) == ids_t{6, 4, 2, 1, 5, 3, 8, 7});
-  CHECK(ids(t.query().order_by(stowage::field<&item::group>, stowage::desc).order_by(stowage::field<&item::rank>)) == ids_t{7, 8, 3, 5, 1, 2, 4, 6});
-  CHECK(ids(t.query().order_by(stowage::field<&item::score>).order_by(stowage::field<&item::id>, stowage::desc)) == ids_t{4, 3, 6, 1, 2, 5, 8, 7});
+  CHECK(ids(t.query().order_by(stowage::field<&item::group>).order_by(stowage::field<&item::rank>, stowage::desc)) ==
+        ids_t{6, 4, 2, 1, 5, 3, 8, 7});
+  CHECK(ids(t.query().order_by(stowage::field<&item::group>, stowage::desc).order_by(stowage::field<&item::rank>)) ==
+        ids_t{7, 8, 3, 5, 1, 2, 4, 6});
+  CHECK(ids(t.query().order_by(stowage::field<&item::score>).order_by(stowage::field<&item::id>, stowage::desc)) ==
+        ids_t{4, 3, 6, 1, 2, 5, 8, 7});
 
   auto by_rank = t.query().order_by(stowage::field<&item::rank>);
   CHECK(ids(by_rank.limit(3)) == ids_t{1, 2, 3});
@@ -125,7 +128,8 @@ TEMPLATE_LIST_TEST_CASE("order_by, offset and limit", "[conformance][query]", co
   CHECK(ids(by_rank.offset(2).limit(2)) == ids_t{3, 4});
   CHECK(ids(by_rank.offset(100)).empty());
   CHECK(ids(by_rank.limit(0)).empty());
-  CHECK(ids(t.query(where<&item::active> == true).order_by(stowage::field<&item::rank>, stowage::desc).limit(2)) == ids_t{7, 6});
+  CHECK(ids(t.query(where<&item::active> == true).order_by(stowage::field<&item::rank>, stowage::desc).limit(2)) ==
+        ids_t{7, 6});
 }
 
 TEMPLATE_LIST_TEST_CASE("count, exists and first", "[conformance][query]", conformance_backends) {
@@ -183,7 +187,10 @@ TEMPLATE_LIST_TEST_CASE("random predicates select what a plain C++ filter select
 
   std::vector<item> rows;
   for (std::int64_t i = 0; i < 300; ++i) {
-    item r{i, names[static_cast<std::size_t>(pick(10))], pick(20) - 10, pick(8) * 0.5 - 1.0,
+    item r{i,
+           names[static_cast<std::size_t>(pick(10))],
+           pick(20) - 10,
+           pick(8) * 0.5 - 1.0,
            pick(4) ? std::optional<std::int64_t>(pick(5)) : std::nullopt,
            pick(3) ? std::optional<std::string>(names[static_cast<std::size_t>(pick(10))]) : std::nullopt,
            pick(2) == 0};
@@ -196,7 +203,8 @@ TEMPLATE_LIST_TEST_CASE("random predicates select what a plain C++ filter select
   auto of = [](bool b) { return b ? tri::yes : tri::no; };
 
   // builds a random predicate and its reference meaning side by side
-  std::function<std::pair<stowage::predicate<item>, check>(int)> gen = [&](int depth) -> std::pair<stowage::predicate<item>, check> {
+  std::function<std::pair<stowage::predicate<item>, check>(int)> gen =
+      [&](int depth) -> std::pair<stowage::predicate<item>, check> {
     int k = depth > 2 ? pick(8) : pick(11);
     std::int64_t v = pick(20) - 10;
     std::int64_t g = pick(5);
@@ -204,11 +212,17 @@ TEMPLATE_LIST_TEST_CASE("random predicates select what a plain C++ filter select
     switch (k) {
       case 0: return {where<&item::rank> < v, [=, &of](const item& r) { return of(r.rank < v); }};
       case 1: return {where<&item::rank> >= v, [=, &of](const item& r) { return of(r.rank >= v); }};
-      case 2: return {where<&item::group> == g, [=, &of](const item& r) { return r.group ? of(*r.group == g) : tri::unknown; }};
-      case 3: return {where<&item::group> != g, [=, &of](const item& r) { return r.group ? of(*r.group != g) : tri::unknown; }};
+      case 2:
+        return {where<&item::group> == g,
+                [=, &of](const item& r) { return r.group ? of(*r.group == g) : tri::unknown; }};
+      case 3:
+        return {where<&item::group> != g,
+                [=, &of](const item& r) { return r.group ? of(*r.group != g) : tri::unknown; }};
       case 4: return {where<&item::group>.is_null(), [=, &of](const item& r) { return of(!r.group); }};
       case 5: return {where<&item::name> <= n, [=, &of](const item& r) { return of(r.name <= n); }};
-      case 6: return {where<&item::note>.starts_with(n), [=, &of](const item& r) { return r.note ? of(r.note->starts_with(n)) : tri::unknown; }};
+      case 6:
+        return {where<&item::note>.starts_with(n),
+                [=, &of](const item& r) { return r.note ? of(r.note->starts_with(n)) : tri::unknown; }};
       case 7: return {where<&item::score> > v * 0.25, [=, &of](const item& r) { return of(r.score > v * 0.25); }};
       case 8: {
         auto [a, fa] = gen(depth + 1);

@@ -84,21 +84,19 @@ struct stowage::record_traits<conformance::item> {
 template <>
 struct stowage::record_traits<conformance::account> {
   static constexpr std::string_view table = "accounts";
-  using indexes = std::tuple<stowage::unique<&conformance::account::email>,
-                             stowage::unique<&conformance::account::external_id>>;
+  using indexes =
+      std::tuple<stowage::unique<&conformance::account::email>, stowage::unique<&conformance::account::external_id>>;
 };
 
 // Catch prints records as JSON when an assertion on them fails.
 #include <catch2/catch.hpp>
 namespace Catch {
 template <class T>
-  requires boost::hana::Struct<T>::value
-struct StringMaker<T> {
+requires boost::hana::Struct<T>::value struct StringMaker<T> {
   static std::string convert(const T& v) { return stowage::detail::to_json(v).dump(); }
 };
 template <class T>
-  requires boost::hana::Struct<T>::value
-struct StringMaker<std::optional<T>> {
+requires boost::hana::Struct<T>::value struct StringMaker<std::optional<T>> {
   static std::string convert(const std::optional<T>& v) { return v ? StringMaker<T>::convert(*v) : "nullopt"; }
 };
 }  // namespace Catch

@@ -84,8 +84,8 @@ TEMPLATE_LIST_TEST_CASE("an added field becomes a column holding its default", "
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("a removed field or a changed type is refused, and no data is lost",
-                        "[conformance][schema]", conformance_backends) {
+TEMPLATE_LIST_TEST_CASE("a removed field or a changed type is refused, and no data is lost", "[conformance][schema]",
+                        conformance_backends) {
   store<TestType> s;
   s->template table<migration::v2>().put({"a", 7, "kept", 1.5, {"t"}});
   if constexpr (TestType::persistent) s.reopen();

@@ -36,8 +36,7 @@ TEMPLATE_LIST_TEST_CASE("a committed transaction keeps its writes to several tab
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("rollback undoes puts, updates, erases and clears", "[conformance][tx]",
-                        conformance_backends) {
+TEMPLATE_LIST_TEST_CASE("rollback undoes puts, updates, erases and clears", "[conformance][tx]", conformance_backends) {
   store<TestType> s;
   auto items = s->template table<item>();
   auto accounts = s->template table<account>();

@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 #include <stowage/sqlite.hpp>
 
-#include <filesystem>
 #include <unistd.h>
+#include <filesystem>
 
 namespace {
 struct Row {
@@ -109,8 +109,7 @@ TEST_CASE("a file that is not a database is reported as corrupt") {
   auto path = temp_db("stowage-notadb");
   {
     std::FILE* f = std::fopen(path.c_str(), "wb");
-    std::fputs("this is not an SQLite database, just some text that is long enough to be read as a header....",
-               f);
+    std::fputs("this is not an SQLite database, just some text that is long enough to be read as a header....", f);
     std::fclose(f);
   }
   try {

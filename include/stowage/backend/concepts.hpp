@@ -35,8 +35,8 @@ struct probe_record {
 /// A storage backend. The requirements, each a member of B:
 template <class B>
 concept backend = requires(B& b, const B& cb, const detail::table_schema& schema, typename B::table_handle& h,
-                           const detail::probe_record& r, const std::int64_t& key,
-                           const detail::query_spec& q, unsigned depth) {
+                           const detail::probe_record& r, const std::int64_t& key, const detail::query_spec& q,
+                           unsigned depth) {
   // opens a store from a URL (each backend documents its forms); throws unavailable_error
   requires std::constructible_from<B, std::string_view>;
   // whether a query's cursor reads the store while it is iterated (it then holds the database's

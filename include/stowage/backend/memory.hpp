@@ -45,7 +45,7 @@ class memory {
 
   struct unique_index {
     std::string name;
-    std::vector<std::size_t> columns;  // positions in the stored row
+    std::vector<std::size_t> columns;         // positions in the stored row
     std::map<row, value, rows_less> entries;  // indexed values -> key
   };
 
@@ -215,11 +215,11 @@ class memory {
       if (!entry) continue;
       auto it = u.entries.find(*entry);
       if (it != u.entries.end() && detail::compare_values(it->second, key) != 0)
-        throw constraint_error("unique index " + u.name + " already holds these values (record " +
-                                   detail::describe(it->second) + ")",
-                               detail::context_of(*h.schema, detail::key_ref{[](const void* p) {
-                                 return detail::describe(*static_cast<const value*>(p));
-                               }, &key}));
+        throw constraint_error(
+            "unique index " + u.name + " already holds these values (record " + detail::describe(it->second) + ")",
+            detail::context_of(
+                *h.schema,
+                detail::key_ref{[](const void* p) { return detail::describe(*static_cast<const value*>(p)); }, &key}));
     }
   }
 
@@ -236,8 +236,10 @@ class memory {
     }
     for (auto& u : t.uniques)
       if (auto e = indexed(u, *r)) u.entries.emplace(std::move(*e), key);
-    if (it != t.rows.end()) it->second = std::move(*r);
-    else t.rows.emplace(key, std::move(*r));
+    if (it != t.rows.end())
+      it->second = std::move(*r);
+    else
+      t.rows.emplace(key, std::move(*r));
   }
 
   static row to_stored(const table_handle& h, row fields) {

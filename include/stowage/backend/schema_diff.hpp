@@ -39,7 +39,8 @@ inline migration_plan plan_migration(const table_schema& s, const std::vector<st
   for (const auto& sc : stored) {
     auto it = std::find_if(s.columns.begin(), s.columns.end(), [&](auto& c) { return c.name == sc.name; });
     if (it == s.columns.end()) {
-      problems.push_back("the stored column '" + sc.name + "' is not a field of the record (stowage never drops data: " +
+      problems.push_back("the stored column '" + sc.name +
+                         "' is not a field of the record (stowage never drops data: " +
                          "add the field back, or migrate the table yourself)");
       continue;
     }
@@ -55,8 +56,10 @@ inline migration_plan plan_migration(const table_schema& s, const std::vector<st
   for (std::size_t i = 0; i < s.columns.size(); ++i) {
     bool present = std::any_of(stored.begin(), stored.end(), [&](auto& sc) { return sc.name == s.columns[i].name; });
     if (!present) {
-      if (i == s.key) problems.push_back("the key field '" + std::string(s.columns[i].name) + "' is not stored");
-      else plan.added.push_back(i);
+      if (i == s.key)
+        problems.push_back("the key field '" + std::string(s.columns[i].name) + "' is not stored");
+      else
+        plan.added.push_back(i);
     }
   }
   if (!problems.empty()) {

@@ -94,10 +94,14 @@ struct binder {
     return std::visit(
         [this](const auto& x) -> int {
           using X = std::remove_cvref_t<decltype(x)>;
-          if constexpr (std::same_as<X, std::monostate>) return (*this)(null_ref{});
-          else if constexpr (std::same_as<X, std::string>) return (*this)(text_ref{x, true});
-          else if constexpr (std::same_as<X, bytes>) return (*this)(blob_ref{x, true});
-          else return (*this)(x);
+          if constexpr (std::same_as<X, std::monostate>)
+            return (*this)(null_ref{});
+          else if constexpr (std::same_as<X, std::string>)
+            return (*this)(text_ref{x, true});
+          else if constexpr (std::same_as<X, bytes>)
+            return (*this)(blob_ref{x, true});
+          else
+            return (*this)(x);
         },
         v);
   }
@@ -159,8 +163,10 @@ class sqlite {
     if (path.starts_with("sqlite:")) path = "file:" + path.substr(7);
     if (path.empty()) throw bad_input_error("the sqlite backend needs a URL: \"file:path.db\" or \":memory:\"");
     sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |
-                                                     SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nullptr);
+    int rc = sqlite3_open_v2(
+        path.c_str(), &raw,
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+        nullptr);
     db_.reset(raw);
     if (rc != SQLITE_OK) {
       std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
@@ -304,8 +310,10 @@ class sqlite {
   std::uint64_t count(table_handle h, const detail::query_spec& q) {
     auto& t = live(h);
     sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
-    if (q.limit || q.offset) b.raw("SELECT COUNT(*) FROM (SELECT 1 FROM ").ident(t.schema->table).clauses(q, false).raw(")");
-    else b.raw("SELECT COUNT(*) FROM ").ident(t.schema->table).clauses(q);
+    if (q.limit || q.offset)
+      b.raw("SELECT COUNT(*) FROM (SELECT 1 FROM ").ident(t.schema->table).clauses(q, false).raw(")");
+    else
+      b.raw("SELECT COUNT(*) FROM ").ident(t.schema->table).clauses(q);
     lease l = prepared(t, b);
     int rc = sqlite3_step(l.get());
     if (rc != SQLITE_ROW) fail(rc, "cannot count records", t.schema, {});
@@ -322,13 +330,17 @@ class sqlite {
   }
 
   void begin(unsigned depth) {
-    if (depth == 0) exec("BEGIN IMMEDIATE");
-    else exec(("SAVEPOINT stowage_" + std::to_string(depth)).c_str());
+    if (depth == 0)
+      exec("BEGIN IMMEDIATE");
+    else
+      exec(("SAVEPOINT stowage_" + std::to_string(depth)).c_str());
     depth_ = depth + 1;
   }
   void commit(unsigned depth) {
-    if (depth == 0) exec("COMMIT");
-    else exec(("RELEASE stowage_" + std::to_string(depth)).c_str());
+    if (depth == 0)
+      exec("COMMIT");
+    else
+      exec(("RELEASE stowage_" + std::to_string(depth)).c_str());
     depth_ = depth;
     if (depth == 0) schema_changed_in_transaction_ = false;
   }
@@ -457,8 +469,10 @@ class sqlite {
       using F = std::remove_cvref_t<decltype(f)>;
       detail::with_field_context(s, i, key, [&] {
         detail::sqlite_impl::column_source src{st, static_cast<int>(i)};
-        if constexpr (std::same_as<F, std::string>) src.assign_to(f);
-        else f = detail::read_stored<F>(src);
+        if constexpr (std::same_as<F, std::string>)
+          src.assign_to(f);
+        else
+          f = detail::read_stored<F>(src);
       });
     });
   }
@@ -537,7 +551,12 @@ class sqlite {
         // added as nullable: SQLite needs a literal default for NOT NULL, and values go in as
         // parameters only
         sql::builder<detail::sqlite_impl::dialect> add(s);
-        add.raw("ALTER TABLE ").ident(s.table).raw(" ADD COLUMN ").column(i).raw(" ").raw(column_type(s.columns[i].kind));
+        add.raw("ALTER TABLE ")
+            .ident(s.table)
+            .raw(" ADD COLUMN ")
+            .column(i)
+            .raw(" ")
+            .raw(column_type(s.columns[i].kind));
         exec(add.text.c_str(), &s);
         if (s.columns[i].default_value.index() != 0) {
           sql::builder<detail::sqlite_impl::dialect> fill(s);
@@ -580,7 +599,8 @@ class sqlite {
     insert.raw(")");
     B put = insert;
     put.raw(" ON CONFLICT (").column(s.key).raw(")");
-    if (s.columns.size() == 1) put.raw(" DO NOTHING");
+    if (s.columns.size() == 1)
+      put.raw(" DO NOTHING");
     else {
       put.raw(" DO UPDATE SET ");
       bool first = true;

@@ -25,9 +25,12 @@ constexpr std::string_view type_name() {
   // drop namespaces, but not inside template arguments
   std::size_t depth = 0, cut = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '<') ++depth;
-    else if (s[i] == '>') --depth;
-    else if (depth == 0 && s[i] == ':' && i + 1 < s.size() && s[i + 1] == ':') cut = i + 2;
+    if (s[i] == '<')
+      ++depth;
+    else if (s[i] == '>')
+      --depth;
+    else if (depth == 0 && s[i] == ':' && i + 1 < s.size() && s[i + 1] == ':')
+      cut = i + 2;
   }
   return s.substr(cut);
 }

@@ -45,9 +45,7 @@ inline std::strong_ordering compare_for_sort(const value& a, const value& b) {
 }
 
 /// Length of the UTF-8 sequence that starts with byte c (1 for a stray continuation byte).
-constexpr std::size_t utf8_length(unsigned char c) {
-  return c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-}
+constexpr std::size_t utf8_length(unsigned char c) { return c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4; }
 
 /// LIKE matching: % any run, _ one UTF-8 character, backslash escapes; case-sensitive.
 inline bool like_match(std::string_view s, std::string_view p) {
@@ -123,7 +121,8 @@ inline truth evaluate(const expr& e, const std::vector<value>& row) {
     case op::gt: return of(compare_values(v, e.values[0]) > 0);
     case op::ge: return of(compare_values(v, e.values[0]) >= 0);
     case op::in:
-      return of(std::any_of(e.values.begin(), e.values.end(), [&](const value& x) { return compare_values(v, x) == 0; }));
+      return of(
+          std::any_of(e.values.begin(), e.values.end(), [&](const value& x) { return compare_values(v, x) == 0; }));
     case op::prefix: return of(std::get<std::string>(v).starts_with(std::get<std::string>(e.values[0])));
     case op::like: return of(like_match(std::get<std::string>(v), std::get<std::string>(e.values[0])));
     default: return truth::unknown;

@@ -106,22 +106,34 @@ struct field_ref {
 
   template <class V>
   friend predicate<record> operator==(field_ref, const V& v) {
-    if constexpr (std::same_as<V, std::nullopt_t>) return field_ref{}.is_null();
-    else return compare(detail::op::eq, v);
+    if constexpr (std::same_as<V, std::nullopt_t>)
+      return field_ref{}.is_null();
+    else
+      return compare(detail::op::eq, v);
   }
   template <class V>
   friend predicate<record> operator!=(field_ref, const V& v) {
-    if constexpr (std::same_as<V, std::nullopt_t>) return !field_ref{}.is_null();
-    else return compare(detail::op::ne, v);
+    if constexpr (std::same_as<V, std::nullopt_t>)
+      return !field_ref{}.is_null();
+    else
+      return compare(detail::op::ne, v);
   }
   template <class V>
-  friend predicate<record> operator<(field_ref, const V& v) { return compare(detail::op::lt, v); }
+  friend predicate<record> operator<(field_ref, const V& v) {
+    return compare(detail::op::lt, v);
+  }
   template <class V>
-  friend predicate<record> operator<=(field_ref, const V& v) { return compare(detail::op::le, v); }
+  friend predicate<record> operator<=(field_ref, const V& v) {
+    return compare(detail::op::le, v);
+  }
   template <class V>
-  friend predicate<record> operator>(field_ref, const V& v) { return compare(detail::op::gt, v); }
+  friend predicate<record> operator>(field_ref, const V& v) {
+    return compare(detail::op::gt, v);
+  }
   template <class V>
-  friend predicate<record> operator>=(field_ref, const V& v) { return compare(detail::op::ge, v); }
+  friend predicate<record> operator>=(field_ref, const V& v) {
+    return compare(detail::op::ge, v);
+  }
 
   /// The field equals one of the values; an empty list matches nothing.
   template <std::ranges::input_range Values>

@@ -76,15 +76,19 @@ template <class T>
 concept plain_integer = std::integral<T> && !std::same_as<T, bool>;
 
 template <class S>
-concept storage_type = std::same_as<S, std::int64_t> || std::same_as<S, double> ||
-                       std::same_as<S, std::string> || std::same_as<S, bytes>;
+concept storage_type =
+    std::same_as<S, std::int64_t> || std::same_as<S, double> || std::same_as<S, std::string> || std::same_as<S, bytes>;
 
 template <class S>
 constexpr column_kind default_kind() {
-  if constexpr (std::same_as<S, std::int64_t>) return column_kind::int64;
-  else if constexpr (std::same_as<S, double>) return column_kind::real64;
-  else if constexpr (std::same_as<S, std::string>) return column_kind::text;
-  else return column_kind::blob;
+  if constexpr (std::same_as<S, std::int64_t>)
+    return column_kind::int64;
+  else if constexpr (std::same_as<S, double>)
+    return column_kind::real64;
+  else if constexpr (std::same_as<S, std::string>)
+    return column_kind::text;
+  else
+    return column_kind::blob;
 }
 
 }  // namespace detail
@@ -109,8 +113,9 @@ struct column_traits<T> {
   using storage_type = std::int64_t;
   // unsigned types take the next wider column so every value fits; uint64 keeps its bit pattern
   static constexpr std::size_t width = sizeof(T) + (std::is_unsigned_v<T> && sizeof(T) < 8 ? sizeof(T) : 0);
-  static constexpr column_kind kind =
-      width <= 2 ? column_kind::int16 : width <= 4 ? column_kind::int32 : column_kind::int64;
+  static constexpr column_kind kind = width <= 2   ? column_kind::int16
+                                      : width <= 4 ? column_kind::int32
+                                                   : column_kind::int64;
   static std::int64_t to_storage(T v) noexcept { return static_cast<std::int64_t>(v); }
   static T from_storage(std::int64_t v) {
     if constexpr (sizeof(T) < 8) {
@@ -151,8 +156,7 @@ struct column_traits<bytes> {
 };
 
 template <class T>
-  requires detail::is_time_point<T>::value
-struct column_traits<T> {
+requires detail::is_time_point<T>::value struct column_traits<T> {
   using storage_type = std::int64_t;
   static constexpr column_kind kind = column_kind::timestamp;
   static std::int64_t to_storage(T v) noexcept {
@@ -164,7 +168,7 @@ struct column_traits<T> {
 };
 
 template <class E>
-  requires std::is_enum_v<E>
+requires std::is_enum_v<E>
 struct column_traits<E> {
   using storage_type = std::string;
   static constexpr column_kind kind = column_kind::text;
@@ -173,15 +177,14 @@ struct column_traits<E> {
                 "specialize stowage::enum_traits<E> with its names");
   static std::string_view to_storage(E v) {
     if (auto n = detail::enum_to_name(v)) return *n;
-    throw detail::codec_failure{
-        error_kind::bad_input,
-        "enum value " + std::to_string(static_cast<long long>(v)) + " of " +
-            std::string(detail::type_name<E>()) + " has no enumerator name to store"};
+    throw detail::codec_failure{error_kind::bad_input, "enum value " + std::to_string(static_cast<long long>(v)) +
+                                                           " of " + std::string(detail::type_name<E>()) +
+                                                           " has no enumerator name to store"};
   }
   static E from_storage(const std::string& s) {
     if (auto v = detail::enum_from_name<E>(s)) return *v;
-    throw detail::codec_failure{error_kind::corrupt, "stored name '" + s + "' is no enumerator of " +
-                                                         std::string(detail::type_name<E>())};
+    throw detail::codec_failure{error_kind::corrupt,
+                                "stored name '" + s + "' is no enumerator of " + std::string(detail::type_name<E>())};
   }
 };
 
@@ -227,8 +230,10 @@ using storage_of = typename column_traits<typename field_info<T>::column_type>::
 template <class T>
 constexpr column_kind kind_of() {
   using traits = column_traits<typename field_info<T>::column_type>;
-  if constexpr (requires { traits::kind; }) return traits::kind;
-  else return default_kind<typename traits::storage_type>();
+  if constexpr (requires { traits::kind; })
+    return traits::kind;
+  else
+    return default_kind<typename traits::storage_type>();
 }
 
 /// Calls f with the stored form of v: null_ref, std::int64_t, double, text_ref or blob_ref.
@@ -255,10 +260,14 @@ template <class T>
 value to_value(const T& v) {
   return visit_stored(v, [](auto s) -> value {
     using S = decltype(s);
-    if constexpr (std::same_as<S, null_ref>) return std::monostate{};
-    else if constexpr (std::same_as<S, text_ref>) return std::string(s.text);
-    else if constexpr (std::same_as<S, blob_ref>) return bytes(s.data.begin(), s.data.end());
-    else return s;
+    if constexpr (std::same_as<S, null_ref>)
+      return std::monostate{};
+    else if constexpr (std::same_as<S, text_ref>)
+      return std::string(s.text);
+    else if constexpr (std::same_as<S, blob_ref>)
+      return bytes(s.data.begin(), s.data.end());
+    else
+      return s;
   });
 }
 

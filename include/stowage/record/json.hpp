@@ -78,7 +78,8 @@ inline bytes base64_decode(std::string_view in) {
     if (c == '/') return 63;
     return -1;
   };
-  if (in.size() % 4 != 0) throw codec_failure{error_kind::corrupt, "base64 text has a length that is not a multiple of 4"};
+  if (in.size() % 4 != 0)
+    throw codec_failure{error_kind::corrupt, "base64 text has a length that is not a multiple of 4"};
   bytes out;
   out.reserve(in.size() / 4 * 3);
   for (std::size_t i = 0; i < in.size(); i += 4) {
@@ -127,10 +128,14 @@ json_t<T> to_json(const T& v) {
     static_assert(column<T>, "this type has no JSON mapping: add a stowage::column_traits specialization");
     return visit_stored(v, [](auto s) -> J {
       using S = decltype(s);
-      if constexpr (std::same_as<S, null_ref>) return J(nullptr);
-      else if constexpr (std::same_as<S, text_ref>) return J(std::string(s.text));
-      else if constexpr (std::same_as<S, blob_ref>) return J(base64_encode(s.data));
-      else return J(s);
+      if constexpr (std::same_as<S, null_ref>)
+        return J(nullptr);
+      else if constexpr (std::same_as<S, text_ref>)
+        return J(std::string(s.text));
+      else if constexpr (std::same_as<S, blob_ref>)
+        return J(base64_encode(s.data));
+      else
+        return J(s);
     });
   }
 }
@@ -142,15 +147,18 @@ struct json_source {
   template <class S>
   S get() const {
     if constexpr (std::same_as<S, std::int64_t>) {
-      if (!j.is_number_integer()) throw codec_failure{error_kind::corrupt, "expected an integer in JSON, found " + j.dump()};
+      if (!j.is_number_integer())
+        throw codec_failure{error_kind::corrupt, "expected an integer in JSON, found " + j.dump()};
       return j.template get<std::int64_t>();
     } else if constexpr (std::same_as<S, double>) {
       if (!j.is_number()) throw codec_failure{error_kind::corrupt, "expected a number in JSON, found " + j.dump()};
       return j.template get<double>();
     } else {
       if (!j.is_string()) throw codec_failure{error_kind::corrupt, "expected a string in JSON, found " + j.dump()};
-      if constexpr (std::same_as<S, std::string>) return j.template get<std::string>();
-      else return base64_decode(j.template get_ref<const std::string&>());
+      if constexpr (std::same_as<S, std::string>)
+        return j.template get<std::string>();
+      else
+        return base64_decode(j.template get_ref<const std::string&>());
     }
   }
 };

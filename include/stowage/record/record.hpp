@@ -5,10 +5,10 @@
 
 #include <array>
 #include <boost/hana/accessors.hpp>
+#include <boost/hana/adapt_struct.hpp>
 #include <boost/hana/at.hpp>
 #include <boost/hana/concept/struct.hpp>
 #include <boost/hana/define_struct.hpp>
-#include <boost/hana/adapt_struct.hpp>
 #include <boost/hana/first.hpp>
 #include <boost/hana/length.hpp>
 #include <boost/hana/second.hpp>
@@ -63,7 +63,8 @@ template <class R>
 inline constexpr std::size_t field_count = decltype(boost::hana::length(boost::hana::accessors<R>()))::value;
 
 template <class R, std::size_t I>
-using accessor_t = std::remove_cvref_t<decltype(boost::hana::second(boost::hana::at_c<I>(boost::hana::accessors<R>())))>;
+using accessor_t =
+    std::remove_cvref_t<decltype(boost::hana::second(boost::hana::at_c<I>(boost::hana::accessors<R>())))>;
 
 template <class R, std::size_t I>
 using field_t = std::remove_cvref_t<decltype(std::declval<accessor_t<R, I>>()(std::declval<R&>()))>;
@@ -75,8 +76,8 @@ decltype(auto) field(R& r) {
 
 template <class R, std::size_t... I>
 constexpr auto field_names(std::index_sequence<I...>) {
-  return std::array<std::string_view, sizeof...(I)>{
-      std::string_view(boost::hana::to<const char*>(boost::hana::first(boost::hana::at_c<I>(boost::hana::accessors<R>()))))...};
+  return std::array<std::string_view, sizeof...(I)>{std::string_view(
+      boost::hana::to<const char*>(boost::hana::first(boost::hana::at_c<I>(boost::hana::accessors<R>()))))...};
 }
 
 template <class R>
@@ -129,13 +130,17 @@ struct record_info {
 
   static constexpr std::string_view record_name = detail::type_name<R>();
   static constexpr std::string_view table = [] {
-    if constexpr (requires { traits::table; }) return std::string_view(traits::table);
-    else return detail::default_table_name<R>();
+    if constexpr (requires { traits::table; })
+      return std::string_view(traits::table);
+    else
+      return detail::default_table_name<R>();
   }();
 
   static constexpr std::size_t key = [] {
-    if constexpr (requires { traits::key; }) return detail::member_index_v<R, traits::key>;
-    else return detail::name_index<R>("id");
+    if constexpr (requires { traits::key; })
+      return detail::member_index_v<R, traits::key>;
+    else
+      return detail::name_index<R>("id");
   }();
   static_assert(key != detail::npos,
                 "this record has no key: name a field `id`, or set `static constexpr auto key = &R::field;` "

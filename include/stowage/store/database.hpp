@@ -108,8 +108,8 @@ class query {
 
    private:
     friend class query;
-    using cursor_t = decltype(std::declval<Backend&>().template select<Record>(std::declval<handle&>(),
-                                                                             std::declval<const detail::query_spec&>()));
+    using cursor_t = decltype(std::declval<Backend&>().template select<Record>(
+        std::declval<handle&>(), std::declval<const detail::query_spec&>()));
     struct state {
       std::unique_lock<std::recursive_mutex> lock;
       cursor_t cursor;
@@ -122,8 +122,7 @@ class query {
   /// Orders by a field; call again to add tie-breakers. NULLs come first in ascending order.
   template <auto M>
   query order_by(direction d = asc) const {
-    static_assert(std::same_as<typename field_ref<M>::record, Record>,
-                  "order_by names a field of another record type");
+    static_assert(std::same_as<typename field_ref<M>::record, Record>, "order_by names a field of another record type");
     query q = *this;
     q.spec_.order.push_back({field_ref<M>::index, d});
     return q;
@@ -213,8 +212,8 @@ class table {
 
   /// Stores many records in one transaction: all of them, or none when one fails.
   template <std::ranges::input_range Records>
-    requires std::convertible_to<std::ranges::range_reference_t<Records>, const Record&>
-  void put_many(const Records& records) {
+  requires std::convertible_to < std::ranges::range_reference_t<Records>,
+  const Record& > void put_many(const Records& records) {
     auto tx = db_->transaction();
     for (const Record& r : records) write_locked(r, write_mode::upsert);
     tx.commit();
@@ -268,8 +267,7 @@ template <backend Backend>
 class database {
  public:
   explicit database(std::string_view url) : backend_(url) {}
-  database()
-    requires std::default_initializable<Backend>
+  database() requires std::default_initializable<Backend>
   = default;
   database(const database&) = delete;
   database& operator=(const database&) = delete;
