@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace stowage {
 
@@ -71,21 +72,21 @@ class error : public std::runtime_error {
   error_context ctx_;
 };
 
-#define STOWAGE_DETAIL_ERROR_KIND(name)                                     \
-  class name##_error : public error {                                       \
-   public:                                                                  \
-    explicit name##_error(std::string_view summary, error_context ctx = {}) \
-        : error(error_kind::name, summary, std::move(ctx)) {}               \
-  };
-STOWAGE_DETAIL_ERROR_KIND(not_found)
-STOWAGE_DETAIL_ERROR_KIND(conflict)
-STOWAGE_DETAIL_ERROR_KIND(constraint)
-STOWAGE_DETAIL_ERROR_KIND(bad_input)
-STOWAGE_DETAIL_ERROR_KIND(unavailable)
-STOWAGE_DETAIL_ERROR_KIND(corrupt)
-STOWAGE_DETAIL_ERROR_KIND(schema)
-STOWAGE_DETAIL_ERROR_KIND(internal)
-#undef STOWAGE_DETAIL_ERROR_KIND
+/// The error of one kind; catch it by its alias (not_found_error, ...) or as stowage::error.
+template <error_kind Kind>
+class error_of_kind : public error {
+ public:
+  explicit error_of_kind(std::string_view summary, error_context ctx = {}) : error(Kind, summary, std::move(ctx)) {}
+};
+
+using not_found_error = error_of_kind<error_kind::not_found>;
+using conflict_error = error_of_kind<error_kind::conflict>;
+using constraint_error = error_of_kind<error_kind::constraint>;
+using bad_input_error = error_of_kind<error_kind::bad_input>;
+using unavailable_error = error_of_kind<error_kind::unavailable>;
+using corrupt_error = error_of_kind<error_kind::corrupt>;
+using schema_error = error_of_kind<error_kind::schema>;
+using internal_error = error_of_kind<error_kind::internal>;
 
 /// Throws the subclass of stowage::error that matches `kind`, so callers can catch either
 /// the subclass or the root and switch on kind().

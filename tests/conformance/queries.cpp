@@ -225,8 +225,10 @@ TEMPLATE_LIST_TEST_CASE("random predicates select what a plain C++ filter select
                 [=, &of](const item& r) { return r.note ? of(r.note->starts_with(n)) : tri::unknown; }};
       case 7: return {where<&item::score> > v * 0.25, [=, &of](const item& r) { return of(r.score > v * 0.25); }};
       case 8: {
-        auto [a, fa] = gen(depth + 1);
-        auto [b, fb] = gen(depth + 1);
+        auto [a, fa_binding] = gen(depth + 1);
+        check fa = fa_binding;  // lambdas capture variables, not bindings (clang 14)
+        auto [b, fb_binding] = gen(depth + 1);
+        check fb = fb_binding;
         return {a && b, [fa, fb](const item& r) {
                   tri x = fa(r), y = fb(r);
                   if (x == tri::no || y == tri::no) return tri::no;
@@ -234,8 +236,10 @@ TEMPLATE_LIST_TEST_CASE("random predicates select what a plain C++ filter select
                 }};
       }
       case 9: {
-        auto [a, fa] = gen(depth + 1);
-        auto [b, fb] = gen(depth + 1);
+        auto [a, fa_binding] = gen(depth + 1);
+        check fa = fa_binding;  // lambdas capture variables, not bindings (clang 14)
+        auto [b, fb_binding] = gen(depth + 1);
+        check fb = fb_binding;
         return {a || b, [fa, fb](const item& r) {
                   tri x = fa(r), y = fb(r);
                   if (x == tri::yes || y == tri::yes) return tri::yes;
@@ -243,7 +247,8 @@ TEMPLATE_LIST_TEST_CASE("random predicates select what a plain C++ filter select
                 }};
       }
       default: {
-        auto [a, fa] = gen(depth + 1);
+        auto [a, fa_binding] = gen(depth + 1);
+        check fa = fa_binding;  // lambdas capture variables, not bindings (clang 14)
         return {!a, [fa](const item& r) {
                   tri x = fa(r);
                   return x == tri::unknown ? x : x == tri::yes ? tri::no : tri::yes;
