@@ -31,24 +31,11 @@ struct widened {
 };
 }  // namespace migration
 
-template <>
-struct stowage::record_traits<migration::v1> {
-  static constexpr std::string_view table = "evolving";
-};
-template <>
-struct stowage::record_traits<migration::v2> {
-  static constexpr std::string_view table = "evolving";
-};
-template <>
-struct stowage::record_traits<migration::dropped> {
-  static constexpr std::string_view table = "evolving";
-};
-template <>
-struct stowage::record_traits<migration::retyped> {
-  static constexpr std::string_view table = "evolving";
-};
-template <>
-struct stowage::record_traits<migration::widened> {
+// every version of the record lives in one table
+template <class R>
+  requires std::same_as<R, migration::v1> || std::same_as<R, migration::v2> || std::same_as<R, migration::dropped> ||
+           std::same_as<R, migration::retyped> || std::same_as<R, migration::widened>
+struct stowage::record_traits<R> {
   static constexpr std::string_view table = "evolving";
 };
 

@@ -9,6 +9,14 @@
 
 namespace stowage::detail {
 
+/// The text of the template argument that follows `marker` in a function signature:
+/// gcc writes "[with T = app::Event; ...]", clang "[T = app::Event]".
+constexpr std::string_view signature_argument(std::string_view signature, std::string_view marker) {
+  auto start = signature.find(marker) + marker.size();
+  auto end = signature.find_first_of(";]", start);
+  return signature.substr(start, end - start);
+}
+
 template <class T>
 constexpr std::string_view raw_type_signature() {
   return __PRETTY_FUNCTION__;
@@ -17,11 +25,7 @@ constexpr std::string_view raw_type_signature() {
 /// The type's name as the compiler spells it, without namespaces ("Event" for app::Event).
 template <class T>
 constexpr std::string_view type_name() {
-  std::string_view s = raw_type_signature<T>();
-  // gcc: "... [with T = app::Event; ...]"  clang: "... [T = app::Event]"
-  auto start = s.find("T = ") + 4;
-  auto end = s.find_first_of(";]", start);
-  s = s.substr(start, end - start);
+  std::string_view s = signature_argument(raw_type_signature<T>(), "T = ");
   // drop namespaces, but not inside template arguments
   std::size_t depth = 0, cut = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -43,10 +47,7 @@ constexpr std::string_view raw_value_signature() {
 /// The enumerator's name for V, or an empty view when V names no enumerator.
 template <auto V>
 constexpr std::string_view enumerator_name() {
-  std::string_view s = raw_value_signature<V>();
-  auto start = s.find("V = ") + 4;
-  auto end = s.find_first_of(";]", start);
-  s = s.substr(start, end - start);
+  std::string_view s = signature_argument(raw_value_signature<V>(), "V = ");
   // an unnamed value prints as a cast, "(Color)5", or a bare number
   if (s.empty() || s[0] == '(' || s[0] == '-' || (s[0] >= '0' && s[0] <= '9')) return {};
   auto colon = s.rfind("::");
