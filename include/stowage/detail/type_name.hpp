@@ -48,10 +48,13 @@ constexpr std::string_view raw_value_signature() {
 template <auto V>
 constexpr std::string_view enumerator_name() {
   std::string_view s = signature_argument(raw_value_signature<V>(), "V = ");
-  // an unnamed value prints as a cast, "(Color)5", or a bare number
-  if (s.empty() || s[0] == '(' || s[0] == '-' || (s[0] >= '0' && s[0] <= '9')) return {};
+  // an unnamed value prints as a cast, "(Color)5" or "((anonymous namespace)::Color)5"
   auto colon = s.rfind("::");
-  return colon == std::string_view::npos ? s : s.substr(colon + 2);
+  std::string_view name = colon == std::string_view::npos ? s : s.substr(colon + 2);
+  if (name.empty() || name.find(')') != std::string_view::npos || name[0] == '(' || name[0] == '-' ||
+      (name[0] >= '0' && name[0] <= '9'))
+    return {};
+  return name;
 }
 
 }  // namespace stowage::detail
