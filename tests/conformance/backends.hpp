@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stowage/json.hpp>
+#include <stowage/json_dir.hpp>
 #include <stowage/sqlite.hpp>
 
 #include <unistd.h>
@@ -61,7 +62,15 @@ struct sqlite_file {
   std::string url() const { return "file:" + (dir.path() / "store.db").string(); }
 };
 
-using conformance_backends = std::tuple<memory_backend, sqlite_in_memory, sqlite_file>;
+struct json_directory {
+  using type = stowage::json_dir;
+  static constexpr bool persistent = true;
+  static constexpr const char* label = "json_dir";
+  scratch_dir dir;
+  std::string url() const { return "dir:" + (dir.path() / "store").string(); }
+};
+
+using conformance_backends = std::tuple<memory_backend, sqlite_in_memory, sqlite_file, json_directory>;
 
 /// A fresh, empty store on backend B; for persistent backends, reopen() opens the same store
 /// again as a second database object.

@@ -1,0 +1,6 @@
+// The json_dir backend: database<stowage::json_dir> db{"dir:path/to/store"}. Needs only
+// nlohmann_json.
+#pragma once
+
+#include "backend/json_dir.hpp"
+#include "json.hpp"
