@@ -148,10 +148,11 @@ class file_lock {
   fd f_;
 };
 
-/// Key text to a file name: [a-z0-9_-] and inner dots stay, every other byte becomes %xx (lower
-/// case hex), so names never clash on a case-insensitive file system, never start with a dot and
-/// never hold a separator. The empty key is "%". Names longer than 180 bytes keep a prefix and
-/// end in "~" and a hash; the file holds the full key either way.
+/// Key text to a file name: [a-z0-9_-] and inner dots stay, an upper-case letter becomes ^ and
+/// the letter in lower case ("Readme" is "^readme"), and every other byte becomes %xx (lower-case
+/// hex). So names never clash on a case-insensitive file system, never start with a dot and never
+/// hold a separator. The empty key is "%". Names longer than 180 bytes keep a prefix and end in
+/// "~" and a hash; the file holds the full key either way.
 inline std::string encode_file_name(std::string_view key) {
   static constexpr char hex[] = "0123456789abcdef";
   if (key.empty()) return "%";
@@ -161,6 +162,9 @@ inline std::string encode_file_name(std::string_view key) {
     bool plain = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || (c == '.' && i > 0);
     if (plain) {
       out += static_cast<char>(c);
+    } else if (c >= 'A' && c <= 'Z') {
+      out += '^';
+      out += static_cast<char>(c - 'A' + 'a');
     } else {
       out += '%';
       out += hex[c >> 4];
@@ -170,17 +174,19 @@ inline std::string encode_file_name(std::string_view key) {
   // names Windows reserves for devices, whatever the extension
   static constexpr std::string_view reserved[] = {"con", "prn", "aux", "nul"};
   std::string_view stem = std::string_view(out).substr(0, out.find('.'));
-  bool device = std::find(std::begin(reserved), std::end(reserved), stem) != std::end(reserved) ||
-                (stem.size() == 4 && (stem.starts_with("com") || stem.starts_with("lpt")) && stem[3] >= '0' &&
-                 stem[3] <= '9');
-  if (device) out = "%" + std::string(1, hex[static_cast<unsigned char>(out[0]) >> 4]) +
-                    hex[static_cast<unsigned char>(out[0]) & 15] + out.substr(1);
+  bool device =
+      std::find(std::begin(reserved), std::end(reserved), stem) != std::end(reserved) ||
+      (stem.size() == 4 && (stem.starts_with("com") || stem.starts_with("lpt")) && stem[3] >= '0' && stem[3] <= '9');
+  if (device)
+    out = "%" + std::string(1, hex[static_cast<unsigned char>(out[0]) >> 4]) +
+          hex[static_cast<unsigned char>(out[0]) & 15] + out.substr(1);
   constexpr std::size_t max = 180;
   if (out.size() > max) {
     std::uint64_t h = 14695981039346656037ull;  // FNV-1a over the whole key
     for (char c : key) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
     std::size_t cut = 120;
-    while (cut > 0 && (out[cut - 1] == '%' || (cut > 1 && out[cut - 2] == '%'))) --cut;  // not inside %xx
+    // not inside %xx or ^x
+    while (cut > 0 && (out[cut - 1] == '%' || out[cut - 1] == '^' || (cut > 1 && out[cut - 2] == '%'))) --cut;
     out.resize(cut);
     out += '~';
     for (int shift = 60; shift >= 0; shift -= 4) out += hex[(h >> shift) & 15];
@@ -194,6 +200,11 @@ inline std::optional<std::string> decode_file_name(std::string_view name) {
   if (name.find('~') != std::string_view::npos) return std::nullopt;
   std::string out;
   for (std::size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '^') {
+      if (i + 1 >= name.size() || name[i + 1] < 'a' || name[i + 1] > 'z') return std::nullopt;
+      out += static_cast<char>(name[++i] - 'a' + 'A');
+      continue;
+    }
     if (name[i] != '%') {
       out += name[i];
       continue;
@@ -294,7 +305,8 @@ inline std::string render(const nlohmann::json& doc) {
 /// The 1-based line of a byte offset in text.
 inline std::size_t line_of(std::string_view text, std::size_t offset) {
   offset = std::min(offset, text.size());
-  return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+  return 1 +
+         static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
 }
 
 }  // namespace detail::json_dir_impl
@@ -384,7 +396,15 @@ class json_dir {
     std::vector<value> row = detail::encode_row(r);
     std::string file = file_of(row[s.key]);
     auto key = detail::make_key_ref(record_info<R>::key_of(r));
-    std::optional<json> existing = load(h, file);
+    std::optional<json> existing;
+    try {
+      existing = load(h, file);
+    } catch (const corrupt_error&) {
+      // a record file that does not parse exists all the same: an insert is refused, a
+      // replacement repairs it (what the file held cannot be kept)
+      if (mode == write_mode::insert) return write_result::key_exists;
+      existing = json::object();
+    }
     if (mode == write_mode::insert && existing) return write_result::key_exists;
     if (mode == write_mode::update && !existing) return write_result::key_missing;
     check_unique(h, row, file, key);
@@ -439,7 +459,8 @@ class json_dir {
     std::vector<const std::vector<value>*> pointers;
     for (const auto& r : rows) pointers.push_back(&r);
     std::vector<R> out;
-    for (const auto* r : detail::select_rows(pointers, q, [](const std::vector<value>& v) -> const auto& { return v; }))
+    for (const auto* r : detail::select_rows(
+             pointers, q, [](const std::vector<value>& v) -> const auto& { return v; }))
       out.push_back(detail::decode_row<R>(*r));
     return cursor<R>(std::move(out));
   }
@@ -448,7 +469,9 @@ class json_dir {
     auto rows = all_rows(h);
     std::vector<const std::vector<value>*> pointers;
     for (const auto& r : rows) pointers.push_back(&r);
-    return detail::select_rows(pointers, q, [](const std::vector<value>& v) -> const auto& { return v; }).size();
+    return detail::select_rows(
+               pointers, q, [](const std::vector<value>& v) -> const auto& { return v; })
+        .size();
   }
 
   void clear(table_handle& h) {
@@ -483,6 +506,9 @@ class json_dir {
   }
 
   const std::filesystem::path& root() const noexcept { return root_; }
+  /// How many record files this store has read and parsed so far: a query over unchanged
+  /// files reads none again.
+  std::uint64_t files_read() const noexcept { return files_read_; }
   /// The file that holds (or would hold) the record with this key.
   template <class K>
   std::filesystem::path file_for(const table_handle& h, const K& key) const {
@@ -573,6 +599,7 @@ class json_dir {
       t.files.erase(file);
       return false;
     }
+    ++files_read_;
     file_entry e{st.st_ino, mtime, st.st_size, parse_file(h, path, *text)};
     t.files[file] = std::move(e);
     return true;
@@ -607,8 +634,10 @@ class json_dir {
     for (const auto& layer : layers_)
       for (const auto& [k, v] : layer) {
         if (k.first != h.data) continue;
-        if (v) docs[k.second] = *v;
-        else docs.erase(k.second);
+        if (v)
+          docs[k.second] = *v;
+        else
+          docs.erase(k.second);
       }
     return docs;
   }
@@ -621,8 +650,11 @@ class json_dir {
     for (std::size_t i = 0; i < s.columns.size(); ++i) {
       auto it = doc.find(std::string(s.columns[i].name));
       // a field the file lacks (added to the record later) holds its default
-      if (it == doc.end()) row[i] = s.columns[i].default_value;
-      else row[i] = detail::with_field_context(s, i, key, [&] { return detail::json_dir_impl::from_file(*it, s.columns[i].kind, s.columns[i].nullable); });
+      if (it == doc.end())
+        row[i] = s.columns[i].default_value;
+      else
+        row[i] = detail::with_field_context(
+            s, i, key, [&] { return detail::json_dir_impl::from_file(*it, s.columns[i].kind, s.columns[i].nullable); });
     }
     return row;
   }
@@ -650,9 +682,9 @@ class json_dir {
           return other[c].index() != 0 && detail::compare_values(other[c], row[c]) == 0;
         });
         if (same)
-          throw constraint_error("unique index " + ix.name + " already holds these values (file " + other_file +
-                                     ".json)",
-                                 detail::context_of(s, key));
+          throw constraint_error(
+              "unique index " + ix.name + " already holds these values (file " + other_file + ".json)",
+              detail::context_of(s, key));
       }
     }
   }
@@ -665,7 +697,8 @@ class json_dir {
     }
     detail::json_dir_impl::file_lock lock(root_ / ".lock");
     auto path = t.dir / (file + ".json");
-    if (doc) detail::json_dir_impl::write_atomic(path, *text);
+    if (doc)
+      detail::json_dir_impl::write_atomic(path, *text);
     else {
       detail::json_dir_impl::remove_file(path);
       detail::json_dir_impl::sync_dir(t.dir);
@@ -744,6 +777,7 @@ class json_dir {
   std::map<std::string, std::unique_ptr<table_data>> tables_;
   std::vector<pending> layers_;  // one per open transaction level
   detail::json_dir_impl::file_lock tx_lock_;
+  std::uint64_t files_read_ = 0;
 };
 
 }  // namespace stowage
