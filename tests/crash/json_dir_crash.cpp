@@ -276,6 +276,8 @@ struct file_census {
 file_census check_files(const fs::path& root, bool after_reopen) {
   const char* when = after_reopen ? "after the reopen" : "right after the kill";
   file_census c;
+  // a child killed right after the fork may not have created the store yet
+  if (!after_reopen && !fs::exists(root)) return c;
   std::set<std::string> tables;
   for (const auto& e : fs::directory_iterator(root)) {
     std::string n = e.path().filename().string();
