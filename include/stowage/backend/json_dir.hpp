@@ -12,7 +12,8 @@
 //   applied; a store opened after a crash finishes applying a journal it finds;
 // - writers in several threads and processes are serialized by flock() on <root>/.lock; a
 //   transaction holds the lock from begin to end; readers never lock and never see a torn file;
-// - a file edited by hand is picked up (files are checked by inode, size and modification time);
+// - a file edited by hand is picked up (files are checked by inode, size and modification time,
+//   and a file changed in the last 100 ms is read again);
 //   a malformed one is a corrupt_error naming the file and the line, and the others stay
 //   readable; fields a record does not know are kept when the record is rewritten;
 // - queries are evaluated in memory, with the SQL backends' semantics, over a cache that re-reads
@@ -24,6 +25,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -328,8 +330,8 @@ class json_dir {
     if (ec || !std::filesystem::is_directory(root_))
       throw unavailable_error("cannot create the json_dir store \"" + p + "\"",
                               error_context{{}, {}, {}, ec ? ec.message() : "not a directory"});
-    detail::json_dir_impl::file_lock lock(root_ / ".lock");
-    recover();
+    auto lock = exclusive();
+    remove_temporaries();
   }
 
  private:
@@ -338,6 +340,8 @@ class json_dir {
     ino_t inode = 0;
     std::int64_t mtime_ns = 0;
     off_t size = 0;
+    // modified well before it was read: a later change cannot share its size and timestamp
+    bool settled = false;
     json doc;
   };
   struct table_data {
@@ -361,8 +365,7 @@ class json_dir {
       t->name = std::string(s.table);
       t->dir = root_ / impl::encode_file_name(s.table);
     }
-    impl::file_lock lock;
-    if (!tx_lock_.held()) lock = impl::file_lock(root_ / ".lock");
+    auto lock = exclusive();
     std::error_code ec;
     std::filesystem::create_directories(t->dir, ec);
     if (ec) impl::fail_io("cannot create the table directory", t->dir, ec.value());
@@ -395,6 +398,9 @@ class json_dir {
     const auto& s = *h.schema;
     std::vector<value> row = detail::encode_row(r);
     std::string file = file_of(row[s.key]);
+    // the existence and uniqueness checks and the write happen under one lock, so another
+    // process cannot insert the same key in between
+    auto lock = exclusive();
     auto key = detail::make_key_ref(record_info<R>::key_of(r));
     std::optional<json> existing;
     try {
@@ -432,6 +438,7 @@ class json_dir {
   template <class R, class K>
   bool erase(table_handle& h, const K& key) {
     std::string file = file_of(detail::to_value(key));
+    auto lock = exclusive();
     if (!load(h, file)) return false;
     store(*h.data, file, std::nullopt, nullptr);
     return true;
@@ -481,7 +488,7 @@ class json_dir {
   }
 
   void begin(unsigned depth) {
-    if (depth == 0) tx_lock_ = detail::json_dir_impl::file_lock(root_ / ".lock");
+    if (depth == 0) tx_lock_ = exclusive();
     layers_.resize(depth + 1);
   }
   void commit(unsigned depth) {
@@ -591,7 +598,7 @@ class json_dir {
     }
     std::int64_t mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
     auto it = t.files.find(file);
-    if (it != t.files.end() && it->second.inode == st.st_ino && it->second.mtime_ns == mtime &&
+    if (it != t.files.end() && it->second.settled && it->second.inode == st.st_ino && it->second.mtime_ns == mtime &&
         it->second.size == st.st_size)
       return true;
     auto text = detail::json_dir_impl::read_file(path);
@@ -600,7 +607,13 @@ class json_dir {
       return false;
     }
     ++files_read_;
-    file_entry e{st.st_ino, mtime, st.st_size, parse_file(h, path, *text)};
+    // file times tick coarsely (a few ms): a file changed again within the same tick, with the
+    // same size and a recycled inode, would look unchanged, so recent files are read each time
+    constexpr std::int64_t settle_ns = 100'000'000;
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    bool settled = mtime + settle_ns < static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+    file_entry e{st.st_ino, mtime, st.st_size, settled, parse_file(h, path, *text)};
     t.files[file] = std::move(e);
     return true;
   }
@@ -690,12 +703,12 @@ class json_dir {
   }
 
   /// Writes or deletes one record file: into the transaction when one is open, else at once.
+  /// The caller holds the lock (exclusive()).
   void store(table_data& t, const std::string& file, std::optional<json> doc, const std::string* text) {
     if (!layers_.empty()) {
       layers_.back()[{&t, file}] = std::move(doc);
       return;
     }
-    detail::json_dir_impl::file_lock lock(root_ / ".lock");
     auto path = t.dir / (file + ".json");
     if (doc)
       detail::json_dir_impl::write_atomic(path, *text);
@@ -753,9 +766,17 @@ class json_dir {
     impl::sync_dir(root_);
   }
 
-  /// Runs at open, under the lock: finishes a committed transaction a crash interrupted and
-  /// removes temporary files of interrupted writes.
-  void recover() {
+  /// Takes the store's lock, unless this store's open transaction holds it already, and first
+  /// finishes a committed transaction that a crashed writer left in the journal: every writer
+  /// does so before it writes, so no write can be overtaken by an older journal.
+  detail::json_dir_impl::file_lock exclusive() {
+    if (tx_lock_.held()) return {};
+    detail::json_dir_impl::file_lock lock(root_ / ".lock");
+    recover_journal();
+    return lock;
+  }
+
+  void recover_journal() {
     namespace impl = detail::json_dir_impl;
     if (auto text = impl::read_file(root_ / ".journal")) {
       json journal;
@@ -766,7 +787,12 @@ class json_dir {
                             error_context{{}, {}, {}, e.what()});
       }
       replay(journal);
+      for (auto& [name, t] : tables_) t->files.clear();
     }
+  }
+
+  /// Runs at open, under the lock: removes temporary files of interrupted writes.
+  void remove_temporaries() {
     std::error_code ec;
     for (auto it = std::filesystem::recursive_directory_iterator(root_, ec);
          !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
