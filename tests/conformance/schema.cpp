@@ -33,8 +33,8 @@ struct widened {
 
 // every version of the record lives in one table
 template <class R>
-  requires std::same_as<R, migration::v1> || std::same_as<R, migration::v2> || std::same_as<R, migration::dropped> ||
-           std::same_as<R, migration::retyped> || std::same_as<R, migration::widened>
+requires std::same_as<R, migration::v1> || std::same_as<R, migration::v2> || std::same_as<R, migration::dropped> ||
+    std::same_as<R, migration::retyped> || std::same_as<R, migration::widened>
 struct stowage::record_traits<R> {
   static constexpr std::string_view table = "evolving";
 };
