@@ -531,19 +531,7 @@ class json_dir {
 
   /// A snapshot of the selected records.
   template <class R>
-  class cursor {
-   public:
-    explicit cursor(std::vector<R> rows) : rows_(std::move(rows)) {}
-    bool next(R& out) {
-      if (pos_ == rows_.size()) return false;
-      out = std::move(rows_[pos_++]);
-      return true;
-    }
-
-   private:
-    std::vector<R> rows_;
-    std::size_t pos_ = 0;
-  };
+  using cursor = detail::snapshot_cursor<R>;
 
   template <class R>
   cursor<R> select(table_handle& h, const detail::query_spec& q) {

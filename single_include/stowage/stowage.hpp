@@ -17,6 +17,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 // ---- begin stowage/query/query_spec.hpp
 // What a query asks for, independent of the record type: filter, order, offset and limit.
@@ -1410,6 +1412,22 @@ enum class write_result { done, key_exists, key_missing };
 
 namespace detail {
 
+/// A cursor over records selected up front, for backends that answer a query with a snapshot.
+template <class Record>
+class snapshot_cursor {
+ public:
+  explicit snapshot_cursor(std::vector<Record> rows) : rows_(std::move(rows)) {}
+  bool next(Record& out) {
+    if (pos_ == rows_.size()) return false;
+    out = std::move(rows_[pos_++]);
+    return true;
+  }
+
+ private:
+  std::vector<Record> rows_;
+  std::size_t pos_ = 0;
+};
+
 /// A small record that the concept uses to check a backend's record operations.
 struct probe_record {
   BOOST_HANA_DEFINE_STRUCT(probe_record, (std::int64_t, id), (std::string, name));
@@ -1816,19 +1834,7 @@ class memory {
 
   /// A snapshot of the selected records.
   template <class R>
-  class cursor {
-   public:
-    explicit cursor(std::vector<R> rows) : rows_(std::move(rows)) {}
-    bool next(R& out) {
-      if (pos_ == rows_.size()) return false;
-      out = std::move(rows_[pos_++]);
-      return true;
-    }
-
-   private:
-    std::vector<R> rows_;
-    std::size_t pos_ = 0;
-  };
+  using cursor = detail::snapshot_cursor<R>;
 
   template <class R>
   cursor<R> select(table_handle& h, const detail::query_spec& q) {

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "../query/query_spec.hpp"
 #include "../record/record.hpp"
@@ -24,6 +26,22 @@ enum class write_mode {
 enum class write_result { done, key_exists, key_missing };
 
 namespace detail {
+
+/// A cursor over records selected up front, for backends that answer a query with a snapshot.
+template <class Record>
+class snapshot_cursor {
+ public:
+  explicit snapshot_cursor(std::vector<Record> rows) : rows_(std::move(rows)) {}
+  bool next(Record& out) {
+    if (pos_ == rows_.size()) return false;
+    out = std::move(rows_[pos_++]);
+    return true;
+  }
+
+ private:
+  std::vector<Record> rows_;
+  std::size_t pos_ = 0;
+};
 
 /// A small record that the concept uses to check a backend's record operations.
 struct probe_record {
