@@ -6,6 +6,7 @@ needs nothing of include/.
   single_include/stowage/json.hpp       the core plus nlohmann_json, for JSON, nested and vector fields
   single_include/stowage/sqlite.hpp     the core plus the SQLite backend
   single_include/stowage/json_dir.hpp   the core plus the json_dir backend
+  single_include/stowage/postgres.hpp   the core plus the PostgreSQL backend
 
 A backend's single header includes "stowage.hpp" for the core, so both may be included in one
 program. `--check` compares the committed files with a fresh generation and fails on a
@@ -28,6 +29,7 @@ OUTPUTS = [
     ("json.hpp", ["json.hpp"], "stowage.hpp"),
     ("sqlite.hpp", ["sqlite.hpp"], "stowage.hpp"),
     ("json_dir.hpp", ["json_dir.hpp"], "stowage.hpp"),
+    ("postgres.hpp", ["postgres.hpp"], "stowage.hpp"),
 ]
 
 

@@ -88,6 +88,13 @@ using corrupt_error = error_of_kind<error_kind::corrupt>;
 using schema_error = error_of_kind<error_kind::schema>;
 using internal_error = error_of_kind<error_kind::internal>;
 
+/// A conflict that running the transaction again may resolve: it lost a race with another
+/// transaction (a serialization failure or a deadlock). stowage::transact retries on it.
+class retryable_conflict : public conflict_error {
+ public:
+  using conflict_error::conflict_error;
+};
+
 /// Throws the subclass of stowage::error that matches `kind`, so callers can catch either
 /// the subclass or the root and switch on kind().
 [[noreturn]] inline void throw_error(error_kind kind, std::string_view summary, error_context ctx = {}) {

@@ -39,15 +39,15 @@ TEMPLATE_LIST_TEST_CASE("read-modify-write in transactions from several threads 
   accounts.put({"shared", "s@x", std::nullopt, 0});
   constexpr int threads = 4, rounds = 100;
   std::vector<std::thread> pool;
+  // transact runs a transaction again when it loses a race (postgres: a serialization failure)
   for (int t = 0; t < threads; ++t)
     pool.emplace_back([&] {
-      for (int i = 0; i < rounds; ++i) {
-        auto tx = s->transaction();
-        auto a = accounts.get("shared");
-        a->balance += 1;
-        accounts.put(*a);
-        tx.commit();
-      }
+      for (int i = 0; i < rounds; ++i)
+        stowage::transact(*s, [&] {
+          auto a = accounts.get("shared");
+          a->balance += 1;
+          accounts.put(*a);
+        }, {.attempts = 1000});
     });
   for (auto& th : pool) th.join();
   REQUIRE(accounts.get("shared")->balance == threads * rounds);

@@ -130,6 +130,12 @@ TEMPLATE_LIST_TEST_CASE("text and blob edge values round-trip byte for byte", "[
     r.maybe_text = text;
     r.tags = {text};
     r.blob = every_byte();
+    if (!TestType::nul_in_text && text.find('\0') != std::string::npos) {
+      // PostgreSQL text cannot hold NUL: refused, naming the field, and nothing stored
+      REQUIRE_THROWS_WITH(t.put(r), Catch::Contains("bad input") && Catch::Contains("'text'") && Catch::Contains("NUL"));
+      REQUIRE_FALSE(t.get(r.id));
+      continue;
+    }
     t.put(r);
     auto back = t.get(r.id);
     REQUIRE(back);
@@ -155,6 +161,11 @@ TEMPLATE_LIST_TEST_CASE("keys with SQL metacharacters, quotes and NUL bytes roun
   std::vector<std::string> keys = {"'",  "''", "\"",   "a'); DELETE FROM accounts; --", "%",
                                    "_",  "\\", "",     std::string("k\0ey", 4),         "ключ",
                                    "?1", "$1", ":name"};
+  if (!TestType::nul_in_text) {
+    REQUIRE_THROWS_AS(t.put({keys[8], "mail", std::nullopt, 1}), stowage::bad_input_error);
+    REQUIRE_THROWS_AS(t.get(keys[8]), stowage::bad_input_error);
+    keys.erase(keys.begin() + 8);
+  }
   for (const auto& k : keys) t.put({k, "mail-" + k, std::nullopt, 1});
   REQUIRE(t.count() == keys.size());
   for (const auto& k : keys) {
@@ -163,7 +174,7 @@ TEMPLATE_LIST_TEST_CASE("keys with SQL metacharacters, quotes and NUL bytes roun
     REQUIRE(a->id == k);
     REQUIRE(a->email == "mail-" + k);
   }
-  REQUIRE(t.count(stowage::where<&account::id> == std::string("k\0ey", 4)) == 1);
+  if constexpr (TestType::nul_in_text) REQUIRE(t.count(stowage::where<&account::id> == std::string("k\0ey", 4)) == 1);
   REQUIRE(t.erase("'"));
   REQUIRE(t.count() == keys.size() - 1);
 }

@@ -22,6 +22,10 @@ enum class write_mode {
   update,  ///< replace it; the record must exist
 };
 
+/// The isolation level of a transaction. Backends that run one transaction at a time (memory,
+/// sqlite, json_dir) are serializable whatever is asked; postgres runs each level as asked.
+enum class isolation { read_committed, repeatable_read, serializable };
+
 /// What a write did, for the store layer to turn into an error where needed.
 enum class write_result { done, key_exists, key_missing };
 
@@ -81,5 +85,22 @@ concept backend = requires(B& b, const B& cb, const detail::table_schema& schema
   // a short name for messages ("sqlite")
   { B::name } -> std::convertible_to<std::string_view>;
 };
+
+// Optional members the store layer uses when a backend has them:
+//   static constexpr bool concurrent = true;   the backend is thread-safe itself (a connection
+//       pool): database<B> then takes no lock, and a transaction belongs to the thread that began
+//       it, which the backend tracks
+//   begin(depth, isolation)                     a transaction at an isolation level
+//   get_many<R>(handle, keys)                   a batch of gets, in the order of the keys
+//   put_many<R>(handle, records)                a batch of upserts, all or none
+namespace detail {
+template <class B>
+constexpr bool is_concurrent() {
+  if constexpr (requires { B::concurrent; })
+    return B::concurrent;
+  else
+    return false;
+}
+}  // namespace detail
 
 }  // namespace stowage

@@ -391,6 +391,8 @@ class sqlite {
       default: break;
     }
     error_context ctx = s ? detail::context_of(*s, key, msg) : error_context{{}, {}, key.text(), msg};
+    // a snapshot that went stale under another writer: the transaction may succeed when run again
+    if (ext == SQLITE_BUSY_SNAPSHOT) throw retryable_conflict(what, std::move(ctx));
     throw_error(kind, what, std::move(ctx));
   }
 

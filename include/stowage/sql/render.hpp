@@ -29,6 +29,44 @@ inline std::string prefix_upper_bound(std::string p) {
   return p;
 }
 
+/// The same for a server that accepts only valid UTF-8 text (PostgreSQL): the successor of p's
+/// last character replaces it, which is the least valid string above every string starting with
+/// p, as byte order is code point order in UTF-8. Empty when there is none; p itself if p is not
+/// valid UTF-8 (the server will refuse it with a clear message).
+inline std::string utf8_prefix_upper_bound(std::string p) {
+  while (!p.empty()) {
+    // the last character: its lead byte and code point
+    std::size_t lead = p.size() - 1;
+    while (lead > 0 && (static_cast<unsigned char>(p[lead]) & 0xC0) == 0x80 && p.size() - lead < 4) --lead;
+    auto b0 = static_cast<unsigned char>(p[lead]);
+    std::size_t len = b0 < 0x80 ? 1 : b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : b0 >= 0xC0 ? 2 : 0;
+    if (len != p.size() - lead) return p;
+    char32_t cp = len == 1 ? b0 : b0 & (0x7F >> len);
+    for (std::size_t i = lead + 1; i < p.size(); ++i) cp = (cp << 6) | (static_cast<unsigned char>(p[i]) & 0x3F);
+    p.resize(lead);
+    if (cp == 0x10FFFF) continue;  // no successor: carry into the character before
+    ++cp;
+    if (cp == 0xD800) cp = 0xE000;  // surrogates are not characters
+    if (cp < 0x80) {
+      p += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      p += static_cast<char>(0xC0 | (cp >> 6));
+      p += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      p += static_cast<char>(0xE0 | (cp >> 12));
+      p += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      p += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      p += static_cast<char>(0xF0 | (cp >> 18));
+      p += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      p += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      p += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    return p;
+  }
+  return p;
+}
+
 /// Builds one statement's text and its parameters.
 template <class Dialect>
 class builder {
@@ -37,6 +75,7 @@ class builder {
 
   std::string text;
   std::vector<value> params;
+  std::vector<column_kind> kinds;  // the kind of column each parameter is compared with or stored in
 
   builder& raw(std::string_view s) {
     text += s;
@@ -48,8 +87,9 @@ class builder {
   }
   builder& column(std::size_t field) { return ident(schema_.columns[field].name); }
   template <class V>
-  builder& param(V&& v) {
+  builder& param(V&& v, column_kind kind = column_kind::int64) {
     params.emplace_back(std::forward<V>(v));
+    kinds.push_back(kind);
     Dialect::placeholder(text, params.size());
     return *this;
   }
@@ -81,28 +121,32 @@ class builder {
         text += ')';
         return *this;
       case op::is_null: return column(e.field).raw(" IS NULL");
-      case op::eq: return column(e.field).raw(" = ").param(e.values[0]);
-      case op::ne: return column(e.field).raw(" <> ").param(e.values[0]);
-      case op::lt: return column(e.field).raw(" < ").param(e.values[0]);
-      case op::le: return column(e.field).raw(" <= ").param(e.values[0]);
-      case op::gt: return column(e.field).raw(" > ").param(e.values[0]);
-      case op::ge: return column(e.field).raw(" >= ").param(e.values[0]);
+      case op::eq: return column(e.field).raw(" = ").param(e.values[0], kind_of(e));
+      case op::ne: return column(e.field).raw(" <> ").param(e.values[0], kind_of(e));
+      case op::lt: return column(e.field).raw(" < ").param(e.values[0], kind_of(e));
+      case op::le: return column(e.field).raw(" <= ").param(e.values[0], kind_of(e));
+      case op::gt: return column(e.field).raw(" > ").param(e.values[0], kind_of(e));
+      case op::ge: return column(e.field).raw(" >= ").param(e.values[0], kind_of(e));
       case op::in:
         if (e.values.empty()) return raw("(1 = 0)");
         column(e.field).raw(" IN (");
         for (std::size_t i = 0; i < e.values.size(); ++i) {
           if (i) text += ", ";
-          param(e.values[i]);
+          param(e.values[i], kind_of(e));
         }
         return raw(")");
       case op::prefix: {
-        std::string upper = prefix_upper_bound(std::get<std::string>(e.values[0]));
+        std::string upper;
+        if constexpr (requires { Dialect::utf8_only; })
+          upper = utf8_prefix_upper_bound(std::get<std::string>(e.values[0]));
+        else
+          upper = prefix_upper_bound(std::get<std::string>(e.values[0]));
         text += '(';
-        column(e.field).raw(" >= ").param(e.values[0]);
-        if (!upper.empty()) raw(" AND ").column(e.field).raw(" < ").param(std::move(upper));
+        column(e.field).raw(" >= ").param(e.values[0], kind_of(e));
+        if (!upper.empty()) raw(" AND ").column(e.field).raw(" < ").param(std::move(upper), kind_of(e));
         return raw(")");
       }
-      case op::like: return column(e.field).raw(" LIKE ").param(e.values[0]).raw(Dialect::like_escape);
+      case op::like: return column(e.field).raw(" LIKE ").param(e.values[0], kind_of(e)).raw(Dialect::like_escape);
     }
     return *this;
   }
@@ -126,6 +170,8 @@ class builder {
   }
 
  private:
+  column_kind kind_of(const detail::expr& e) const { return schema_.columns[e.field].kind; }
+
   const detail::table_schema& schema_;
 };
 

@@ -3,7 +3,10 @@
 // and transaction<Backend> an RAII scope (a savepoint when nested).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
 #include <iterator>
 #include <memory>
 #include <mutex>
@@ -11,6 +14,9 @@
 #include <ranges>
 #include <stdexcept>
 #include <string_view>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -25,8 +31,11 @@ template <record Record, backend Backend>
 class table;
 
 /// An RAII transaction. Rolls back when it goes out of scope uncommitted. Transactions nest:
-/// an inner one is a savepoint, and ending the outer one decides for all. A transaction holds
-/// its database for its lifetime; other threads using the database wait until it ends.
+/// an inner one is a savepoint, and ending the outer one decides for all. A transaction belongs
+/// to the thread that began it: the operations that thread makes are part of it. On backends
+/// with one connection (memory, sqlite, json_dir) it holds its database for its lifetime, and
+/// other threads using the database wait until it ends; on postgres it holds one connection of
+/// the pool, and other threads go on with the others.
 template <backend Backend>
 class transaction {
  public:
@@ -53,18 +62,28 @@ class transaction {
 
  private:
   friend class database<Backend>;
-  explicit transaction(database<Backend>& db) : db_(&db), lock_(db.mutex_) {
-    depth_ = db.depth_;
-    db.backend_.begin(depth_);
-    ++db.depth_;
+  transaction(database<Backend>& db, std::optional<isolation> level) : db_(&db), lock_(db.guard()) {
+    unsigned& depth = db.thread_depth();
+    depth_ = depth;
+    if constexpr (requires { db.backend_.begin(depth_, isolation::serializable); }) {
+      if (level)
+        db.backend_.begin(depth_, *level);
+      else
+        db.backend_.begin(depth_);
+    } else {
+      db.backend_.begin(depth_);  // these backends run one transaction at a time: serializable
+    }
+    ++depth;
   }
 
   void finish(bool commit) {
     if (!db_) throw std::logic_error("stowage: this transaction has already ended");
-    if (db_->depth_ != depth_ + 1)
-      throw std::logic_error("stowage: a transaction must end after the transactions nested in it");
+    unsigned& depth = db_->thread_depth();
+    if (depth != depth_ + 1)
+      throw std::logic_error(depth == 0 ? "stowage: a transaction must end in the thread that began it"
+                                        : "stowage: a transaction must end after the transactions nested in it");
     auto* db = std::exchange(db_, nullptr);
-    --db->depth_;
+    --depth;
     if (commit) {
       try {
         db->backend_.commit(depth_);
@@ -75,7 +94,7 @@ class transaction {
     } else {
       db->backend_.rollback(depth_);
     }
-    lock_.unlock();
+    if (lock_.owns_lock()) lock_.unlock();
   }
 
   database<Backend>* db_;
@@ -145,18 +164,20 @@ class query {
   }
 
   iterator begin() const {
-    auto lock = std::unique_lock(db_->mutex_);
+    auto lock = db_->guard();
     auto& b = db_->backend_;
     auto s = std::unique_ptr<typename iterator::state>(
         new typename iterator::state{std::move(lock), b.template select<Record>(*handle_, spec_), Record{}});
-    if constexpr (!Backend::streams) s->lock.unlock();
+    if constexpr (!Backend::streams) {
+      if (s->lock.owns_lock()) s->lock.unlock();
+    }
     return iterator(std::move(s));
   }
   std::default_sentinel_t end() const noexcept { return {}; }
 
   /// How many records the query yields.
   std::uint64_t count() const {
-    auto lock = std::lock_guard(db_->mutex_);
+    auto lock = db_->guard();
     return db_->backend_.count(*handle_, spec_);
   }
   /// Whether the query yields any record.
@@ -201,22 +222,46 @@ class table {
 
   /// The record with this key, if there is one.
   std::optional<Record> get(const key_type& key) const {
-    auto lock = std::lock_guard(db_->mutex_);
+    auto lock = db_->guard();
     return db_->backend_.template get<Record>(*handle_, key);
+  }
+
+  /// The records with these keys, in the order of the keys (nullopt where there is none).
+  /// postgres answers the whole batch in one round trip.
+  template <std::ranges::input_range Keys>
+  requires std::convertible_to<std::ranges::range_reference_t<Keys>, const key_type&>
+  std::vector<std::optional<Record>> get_many(const Keys& keys) const {
+    auto lock = db_->guard();
+    if constexpr (requires { db_->backend_.template get_many<Record>(*handle_, keys); }) {
+      return db_->backend_.template get_many<Record>(*handle_, keys);
+    } else {
+      std::vector<std::optional<Record>> out;
+      if constexpr (std::ranges::sized_range<Keys>) out.reserve(std::ranges::size(keys));
+      for (const key_type& k : keys) out.push_back(db_->backend_.template get<Record>(*handle_, k));
+      return out;
+    }
+  }
+  std::vector<std::optional<Record>> get_many(std::initializer_list<key_type> keys) const {
+    return get_many<std::initializer_list<key_type>>(keys);
   }
   /// Deletes the record with this key; false when there was none.
   bool erase(const key_type& key) {
-    auto lock = std::lock_guard(db_->mutex_);
+    auto lock = db_->guard();
     return db_->backend_.template erase<Record>(*handle_, key);
   }
 
   /// Stores many records in one transaction: all of them, or none when one fails.
   template <std::ranges::input_range Records>
-  requires std::convertible_to < std::ranges::range_reference_t<Records>,
-  const Record& > void put_many(const Records& records) {
-    auto tx = db_->transaction();
-    for (const Record& r : records) write_locked(r, write_mode::upsert);
-    tx.commit();
+  requires std::convertible_to<std::ranges::range_reference_t<Records>, const Record&>
+  void put_many(const Records& records) {
+    if constexpr (requires { db_->backend_.template put_many<Record>(*handle_, records); }) {
+      auto lock = db_->guard();
+      db_->backend_.template put_many<Record>(*handle_, records);
+    } else {
+      auto tx = db_->transaction();
+      for (const Record& r : records) write_locked(r, write_mode::upsert);
+      tx.commit();
+    }
   }
 
   /// Every record.
@@ -230,7 +275,7 @@ class table {
 
   /// Deletes every record of the table.
   void clear() {
-    auto lock = std::lock_guard(db_->mutex_);
+    auto lock = db_->guard();
     db_->backend_.clear(*handle_);
   }
 
@@ -241,7 +286,7 @@ class table {
   table(database<Backend>* db, typename Backend::table_handle* h) : db_(db), handle_(h) {}
 
   void write(const Record& r, write_mode mode) {
-    auto lock = std::lock_guard(db_->mutex_);
+    auto lock = db_->guard();
     write_locked(r, mode);
   }
   void write_locked(const Record& r, write_mode mode) {
@@ -260,9 +305,10 @@ class table {
   typename Backend::table_handle* handle_;
 };
 
-/// A store on one backend: database<sqlite> db{"file:app.db"}. Owns the connection; every
-/// operation on it and its tables is serialized by one lock, so it may be shared by threads.
-/// Not copyable or movable: table handles refer to it.
+/// A store on one backend: database<sqlite> db{"file:app.db"}. Owns the backend, and may be
+/// shared by threads: on memory, sqlite and json_dir one lock serializes every operation; on
+/// postgres the connection pool lets threads work in parallel. Not copyable or movable: table
+/// handles refer to it.
 template <backend Backend>
 class database {
  public:
@@ -275,7 +321,7 @@ class database {
   /// The table of a record type, created (or migrated by adding columns) on first use.
   template <record Record>
   stowage::table<Record, Backend> table() {
-    auto lock = std::lock_guard(mutex_);
+    auto lock = std::lock_guard(mutex_);  // the handle list, on every backend
     const auto& schema = detail::schema_of<Record>();
     for (auto& [s, h] : handles_)
       if (s == &schema) return {this, h.get()};
@@ -284,10 +330,14 @@ class database {
     return {this, handles_.back().second.get()};
   }
 
-  /// Begins a transaction, or a savepoint inside the current one.
-  stowage::transaction<Backend> transaction() { return stowage::transaction<Backend>(*this); }
+  /// Begins a transaction, or a savepoint inside the current one, at the backend's default
+  /// isolation level.
+  stowage::transaction<Backend> transaction() { return stowage::transaction<Backend>(*this, std::nullopt); }
+  /// Begins a transaction at an isolation level (a savepoint keeps the enclosing one's level).
+  stowage::transaction<Backend> transaction(isolation level) { return stowage::transaction<Backend>(*this, level); }
 
-  /// The backend itself, for what stowage does not wrap. Use it under lock().
+  /// The backend itself, for what stowage does not wrap. Use it under lock() unless the backend
+  /// is concurrent (postgres).
   Backend& backend() noexcept { return backend_; }
   std::recursive_mutex& lock() noexcept { return mutex_; }
 
@@ -298,10 +348,69 @@ class database {
   friend class stowage::query;
   friend class stowage::transaction<Backend>;
 
+  /// Holds the database's lock, unless the backend is concurrent.
+  std::unique_lock<std::recursive_mutex> guard() {
+    if constexpr (detail::is_concurrent<Backend>())
+      return {};
+    else
+      return std::unique_lock(mutex_);
+  }
+
+  /// The calling thread's transaction depth. With one connection only the thread holding the
+  /// lock uses it, so there is one for the database.
+  unsigned& thread_depth() {
+    if constexpr (detail::is_concurrent<Backend>()) {
+      auto lock = std::lock_guard(depth_mutex_);
+      return depths_[std::this_thread::get_id()];  // a node of its own: the reference stays valid
+    } else {
+      return depth_;
+    }
+  }
+
   std::recursive_mutex mutex_;
   Backend backend_;
   unsigned depth_ = 0;
+  std::mutex depth_mutex_;
+  std::unordered_map<std::thread::id, unsigned> depths_;
   std::vector<std::pair<const detail::table_schema*, std::unique_ptr<typename Backend::table_handle>>> handles_;
 };
+
+/// What stowage::transact does when a transaction loses a race.
+struct retry_options {
+  unsigned attempts = 10;                  ///< runs in all, the first included
+  std::optional<isolation> level;          ///< the isolation level (the backend's default if none)
+  std::chrono::microseconds backoff{500};  ///< the first pause; each further one doubles, up to 0.1 s
+};
+
+/// Runs fn in a transaction and commits it. When the transaction loses a race with another
+/// (retryable_conflict: a serialization failure or a deadlock) it is rolled back and fn runs
+/// again, up to options.attempts runs in all. Returns what fn returns; any other error ends it.
+///
+///     stowage::transact(db, [&] { auto a = accounts.get("x"); a->balance += 1; accounts.put(*a); });
+template <backend Backend, class F>
+std::invoke_result_t<F&> transact(database<Backend>& db, F&& fn, retry_options options = {}) {
+  auto pause = options.backoff;
+  for (unsigned attempt = 1;; ++attempt) {
+    try {
+      auto tx = options.level ? db.transaction(*options.level) : db.transaction();
+      if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
+        fn();
+        tx.commit();
+        return;
+      } else {
+        auto result = fn();
+        tx.commit();
+        return result;
+      }
+    } catch (const retryable_conflict&) {
+      if (attempt >= options.attempts) throw;
+    }
+    // between half and all of the current pause, so threads that collided spread out
+    auto salt = std::hash<std::thread::id>{}(std::this_thread::get_id()) ^ (attempt * 2654435761u);
+    auto half = pause.count() / 2;
+    std::this_thread::sleep_for(std::chrono::microseconds(half + static_cast<long long>(salt % static_cast<std::size_t>(half + 1))));
+    if (pause < std::chrono::milliseconds(100)) pause *= 2;
+  }
+}
 
 }  // namespace stowage

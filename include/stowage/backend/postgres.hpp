@@ -1,0 +1,1431 @@
+// The PostgreSQL backend, on libpq.
+//
+// URLs: postgresql://user:password@host:port/dbname?param=value&... (also postgres://). A unix
+// socket directory is given as the host parameter: postgresql://user@/db?host=/run/postgresql.
+// libpq's own parameters (sslmode, connect_timeout, application_name, ...) pass through; stowage
+// reads four of its own:
+//   pool_size=N          connections at most (default 8)
+//   pool_timeout=MS      how long an operation waits for a free connection (default 10000)
+//   isolation=LEVEL      read_committed, repeatable_read or serializable (the default): the
+//                        level of db.transaction() when none is asked for
+//   schema=NAME          the schema the tables live in, created when missing (default: the
+//                        server's search_path)
+// connect_timeout defaults to 10 seconds.
+//
+// Thread safety: database<postgres> is concurrent. Each operation borrows a connection from the
+// pool and returns it; a transaction keeps one connection for the thread that began it until it
+// ends, and that thread's operations run on it. When the server goes away the operation in
+// flight fails with unavailable_error; the pool then drops its connections and the next
+// operation connects again.
+//
+// Types: BOOLEAN, SMALLINT/INTEGER/BIGINT, REAL/DOUBLE PRECISION, TEXT (COLLATE "C": byte order,
+// as on every backend), BYTEA, TIMESTAMPTZ (microseconds) and JSONB. Values travel in the binary
+// format, every one a bound parameter; statements are prepared once per connection. PostgreSQL
+// text cannot hold a NUL byte: such a value is refused as bad input naming the field.
+#pragma once
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "../sql/render.hpp"
+#include "concepts.hpp"
+#include "schema_diff.hpp"
+
+namespace stowage {
+namespace detail::pg {
+
+// type OIDs (pg_type.h)
+inline constexpr Oid bool_oid = 16, bytea_oid = 17, int8_oid = 20, int2_oid = 21, int4_oid = 23, text_oid = 25,
+                     json_oid = 114, float4_oid = 700, float8_oid = 701, varchar_oid = 1043, timestamp_oid = 1114,
+                     timestamptz_oid = 1184, jsonb_oid = 3802;
+
+/// Microseconds from 1970-01-01 (stowage's epoch) to 2000-01-01 (PostgreSQL's).
+inline constexpr std::int64_t epoch_shift_us = 946'684'800'000'000;
+
+struct dialect {
+  static void quote(std::string& out, std::string_view name) { sql::quote_identifier(out, name, '"'); }
+  static void placeholder(std::string& out, std::size_t n) {
+    out += '$';
+    out += std::to_string(n);
+  }
+  static constexpr std::string_view like_escape = " ESCAPE '\\'";
+  // stowage puts NULLs first in ascending order and last in descending order
+  static constexpr std::string_view asc = " ASC NULLS FIRST";
+  static constexpr std::string_view desc = " DESC NULLS LAST";
+  static constexpr std::int64_t no_limit = std::numeric_limits<std::int64_t>::max();
+  static constexpr bool utf8_only = true;
+};
+using builder = sql::builder<dialect>;
+
+constexpr std::string_view column_type(column_kind k) {
+  switch (k) {
+    case column_kind::boolean: return "boolean";
+    case column_kind::int16: return "smallint";
+    case column_kind::int32: return "integer";
+    case column_kind::int64: return "bigint";
+    case column_kind::real32: return "real";
+    case column_kind::real64: return "double precision";
+    case column_kind::text: return "text COLLATE \"C\"";
+    case column_kind::blob: return "bytea";
+    case column_kind::timestamp: return "timestamptz";
+    case column_kind::json: return "jsonb";
+  }
+  return "bytea";
+}
+
+/// The kind of a stored column, from pg_type.typname.
+inline std::optional<column_kind> kind_of_type(std::string_view t) {
+  if (t == "bool") return column_kind::boolean;
+  if (t == "int2") return column_kind::int16;
+  if (t == "int4") return column_kind::int32;
+  if (t == "int8") return column_kind::int64;
+  if (t == "float4") return column_kind::real32;
+  if (t == "float8") return column_kind::real64;
+  if (t == "text" || t == "varchar") return column_kind::text;
+  if (t == "bytea") return column_kind::blob;
+  if (t == "timestamptz") return column_kind::timestamp;
+  if (t == "jsonb") return column_kind::json;
+  return std::nullopt;
+}
+
+/// The type a parameter for a column of this kind is sent as. Integers travel as int8 and
+/// reals as float8; the server converts on assignment and compares across widths.
+constexpr Oid param_type(column_kind k) {
+  switch (k) {
+    case column_kind::boolean: return bool_oid;
+    case column_kind::int16:
+    case column_kind::int32:
+    case column_kind::int64: return int8_oid;
+    case column_kind::real32:
+    case column_kind::real64: return float8_oid;
+    case column_kind::text: return text_oid;
+    case column_kind::blob: return bytea_oid;
+    case column_kind::timestamp: return timestamptz_oid;
+    case column_kind::json: return jsonb_oid;
+  }
+  return bytea_oid;
+}
+
+inline std::uint64_t read_be(const char* p, int n) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+inline void write_be(std::string& out, std::uint64_t v, int n) {
+  for (int i = n - 1; i >= 0; --i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
+/// The parameters of one statement, in libpq's binary format.
+class params {
+ public:
+  void clear() {
+    scratch_.clear();
+    slots_.clear();
+  }
+  int size() const { return static_cast<int>(slots_.size()); }
+
+  /// Adds one stored value (as visit_stored yields it) for a column of kind k.
+  void add(column_kind, detail::null_ref) { slots_.push_back({nullptr, 0, -1}); }
+  void add(column_kind k, std::int64_t v) {
+    std::size_t at = scratch_.size();
+    if (k == column_kind::boolean) {
+      scratch_ += static_cast<char>(v != 0);
+    } else if (k == column_kind::timestamp) {
+      if (v < std::numeric_limits<std::int64_t>::min() + epoch_shift_us)
+        throw codec_failure{error_kind::bad_input, "the time is before the range PostgreSQL stores"};
+      write_be(scratch_, static_cast<std::uint64_t>(v - epoch_shift_us), 8);
+    } else {
+      write_be(scratch_, static_cast<std::uint64_t>(v), 8);
+    }
+    slots_.push_back({nullptr, at, static_cast<int>(scratch_.size() - at)});
+  }
+  void add(column_kind, double v) {
+    std::size_t at = scratch_.size();
+    write_be(scratch_, std::bit_cast<std::uint64_t>(v), 8);
+    slots_.push_back({nullptr, at, 8});
+  }
+  void add(column_kind k, detail::text_ref t) {
+    if (k == column_kind::json) {  // jsonb's binary form: a version byte, then the text
+      std::size_t at = scratch_.size();
+      scratch_ += '\1';
+      scratch_.append(t.text);
+      slots_.push_back({nullptr, at, static_cast<int>(t.text.size() + 1)});
+      return;
+    }
+    if (t.text.find('\0') != std::string_view::npos)
+      throw codec_failure{error_kind::bad_input,
+                          "PostgreSQL text cannot hold a NUL byte (store such data as stowage::bytes)"};
+    if (t.stable) {
+      slots_.push_back({t.text.data() ? t.text.data() : "", 0, static_cast<int>(t.text.size())});
+    } else {
+      std::size_t at = scratch_.size();
+      scratch_.append(t.text);
+      slots_.push_back({nullptr, at, static_cast<int>(t.text.size())});
+    }
+  }
+  void add(column_kind, detail::blob_ref b) {
+    if (b.stable) {
+      slots_.push_back({b.data.empty() ? "" : reinterpret_cast<const char*>(b.data.data()), 0,
+                        static_cast<int>(b.data.size())});
+    } else {
+      std::size_t at = scratch_.size();
+      scratch_.append(reinterpret_cast<const char*>(b.data.data()), b.data.size());
+      slots_.push_back({nullptr, at, static_cast<int>(b.data.size())});
+    }
+  }
+  /// Adds a query parameter; it must outlive the statement's execution.
+  void add(column_kind k, const value& v) {
+    std::visit(
+        [&](const auto& x) {
+          using X = std::remove_cvref_t<decltype(x)>;
+          if constexpr (std::same_as<X, std::monostate>)
+            add(k, detail::null_ref{});
+          else if constexpr (std::same_as<X, std::string>)
+            add(k, detail::text_ref{x, true});
+          else if constexpr (std::same_as<X, bytes>)
+            add(k, detail::blob_ref{x, true});
+          else
+            add(k, x);
+        },
+        v);
+  }
+
+  /// The arrays libpq takes; valid until the next add or clear.
+  const char* const* values() {
+    values_.resize(slots_.size());
+    lengths_.resize(slots_.size());
+    formats_.assign(slots_.size(), 1);
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      const auto& s = slots_[i];
+      values_[i] = s.length < 0 ? nullptr : s.external ? s.external : scratch_.data() + s.offset;
+      lengths_[i] = s.length < 0 ? 0 : s.length;
+    }
+    return values_.data();
+  }
+  const int* lengths() const { return lengths_.data(); }
+  const int* formats() const { return formats_.data(); }
+
+ private:
+  struct slot {
+    const char* external;  // the bytes, when they outlive the statement; else an offset in scratch_
+    std::size_t offset;
+    int length;  // -1 for NULL
+  };
+
+  std::string scratch_;
+  std::vector<slot> slots_;
+  std::vector<const char*> values_;
+  std::vector<int> lengths_;
+  std::vector<int> formats_;
+};
+
+struct result_deleter {
+  void operator()(PGresult* r) const noexcept { PQclear(r); }
+};
+using result = std::unique_ptr<PGresult, result_deleter>;
+
+/// Reads one column of one row of a binary-format result as a field's stored type.
+struct column_source {
+  const PGresult* res;
+  int row;
+  int col;
+  bool is_null() const { return PQgetisnull(res, row, col) != 0; }
+  template <class S>
+  S get() const {
+    const char* p = PQgetvalue(res, row, col);
+    auto n = static_cast<std::size_t>(PQgetlength(res, row, col));
+    Oid t = PQftype(res, col);
+    (void)n;
+    if constexpr (std::same_as<S, std::int64_t>) {
+      switch (t) {
+        case int8_oid: return static_cast<std::int64_t>(read_be(p, 8));
+        case int4_oid: return static_cast<std::int32_t>(static_cast<std::uint32_t>(read_be(p, 4)));
+        case int2_oid: return static_cast<std::int16_t>(static_cast<std::uint16_t>(read_be(p, 2)));
+        case bool_oid: return p[0] != 0;
+        case timestamptz_oid:
+        case timestamp_oid: return static_cast<std::int64_t>(read_be(p, 8)) + epoch_shift_us;
+        default: break;
+      }
+      throw codec_failure{error_kind::corrupt, "expected an integer, found a value of type " + std::to_string(t)};
+    } else if constexpr (std::same_as<S, double>) {
+      if (t == float8_oid) return std::bit_cast<double>(read_be(p, 8));
+      if (t == float4_oid) return std::bit_cast<float>(static_cast<std::uint32_t>(read_be(p, 4)));
+      throw codec_failure{error_kind::corrupt, "expected a number, found a value of type " + std::to_string(t)};
+    } else if constexpr (std::same_as<S, std::string>) {
+      std::string s;
+      assign_to(s);
+      return s;
+    } else {
+      if (t != bytea_oid)
+        throw codec_failure{error_kind::corrupt, "expected bytes, found a value of type " + std::to_string(t)};
+      auto b = reinterpret_cast<const std::byte*>(p);
+      return bytes(b, b + n);
+    }
+  }
+  /// Reads a text column into s, reusing s's buffer.
+  void assign_to(std::string& s) const {
+    if (is_null()) throw codec_failure{error_kind::corrupt, "stored NULL in a field that is not optional"};
+    const char* p = PQgetvalue(res, row, col);
+    auto n = static_cast<std::size_t>(PQgetlength(res, row, col));
+    switch (PQftype(res, col)) {
+      case text_oid:
+      case varchar_oid:
+      case json_oid: s.assign(p, n); return;
+      case jsonb_oid:
+        if (n == 0 || p[0] != 1) throw codec_failure{error_kind::corrupt, "unknown jsonb format version"};
+        s.assign(p + 1, n - 1);
+        return;
+      default: break;
+    }
+    throw codec_failure{error_kind::corrupt,
+                        "expected text, found a value of type " + std::to_string(PQftype(res, col))};
+  }
+};
+
+/// What a URL asks for: libpq's connection string and stowage's own settings.
+struct settings {
+  std::string conninfo;  // the URL with stowage's parameters taken out
+  std::string shown;     // the URL for messages, password hidden
+  std::size_t pool_size = 8;
+  std::chrono::milliseconds pool_timeout{10000};
+  isolation level = isolation::serializable;
+  std::string schema;
+};
+
+inline std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+inline settings parse_url(std::string_view url) {
+  settings s;
+  if (!url.starts_with("postgresql://") && !url.starts_with("postgres://"))
+    throw bad_input_error("a postgres URL starts with postgresql:// (for example postgresql://user@localhost/db)");
+  // the URL for messages: the password replaced by ***
+  s.shown = std::string(url);
+  auto scheme_end = s.shown.find("://") + 3;
+  auto at = s.shown.find('@', scheme_end);
+  auto colon = s.shown.find(':', scheme_end);
+  if (at != std::string::npos && colon != std::string::npos && colon < at) s.shown.replace(colon + 1, at - colon - 1, "***");
+
+  auto q = url.find('?');
+  std::string base(url.substr(0, q));
+  std::string rest;
+  bool has_connect_timeout = false;
+  if (q != std::string_view::npos) {
+    std::string_view query = url.substr(q + 1);
+    while (!query.empty()) {
+      auto amp = query.find('&');
+      std::string_view item = query.substr(0, amp);
+      query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+      auto eq = item.find('=');
+      std::string key(item.substr(0, eq));
+      std::string val = eq == std::string_view::npos ? std::string() : percent_decode(item.substr(eq + 1));
+      auto number = [&](const char* what) {
+        std::size_t used = 0;
+        unsigned long long n = 0;
+        try {
+          n = std::stoull(val, &used);
+        } catch (...) {
+        }
+        if (used == 0 || used != val.size()) throw bad_input_error(std::string(what) + " must be a number, not \"" + val + "\"");
+        return n;
+      };
+      if (key == "pool_size") {
+        s.pool_size = number("pool_size");
+        if (s.pool_size == 0) throw bad_input_error("pool_size must be at least 1");
+      } else if (key == "pool_timeout") {
+        s.pool_timeout = std::chrono::milliseconds(number("pool_timeout"));
+      } else if (key == "isolation") {
+        if (val == "read_committed")
+          s.level = isolation::read_committed;
+        else if (val == "repeatable_read")
+          s.level = isolation::repeatable_read;
+        else if (val == "serializable")
+          s.level = isolation::serializable;
+        else
+          throw bad_input_error("isolation must be read_committed, repeatable_read or serializable, not \"" + val + "\"");
+      } else if (key == "schema") {
+        s.schema = val;
+      } else {
+        if (key == "connect_timeout") has_connect_timeout = true;
+        rest += rest.empty() ? "" : "&";
+        rest += item;
+      }
+    }
+  }
+  if (!has_connect_timeout) rest += rest.empty() ? "connect_timeout=10" : "&connect_timeout=10";
+  rest += "&client_encoding=UTF8";
+  s.conninfo = base + "?" + rest;
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(s.conninfo.c_str(), &err);
+  if (!opts) {
+    std::string msg = err ? err : "cannot parse";
+    PQfreemem(err);
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    throw bad_input_error("the postgres URL \"" + s.shown + "\" is not valid", error_context{{}, {}, {}, msg});
+  }
+  PQconninfoFree(opts);
+  return s;
+}
+
+/// One server connection and what has been prepared on it.
+struct connection {
+  PGconn* conn = nullptr;
+  std::unordered_set<std::string> prepared;             // statement names
+  std::unordered_map<std::string, std::string> queries;  // query text -> statement name
+  std::uint64_t epoch = 0;                               // the pool's epoch when it connected
+  bool broken = false;
+  std::uint64_t cursors = 0;
+  connection() = default;
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  ~connection() {
+    if (conn) PQfinish(conn);
+  }
+};
+
+inline std::string trimmed(const char* m) {
+  std::string s = m ? m : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+/// A bounded pool of connections. Thread-safe.
+class pool {
+ public:
+  explicit pool(const settings& s) : settings_(s) {}
+
+  std::unique_ptr<connection> acquire() {
+    std::unique_lock lock(mutex_);
+    auto deadline = std::chrono::steady_clock::now() + settings_.pool_timeout;
+    for (;;) {
+      while (!idle_.empty()) {
+        auto c = std::move(idle_.back());
+        idle_.pop_back();
+        if (alive(*c)) return c;
+        // the server closed it while it was idle: the others are likely gone too
+        --open_;
+        drop_idle_locked();
+      }
+      if (open_ < settings_.pool_size) {
+        ++open_;
+        std::uint64_t epoch = epoch_;
+        lock.unlock();
+        try {
+          return connect(epoch);
+        } catch (...) {
+          lock.lock();
+          --open_;
+          available_.notify_one();
+          throw;
+        }
+      }
+      if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+          open_ >= settings_.pool_size)
+        throw unavailable_error("all " + std::to_string(settings_.pool_size) + " connections of the pool to " +
+                                settings_.shown + " stayed busy for " +
+                                std::to_string(settings_.pool_timeout.count()) + " ms (raise pool_size or pool_timeout)");
+    }
+  }
+
+  void release(std::unique_ptr<connection> c) {
+    bool reusable = !c->broken && PQstatus(c->conn) == CONNECTION_OK && PQtransactionStatus(c->conn) == PQTRANS_IDLE;
+    std::lock_guard lock(mutex_);
+    if (reusable && c->epoch == epoch_) {
+      idle_.push_back(std::move(c));
+    } else {
+      --open_;
+      if (PQstatus(c->conn) != CONNECTION_OK || c->broken) drop_idle_locked();
+      c.reset();
+    }
+    available_.notify_one();
+  }
+
+  const settings& config() const { return settings_; }
+
+ private:
+  static bool alive(connection& c) {
+    if (PQstatus(c.conn) != CONNECTION_OK) return false;
+    pollfd p{PQsocket(c.conn), POLLIN, 0};
+    if (::poll(&p, 1, 0) == 0) return true;  // nothing arrived while idle
+    return PQconsumeInput(c.conn) == 1 && PQstatus(c.conn) == CONNECTION_OK;
+  }
+
+  void drop_idle_locked() {
+    ++epoch_;
+    open_ -= idle_.size();
+    idle_.clear();
+  }
+
+  std::unique_ptr<connection> connect(std::uint64_t epoch) {
+    auto c = std::make_unique<connection>();
+    c->epoch = epoch;
+    c->conn = PQconnectdb(settings_.conninfo.c_str());
+    if (!c->conn || PQstatus(c->conn) != CONNECTION_OK)
+      throw unavailable_error("cannot connect to " + settings_.shown,
+                              error_context{{}, {}, {}, trimmed(c->conn ? PQerrorMessage(c->conn) : "out of memory")});
+    // the server's notices ("relation ... already exists, skipping") are not the user's business
+    PQsetNoticeProcessor(c->conn, [](void*, const char*) {}, nullptr);
+    if (!settings_.schema.empty()) {
+      std::string sql = "SET search_path TO ";
+      sql::quote_identifier(sql, settings_.schema, '"');
+      result r(PQexec(c->conn, sql.c_str()));
+      if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+        throw unavailable_error("cannot use the schema " + settings_.schema,
+                                error_context{{}, {}, {}, trimmed(PQerrorMessage(c->conn))});
+    }
+    return c;
+  }
+
+  settings settings_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<connection>> idle_;
+  std::size_t open_ = 0;
+  std::uint64_t epoch_ = 0;
+};
+
+}  // namespace detail::pg
+
+class postgres {
+ public:
+  static constexpr std::string_view name = "postgres";
+  static constexpr bool streams = true;
+  static constexpr bool concurrent = true;
+
+  explicit postgres(std::string_view url) : pool_(detail::pg::parse_url(url)) {
+    // connect once now: a wrong URL or an unreachable server is reported here
+    auto c = pool_.acquire();
+    if (!pool_.config().schema.empty()) {
+      std::string sql = "CREATE SCHEMA IF NOT EXISTS ";
+      sql::quote_identifier(sql, pool_.config().schema, '"');
+      // the connection set search_path to a schema that may not have existed: set it again
+      sql += "; SET search_path TO ";
+      sql::quote_identifier(sql, pool_.config().schema, '"');
+      detail::pg::result r(PQexec(c->conn, sql.c_str()));
+      if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(*c, r.get(), "cannot create the schema " + pool_.config().schema, nullptr, {});
+    }
+    pool_.release(std::move(c));
+  }
+
+  postgres(const postgres&) = delete;
+  postgres& operator=(const postgres&) = delete;
+
+  /// The statements of one record type's table.
+  struct table_state {
+    const detail::table_schema* schema = nullptr;
+    std::atomic<bool> stale{true};
+    std::uint64_t generation = 0;
+    enum kind { put, insert, update, get, erase, clear, kinds };
+    std::string names[kinds];
+    std::string sql[kinds];
+    std::vector<Oid> types[kinds];
+  };
+  using table_handle = table_state*;
+
+  /// A connection for one operation: the calling thread's transaction's, or one from the pool.
+  class lease {
+   public:
+    lease(detail::pg::pool* p, std::unique_ptr<detail::pg::connection> c) : pool_(p), owned_(std::move(c)), c_(owned_.get()) {}
+    explicit lease(detail::pg::connection* pinned) : c_(pinned) {}
+    lease(lease&& o) noexcept : pool_(o.pool_), owned_(std::move(o.owned_)), c_(std::exchange(o.c_, nullptr)) {}
+    lease& operator=(lease&&) = delete;
+    ~lease() {
+      if (owned_) pool_->release(std::move(owned_));
+    }
+    detail::pg::connection& operator*() const { return *c_; }
+    detail::pg::connection* operator->() const { return c_; }
+    bool in_transaction() const { return !owned_; }
+
+   private:
+    detail::pg::pool* pool_ = nullptr;
+    std::unique_ptr<detail::pg::connection> owned_;
+    detail::pg::connection* c_;
+  };
+
+  table_handle open_table(const detail::table_schema& s) {
+    std::lock_guard lock(tables_mutex_);
+    auto& t = tables_.emplace_back(std::make_unique<table_state>());
+    t->schema = &s;
+    refresh(*t);
+    return t.get();
+  }
+
+  template <class R>
+  write_result write(table_handle h, const R& r, write_mode mode) {
+    auto& t = live(h);
+    auto key = detail::make_key_ref(record_info<R>::key_of(r));
+    detail::pg::params p;
+    encode(p, t, r, key);
+    auto k = mode == write_mode::upsert ? table_state::put : mode == write_mode::insert ? table_state::insert : table_state::update;
+    auto c = acquire();
+    ensure_prepared(*c, t, k);
+    detail::pg::result res;
+    const char* const* values = p.values();
+    if (c.in_transaction()) {
+      // a failed statement would abort the whole transaction: run it in a savepoint, so a
+      // refused write leaves the transaction as it was (as on every backend)
+      res = guarded(*c, t.names[k], p.size(), values, p.lengths(), p.formats(), t.schema, key);
+    } else {
+      res.reset(PQexecPrepared(c->conn, t.names[k].c_str(), p.size(), values, p.lengths(), p.formats(), 1));
+      if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) fail(*c, res.get(), "cannot write the record", t.schema, key);
+    }
+    if (mode != write_mode::upsert && std::string_view(PQcmdTuples(res.get())) == "0")
+      return mode == write_mode::insert ? write_result::key_exists : write_result::key_missing;
+    return write_result::done;
+  }
+
+  template <class R, class K>
+  std::optional<R> get(table_handle h, const K& key) {
+    auto& t = live(h);
+    auto ref = detail::make_key_ref(key);
+    detail::pg::params p;
+    add_key(p, t, key, ref);
+    auto c = acquire();
+    ensure_prepared(*c, t, table_state::get);
+    const char* const* values = p.values();
+    detail::pg::result res(PQexecPrepared(c->conn, t.names[table_state::get].c_str(), 1, values, p.lengths(), p.formats(), 1));
+    if (PQresultStatus(res.get()) != PGRES_TUPLES_OK) fail(*c, res.get(), "cannot read the record", t.schema, ref);
+    if (PQntuples(res.get()) == 0) return std::nullopt;
+    R r{};
+    decode_into(r, res.get(), 0, *t.schema, ref);
+    return r;
+  }
+
+  /// Looks up every key in one pipeline: one round trip for the batch.
+  template <class R, class Keys>
+  std::vector<std::optional<R>> get_many(table_handle h, const Keys& keys) {
+    auto& t = live(h);
+    auto c = acquire();
+    ensure_prepared(*c, t, table_state::get);
+    const char* name = t.names[table_state::get].c_str();
+    std::vector<std::optional<R>> out;
+    pipeline pl(*this, *c);
+    detail::pg::params p;
+    std::size_t sent = 0;
+    for (const auto& key : keys) {
+      p.clear();
+      auto ref = detail::make_key_ref(key);
+      add_key(p, t, key, ref);
+      const char* const* values = p.values();
+      if (!PQsendQueryPrepared(c->conn, name, 1, values, p.lengths(), p.formats(), 1)) pl.lost("cannot send a lookup");
+      if (++sent % 128 == 0) pl.pump();
+    }
+    pl.sync();
+    out.reserve(sent);
+    for (std::size_t i = 0; i < sent; ++i) {
+      auto res = pl.next();
+      if (PQresultStatus(res.get()) != PGRES_TUPLES_OK) pl.fail(res.get(), "cannot read a record of a batch", t.schema);
+      if (PQntuples(res.get()) == 0) {
+        out.emplace_back();
+      } else {
+        auto& r = out.emplace_back(std::in_place);
+        decode_into(*r, res.get(), 0, *t.schema, {});
+      }
+    }
+    pl.finish();
+    return out;
+  }
+
+  /// Upserts every record in one pipeline and one transaction (a savepoint inside the calling
+  /// thread's transaction): all of them, or none.
+  template <class R, class Records>
+  void put_many(table_handle h, const Records& records) {
+    auto& t = live(h);
+    auto c = acquire();
+    bool nested = c.in_transaction();
+    ensure_prepared(*c, t, table_state::put);
+    const char* name = t.names[table_state::put].c_str();
+    pipeline pl(*this, *c);
+    pl.send(nested ? "SAVEPOINT stowage_many" : "BEGIN");
+    detail::pg::params p;
+    std::vector<const R*> sent;
+    if constexpr (std::ranges::sized_range<Records>) sent.reserve(std::ranges::size(records));
+    try {
+      for (const R& r : records) {
+        p.clear();
+        encode(p, t, r, detail::make_key_ref(record_info<R>::key_of(r)));
+        const char* const* values = p.values();
+        if (!PQsendQueryPrepared(c->conn, name, p.size(), values, p.lengths(), p.formats(), 1)) pl.lost("cannot send a record");
+        sent.push_back(&r);
+        if (sent.size() % 128 == 0) pl.pump();
+      }
+    } catch (const stowage::error&) {
+      // a record that cannot be encoded: nothing of the batch may stay
+      pl.send(nested ? "ROLLBACK TO SAVEPOINT stowage_many" : "ROLLBACK");
+      if (nested) pl.send("RELEASE SAVEPOINT stowage_many");
+      pl.sync();
+      pl.drain();
+      throw;
+    }
+    pl.send(nested ? "RELEASE SAVEPOINT stowage_many" : "COMMIT");
+    pl.sync();
+    auto begun = pl.next();
+    if (PQresultStatus(begun.get()) != PGRES_COMMAND_OK) pl.fail(begun.get(), "cannot begin a batch", t.schema);
+    for (const R* r : sent) {
+      auto res = pl.next();
+      if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+        // the rest of the pipeline is skipped; undo what ran
+        auto key = detail::make_key_ref(record_info<R>::key_of(*r));
+        auto ctx = error_of(*c, res.get(), "cannot write a record of a batch", t.schema, key);
+        pl.drain();
+        exec_quietly(*c, nested ? "ROLLBACK TO SAVEPOINT stowage_many; RELEASE SAVEPOINT stowage_many" : "ROLLBACK");
+        ctx.raise();
+      }
+    }
+    auto done = pl.next();
+    if (PQresultStatus(done.get()) != PGRES_COMMAND_OK) {
+      auto ctx = error_of(*c, done.get(), "cannot commit a batch", t.schema, {});
+      pl.drain();
+      if (nested) exec_quietly(*c, "ROLLBACK TO SAVEPOINT stowage_many; RELEASE SAVEPOINT stowage_many");
+      ctx.raise();
+    }
+    pl.finish();
+  }
+
+  template <class R, class K>
+  bool erase(table_handle h, const K& key) {
+    auto& t = live(h);
+    auto ref = detail::make_key_ref(key);
+    detail::pg::params p;
+    add_key(p, t, key, ref);
+    auto c = acquire();
+    ensure_prepared(*c, t, table_state::erase);
+    const char* const* values = p.values();
+    detail::pg::result res(PQexecPrepared(c->conn, t.names[table_state::erase].c_str(), 1, values, p.lengths(), p.formats(), 1));
+    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) fail(*c, res.get(), "cannot delete the record", t.schema, ref);
+    return std::string_view(PQcmdTuples(res.get())) != "0";
+  }
+
+  /// Streams a query's rows: outside a transaction in single-row mode on a connection of its
+  /// own; inside one through a server-side cursor, fetched in batches, so the transaction's
+  /// other statements can run between them.
+  template <class R>
+  class cursor {
+   public:
+    cursor(postgres* owner, const detail::table_schema* s, lease c, std::string cursor_name, std::uint64_t session)
+        : owner_(owner), schema_(s), c_(std::move(c)), name_(std::move(cursor_name)), session_(session) {}
+    cursor(cursor&& o) noexcept
+        : owner_(o.owner_), schema_(o.schema_), c_(std::move(o.c_)), name_(std::move(o.name_)), session_(o.session_),
+          batch_(std::move(o.batch_)), row_(o.row_), done_(std::exchange(o.done_, true)) {}
+    cursor& operator=(cursor&&) = delete;
+    ~cursor() {
+      if (done_) return;
+      if (name_.empty()) {
+        // stop the rest of the rows coming, so the connection can go back to the pool
+        if (PGcancel* cancel = PQgetCancel(c_->conn)) {
+          char err[256];
+          PQcancel(cancel, err, sizeof err);
+          PQfreeCancel(cancel);
+        }
+        while (detail::pg::result r{PQgetResult(c_->conn)}) {
+        }
+      } else if (owner_->session_id() == session_) {
+        owner_->exec_quietly(*c_, ("CLOSE " + name_).c_str());
+      }
+    }
+
+    bool next(R& out) {
+      if (done_) return false;
+      if (name_.empty()) {
+        batch_.reset(PQgetResult(c_->conn));
+        auto st = PQresultStatus(batch_.get());
+        if (st == PGRES_SINGLE_TUPLE) {
+          owner_->decode_into(out, batch_.get(), 0, *schema_, {});
+          return true;
+        }
+        done_ = true;
+        auto last = std::move(batch_);
+        while (detail::pg::result r{PQgetResult(c_->conn)}) {
+        }
+        if (st != PGRES_TUPLES_OK) owner_->fail(*c_, last.get(), "cannot read the query's next record", schema_, {});
+        return false;
+      }
+      if (!batch_ || row_ == PQntuples(batch_.get())) {
+        if (batch_ && PQntuples(batch_.get()) < fetch_size) {
+          done_ = true;
+          owner_->exec_quietly(*c_, ("CLOSE " + name_).c_str());
+          return false;
+        }
+        if (owner_->session_id() != session_) {
+          done_ = true;
+          throw std::logic_error("stowage: a query begun in a transaction was read after the transaction ended");
+        }
+        std::string fetch = "FETCH FORWARD " + std::to_string(fetch_size) + " FROM " + name_;
+        batch_.reset(PQexecParams(c_->conn, fetch.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1));
+        row_ = 0;
+        if (PQresultStatus(batch_.get()) != PGRES_TUPLES_OK) {
+          done_ = true;
+          owner_->fail(*c_, batch_.get(), "cannot read the query's next records", schema_, {});
+        }
+        if (PQntuples(batch_.get()) == 0) {
+          done_ = true;
+          owner_->exec_quietly(*c_, ("CLOSE " + name_).c_str());
+          return false;
+        }
+      }
+      owner_->decode_into(out, batch_.get(), row_++, *schema_, {});
+      return true;
+    }
+
+   private:
+    static constexpr int fetch_size = 512;
+    postgres* owner_;
+    const detail::table_schema* schema_;
+    lease c_;
+    std::string name_;  // the server-side cursor; empty in single-row mode
+    std::uint64_t session_;
+    detail::pg::result batch_;
+    int row_ = 0;
+    bool done_ = false;
+  };
+
+  template <class R>
+  cursor<R> select(table_handle h, const detail::query_spec& q) {
+    auto& t = live(h);
+    detail::pg::builder b(*t.schema);
+    b.raw("SELECT ").column_list().raw(" FROM ").ident(t.schema->table).clauses(q);
+    detail::pg::params p;
+    for (std::size_t i = 0; i < b.params.size(); ++i) add_param(p, b, i, t.schema);
+    auto c = acquire();
+    const char* const* values = p.values();
+    if (c.in_transaction()) {
+      std::string cursor_name = "stowage_cursor_" + std::to_string(++c->cursors);
+      std::string declare = "DECLARE " + cursor_name + " BINARY NO SCROLL CURSOR FOR " + b.text;
+      std::vector<Oid> types;
+      for (auto k : b.kinds) types.push_back(detail::pg::param_type(k));
+      detail::pg::result r(
+          PQexecParams(c->conn, declare.c_str(), p.size(), types.data(), values, p.lengths(), p.formats(), 1));
+      if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(*c, r.get(), "cannot run the query", t.schema, {});
+      auto session = session_id();
+      return cursor<R>(this, t.schema, std::move(c), std::move(cursor_name), session);
+    }
+    const std::string& stmt = prepared_query(*c, b, t.schema);
+    if (!PQsendQueryPrepared(c->conn, stmt.c_str(), p.size(), values, p.lengths(), p.formats(), 1) ||
+        !PQsetSingleRowMode(c->conn))
+      fail(*c, nullptr, "cannot run the query", t.schema, {});
+    return cursor<R>(this, t.schema, std::move(c), {}, 0);
+  }
+
+  std::uint64_t count(table_handle h, const detail::query_spec& q) {
+    auto& t = live(h);
+    detail::pg::builder b(*t.schema);
+    if (q.limit || q.offset)
+      b.raw("SELECT COUNT(*) FROM (SELECT 1 FROM ").ident(t.schema->table).clauses(q, false).raw(") AS selected");
+    else
+      b.raw("SELECT COUNT(*) FROM ").ident(t.schema->table).clauses(q);
+    detail::pg::params p;
+    for (std::size_t i = 0; i < b.params.size(); ++i) add_param(p, b, i, t.schema);
+    auto c = acquire();
+    const std::string& stmt = prepared_query(*c, b, t.schema);
+    const char* const* values = p.values();
+    detail::pg::result r(PQexecPrepared(c->conn, stmt.c_str(), p.size(), values, p.lengths(), p.formats(), 1));
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(*c, r.get(), "cannot count records", t.schema, {});
+    return detail::pg::read_be(PQgetvalue(r.get(), 0, 0), 8);
+  }
+
+  void clear(table_handle h) {
+    auto& t = live(h);
+    auto c = acquire();
+    ensure_prepared(*c, t, table_state::clear);
+    detail::pg::result r;
+    if (c.in_transaction()) {
+      r = guarded(*c, t.names[table_state::clear], 0, nullptr, nullptr, nullptr, t.schema, {});
+    } else {
+      r.reset(PQexecPrepared(c->conn, t.names[table_state::clear].c_str(), 0, nullptr, nullptr, nullptr, 1));
+      if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(*c, r.get(), "cannot clear the table", t.schema, {});
+    }
+  }
+
+  void begin(unsigned depth) { begin(depth, pool_.config().level); }
+  void begin(unsigned depth, isolation level) {
+    if (depth == 0) {
+      auto c = pool_.acquire();
+      const char* sql = level == isolation::serializable      ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                        : level == isolation::repeatable_read ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
+                                                              : "BEGIN ISOLATION LEVEL READ COMMITTED";
+      detail::pg::result r(PQexec(c->conn, sql));
+      if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+        auto e = error_of(*c, r.get(), "cannot begin a transaction", nullptr, {});
+        pool_.release(std::move(c));
+        e.raise();
+      }
+      std::lock_guard lock(sessions_mutex_);
+      sessions_[std::this_thread::get_id()] = session{std::move(c), ++session_counter_, false};
+    } else {
+      auto c = acquire();
+      exec(*c, ("SAVEPOINT stowage_" + std::to_string(depth)).c_str());
+    }
+  }
+
+  void commit(unsigned depth) {
+    if (depth == 0) {
+      auto s = end_session();
+      if (!s.conn) return;
+      detail::pg::result r(PQexec(s.conn->conn, "COMMIT"));
+      auto st = PQresultStatus(r.get());
+      if (st == PGRES_COMMAND_OK && std::string_view(PQcmdStatus(r.get())) == "ROLLBACK") {
+        // a statement of the transaction failed earlier, and the server rolled it all back
+        if (s.schema_changed) mark_stale();
+        pool_.release(std::move(s.conn));
+        throw conflict_error("the transaction was rolled back, as a statement in it failed earlier");
+      }
+      if (st != PGRES_COMMAND_OK) {
+        auto e = error_of(*s.conn, r.get(), "cannot commit the transaction", nullptr, {});
+        if (PQtransactionStatus(s.conn->conn) != PQTRANS_IDLE) exec_quietly(*s.conn, "ROLLBACK");
+        if (s.schema_changed) mark_stale();
+        pool_.release(std::move(s.conn));
+        e.raise();
+      }
+      pool_.release(std::move(s.conn));
+    } else {
+      auto c = acquire();
+      exec(*c, ("RELEASE SAVEPOINT stowage_" + std::to_string(depth)).c_str());
+    }
+  }
+
+  void rollback(unsigned depth) {
+    if (depth == 0) {
+      auto s = end_session();
+      if (!s.conn) return;  // the commit failed, and the server rolled back already
+      exec_quietly(*s.conn, "ROLLBACK");
+      if (s.schema_changed) mark_stale();
+      pool_.release(std::move(s.conn));
+    } else {
+      auto c = acquire();
+      auto name = "stowage_" + std::to_string(depth);
+      exec(*c, ("ROLLBACK TO SAVEPOINT " + name + "; RELEASE SAVEPOINT " + name).c_str());
+      if (current_session_changed_schema()) mark_stale();
+    }
+  }
+
+  /// A connection for work stowage does not wrap: the calling thread's transaction's, or one
+  /// from the pool, returned when the lease ends. Use (*lease).conn with libpq.
+  lease connection() { return acquire(); }
+
+ private:
+  struct session {
+    std::unique_ptr<detail::pg::connection> conn;
+    std::uint64_t id = 0;
+    bool schema_changed = false;
+  };
+
+  /// An error found out, raised once the connection is tidied up.
+  struct pending_error {
+    error_kind kind;
+    bool retryable;
+    std::string what;
+    error_context ctx;
+    [[noreturn]] void raise() {
+      if (retryable) throw retryable_conflict(what, std::move(ctx));
+      throw_error(kind, what, std::move(ctx));
+    }
+  };
+
+  /// Commands sent in pipeline mode and their results read back: one round trip for a batch.
+  class pipeline {
+   public:
+    pipeline(postgres& owner, detail::pg::connection& c) : owner_(owner), c_(c) {
+      if (!PQenterPipelineMode(c.conn) || PQsetnonblocking(c.conn, 1) != 0) lost("cannot enter pipeline mode");
+    }
+    pipeline(const pipeline&) = delete;
+    pipeline& operator=(const pipeline&) = delete;
+    ~pipeline() {
+      if (!finished_) {
+        try {
+          drain();
+        } catch (...) {
+          c_.broken = true;
+        }
+      }
+    }
+    void send(const char* sql) {
+      if (!PQsendQueryParams(c_.conn, sql, 0, nullptr, nullptr, nullptr, nullptr, 1)) lost("cannot send a command");
+    }
+    /// Sends what is buffered without blocking on a server that is itself sending results.
+    void pump() {
+      for (;;) {
+        int r = PQflush(c_.conn);
+        if (r == 0) return;
+        if (r < 0) lost("cannot send to the server");
+        pollfd p{PQsocket(c_.conn), POLLIN | POLLOUT, 0};
+        ::poll(&p, 1, -1);
+        if ((p.revents & POLLIN) && !PQconsumeInput(c_.conn)) lost("cannot read from the server");
+      }
+    }
+    void sync() {
+      if (!PQpipelineSync(c_.conn)) lost("cannot send a sync");
+      synced_ = true;
+      pump();
+    }
+    /// The next command's result.
+    detail::pg::result next() {
+      detail::pg::result r(PQgetResult(c_.conn));
+      if (!r) lost("the server ended the batch early");
+      // each command's results end with a null
+      detail::pg::result end(PQgetResult(c_.conn));
+      (void)end;
+      return r;
+    }
+    /// Reads what is left up to the sync and leaves pipeline mode.
+    void drain() {
+      finished_ = true;
+      if (!synced_) {
+        PQpipelineSync(c_.conn);
+        synced_ = true;
+      }
+      pump();
+      for (int nulls = 0; nulls < 2;) {
+        detail::pg::result r(PQgetResult(c_.conn));
+        if (!r) {
+          if (PQstatus(c_.conn) != CONNECTION_OK) break;
+          ++nulls;
+          continue;
+        }
+        nulls = 0;
+        if (PQresultStatus(r.get()) == PGRES_PIPELINE_SYNC) break;
+      }
+      leave();
+    }
+    void finish() {
+      detail::pg::result r(PQgetResult(c_.conn));
+      finished_ = true;
+      if (PQresultStatus(r.get()) != PGRES_PIPELINE_SYNC) {
+        c_.broken = true;
+        lost("the batch did not end as expected");
+      }
+      leave();
+    }
+    [[noreturn]] void fail(const PGresult* r, std::string_view what, const detail::table_schema* s) {
+      auto e = owner_.error_of(c_, r, what, s, {});
+      drain();
+      e.raise();
+    }
+    [[noreturn]] void lost(std::string_view what) {
+      finished_ = true;
+      c_.broken = true;
+      throw unavailable_error(what, error_context{{}, {}, {}, detail::pg::trimmed(PQerrorMessage(c_.conn))});
+    }
+
+   private:
+    void leave() {
+      PQexitPipelineMode(c_.conn);
+      PQsetnonblocking(c_.conn, 0);
+    }
+    postgres& owner_;
+    detail::pg::connection& c_;
+    bool synced_ = false;
+    bool finished_ = false;
+  };
+
+  lease acquire() {
+    {
+      std::lock_guard lock(sessions_mutex_);
+      auto it = sessions_.find(std::this_thread::get_id());
+      if (it != sessions_.end()) return lease(it->second.conn.get());
+    }
+    return lease(&pool_, pool_.acquire());
+  }
+
+  session end_session() {
+    std::lock_guard lock(sessions_mutex_);
+    auto it = sessions_.find(std::this_thread::get_id());
+    if (it == sessions_.end()) return {};
+    session s = std::move(it->second);
+    sessions_.erase(it);
+    return s;
+  }
+
+  /// The calling thread's transaction, 0 when it has none.
+  std::uint64_t session_id() {
+    std::lock_guard lock(sessions_mutex_);
+    auto it = sessions_.find(std::this_thread::get_id());
+    return it == sessions_.end() ? 0 : it->second.id;
+  }
+
+  bool current_session_changed_schema() {
+    std::lock_guard lock(sessions_mutex_);
+    auto it = sessions_.find(std::this_thread::get_id());
+    return it != sessions_.end() && it->second.schema_changed;
+  }
+
+  void mark_stale() {
+    std::lock_guard lock(tables_mutex_);
+    for (auto& t : tables_) t->stale = true;
+  }
+
+  pending_error error_of(detail::pg::connection& c, const PGresult* r, std::string_view what,
+                         const detail::table_schema* s, const detail::key_ref& key) {
+    std::string state = r && PQresultErrorField(r, PG_DIAG_SQLSTATE) ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : "";
+    std::string msg = detail::pg::trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(c.conn));
+    if (msg.empty()) msg = detail::pg::trimmed(PQerrorMessage(c.conn));
+    if (const char* detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : nullptr) {
+      if (msg.find(detail) == std::string::npos) msg += std::string(" (") + detail + ")";
+    }
+    error_kind kind = error_kind::internal;
+    bool retryable = false;
+    auto cls = state.substr(0, 2);
+    if (PQstatus(c.conn) != CONNECTION_OK || state.empty()) {
+      c.broken = true;
+      kind = error_kind::unavailable;
+    } else if (state == "40001" || state == "40P01") {
+      kind = error_kind::conflict;
+      retryable = true;
+    } else if (cls == "23") {
+      kind = error_kind::constraint;
+    } else if (cls == "22") {
+      kind = error_kind::bad_input;
+    } else if (cls == "08" || cls == "53" || cls == "57" || state == "42501" || state == "25006") {
+      kind = error_kind::unavailable;
+    } else if (cls == "XX" && (state == "XX001" || state == "XX002")) {
+      kind = error_kind::corrupt;
+    } else if (state == "42P01" || state == "42703") {
+      kind = error_kind::schema;  // a table or column is not there (dropped by someone else?)
+    }
+    error_context ctx = s ? detail::context_of(*s, key, msg) : error_context{{}, {}, key.text(), msg};
+    return pending_error{kind, retryable, std::string(what), std::move(ctx)};
+  }
+
+  [[noreturn]] void fail(detail::pg::connection& c, const PGresult* r, std::string_view what,
+                         const detail::table_schema* s, const detail::key_ref& key) {
+    error_of(c, r, what, s, key).raise();
+  }
+
+  void exec(detail::pg::connection& c, const char* sql, const detail::table_schema* s = nullptr) {
+    detail::pg::result r(PQexec(c.conn, sql));
+    auto st = PQresultStatus(r.get());
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(c, r.get(), std::string("cannot run ") + sql, s, {});
+  }
+  void exec_quietly(detail::pg::connection& c, const char* sql) noexcept {
+    detail::pg::result r(PQexec(c.conn, sql));
+    if (PQstatus(c.conn) != CONNECTION_OK) c.broken = true;
+  }
+
+  /// Runs a prepared statement inside the calling thread's transaction, in a savepoint of its
+  /// own, all in one round trip: a refused statement leaves the transaction as it was.
+  detail::pg::result guarded(detail::pg::connection& c, const std::string& stmt, int n, const char* const* values,
+                             const int* lengths, const int* formats, const detail::table_schema* s,
+                             const detail::key_ref& key) {
+    pipeline pl(*this, c);
+    pl.send("SAVEPOINT stowage_write");
+    if (!PQsendQueryPrepared(c.conn, stmt.c_str(), n, values, lengths, formats, 1)) pl.lost("cannot send a statement");
+    pl.send("RELEASE SAVEPOINT stowage_write");
+    pl.sync();
+    auto saved = pl.next();
+    if (PQresultStatus(saved.get()) != PGRES_COMMAND_OK) pl.fail(saved.get(), "cannot set a savepoint", s);
+    auto r = pl.next();
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+      auto e = error_of(c, r.get(), "cannot write the record", s, key);
+      pl.drain();
+      exec_quietly(c, "ROLLBACK TO SAVEPOINT stowage_write; RELEASE SAVEPOINT stowage_write");
+      e.raise();
+    }
+    auto released = pl.next();
+    if (PQresultStatus(released.get()) != PGRES_COMMAND_OK) pl.fail(released.get(), "cannot release a savepoint", s);
+    pl.finish();
+    return r;
+  }
+
+  template <class R>
+  void encode(detail::pg::params& p, const table_state& t, const R& r, const detail::key_ref& key) {
+    detail::for_each_field(r, [&](auto i, const auto& f) {
+      detail::with_field_context(*t.schema, i, key, [&] {
+        detail::visit_stored(f, [&](auto v) { p.add(t.schema->columns[i].kind, v); });
+      });
+    });
+  }
+
+  template <class K>
+  void add_key(detail::pg::params& p, const table_state& t, const K& key, const detail::key_ref& ref) {
+    detail::with_field_context(*t.schema, t.schema->key, ref, [&] {
+      detail::visit_stored(key, [&](auto v) { p.add(t.schema->columns[t.schema->key].kind, v); });
+    });
+  }
+
+  void add_param(detail::pg::params& p, const detail::pg::builder& b, std::size_t i, const detail::table_schema* s) {
+    try {
+      p.add(b.kinds[i], b.params[i]);
+    } catch (const detail::codec_failure& f) {
+      throw_error(f.kind, "a query parameter: " + f.message, detail::context_of(*s));
+    }
+  }
+
+  /// Decodes row `row` of a result into r, reusing the buffers of its string fields.
+  template <class R>
+  void decode_into(R& r, const PGresult* res, int row, const detail::table_schema& s, detail::key_ref key) {
+    struct row_key {
+      const PGresult* res;
+      int row;
+      int col;
+    } rk{res, row, static_cast<int>(s.key)};
+    if (!key.render)
+      key = detail::key_ref{[](const void* p) {
+                              auto k = static_cast<const row_key*>(p);
+                              if (PQgetisnull(k->res, k->row, k->col)) return std::string("NULL");
+                              detail::pg::column_source src{k->res, k->row, k->col};
+                              try {
+                                if (PQftype(k->res, k->col) == detail::pg::text_oid)
+                                  return detail::describe(value(src.get<std::string>()));
+                                return detail::describe(value(src.get<std::int64_t>()));
+                              } catch (...) {
+                                return std::string("(unprintable)");
+                              }
+                            },
+                            &rk};
+    detail::for_each_field(r, [&](auto i, auto& f) {
+      using F = std::remove_cvref_t<decltype(f)>;
+      detail::with_field_context(s, i, key, [&] {
+        detail::pg::column_source src{res, row, static_cast<int>(i)};
+        if constexpr (std::same_as<F, std::string>)
+          src.assign_to(f);
+        else
+          f = detail::read_stored<F>(src);
+      });
+    });
+  }
+
+  table_state& live(table_handle h) {
+    if (h->stale.load(std::memory_order_acquire)) {
+      std::lock_guard lock(tables_mutex_);
+      if (h->stale.load(std::memory_order_relaxed)) refresh(*h);
+    }
+    return *h;
+  }
+
+  void ensure_prepared(detail::pg::connection& c, const table_state& t, int k) {
+    const std::string& name = t.names[k];
+    if (c.prepared.count(name)) return;
+    detail::pg::result r(PQprepare(c.conn, name.c_str(), t.sql[k].c_str(), static_cast<int>(t.types[k].size()),
+                                   t.types[k].data()));
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(c, r.get(), "cannot prepare " + t.sql[k], t.schema, {});
+    c.prepared.insert(name);
+  }
+
+  /// The name of a query's statement on this connection, prepared on first use.
+  const std::string& prepared_query(detail::pg::connection& c, const detail::pg::builder& b,
+                                    const detail::table_schema* s) {
+    auto it = c.queries.find(b.text);
+    if (it != c.queries.end()) return it->second;
+    if (c.queries.size() >= max_cached_queries) {
+      exec(c, "DEALLOCATE ALL");  // forget them all; the table statements are prepared again
+      c.queries.clear();
+      c.prepared.clear();
+    }
+    std::string name = "stowage_q" + std::to_string(++query_counter_);
+    std::vector<Oid> types;
+    for (auto k : b.kinds) types.push_back(detail::pg::param_type(k));
+    detail::pg::result r(PQprepare(c.conn, name.c_str(), b.text.c_str(), static_cast<int>(types.size()), types.data()));
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(c, r.get(), "cannot prepare " + b.text, s, {});
+    return c.queries.emplace(b.text, std::move(name)).first->second;
+  }
+
+  /// Creates or migrates the table, then writes its statements. Runs under tables_mutex_.
+  void refresh(table_state& t) {
+    const auto& s = *t.schema;
+    auto c = acquire();
+    if (c.in_transaction()) {
+      {
+        std::lock_guard lock(sessions_mutex_);
+        sessions_[std::this_thread::get_id()].schema_changed = true;
+      }
+      exec(*c, "SAVEPOINT stowage_open", &s);
+      try {
+        create_or_migrate(*c, s);
+        exec(*c, "RELEASE SAVEPOINT stowage_open", &s);
+      } catch (...) {
+        exec_quietly(*c, "ROLLBACK TO SAVEPOINT stowage_open; RELEASE SAVEPOINT stowage_open");
+        throw;
+      }
+    } else {
+      exec(*c, "BEGIN", &s);
+      try {
+        create_or_migrate(*c, s);
+        exec(*c, "COMMIT", &s);
+      } catch (...) {
+        exec_quietly(*c, "ROLLBACK");
+        throw;
+      }
+    }
+    write_statements(t);
+    t.stale.store(false, std::memory_order_release);
+  }
+
+  std::vector<detail::stored_column> stored_columns(detail::pg::connection& c, const detail::table_schema& s) {
+    std::string name;
+    sql::quote_identifier(name, s.table, '"');
+    const char* sql =
+        "SELECT a.attname, t.typname, COALESCE(a.attnum = ANY(i.indkey), false) "
+        "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+        "LEFT JOIN pg_catalog.pg_index i ON i.indrelid = a.attrelid AND i.indisprimary "
+        "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+    const char* values[] = {name.c_str()};
+    detail::pg::result r(PQexecParams(c.conn, sql, 1, nullptr, values, nullptr, nullptr, 0));
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(c, r.get(), "cannot read the table's columns", &s, {});
+    std::vector<detail::stored_column> out;
+    for (int row = 0; row < PQntuples(r.get()); ++row) {
+      std::string col = PQgetvalue(r.get(), row, 0);
+      std::string type = PQgetvalue(r.get(), row, 1);
+      auto kind = detail::pg::kind_of_type(type);
+      if (!kind)
+        throw schema_error("the stored column '" + col + "' has the type " + type + ", which stowage does not create",
+                           detail::context_of(s));
+      out.push_back({col, *kind, PQgetvalue(r.get(), row, 2)[0] == 't'});
+    }
+    return out;
+  }
+
+  void create_or_migrate(detail::pg::connection& c, const detail::table_schema& s) {
+    using detail::pg::column_type;
+    // one migration at a time per table, across processes
+    {
+      std::string lock_sql = "SELECT pg_advisory_xact_lock(hashtext($1))";
+      std::string key = "stowage:" + std::string(s.table);
+      const char* values[] = {key.c_str()};
+      detail::pg::result r(PQexecParams(c.conn, lock_sql.c_str(), 1, nullptr, values, nullptr, nullptr, 0));
+      if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(c, r.get(), "cannot lock the table for migration", &s, {});
+    }
+    auto stored = stored_columns(c, s);
+    detail::pg::builder b(s);
+    if (stored.empty()) {
+      b.raw("CREATE TABLE ").ident(s.table).raw(" (");
+      for (std::size_t i = 0; i < s.columns.size(); ++i) {
+        if (i) b.raw(", ");
+        b.column(i).raw(" ").raw(column_type(s.columns[i].kind));
+        if (!s.columns[i].nullable) b.raw(" NOT NULL");
+        if (i == s.key) b.raw(" PRIMARY KEY");
+      }
+      b.raw(")");
+      exec(c, b.text.c_str(), &s);
+    } else {
+      auto plan = detail::plan_migration(s, stored);
+      for (std::size_t i : plan.added) {
+        // added as nullable and filled by a bound UPDATE: values go in as parameters only
+        detail::pg::builder add(s);
+        add.raw("ALTER TABLE ").ident(s.table).raw(" ADD COLUMN ").column(i).raw(" ").raw(column_type(s.columns[i].kind));
+        exec(c, add.text.c_str(), &s);
+        if (s.columns[i].default_value.index() != 0) {
+          detail::pg::builder fill(s);
+          fill.raw("UPDATE ").ident(s.table).raw(" SET ").column(i).raw(" = ").param(s.columns[i].default_value, s.columns[i].kind);
+          detail::pg::params p;
+          add_param(p, fill, 0, &s);
+          Oid type = detail::pg::param_type(s.columns[i].kind);
+          const char* const* values = p.values();
+          detail::pg::result r(PQexecParams(c.conn, fill.text.c_str(), 1, &type, values, p.lengths(), p.formats(), 1));
+          if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(c, r.get(), "cannot fill an added column with its default", &s, {});
+        }
+      }
+    }
+    for (const auto& ix : s.indexes) {
+      detail::pg::builder ci(s);
+      ci.raw(ix.unique ? "CREATE UNIQUE INDEX IF NOT EXISTS " : "CREATE INDEX IF NOT EXISTS ")
+          .ident(ix.name)
+          .raw(" ON ")
+          .ident(s.table)
+          .raw(" (");
+      for (std::size_t i = 0; i < ix.columns.size(); ++i) {
+        if (i) ci.raw(", ");
+        ci.column(ix.columns[i]);
+      }
+      ci.raw(")");
+      exec(c, ci.text.c_str(), &s);
+    }
+  }
+
+  /// The table's statements, named by table and generation so that each connection prepares
+  /// them once, and again after the table changed.
+  void write_statements(table_state& t) {
+    const auto& s = *t.schema;
+    using B = detail::pg::builder;
+    t.generation = ++generation_counter_;
+    auto ph = [](std::size_t i) { return "$" + std::to_string(i + 1); };
+    std::vector<Oid> all;
+    for (const auto& col : s.columns) all.push_back(detail::pg::param_type(col.kind));
+    std::vector<Oid> key{detail::pg::param_type(s.columns[s.key].kind)};
+
+    B insert(s);
+    insert.raw("INSERT INTO ").ident(s.table).raw(" (").column_list().raw(") VALUES (");
+    for (std::size_t i = 0; i < s.columns.size(); ++i) insert.raw(i ? ", " : "").raw(ph(i));
+    insert.raw(")");
+    B put = insert;
+    put.raw(" ON CONFLICT (").column(s.key).raw(")");
+    if (s.columns.size() == 1) {
+      put.raw(" DO NOTHING");
+    } else {
+      put.raw(" DO UPDATE SET ");
+      bool first = true;
+      for (std::size_t i = 0; i < s.columns.size(); ++i) {
+        if (i == s.key) continue;
+        put.raw(first ? "" : ", ").column(i).raw(" = EXCLUDED.").column(i);
+        first = false;
+      }
+    }
+    // a new key only: an existing one is reported by the count of rows written, not an error
+    // (which would abort the enclosing transaction)
+    insert.raw(" ON CONFLICT (").column(s.key).raw(") DO NOTHING");
+    B update(s);
+    update.raw("UPDATE ").ident(s.table).raw(" SET ");
+    bool first = true;
+    for (std::size_t i = 0; i < s.columns.size(); ++i) {
+      if (i == s.key) continue;
+      update.raw(first ? "" : ", ").column(i).raw(" = ").raw(ph(i));
+      first = false;
+    }
+    if (first) update.column(s.key).raw(" = ").raw(ph(s.key));  // a key-only record
+    update.raw(" WHERE ").column(s.key).raw(" = ").raw(ph(s.key));
+    B get(s);
+    get.raw("SELECT ").column_list().raw(" FROM ").ident(s.table).raw(" WHERE ").column(s.key).raw(" = $1");
+    B erase(s);
+    erase.raw("DELETE FROM ").ident(s.table).raw(" WHERE ").column(s.key).raw(" = $1");
+    B clear(s);
+    clear.raw("DELETE FROM ").ident(s.table);
+
+    const char* kind_names[] = {"put", "insert", "update", "get", "erase", "clear"};
+    B* builders[] = {&put, &insert, &update, &get, &erase, &clear};
+    for (int k = 0; k < table_state::kinds; ++k) {
+      t.names[k] = "stowage_" + std::to_string(t.generation) + "_" + kind_names[k];
+      t.sql[k] = std::move(builders[k]->text);
+      t.types[k] = k <= table_state::update ? all : k == table_state::clear ? std::vector<Oid>{} : key;
+    }
+  }
+
+  static constexpr std::size_t max_cached_queries = 128;
+
+  detail::pg::pool pool_;
+  std::mutex tables_mutex_;
+  std::deque<std::unique_ptr<table_state>> tables_;
+  std::mutex sessions_mutex_;
+  std::unordered_map<std::thread::id, session> sessions_;
+  std::uint64_t session_counter_ = 0;
+  std::atomic<std::uint64_t> query_counter_{0};
+  std::atomic<std::uint64_t> generation_counter_{0};
+};
+
+}  // namespace stowage
