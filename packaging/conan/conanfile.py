@@ -1,7 +1,7 @@
 """Conan 2 recipe for stowage, a header-only library: it packages the headers with the project's
 own CMake install (the same install the consumer test exercises) and one option per backend.
 
-    conan create packaging/conan -o "stowage/*:sqlite=True"
+    conan create packaging/conan -o "stowage/*:sqlite=True" -o "stowage/*:postgres=True"
 """
 import os
 
@@ -14,8 +14,8 @@ class StowageConan(ConanFile):
     name = "stowage"
     version = "0.1.0"
     license = "MIT"
-    description = "Typed records in compile-time chosen storage backends: memory, json_dir, SQLite (C++20)"
-    topics = ("database", "orm", "sqlite", "header-only")
+    description = "Typed records in compile-time chosen storage backends: memory, json_dir, SQLite, PostgreSQL (C++20)"
+    topics = ("database", "orm", "sqlite", "postgresql", "header-only")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
     options = {"sqlite": [True, False], "postgres": [True, False], "mysql": [True, False]}
@@ -30,7 +30,7 @@ class StowageConan(ConanFile):
     def validate(self):
         from conan.errors import ConanInvalidConfiguration
 
-        for backend in ("postgres", "mysql"):
+        for backend in ("mysql",):
             if self.options.get_safe(backend):
                 raise ConanInvalidConfiguration(f"stowage's {backend} backend is coming but not in {self.version}")
 
@@ -39,6 +39,9 @@ class StowageConan(ConanFile):
         self.requires("nlohmann_json/[>=3.10]", transitive_headers=True)
         if self.options.sqlite:
             self.requires("sqlite3/[>=3.35]", transitive_headers=True)
+        if self.options.postgres:
+            # ConanCenter's libpq: CMake package PostgreSQL, target PostgreSQL::PostgreSQL
+            self.requires("libpq/[>=15]", transitive_headers=True)
 
     def layout(self):
         cmake_layout(self)
@@ -67,3 +70,6 @@ class StowageConan(ConanFile):
         if self.options.sqlite:
             self.cpp_info.components["sqlite"].set_property("cmake_target_name", "stowage::sqlite")
             self.cpp_info.components["sqlite"].requires = ["core", "sqlite3::sqlite3"]
+        if self.options.postgres:
+            self.cpp_info.components["postgres"].set_property("cmake_target_name", "stowage::postgres")
+            self.cpp_info.components["postgres"].requires = ["core", "libpq::libpq"]
