@@ -34,6 +34,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <chrono>
@@ -48,6 +49,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -313,6 +315,70 @@ inline std::uint64_t read_be(const char* p, int n) {
 }
 inline void write_be(std::string& out, std::uint64_t v, int n) {
   for (int i = n - 1; i >= 0; --i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
+/// Appends one field of a binary COPY row for a column stored as kind k.
+inline void copy_field(std::string& out, column_kind k, detail::null_ref) {
+  (void)k;
+  write_be(out, 0xFFFFFFFF, 4);
+}
+inline void copy_field(std::string& out, column_kind k, std::int64_t v) {
+  auto fits = [&](std::int64_t lo, std::int64_t hi) {
+    if (v < lo || v > hi)
+      throw codec_failure{error_kind::bad_input,
+                          std::to_string(v) + " does not fit the stored column (" + std::string(column_type(k)) + ")"};
+  };
+  switch (k) {
+    case column_kind::boolean:
+      write_be(out, 1, 4);
+      out += static_cast<char>(v != 0);
+      return;
+    case column_kind::int16:
+      fits(std::numeric_limits<std::int16_t>::min(), std::numeric_limits<std::int16_t>::max());
+      write_be(out, 2, 4);
+      write_be(out, static_cast<std::uint64_t>(v), 2);
+      return;
+    case column_kind::int32:
+      fits(std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max());
+      write_be(out, 4, 4);
+      write_be(out, static_cast<std::uint64_t>(v), 4);
+      return;
+    case column_kind::timestamp:
+      if (v < std::numeric_limits<std::int64_t>::min() + epoch_shift_us)
+        throw codec_failure{error_kind::bad_input, "the time is before the range PostgreSQL stores"};
+      write_be(out, 8, 4);
+      write_be(out, static_cast<std::uint64_t>(v - epoch_shift_us), 8);
+      return;
+    default:
+      write_be(out, 8, 4);
+      write_be(out, static_cast<std::uint64_t>(v), 8);
+      return;
+  }
+}
+inline void copy_field(std::string& out, column_kind k, double v) {
+  if (k == column_kind::real32) {
+    write_be(out, 4, 4);
+    write_be(out, std::bit_cast<std::uint32_t>(static_cast<float>(v)), 4);
+  } else {
+    write_be(out, 8, 4);
+    write_be(out, std::bit_cast<std::uint64_t>(v), 8);
+  }
+}
+inline void copy_field(std::string& out, column_kind k, detail::text_ref t) {
+  if (k == column_kind::json) {
+    write_be(out, t.text.size() + 1, 4);
+    out += '\1';
+  } else {
+    if (t.text.find('\0') != std::string_view::npos)
+      throw codec_failure{error_kind::bad_input,
+                          "PostgreSQL text cannot hold a NUL byte (store such data as stowage::bytes)"};
+    write_be(out, t.text.size(), 4);
+  }
+  out.append(t.text);
+}
+inline void copy_field(std::string& out, column_kind, detail::blob_ref b) {
+  write_be(out, b.data.size(), 4);
+  out.append(reinterpret_cast<const char*>(b.data.data()), b.data.size());
 }
 
 /// The parameters of one statement, in libpq's binary format.
@@ -730,6 +796,9 @@ class postgres {
     std::string names[kinds];
     std::string sql[kinds];
     std::vector<Oid> types[kinds];
+    std::vector<column_kind> stored;  // each field's column as the table stores it
+    std::string stage;                // put_many's staging table, and the SQL that uses it
+    std::string stage_sql, merge_sql;
   };
   using table_handle = table_state*;
 
@@ -837,60 +906,27 @@ class postgres {
     return out;
   }
 
-  /// Upserts every record in one pipeline and one transaction (a savepoint inside the calling
-  /// thread's transaction): all of them, or none.
+  /// Upserts every record in one transaction (a savepoint inside the calling thread's
+  /// transaction): all of them, or none. A small batch goes in one pipeline of upserts; a large
+  /// one by COPY, straight into the table when its keys are new, else through a staging table.
   template <class R, class Records>
   void put_many(table_handle h, const Records& records) {
-    auto& t = live(h);
-    auto c = acquire();
-    bool nested = c.in_transaction();
-    ensure_prepared(*c, t, table_state::put);
-    const char* name = t.names[table_state::put].c_str();
-    pipeline pl(*this, *c);
-    pl.send(nested ? "SAVEPOINT stowage_many" : "BEGIN");
-    detail::pg::params p;
-    std::vector<const R*> sent;
-    if constexpr (std::ranges::sized_range<Records>) sent.reserve(std::ranges::size(records));
-    try {
-      for (const R& r : records) {
-        p.clear();
-        encode(p, t, r, detail::make_key_ref(record_info<R>::key_of(r)));
-        const char* const* values = p.values();
-        if (!PQsendQueryPrepared(c->conn, name, p.size(), values, p.lengths(), p.formats(), 1)) pl.lost("cannot send a record");
-        sent.push_back(&r);
-        if (sent.size() % 128 == 0) pl.pump();
-      }
-    } catch (const stowage::error&) {
-      // a record that cannot be encoded: nothing of the batch may stay
-      pl.send(nested ? "ROLLBACK TO SAVEPOINT stowage_many" : "ROLLBACK");
-      if (nested) pl.send("RELEASE SAVEPOINT stowage_many");
-      pl.sync();
-      pl.drain();
-      throw;
+    if constexpr (!std::is_lvalue_reference_v<std::ranges::range_reference_t<const Records&>>) {
+      // the range makes its records on the fly: keep them while the batch needs them
+      std::vector<R> kept;
+      for (auto&& r : records) kept.push_back(std::forward<decltype(r)>(r));
+      put_many<R>(h, kept);
+    } else {
+      std::vector<const R*> rows;
+      if constexpr (std::ranges::sized_range<const Records&>) rows.reserve(std::ranges::size(records));
+      for (const R& r : records) rows.push_back(&r);
+      auto& t = live(h);
+      auto c = acquire();
+      if (rows.size() < copy_threshold)
+        pipelined_upsert(t, c, rows);
+      else
+        copied_upsert(t, c, rows);
     }
-    pl.send(nested ? "RELEASE SAVEPOINT stowage_many" : "COMMIT");
-    pl.sync();
-    auto begun = pl.next();
-    if (PQresultStatus(begun.get()) != PGRES_COMMAND_OK) pl.fail(begun.get(), "cannot begin a batch", t.schema);
-    for (const R* r : sent) {
-      auto res = pl.next();
-      if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
-        // the rest of the pipeline is skipped; undo what ran
-        auto key = detail::make_key_ref(record_info<R>::key_of(*r));
-        auto ctx = error_of(*c, res.get(), "cannot write a record of a batch", t.schema, key);
-        pl.drain();
-        exec_quietly(*c, nested ? "ROLLBACK TO SAVEPOINT stowage_many; RELEASE SAVEPOINT stowage_many" : "ROLLBACK");
-        ctx.raise();
-      }
-    }
-    auto done = pl.next();
-    if (PQresultStatus(done.get()) != PGRES_COMMAND_OK) {
-      auto ctx = error_of(*c, done.get(), "cannot commit a batch", t.schema, {});
-      pl.drain();
-      if (nested) exec_quietly(*c, "ROLLBACK TO SAVEPOINT stowage_many; RELEASE SAVEPOINT stowage_many");
-      ctx.raise();
-    }
-    pl.finish();
   }
 
   template <class R, class K>
@@ -1440,7 +1476,7 @@ class postgres {
       }
       exec(*c, "SAVEPOINT stowage_open", &s);
       try {
-        create_or_migrate(*c, s);
+        t.stored = create_or_migrate(*c, s);
         exec(*c, "RELEASE SAVEPOINT stowage_open", &s);
       } catch (...) {
         exec_quietly(*c, "ROLLBACK TO SAVEPOINT stowage_open; RELEASE SAVEPOINT stowage_open");
@@ -1449,7 +1485,7 @@ class postgres {
     } else {
       exec(*c, "BEGIN", &s);
       try {
-        create_or_migrate(*c, s);
+        t.stored = create_or_migrate(*c, s);
         exec(*c, "COMMIT", &s);
       } catch (...) {
         exec_quietly(*c, "ROLLBACK");
@@ -1484,7 +1520,9 @@ class postgres {
     return out;
   }
 
-  void create_or_migrate(detail::pg::connection& c, const detail::table_schema& s) {
+  /// Returns the kind each field's column is stored as (integer and real widths may differ from
+  /// the record's).
+  std::vector<column_kind> create_or_migrate(detail::pg::connection& c, const detail::table_schema& s) {
     using detail::pg::column_type;
     // one migration at a time per table, across processes
     {
@@ -1495,6 +1533,11 @@ class postgres {
       if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(c, r.get(), "cannot lock the table for migration", &s, {});
     }
     auto stored = stored_columns(c, s);
+    std::vector<column_kind> kinds;
+    for (const auto& col : s.columns) {
+      auto it = std::find_if(stored.begin(), stored.end(), [&](auto& sc) { return sc.name == col.name; });
+      kinds.push_back(it == stored.end() ? col.kind : it->kind);
+    }
     detail::pg::builder b(s);
     if (stored.empty()) {
       b.raw("CREATE TABLE ").ident(s.table).raw(" (");
@@ -1539,6 +1582,7 @@ class postgres {
       ci.raw(")");
       exec(c, ci.text.c_str(), &s);
     }
+    return kinds;
   }
 
   /// The table's statements, named by table and generation so that each connection prepares
@@ -1589,6 +1633,18 @@ class postgres {
     B clear(s);
     clear.raw("DELETE FROM ").ident(s.table);
 
+    // put_many's staging table: a temporary table like the table, with the order of the batch
+    t.stage = "stowage_stage_" + std::to_string(t.generation);
+    B stage(s);
+    stage.raw("CREATE TEMPORARY TABLE IF NOT EXISTS ").ident(t.stage).raw(" (LIKE ").ident(s.table);
+    stage.raw(", stowage_seq bigint) ON COMMIT DELETE ROWS; TRUNCATE ").ident(t.stage);
+    t.stage_sql = std::move(stage.text);
+    B merge(s);
+    merge.raw("INSERT INTO ").ident(s.table).raw(" (").column_list().raw(") SELECT DISTINCT ON (").column(s.key);
+    merge.raw(") ").column_list().raw(" FROM ").ident(t.stage).raw(" ORDER BY ").column(s.key).raw(", stowage_seq DESC");
+    merge.raw(put.text.substr(put.text.find(" ON CONFLICT")));
+    t.merge_sql = std::move(merge.text);
+
     const char* kind_names[] = {"put", "insert", "update", "get", "erase", "clear"};
     B* builders[] = {&put, &insert, &update, &get, &erase, &clear};
     for (int k = 0; k < table_state::kinds; ++k) {
@@ -1598,7 +1654,156 @@ class postgres {
     }
   }
 
+  /// A batch of upserts in one pipeline: one round trip.
+  template <class R>
+  void pipelined_upsert(table_state& t, lease& c, const std::vector<const R*>& rows) {
+    bool nested = c.in_transaction();
+    ensure_prepared(*c, t, table_state::put);
+    const char* name = t.names[table_state::put].c_str();
+    pipeline pl(*this, *c);
+    pl.send(nested ? "SAVEPOINT stowage_many" : "BEGIN");
+    detail::pg::params p;
+    try {
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        p.clear();
+        encode(p, t, *rows[i], detail::make_key_ref(record_info<R>::key_of(*rows[i])));
+        const char* const* values = p.values();
+        if (!PQsendQueryPrepared(c->conn, name, p.size(), values, p.lengths(), p.formats(), 1))
+          pl.lost("cannot send a record");
+        if (i % 128 == 127) pl.pump();
+      }
+    } catch (const stowage::error&) {
+      // a record that cannot be encoded: nothing of the batch may stay
+      pl.send(nested ? "ROLLBACK TO SAVEPOINT stowage_many" : "ROLLBACK");
+      if (nested) pl.send("RELEASE SAVEPOINT stowage_many");
+      pl.sync();
+      pl.drain();
+      throw;
+    }
+    pl.send(nested ? "RELEASE SAVEPOINT stowage_many" : "COMMIT");
+    pl.sync();
+    auto begun = pl.next();
+    if (PQresultStatus(begun.get()) != PGRES_COMMAND_OK) pl.fail(begun.get(), "cannot begin a batch", t.schema);
+    for (const R* r : rows) {
+      auto res = pl.next();
+      if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+        // the rest of the pipeline is skipped; undo what ran
+        auto key = detail::make_key_ref(record_info<R>::key_of(*r));
+        auto e = error_of(*c, res.get(), "cannot write a record of a batch", t.schema, key);
+        pl.drain();
+        exec_quietly(*c, nested ? "ROLLBACK TO SAVEPOINT stowage_many; RELEASE SAVEPOINT stowage_many" : "ROLLBACK");
+        e.raise();
+      }
+    }
+    auto done = pl.next();
+    if (PQresultStatus(done.get()) != PGRES_COMMAND_OK) {
+      auto e = error_of(*c, done.get(), "cannot commit a batch", t.schema, {});
+      pl.drain();
+      if (nested) exec_quietly(*c, "ROLLBACK TO SAVEPOINT stowage_many; RELEASE SAVEPOINT stowage_many");
+      e.raise();
+    }
+    pl.finish();
+  }
+
+  /// A large batch by binary COPY. New keys go straight into the table; when a key exists (or
+  /// repeats in the batch) that COPY is undone and the rows go through a staging table, from
+  /// which one INSERT ... ON CONFLICT DO UPDATE keeps the last record of each key.
+  template <class R>
+  void copied_upsert(table_state& t, lease& c, const std::vector<const R*>& rows) {
+    bool nested = c.in_transaction();
+    exec(*c, nested ? "SAVEPOINT stowage_many; SAVEPOINT stowage_copy" : "BEGIN; SAVEPOINT stowage_copy", t.schema);
+    try {
+      auto failed = copy_rows(*c, t, rows, t.schema->table, false);
+      if (!failed) {
+        exec(*c, nested ? "RELEASE SAVEPOINT stowage_copy; RELEASE SAVEPOINT stowage_many"
+                        : "RELEASE SAVEPOINT stowage_copy; COMMIT",
+             t.schema);
+        return;
+      }
+      if (!failed->existing_key) failed->error.raise();
+      exec(*c, "ROLLBACK TO SAVEPOINT stowage_copy; RELEASE SAVEPOINT stowage_copy", t.schema);
+      exec(*c, t.stage_sql.c_str(), t.schema);  // create the staging table if need be, and empty it
+      if (auto again = copy_rows(*c, t, rows, t.stage, true)) again->error.raise();
+      exec(*c, t.merge_sql.c_str(), t.schema);
+      exec(*c, nested ? "RELEASE SAVEPOINT stowage_many" : "COMMIT", t.schema);
+    } catch (...) {
+      exec_quietly(*c, nested ? "ROLLBACK TO SAVEPOINT stowage_many; RELEASE SAVEPOINT stowage_many" : "ROLLBACK");
+      throw;
+    }
+  }
+
+  struct copy_failure {
+    pending_error error;
+    bool existing_key;  // the primary key refused a row: the batch needs the staging path
+  };
+
+  /// Sends the rows to `target` by COPY in the binary format; a failure is returned, not thrown,
+  /// unless a record cannot be encoded (then the COPY is abandoned and the error thrown).
+  template <class R>
+  std::optional<copy_failure> copy_rows(detail::pg::connection& c, const table_state& t,
+                                        const std::vector<const R*>& rows, std::string_view target, bool with_seq) {
+    const auto& s = *t.schema;
+    detail::pg::builder b(s);
+    b.raw("COPY ").ident(target).raw(" (").column_list().raw(with_seq ? ", stowage_seq" : "").raw(") FROM STDIN (FORMAT binary)");
+    detail::pg::result start(PQexec(c.conn, b.text.c_str()));
+    if (PQresultStatus(start.get()) != PGRES_COPY_IN)
+      return copy_failure{error_of(c, start.get(), "cannot start a COPY", &s, {}), false};
+    std::string buf("PGCOPY\n\377\r\n\0", 11);
+    detail::pg::write_be(buf, 0, 4);  // flags
+    detail::pg::write_be(buf, 0, 4);  // header extension length
+    auto columns = static_cast<std::uint64_t>(s.columns.size() + (with_seq ? 1 : 0));
+    bool sent_ok = true;
+    auto flush = [&] {
+      if (sent_ok && PQputCopyData(c.conn, buf.data(), static_cast<int>(buf.size())) != 1) sent_ok = false;
+      buf.clear();
+    };
+    try {
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const R& r = *rows[i];
+        detail::pg::write_be(buf, columns, 2);
+        auto key = detail::make_key_ref(record_info<R>::key_of(r));
+        detail::for_each_field(r, [&](auto f, const auto& v) {
+          detail::with_field_context(s, f, key, [&] {
+            detail::visit_stored(v, [&](auto x) { detail::pg::copy_field(buf, t.stored[f], x); });
+          });
+        });
+        if (with_seq) {
+          detail::pg::write_be(buf, 8, 4);
+          detail::pg::write_be(buf, i, 8);
+        }
+        if (buf.size() >= (1u << 18)) flush();
+      }
+    } catch (...) {
+      PQputCopyEnd(c.conn, "stowage: a record of the batch cannot be stored");
+      while (detail::pg::result r{PQgetResult(c.conn)}) {
+      }
+      throw;
+    }
+    detail::pg::write_be(buf, 0xFFFF, 2);  // the trailer: a tuple of -1 fields
+    flush();
+    if (!sent_ok || PQputCopyEnd(c.conn, nullptr) != 1)
+      return copy_failure{error_of(c, nullptr, "cannot send a COPY", &s, {}), false};
+    detail::pg::result done(PQgetResult(c.conn));
+    while (detail::pg::result more{PQgetResult(c.conn)}) {
+    }
+    if (PQresultStatus(done.get()) == PGRES_COMMAND_OK) return std::nullopt;
+    // name the record: the server says which line (row) of the COPY it refused
+    detail::key_ref key;
+    if (const char* ctx = PQresultErrorField(done.get(), PG_DIAG_CONTEXT)) {
+      if (const char* line = std::strstr(ctx, ", line ")) {
+        std::size_t n = std::strtoull(line + 7, nullptr, 10);
+        if (n >= 1 && n <= rows.size()) key = detail::make_key_ref(record_info<R>::key_of(*rows[n - 1]));
+      }
+    }
+    const char* state = PQresultErrorField(done.get(), PG_DIAG_SQLSTATE);
+    const char* constraint = PQresultErrorField(done.get(), PG_DIAG_CONSTRAINT_NAME);
+    bool existing = state && std::string_view(state) == "23505" && constraint &&
+                    std::string_view(constraint).ends_with("_pkey");
+    return copy_failure{error_of(c, done.get(), "cannot write a record of a batch", &s, key), existing};
+  }
+
   static constexpr std::size_t max_cached_queries = 128;
+  static constexpr std::size_t copy_threshold = 64;  // from here on a batch goes by COPY
 
   detail::pg::pool pool_;
   std::mutex tables_mutex_;

@@ -1,6 +1,8 @@
 // put, insert, update, get, erase, put_many, clear, count: the same behaviour on every backend.
 #include <catch2/catch.hpp>
 
+#include <iterator>
+
 #include "backends.hpp"
 #include "records.hpp"
 
@@ -10,6 +12,25 @@ namespace {
 item make_item(std::int64_t id, std::string name = "n", std::int64_t rank = 0) {
   return item{id, std::move(name), rank, 0.5, std::nullopt, std::nullopt, true};
 }
+
+/// A range whose records are made as it is iterated (its iterator returns them by value).
+struct items_made_on_the_fly {
+  std::int64_t from, to;
+  struct iterator {
+    using value_type = item;
+    using difference_type = std::ptrdiff_t;
+    std::int64_t i;
+    item operator*() const { return make_item(i, "made"); }
+    iterator& operator++() {
+      ++i;
+      return *this;
+    }
+    iterator operator++(int) { return {i++}; }
+    bool operator==(const iterator&) const = default;
+  };
+  iterator begin() const { return {from}; }
+  iterator end() const { return {to}; }
+};
 }  // namespace
 
 TEMPLATE_LIST_TEST_CASE("a stored record reads back equal", "[conformance][crud]", conformance_backends) {
@@ -134,4 +155,99 @@ TEMPLATE_LIST_TEST_CASE("a reopened store holds what was committed", "[conforman
   } else {
     SUCCEED("backend keeps nothing after close");
   }
+}
+
+TEMPLATE_LIST_TEST_CASE("get_many returns the records of the keys in their order", "[conformance][crud]",
+                        conformance_backends) {
+  store<TestType> s;
+  auto items = s->template table<item>();
+  std::vector<item> rows;
+  for (std::int64_t i = 0; i < 300; ++i) rows.push_back(make_item(i, "n" + std::to_string(i), i % 7));
+  items.put_many(rows);
+
+  std::vector<std::int64_t> keys{299, 5, -1, 5, 1000, 0};
+  auto got = items.get_many(keys);
+  REQUIRE(got.size() == keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i] >= 0 && keys[i] < 300)
+      CHECK(got[i] == rows[static_cast<std::size_t>(keys[i])]);
+    else
+      CHECK_FALSE(got[i]);
+  }
+  CHECK(items.get_many(std::vector<std::int64_t>{}).empty());
+  CHECK(items.get_many({7, 8})[1]->name == "n8");
+
+  std::vector<std::int64_t> all;
+  for (std::int64_t i = 299; i >= 0; --i) all.push_back(i);
+  auto every = items.get_many(all);
+  REQUIRE(every.size() == 300);
+  for (std::size_t i = 0; i < every.size(); ++i) REQUIRE(every[i]->id == all[i]);
+
+  auto accounts = s->template table<account>();
+  accounts.put({"a", "a@x", std::nullopt, 1});
+  auto by_text = accounts.get_many({std::string("b"), std::string("a")});
+  CHECK_FALSE(by_text[0]);
+  CHECK(by_text[1]->email == "a@x");
+}
+
+TEMPLATE_LIST_TEST_CASE("a large put_many over existing and repeated keys keeps the last record of each key",
+                        "[conformance][crud]", conformance_backends) {
+  store<TestType> s;
+  auto items = s->template table<item>();
+  std::vector<item> first;
+  for (std::int64_t i = 0; i < 500; ++i) first.push_back(make_item(i, "first"));
+  items.put_many(first);
+  REQUIRE(items.count() == 500);
+
+  std::vector<item> second;
+  for (std::int64_t i = 250; i < 750; ++i) second.push_back(make_item(i, "second"));
+  second.push_back(make_item(300, "last"));
+  second.push_back(make_item(800, "only"));
+  items.put_many(second);
+  CHECK(items.count() == 751);
+  CHECK(items.get(0)->name == "first");
+  CHECK(items.get(251)->name == "second");
+  CHECK(items.get(300)->name == "last");
+  CHECK(items.get(800)->name == "only");
+
+  // records made on the fly by the range are stored as well
+  items.put_many(items_made_on_the_fly{1000, 1200});
+  CHECK(items.count() == 951);
+  CHECK(items.get(1199)->name == "made");
+}
+
+TEMPLATE_LIST_TEST_CASE("a large put_many that breaks a unique index stores nothing", "[conformance][crud]",
+                        conformance_backends) {
+  store<TestType> s;
+  auto accounts = s->template table<account>();
+  accounts.put({"existing", "taken@x", std::nullopt, 0});
+  std::vector<account> batch;
+  for (int i = 0; i < 200; ++i) batch.push_back({"k" + std::to_string(i), "e" + std::to_string(i) + "@x", std::nullopt, i});
+  SECTION("a clash within the batch") { batch[150].email = batch[20].email; }
+  SECTION("a clash with a stored record") { batch[150].email = "taken@x"; }
+  REQUIRE_THROWS_AS(accounts.put_many(batch), stowage::constraint_error);
+  CHECK(accounts.count() == 1);
+  // the store goes on working
+  batch[150].email = "free@x";
+  accounts.put_many(batch);
+  CHECK(accounts.count() == 201);
+}
+
+TEMPLATE_LIST_TEST_CASE("a transaction may ask for an isolation level", "[conformance][tx]", conformance_backends) {
+  store<TestType> s;
+  auto items = s->template table<item>();
+  for (auto level : {stowage::isolation::read_committed, stowage::isolation::repeatable_read,
+                     stowage::isolation::serializable}) {
+    auto tx = s->transaction(level);
+    items.put(make_item(static_cast<std::int64_t>(level), "tx"));
+    tx.commit();
+  }
+  CHECK(items.count() == 3);
+  // transact commits, and returns what the function returns
+  auto n = stowage::transact(*s, [&] {
+    items.put(make_item(10, "transact"));
+    return items.count();
+  });
+  CHECK(n == 4);
+  CHECK(items.get(10));
 }
