@@ -1,0 +1,260 @@
+// The PostgreSQL backend beyond the conformance suite: URLs, the pool, prepared statements,
+// streaming, isolation and conflicts. Runs against STOWAGE_TEST_PG_URL (scripts/with-pg).
+#include <catch2/catch.hpp>
+#include <stowage/postgres.hpp>
+
+#include <unistd.h>
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <cstdlib>
+#include <latch>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace {
+
+struct counter {
+  BOOST_HANA_DEFINE_STRUCT(counter, (std::string, id), (std::int64_t, value));
+};
+
+std::string server_url() {
+  const char* url = std::getenv("STOWAGE_TEST_PG_URL");
+  if (!url || !*url) throw std::runtime_error("STOWAGE_TEST_PG_URL is not set: run this test with scripts/with-pg");
+  return url;
+}
+
+/// The test server's URL with a schema of the test's own and more parameters.
+std::string url_with(const std::string& params = {}) {
+  static std::atomic<int> n{0};
+  std::string u = server_url();
+  u += u.find('?') == std::string::npos ? "?" : "&";
+  u += "schema=unit_" + std::to_string(::getpid()) + "_" + std::to_string(n++);
+  if (!params.empty()) u += "&" + params;
+  return u;
+}
+
+/// Runs a query on a connection the backend lends and returns the first value as text.
+std::string ask(stowage::database<stowage::postgres>& db, const char* sql) {
+  auto lease = db.backend().connection();
+  PGresult* r = PQexec((*lease).conn, sql);
+  std::string out = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
+  PQclear(r);
+  return out;
+}
+
+std::vector<counter> counters(int n) {
+  std::vector<counter> out;
+  for (int i = 0; i < n; ++i) out.push_back({"c" + std::to_string(i), i});
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("postgres refuses malformed URLs as bad input", "[postgres]") {
+  using db = stowage::database<stowage::postgres>;
+  CHECK_THROWS_AS(db("mysql://localhost/x"), stowage::bad_input_error);
+  CHECK_THROWS_WITH(db(server_url() + "&pool_size=many"), Catch::Contains("pool_size"));
+  CHECK_THROWS_WITH(db(server_url() + "&pool_size=0"), Catch::Contains("pool_size"));
+  CHECK_THROWS_WITH(db(server_url() + "&isolation=chaos"), Catch::Contains("isolation"));
+  CHECK_THROWS_AS(db("postgresql://u@localhost/db?no_such_option=1"), stowage::bad_input_error);
+}
+
+TEST_CASE("an unreachable server is unavailable, and the message hides the password", "[postgres]") {
+  try {
+    stowage::database<stowage::postgres> db("postgresql://someone:s3cret@127.0.0.1:1/db?connect_timeout=2");
+    FAIL("connected to port 1");
+  } catch (const stowage::unavailable_error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("postgresql://someone:***@127.0.0.1:1/db"));
+    CHECK_THAT(e.what(), !Catch::Contains("s3cret"));
+  }
+}
+
+TEST_CASE("postgres works over the loopback port as over the unix socket", "[postgres]") {
+  const char* tcp = std::getenv("STOWAGE_TEST_PG_TCP_URL");
+  if (!tcp) {
+    WARN("STOWAGE_TEST_PG_TCP_URL is not set (a server of your own): the loopback check is skipped");
+    return;
+  }
+  stowage::database<stowage::postgres> db(std::string(tcp) + "?schema=unit_tcp_" + std::to_string(::getpid()));
+  auto t = db.table<counter>();
+  t.put({"tcp", 42});
+  CHECK(t.get("tcp")->value == 42);
+  CHECK(ask(db, "SELECT inet_server_addr()::text") == "127.0.0.1/32");
+}
+
+TEST_CASE("the pool never opens more connections than pool_size", "[postgres]") {
+  stowage::database<stowage::postgres> db(url_with("pool_size=2&pool_timeout=300"));
+  auto t = db.table<counter>();
+  t.put_many(counters(2000));
+  // a query being read holds its connection: two of them hold the whole pool
+  auto q1 = t.query();
+  auto q2 = t.query();
+  auto it1 = q1.begin();
+  auto it2 = q2.begin();
+  REQUIRE(it1 != q1.end());
+  REQUIRE(it2 != q2.end());
+  auto started = std::chrono::steady_clock::now();
+  CHECK_THROWS_WITH(t.get("c1"), Catch::Contains("all 2 connections") && Catch::Contains("pool_size"));
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(250));
+  it1 = {};  // ends the first query and returns its connection
+  CHECK(t.get("c1")->value == 1);
+  // the pool waits for a connection that comes back in time
+  std::thread later([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    it2 = {};
+  });
+  auto q3 = t.query();
+  auto it3 = q3.begin();
+  CHECK(it3 != q3.end());
+  it3 = {};
+  later.join();
+  auto lease = db.backend().connection();
+  PGresult* r = PQexec((*lease).conn, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()");
+  CHECK(std::stoi(PQgetvalue(r, 0, 0)) <= 2 + 1);  // the pool's and, at most, the other test run's
+  PQclear(r);
+}
+
+TEST_CASE("statements are prepared once per connection and reused", "[postgres]") {
+  stowage::database<stowage::postgres> db(url_with("pool_size=1"));
+  auto t = db.table<counter>();
+  t.put_many(counters(10));
+  for (int round = 0; round < 50; ++round) {
+    REQUIRE(t.get("c3")->value == 3);
+    REQUIRE(t.count(stowage::where<&counter::value> > 4) == 5);
+  }
+  auto prepared = std::stoi(ask(db, "SELECT count(*) FROM pg_prepared_statements"));
+  CHECK(prepared == 3);  // the put put_many used, the get and the count, each once
+}
+
+TEST_CASE("a query inside a transaction reads through a server-side cursor", "[postgres]") {
+  stowage::database<stowage::postgres> db(url_with());
+  auto t = db.table<counter>();
+  t.put_many(counters(3000));
+  auto tx = db.transaction();
+  std::size_t seen = 0;
+  for (const counter& c : t.query().order_by<&counter::value>()) {
+    if (seen == 0) CHECK(ask(db, "SELECT count(*) FROM pg_cursors") == "1");
+    CHECK(c.value == static_cast<std::int64_t>(seen));
+    if (seen % 1000 == 0) t.put({"written-while-reading-" + std::to_string(seen), -1});
+    ++seen;
+  }
+  CHECK(seen == 3000);
+  CHECK(ask(db, "SELECT count(*) FROM pg_cursors") == "0");
+  tx.commit();
+  CHECK(t.count() == 3003);
+}
+
+TEST_CASE("two serializable transactions writing one key: one conflict, no lost update", "[postgres]") {
+  stowage::database<stowage::postgres> db(url_with());
+  auto t = db.table<counter>();
+  t.put({"shared", 0});
+  std::latch both_read(2);
+  std::latch first_committed(1);
+  std::atomic<int> conflicts{0};
+  auto increment = [&](bool first) {
+    auto tx = db.transaction(stowage::isolation::serializable);
+    auto c = t.get("shared");
+    both_read.arrive_and_wait();
+    if (!first) first_committed.wait();
+    try {
+      t.put({"shared", c->value + 1});
+      tx.commit();
+    } catch (const stowage::retryable_conflict& e) {
+      CHECK(e.kind() == stowage::error_kind::conflict);
+      CHECK_THAT(e.what(), Catch::Contains("serialize"));
+      ++conflicts;
+    }
+    if (first) first_committed.count_down();
+  };
+  std::thread a(increment, true);
+  std::thread b(increment, false);
+  a.join();
+  b.join();
+  CHECK(conflicts == 1);
+  CHECK(t.get("shared")->value == 1);
+
+  // transact runs the loser again: both increments count
+  std::latch again(2);
+  std::atomic<int> runs{0};
+  auto retried = [&] {
+    stowage::transact(db, [&] {
+      ++runs;
+      auto c = t.get("shared");
+      if (runs <= 2) again.arrive_and_wait();  // both read before either writes, the first time
+      t.put({"shared", c->value + 1});
+    }, {.attempts = 5, .level = stowage::isolation::serializable});
+  };
+  std::thread c(retried);
+  std::thread d(retried);
+  c.join();
+  d.join();
+  CHECK(t.get("shared")->value == 3);
+  CHECK(runs == 3);
+}
+
+TEST_CASE("a deadlock surfaces as a retryable conflict", "[postgres]") {
+  stowage::database<stowage::postgres> db(url_with("isolation=read_committed"));
+  auto t = db.table<counter>();
+  t.put_many(std::vector<counter>{{"x", 0}, {"y", 0}});
+  std::barrier both_locked(2);
+  std::atomic<int> deadlocks{0}, commits{0};
+  auto lock_both = [&](const char* first, const char* second) {
+    try {
+      auto tx = db.transaction();
+      t.put({first, 1});
+      both_locked.arrive_and_wait();
+      t.put({second, 1});
+      tx.commit();
+      ++commits;
+    } catch (const stowage::retryable_conflict& e) {
+      CHECK_THAT(e.what(), Catch::Contains("deadlock"));
+      ++deadlocks;
+    }
+  };
+  std::thread a(lock_both, "x", "y");
+  std::thread b(lock_both, "y", "x");
+  a.join();
+  b.join();
+  CHECK(deadlocks == 1);
+  CHECK(commits == 1);
+}
+
+TEST_CASE("read committed lets a transaction see what others committed meanwhile", "[postgres]") {
+  stowage::database<stowage::postgres> db(url_with());
+  auto t = db.table<counter>();
+  t.put({"k", 1});
+  {
+    auto tx = db.transaction(stowage::isolation::repeatable_read);
+    CHECK(t.get("k")->value == 1);
+    std::thread([&] { t.put({"k", 2}); }).join();  // another thread: its own connection
+    CHECK(t.get("k")->value == 1);                // a snapshot
+    tx.commit();
+  }
+  {
+    auto tx = db.transaction(stowage::isolation::read_committed);
+    CHECK(t.get("k")->value == 2);
+    std::thread([&] { t.put({"k", 3}); }).join();
+    CHECK(t.get("k")->value == 3);
+    tx.commit();
+  }
+}
+
+TEST_CASE("postgres names the field when a value does not fit its column", "[postgres]") {
+  stowage::database<stowage::postgres> db(url_with());
+  struct far_future {
+    BOOST_HANA_DEFINE_STRUCT(far_future, (std::int64_t, id), (stowage::timestamp, at));
+  };
+  auto t = db.table<far_future>();
+  // 146,000 years before 1970: PostgreSQL's times begin in 4713 BC
+  far_future f{1, stowage::timestamp(std::chrono::microseconds(std::numeric_limits<std::int64_t>::min() / 2))};
+  try {
+    t.put(f);
+    FAIL("a time beyond PostgreSQL's range was stored");
+  } catch (const stowage::bad_input_error& e) {
+    CHECK(e.key() == "1");
+    CHECK_THAT(e.what(), Catch::Contains("range"));
+  }
+  CHECK(t.count() == 0);
+}
