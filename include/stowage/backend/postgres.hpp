@@ -132,7 +132,9 @@ inline std::uint64_t read_be(const char* p, int n) {
   return v;
 }
 inline void write_be(std::string& out, std::uint64_t v, int n) {
-  for (int i = n - 1; i >= 0; --i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
+  char b[8];
+  for (int i = n - 1; i >= 0; --i, v >>= 8) b[i] = static_cast<char>(v & 0xFF);
+  out.append(b, static_cast<std::size_t>(n));
 }
 
 /// Appends one field of a binary COPY row for a column stored as kind k.
@@ -468,6 +470,7 @@ struct connection {
   std::unordered_set<std::string> prepared;             // statement names
   std::unordered_map<std::string, std::string> queries;  // query text -> statement name
   std::uint64_t epoch = 0;                               // the pool's epoch when it connected
+  std::chrono::steady_clock::time_point idle_since;      // when it went back to the pool
   bool broken = false;
   std::uint64_t cursors = 0;
   connection() = default;
@@ -496,7 +499,9 @@ class pool {
       while (!idle_.empty()) {
         auto c = std::move(idle_.back());
         idle_.pop_back();
-        if (alive(*c)) return c;
+        // a connection back for a moment only is taken on trust: a poll() per operation is not
+        // free, and a server lost since then fails the operation as unavailable anyway
+        if (std::chrono::steady_clock::now() - c->idle_since < std::chrono::milliseconds(100) || alive(*c)) return c;
         // the server closed it while it was idle: the others are likely gone too
         --open_;
         drop_idle_locked();
@@ -526,6 +531,7 @@ class pool {
     bool reusable = !c->broken && PQstatus(c->conn) == CONNECTION_OK && PQtransactionStatus(c->conn) == PQTRANS_IDLE;
     std::lock_guard lock(mutex_);
     if (reusable && c->epoch == epoch_) {
+      c->idle_since = std::chrono::steady_clock::now();
       idle_.push_back(std::move(c));
     } else {
       --open_;
