@@ -47,7 +47,7 @@ TEMPLATE_LIST_TEST_CASE("read-modify-write in transactions from several threads 
           auto a = accounts.get("shared");
           a->balance += 1;
           accounts.put(*a);
-        }, {.attempts = 1000});
+        }, stowage::retry_options().attempts(1000));
     });
   for (auto& th : pool) th.join();
   REQUIRE(accounts.get("shared")->balance == threads * rounds);

@@ -187,7 +187,7 @@ TEST_CASE("two serializable transactions writing one key: one conflict, no lost 
       auto c = t.get("shared");
       if (runs <= 2) again.arrive_and_wait();  // both read before either writes, the first time
       t.put({"shared", c->value + 1});
-    }, {.attempts = 5, .level = stowage::isolation::serializable});
+    }, stowage::retry_options().attempts(5).level(stowage::isolation::serializable));
   };
   std::thread c(retried);
   std::thread d(retried);

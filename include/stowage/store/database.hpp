@@ -375,24 +375,46 @@ class database {
   std::vector<std::pair<const detail::table_schema*, std::unique_ptr<typename Backend::table_handle>>> handles_;
 };
 
-/// What stowage::transact does when a transaction loses a race.
-struct retry_options {
-  unsigned attempts = 10;                  ///< runs in all, the first included
-  std::optional<isolation> level;          ///< the isolation level (the backend's default if none)
-  std::chrono::microseconds backoff{500};  ///< the first pause; each further one doubles, up to 0.1 s
+/// What stowage::transact does when a transaction loses a race. Set what differs from the
+/// defaults: stowage::retry_options().attempts(20).level(stowage::isolation::serializable).
+class retry_options {
+ public:
+  /// Runs in all, the first included (default 10).
+  retry_options& attempts(unsigned n) {
+    attempts_ = n;
+    return *this;
+  }
+  /// The isolation level of each run (default: the backend's).
+  retry_options& level(isolation l) {
+    level_ = l;
+    return *this;
+  }
+  /// The first pause between runs (default 0.5 ms); each further one doubles, up to 0.1 s.
+  retry_options& backoff(std::chrono::microseconds first) {
+    backoff_ = first;
+    return *this;
+  }
+  unsigned attempts() const noexcept { return attempts_; }
+  std::optional<isolation> level() const noexcept { return level_; }
+  std::chrono::microseconds backoff() const noexcept { return backoff_; }
+
+ private:
+  unsigned attempts_ = 10;
+  std::optional<isolation> level_;
+  std::chrono::microseconds backoff_{500};
 };
 
 /// Runs fn in a transaction and commits it. When the transaction loses a race with another
 /// (retryable_conflict: a serialization failure or a deadlock) it is rolled back and fn runs
-/// again, up to options.attempts runs in all. Returns what fn returns; any other error ends it.
+/// again, up to options.attempts() runs in all. Returns what fn returns; any other error ends it.
 ///
 ///     stowage::transact(db, [&] { auto a = accounts.get("x"); a->balance += 1; accounts.put(*a); });
 template <backend Backend, class F>
 std::invoke_result_t<F&> transact(database<Backend>& db, F&& fn, retry_options options = {}) {
-  auto pause = options.backoff;
+  auto pause = options.backoff();
   for (unsigned attempt = 1;; ++attempt) {
     try {
-      auto tx = options.level ? db.transaction(*options.level) : db.transaction();
+      auto tx = options.level() ? db.transaction(*options.level()) : db.transaction();
       if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
         fn();
         tx.commit();
@@ -403,12 +425,13 @@ std::invoke_result_t<F&> transact(database<Backend>& db, F&& fn, retry_options o
         return result;
       }
     } catch (const retryable_conflict&) {
-      if (attempt >= options.attempts) throw;
+      if (attempt >= options.attempts()) throw;
     }
     // between half and all of the current pause, so threads that collided spread out
     auto salt = std::hash<std::thread::id>{}(std::this_thread::get_id()) ^ (attempt * 2654435761u);
     auto half = pause.count() / 2;
-    std::this_thread::sleep_for(std::chrono::microseconds(half + static_cast<long long>(salt % static_cast<std::size_t>(half + 1))));
+    auto jitter = static_cast<long long>(salt % static_cast<std::size_t>(half + 1));
+    std::this_thread::sleep_for(std::chrono::microseconds(half + jitter));
     if (pause < std::chrono::milliseconds(100)) pause *= 2;
   }
 }
