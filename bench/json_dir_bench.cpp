@@ -37,22 +37,17 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <exception>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -61,26 +56,15 @@
 
 #include <stowage/json_dir.hpp>
 
-struct Event {
-  BOOST_HANA_DEFINE_STRUCT(Event,
-    (std::int64_t, id),
-    (std::string, schema),
-    (std::string, producer),
-    (std::int64_t, time),
-    (std::string, payload));  // JSON text, stored in the file as a JSON string
-};
-
-template <>
-struct stowage::record_traits<Event> {
-  static constexpr std::string_view table = "events";
-  using indexes = std::tuple<stowage::index<&Event::time>>;
-};
+#include "common.hpp"
+#include "events.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-using clock_type = std::chrono::steady_clock;
 using json = nlohmann::json;
+using namespace bench_common;
+using namespace bench_events;
 
 struct options {
   std::size_t rows = 10000;
@@ -88,104 +72,15 @@ struct options {
   fs::path dir;
 };
 
-[[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr, "json_dir_bench: %s\nusage: json_dir_bench [rows] [--reps=N] [--dir=PATH]\n", why);
-  std::exit(2);
-}
-
 options parse(int argc, char** argv) {
+  const command_line cl("json_dir_bench", "json_dir_bench [rows] [--reps=N] [--dir=PATH]");
   options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    auto number = [&](std::string_view s) {
-      char* end = nullptr;
-      std::string text(s);
-      unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-      if (text.empty() || *end != '\0' || v == 0) usage("expected a positive number");
-      return v;
-    };
-    if (a.starts_with("--reps="))
-      o.reps = static_cast<int>(number(a.substr(7)));
-    else if (a.starts_with("--dir="))
-      o.dir = std::string(a.substr(6));
-    else if (!a.starts_with("-"))
-      o.rows = static_cast<std::size_t>(number(a));
-    else
-      usage("unknown option");
-  }
-  if (o.rows < 10) usage("rows must be at least 10");
+  cl.parse(argc, argv, o.rows, o.reps, [&](std::string_view a) {
+    auto dir = option_value(a, "--dir=");
+    if (dir) o.dir = std::string(*dir);
+    return dir.has_value();
+  });
   return o;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The data set: the same records as sqlite_bench.
-
-struct data_set {
-  std::vector<Event> events;        // in key order
-  std::vector<std::int64_t> probe;  // every key once, shuffled
-  std::int64_t lo = 0, hi = 0;      // time range holding 10% of the records
-  std::size_t range_rows = 0;
-};
-
-data_set make_data(std::size_t n) {
-  static constexpr std::string_view schemas[] = {"order.created.v1", "order.shipped.v2", "payment.settled1",
-                                                 "invoice.issued.3", "cart.abandoned.1", "stock.adjusted.1",
-                                                 "user.registered1", "refund.granted.2"};
-  static constexpr std::string_view regions[] = {"eu", "us", "ap", "sa"};
-  static constexpr std::string_view currencies[] = {"EUR", "USD", "JPY", "BRL"};
-  std::mt19937_64 rng(20240611);
-  data_set d;
-  d.events.reserve(n);
-  const std::int64_t t0 = 1'700'000'000'000'000;  // microseconds
-  char buf[512];
-  for (std::size_t i = 0; i < n; ++i) {
-    Event e;
-    e.id = static_cast<std::int64_t>(i) + 1;
-    e.schema = schemas[rng() % std::size(schemas)];
-    std::snprintf(buf, sizeof buf, "%s-shop-%04u", std::string(regions[rng() % 4]).c_str(),
-                  static_cast<unsigned>(rng() % 10000));
-    e.producer = buf;  // 12 characters
-    // events arrive roughly in time order, with a few milliseconds of jitter
-    e.time = t0 + static_cast<std::int64_t>(i) * 1000 + static_cast<std::int64_t>(rng() % 5000);
-    int len = std::snprintf(
-        buf, sizeof buf,
-        R"({"order":%u,"customer":"c-%07u","currency":"%s","total":%u.%02u,"items":[)"
-        R"({"sku":"sku-%05u","qty":%u,"price":%u.%02u},{"sku":"sku-%05u","qty":%u,"price":%u.%02u}],)"
-        R"("channel":"web","note":")",
-        static_cast<unsigned>(rng() % 1000000), static_cast<unsigned>(rng() % 10000000),
-        std::string(currencies[rng() % 4]).c_str(), static_cast<unsigned>(rng() % 1000),
-        static_cast<unsigned>(rng() % 100), static_cast<unsigned>(rng() % 100000), static_cast<unsigned>(1 + rng() % 9),
-        static_cast<unsigned>(rng() % 500), static_cast<unsigned>(rng() % 100), static_cast<unsigned>(rng() % 100000),
-        static_cast<unsigned>(1 + rng() % 9), static_cast<unsigned>(rng() % 500), static_cast<unsigned>(rng() % 100));
-    e.payload.assign(buf, static_cast<std::size_t>(len));
-    while (e.payload.size() < 196) e.payload += static_cast<char>('a' + rng() % 26);  // pad to ~200 bytes
-    e.payload += "\"}";
-    d.events.push_back(std::move(e));
-  }
-  d.probe.reserve(n);
-  for (const Event& e : d.events) d.probe.push_back(e.id);
-  std::shuffle(d.probe.begin(), d.probe.end(), rng);
-
-  std::vector<std::int64_t> times;
-  times.reserve(n);
-  for (const Event& e : d.events) times.push_back(e.time);
-  std::sort(times.begin(), times.end());
-  d.lo = times[n * 45 / 100];
-  d.hi = times[n * 45 / 100 + n / 10];
-  d.range_rows = static_cast<std::size_t>(
-      std::count_if(times.begin(), times.end(), [&](std::int64_t t) { return t >= d.lo && t < d.hi; }));
-  return d;
-}
-
-/// A cheap fold of a record, so that neither side's reads can be optimized away and both sides
-/// can be checked to read the same data.
-std::uint64_t digest(const Event& e) {
-  auto byte = [](const std::string& s, std::size_t i) -> std::uint64_t {
-    return s.empty() ? 0 : static_cast<unsigned char>(s[i % s.size()]);
-  };
-  return static_cast<std::uint64_t>(e.id) * 0x9E3779B97F4A7C15ull + static_cast<std::uint64_t>(e.time) +
-         (e.schema.size() << 8) + (e.producer.size() << 16) + (e.payload.size() << 24) + byte(e.schema, 9) +
-         (byte(e.producer, 7) << 32) + (byte(e.payload, e.payload.size() / 2) << 40);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -323,22 +218,9 @@ using events_table = stowage::table<Event, stowage::json_dir>;
 
 std::string url_of(const fs::path& root) { return "dir:" + root.string(); }
 
-std::uint64_t stowage_gets(const events_table& t, const std::vector<std::int64_t>& keys) {
-  std::uint64_t sum = 0;
-  for (std::int64_t k : keys)
-    if (std::optional<Event> e = t.get(k)) sum += digest(*e);
-  return sum;
-}
-
 std::pair<std::uint64_t, std::size_t> stowage_query(const events_table& t, std::int64_t lo, std::int64_t hi) {
   using stowage::where;
-  std::uint64_t sum = 0;
-  std::size_t n = 0;
-  for (const Event& e : t.query(where<&Event::time> >= lo && where<&Event::time> < hi)) {
-    sum += digest(e);
-    ++n;
-  }
-  return {sum, n};
+  return digest_rows(t.query(where<&Event::time> >= lo && where<&Event::time> < hi), digest);
 }
 
 /// How many record files the store has read so far, where the backend tells.
@@ -401,58 +283,6 @@ int compare_files(const char* what, const fs::path& raw_dir, const fs::path& sto
   return bad;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Timing.
-
-/// The CPU time this thread has used (user and system), in nanoseconds.
-std::int64_t thread_cpu_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-/// Wall-clock and CPU times of repetitions, in nanoseconds per unit of work.
-struct series {
-  std::vector<double> wall, cpu;
-};
-
-/// Wall-clock and CPU time summed over the runs of one side.
-struct stopwatch {
-  std::int64_t wall_ns = 0, cpu_ns = 0;
-
-  template <class F>
-  void run(F&& f) {
-    const std::int64_t cpu0 = thread_cpu_ns();
-    const auto wall0 = clock_type::now();
-    f();
-    wall_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - wall0).count();
-    cpu_ns += thread_cpu_ns() - cpu0;
-  }
-  void record(series& out, std::size_t count) const {
-    out.wall.push_back(static_cast<double>(wall_ns) / static_cast<double>(count));
-    out.cpu.push_back(static_cast<double>(cpu_ns) / static_cast<double>(count));
-  }
-};
-
-template <class F>
-void timed(series& out, std::size_t count, F&& f) {
-  stopwatch w;
-  w.run(f);
-  w.record(out, count);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  std::size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
-
-double best(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
-
-struct samples {
-  series raw, stowage;
-};
-
 /// Flushes whatever is dirty on the file system, so that neither side's syncfs pays for the
 /// other side's writes (untimed).
 void settle(const fs::path& dir) {
@@ -475,13 +305,7 @@ int run(const options& o, const fs::path& dir) {
       "raw floor: the same file text (nlohmann dump(2) + newline) with openat/write/fsync/close/renameat on a\n"
       "directory descriptor kept open; the raw put_many floor writes files in place and has no journal\n");
   std::fflush(stdout);
-  int mismatches = 0;
-  auto expect_same = [&](const char* what, std::uint64_t a, std::uint64_t b) {
-    if (a != b) {
-      std::printf("MISMATCH in %s: raw %" PRIu64 ", stowage %" PRIu64 "\n", what, a, b);
-      ++mismatches;
-    }
-  };
+  mismatches check;
 
   samples put, put_all, get_cold, get_warm, query_cold, query_warm;
   series put_all_renamed;
@@ -497,16 +321,7 @@ int run(const options& o, const fs::path& dir) {
   for (int rep = 0; rep < o.reps; ++rep) {
     clean();
     for (const fs::path& p : {raw_put_dir, raw_all_dir, raw_ren_dir}) fs::create_directories(p);
-    const bool raw_first = rep % 2 == 0;
-    auto in_turn = [raw_first](auto&& raw_side, auto&& stowage_side) {
-      if (raw_first) {
-        raw_side();
-        stowage_side();
-      } else {
-        stowage_side();
-        raw_side();
-      }
-    };
+    const turn_order in_turn{rep % 2 == 0};
     {
       // 1. single durable puts, the two sides taking turns by blocks of records: the time an fsync
       // takes drifts with the disk's other work, and both sides should meet the same drift
@@ -528,13 +343,7 @@ int run(const options& o, const fs::path& dir) {
             for (std::size_t i = first; i < last; ++i) t.put(d.events[i]);
           });
         };
-        if ((turn + static_cast<std::size_t>(rep)) % 2 == 0) {
-          raw_side();
-          sto_side();
-        } else {
-          sto_side();
-          raw_side();
-        }
+        turn_order{(turn + static_cast<std::size_t>(rep)) % 2 == 0}(raw_side, sto_side);
       }
       raw_watch.record(put.raw, n);
       sto_watch.record(put.stowage, n);
@@ -556,42 +365,42 @@ int run(const options& o, const fs::path& dir) {
       settle(dir);
       timed(put_all_renamed, n, [&] { raw_put_all(rren.get(), d.events, true, tmp_suffix); });
     }
-    mismatches += compare_files("single puts", raw_put_dir, sto_put_root, d.events);
-    mismatches += compare_files("put_many", raw_all_dir, sto_all_root, d.events);
+    check.add(compare_files("single puts", raw_put_dir, sto_put_root, d.events));
+    check.add(compare_files("put_many", raw_all_dir, sto_all_root, d.events));
     {
       // 3. gets by key in a shuffled order, stowage's cache empty, then warm
       store sdb{url_of(sto_all_root)};
       auto t = sdb.table<Event>();
       dir_fd rdir(raw_all_dir);
       std::uint64_t rsum = 0, ssum = 0;
-      auto raw_cold = [&] { timed(get_cold.raw, n, [&] { rsum = raw_gets(rdir.get(), d.probe); }); };
-      auto sto_cold = [&] { timed(get_cold.stowage, n, [&] { ssum = stowage_gets(t, d.probe); }); };
-      in_turn(raw_cold, sto_cold);
-      expect_same("gets", rsum, ssum);
-      auto raw_warm = [&] { timed(get_warm.raw, n, [&] { rsum = raw_gets(rdir.get(), d.probe); }); };
-      auto sto_warm = [&] { timed(get_warm.stowage, n, [&] { ssum = stowage_gets(t, d.probe); }); };
-      in_turn(raw_warm, sto_warm);
-      expect_same("gets, second pass", rsum, ssum);
+      auto gets = [&](samples& out) {
+        in_turn([&] { timed(out.raw, n, [&] { rsum = raw_gets(rdir.get(), d.probe); }); },
+                [&] { timed(out.stowage, n, [&] { ssum = stowage_gets(t, d.probe, digest); }); });
+      };
+      gets(get_cold);
+      check.expect_same("gets", rsum, ssum);
+      gets(get_warm);
+      check.expect_same("gets, second pass", rsum, ssum);
     }
     {
       // 4. a query over every record, stowage's cache empty, then warm
       store sdb{url_of(sto_all_root)};
       auto t = sdb.table<Event>();
       std::pair<std::uint64_t, std::size_t> rr, sr;
+      auto query = [&](samples& out) {
+        in_turn([&] { timed(out.raw, 1, [&] { rr = raw_query(raw_all_dir, d.lo, d.hi); }); },
+                [&] { timed(out.stowage, 1, [&] { sr = stowage_query(t, d.lo, d.hi); }); });
+      };
       auto before = files_read(sdb.backend());
-      auto raw_q1 = [&] { timed(query_cold.raw, 1, [&] { rr = raw_query(raw_all_dir, d.lo, d.hi); }); };
-      auto sto_q1 = [&] { timed(query_cold.stowage, 1, [&] { sr = stowage_query(t, d.lo, d.hi); }); };
-      in_turn(raw_q1, sto_q1);
+      query(query_cold);
       auto middle = files_read(sdb.backend());
-      expect_same("query (records)", rr.second, sr.second);
-      expect_same("query (expected records)", d.range_rows, sr.second);
-      expect_same("query (digest)", rr.first, sr.first);
-      auto raw_q2 = [&] { timed(query_warm.raw, 1, [&] { rr = raw_query(raw_all_dir, d.lo, d.hi); }); };
-      auto sto_q2 = [&] { timed(query_warm.stowage, 1, [&] { sr = stowage_query(t, d.lo, d.hi); }); };
-      in_turn(raw_q2, sto_q2);
+      check.expect_same("query (records)", rr.second, sr.second);
+      check.expect_same("query (expected records)", d.range_rows, sr.second);
+      check.expect_same("query (digest)", rr.first, sr.first);
+      query(query_warm);
       auto after = files_read(sdb.backend());
-      expect_same("second query (records)", rr.second, sr.second);
-      expect_same("second query (digest)", rr.first, sr.first);
+      check.expect_same("second query (records)", rr.second, sr.second);
+      check.expect_same("second query (digest)", rr.first, sr.first);
       if (before && middle && after) {
         read_cold = *middle - *before;
         read_warm = *after - *middle;
@@ -601,25 +410,18 @@ int run(const options& o, const fs::path& dir) {
   }
   clean();
 
-  char query_name[64];
-  std::snprintf(query_name, sizeof query_name, "query, %zu of %zu records, ms/query:", d.range_rows, n);
+  const std::string query_name = formatted("query, %zu of %zu records, ms/query:", d.range_rows, n);
   auto table = [&](const char* title, std::vector<double> series::*which) {
     std::printf("\n%s: median of %d (best in brackets); ratio = stowage/raw, medians (bests)\n", title, o.reps);
-    std::printf("%-44s %18s %18s %15s\n", "workload", "raw", "stowage", "ratio");
-    auto line = [&](const char* name, const series& r_series, const series& s_series, double unit) {
-      const std::vector<double>& r = r_series.*which;
-      const std::vector<double>& s = s_series.*which;
-      const char* fmt = unit >= 1e6 ? "%.1f (%.1f)" : "%.2f (%.2f)";
-      char raw_cell[64], sto_cell[64], ratio_cell[64];
-      std::snprintf(raw_cell, sizeof raw_cell, fmt, median(r) / unit, best(r) / unit);
-      std::snprintf(sto_cell, sizeof sto_cell, fmt, median(s) / unit, best(s) / unit);
-      std::snprintf(ratio_cell, sizeof ratio_cell, "%.3f (%.3f)", median(s) / median(r), best(s) / best(r));
-      std::printf("%-44s %18s %18s %15s\n", name, raw_cell, sto_cell, ratio_cell);
+    results_table out({44, 18, 15, 0}, "raw", "stowage");
+    out.print_header();
+    auto line = [&](const char* name, const series& r, const series& s, double unit) {
+      out.print_medians(name, r.*which, s.*which, std::nullopt, unit, unit >= 1e6 ? 1 : 2);
     };
     line("durable single put, us/record", put.raw, put.stowage, 1e3);
     line("put_many (raw: no journal), us/record", put_all.raw, put_all.stowage, 1e3);
     line("get, random order, cache empty, us/record", get_cold.raw, get_cold.stowage, 1e3);
-    std::printf("%s\n", query_name);
+    std::printf("%s\n", query_name.c_str());
     line("  first (stowage's cache empty)", query_cold.raw, query_cold.stowage, 1e6);
     line("  second (stowage's cache warm)", query_warm.raw, query_warm.stowage, 1e6);
     std::printf("informational:\n");
@@ -640,30 +442,13 @@ int run(const options& o, const fs::path& dir) {
           "before they were read, as with a small record count)\n");
   }
   std::printf("\nnever judged: timings vary with the disk, the file system and the machine's load\n");
-  return mismatches ? 1 : 0;
+  return check.exit_status();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const options o = parse(argc, argv);
-  fs::path dir = o.dir;
-  bool own_dir = dir.empty();
-  try {
-    if (own_dir) {
-      std::random_device rd;
-      dir = fs::temp_directory_path() / ("stowage-json-dir-bench-" + std::to_string(rd()));
-    }
-    fs::create_directories(dir);
-    int rc = run(o, dir);
-    if (own_dir) fs::remove_all(dir);
-    return rc;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "json_dir_bench: %s\n", e.what());
-    if (own_dir) {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-    return 1;
-  }
+  return run_in_directory("json_dir_bench", o.dir, "stowage-json-dir-bench-",
+                          [&](const fs::path& dir) { return run(o, dir); });
 }

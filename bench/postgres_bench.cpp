@@ -39,7 +39,6 @@
 // beside the wall-clock time: the rest is the server's work and the wait for it.
 #include <libpq-fe.h>
 #include <poll.h>
-#include <time.h>
 
 #include <algorithm>
 #include <bit>
@@ -49,7 +48,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <exception>
 #include <memory>
 #include <optional>
 #include <random>
@@ -60,6 +58,8 @@
 #include <vector>
 
 #include <stowage/postgres.hpp>
+
+#include "common.hpp"
 
 struct Item {
   BOOST_HANA_DEFINE_STRUCT(Item,
@@ -78,7 +78,7 @@ struct stowage::record_traits<Item> {
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
+using namespace bench_common;
 
 // What stowage's PostgreSQL backend creates and prepares for Item (checked at startup).
 constexpr const char* ddl_table =
@@ -123,51 +123,32 @@ struct options {
   bool smoke = false;
 };
 
-[[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr,
-               "postgres_bench: %s\nusage: postgres_bench [rows] [--gets=N] [--range=N] [--reps=N] [--smoke]\n"
-               "runs against the server STOWAGE_TEST_PG_URL names, e.g. scripts/with-pg postgres_bench\n",
-               why);
-  std::exit(2);
-}
-
 options parse(int argc, char** argv) {
+  const command_line cl("postgres_bench",
+                        "postgres_bench [rows] [--gets=N] [--range=N] [--reps=N] [--smoke]\n"
+                        "runs against the server STOWAGE_TEST_PG_URL names, e.g. scripts/with-pg postgres_bench");
   options o;
-  bool rows_given = false, gets_given = false, range_given = false, reps_given = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    auto number = [&](std::string_view s) {
-      char* end = nullptr;
-      std::string text(s);
-      unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-      if (text.empty() || *end != '\0' || v == 0) usage("expected a positive number");
-      return static_cast<std::size_t>(v);
-    };
-    if (a.starts_with("--reps=")) {
-      o.reps = static_cast<int>(number(a.substr(7)));
-      reps_given = true;
-    } else if (a.starts_with("--gets=")) {
-      o.gets = number(a.substr(7));
+  bool gets_given = false, range_given = false;
+  const command_line::given given = cl.parse(argc, argv, o.rows, o.reps, [&](std::string_view a) {
+    if (auto v = option_value(a, "--gets=")) {
+      o.gets = cl.positive(*v);
       gets_given = true;
-    } else if (a.starts_with("--range=")) {
-      o.range = number(a.substr(8));
+    } else if (auto v = option_value(a, "--range=")) {
+      o.range = cl.positive(*v);
       range_given = true;
     } else if (a == "--smoke") {
       o.smoke = true;
-    } else if (!a.starts_with("-")) {
-      o.rows = number(a);
-      rows_given = true;
     } else {
-      usage("unknown option");
+      return false;
     }
-  }
+    return true;
+  });
   if (o.smoke) {
-    if (!rows_given) o.rows = 500;
+    if (!given.rows) o.rows = 500;
     if (!gets_given) o.gets = 200;
     if (!range_given) o.range = 200;
-    if (!reps_given) o.reps = 1;
+    if (!given.reps) o.reps = 1;
   }
-  if (o.rows < 10) usage("rows must be at least 10");
   o.gets = std::min(o.gets, o.rows);
   o.range = std::min(o.range, o.rows);
   return o;
@@ -579,22 +560,9 @@ std::pair<std::uint64_t, std::size_t> raw_range(raw_conn& db, std::int64_t lo, s
 using store = stowage::database<stowage::postgres>;
 using item_table = stowage::table<Item, stowage::postgres>;
 
-std::uint64_t stowage_gets(const item_table& t, const std::vector<std::int64_t>& keys) {
-  std::uint64_t sum = 0;
-  for (std::int64_t k : keys)
-    if (std::optional<Item> it = t.get(k)) sum += digest(*it);
-  return sum;
-}
-
 std::pair<std::uint64_t, std::size_t> stowage_range(const item_table& t, std::int64_t lo, std::int64_t hi) {
   using stowage::where;
-  std::uint64_t sum = 0;
-  std::size_t n = 0;
-  for (const Item& it : t.query(where<&Item::id> >= lo && where<&Item::id> < hi)) {
-    sum += digest(it);
-    ++n;
-  }
-  return {sum, n};
+  return digest_rows(t.query(where<&Item::id> >= lo && where<&Item::id> < hi), digest);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -615,20 +583,9 @@ std::vector<std::string> table_shape(raw_conn& db, const char* table) {
   return out;
 }
 
-/// Returns the number of mismatches found (each reported as a warning).
-int check_mirror(raw_conn& raw, store& sdb, item_table& t, const data_set& d) {
-  int warnings = 0;
-  auto warn = [&](const std::string& what) {
-    std::printf("WARNING: %s\n", what.c_str());
-    ++warnings;
-  };
-  auto rs = table_shape(raw, "bench_raw.items"), ss = table_shape(raw, "bench_stowage.items");
-  if (rs != ss) {
-    std::string s = "the raw side's table differs from stowage's:";
-    for (auto& r : ss) s += "\n  stowage: " + r;
-    for (auto& r : rs) s += "\n  raw:     " + r;
-    warn(s);
-  }
+/// Warns where the raw side does not mirror stowage.
+void check_mirror(raw_conn& raw, store& sdb, item_table& t, const data_set& d, mirror_warnings& warnings) {
+  warnings.expect_same("table", table_shape(raw, "bench_stowage.items"), table_shape(raw, "bench_raw.items"));
   // every statement stowage prepares, on the pool's one connection
   std::vector<Item> few(d.items.begin(), d.items.begin() + 10);
   t.put_many(few);
@@ -642,14 +599,8 @@ int check_mirror(raw_conn& raw, store& sdb, item_table& t, const data_set& d) {
     if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) die((*lease).conn, "pg_prepared_statements", r.get());
     for (int i = 0; i < PQntuples(r.get()); ++i) prepared.emplace_back(PQgetvalue(r.get(), i, 0));
   }
-  for (const char* sql : {sql_upsert, sql_get, sql_range})
-    if (std::find(prepared.begin(), prepared.end(), sql) == prepared.end()) {
-      std::string s = "stowage did not prepare the raw side's statement\n  " + std::string(sql) + "\nit prepared:";
-      for (auto& r : prepared) s += "\n  " + r;
-      warn(s);
-    }
+  warnings.expect_statements({sql_upsert, sql_get, sql_range}, prepared, "prepare", "prepared");
   raw.exec("TRUNCATE bench_stowage.items");
-  return warnings;
 }
 
 /// count and a checksum of every row, computed by the server.
@@ -663,44 +614,8 @@ std::string fingerprint(raw_conn& db, const char* table) {
 // ---------------------------------------------------------------------------------------------
 // Timing.
 
-struct sample {
-  double wall = 0;  // ns per row
-  double cpu = 0;   // ns per row of this process's CPU time
-};
-
-double process_cpu_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
-}
-
-template <class F>
-sample timed(std::size_t rows, F&& f) {
-  double cpu0 = process_cpu_ns();
-  auto start = clock_type::now();
-  f();
-  auto wall = clock_type::now() - start;
-  double cpu = process_cpu_ns() - cpu0;
-  return {static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count()) /
-              static_cast<double>(rows),
-          cpu / static_cast<double>(rows)};
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  std::size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
-
-struct series {
-  std::vector<double> wall, cpu;
-  void add(sample s) {
-    wall.push_back(s.wall);
-    cpu.push_back(s.cpu);
-  }
-  double med() const { return median(wall); }
-  double cpu_med() const { return median(cpu); }
-};
+/// The CPU time measured beside the wall clock: the whole client's (this process's).
+constexpr cpu_clock client_cpu = cpu_clock::process;
 
 std::string with_param(const std::string& url, const std::string& param) {
   return url + (url.find('?') == std::string::npos ? "?" : "&") + param;
@@ -735,22 +650,9 @@ int run(const options& o, const std::string& url) {
   std::printf("server %d, libpq %d, %s; %d repetitions, alternating which side runs first\n",
               PQserverVersion(raw.get()), PQlibVersion(),
               raw.rows("SHOW fsync").at(0) == "off" ? "fsync off" : "fsync on", o.reps);
-  int warnings = check_mirror(raw, sdb, t, d);
-  int mismatches = 0;
-  auto expect_same = [&](const char* what, const auto& a, const auto& b) {
-    if (a != b) {
-      std::string sa, sb;
-      if constexpr (std::is_same_v<std::decay_t<decltype(a)>, std::string>) {
-        sa = a;
-        sb = b;
-      } else {
-        sa = std::to_string(a);
-        sb = std::to_string(b);
-      }
-      std::printf("MISMATCH in %s: %s vs %s\n", what, sa.c_str(), sb.c_str());
-      ++mismatches;
-    }
-  };
+  mirror_warnings warnings;
+  check_mirror(raw, sdb, t, d, warnings);
+  mismatches check;
 
   const std::uint64_t probe_sum = expected_digest(d, d.probe);
   std::vector<std::int64_t> range_keys;
@@ -759,78 +661,69 @@ int run(const options& o, const std::string& url) {
 
   series copy, rows, upsert, put_many, reput_raw, reput_sto, get_raw, get_sto, many_raw, many_sto, range_raw, range_sto;
   for (int rep = 0; rep < o.reps; ++rep) {
-    const bool raw_first = rep % 2 == 0;
-    auto in_turn = [raw_first](auto&& raw_side, auto&& stowage_side) {
-      if (raw_first) {
-        raw_side();
-        stowage_side();
-      } else {
-        stowage_side();
-        raw_side();
-      }
-    };
+    const turn_order in_turn{rep % 2 == 0};
 
     // 1. bulk insert into an empty table
     std::string fp_rows, fp_upsert, fp_copy, fp_stowage;
     auto raw_inserts = [&] {
       raw.exec("TRUNCATE bench_raw.items");
-      rows.add(timed(n, [&] { raw_insert_rows(raw, d.items); }));
+      timed(rows, n, client_cpu, [&] { raw_insert_rows(raw, d.items); });
       fp_rows = fingerprint(raw, "bench_raw.items");
       raw.exec("TRUNCATE bench_raw.items");
-      upsert.add(timed(n, [&] { raw_upsert_pipelined(raw, d.items); }));
+      timed(upsert, n, client_cpu, [&] { raw_upsert_pipelined(raw, d.items); });
       fp_upsert = fingerprint(raw, "bench_raw.items");
       raw.exec("TRUNCATE bench_raw.items");
-      copy.add(timed(n, [&] { raw_copy(raw, d.items); }));
+      timed(copy, n, client_cpu, [&] { raw_copy(raw, d.items); });
       fp_copy = fingerprint(raw, "bench_raw.items");
     };
     auto stowage_insert = [&] {
       raw.exec("TRUNCATE bench_stowage.items");
-      put_many.add(timed(n, [&] { t.put_many(d.items); }));
+      timed(put_many, n, client_cpu, [&] { t.put_many(d.items); });
       fp_stowage = fingerprint(raw, "bench_stowage.items");
     };
     in_turn(raw_inserts, stowage_insert);
-    expect_same("bulk insert: rows stored by COPY and by put_many", fp_copy, fp_stowage);
-    expect_same("bulk insert: rows stored by INSERT and by put_many", fp_rows, fp_stowage);
-    expect_same("bulk insert: rows stored by the pipelined upsert and by put_many", fp_upsert, fp_stowage);
-    expect_same("bulk insert: rows stored", fp_stowage.substr(0, fp_stowage.find(' ')), std::to_string(n));
+    check.expect_same("bulk insert: rows stored by COPY and by put_many", fp_copy, fp_stowage);
+    check.expect_same("bulk insert: rows stored by INSERT and by put_many", fp_rows, fp_stowage);
+    check.expect_same("bulk insert: rows stored by the pipelined upsert and by put_many", fp_upsert, fp_stowage);
+    check.expect_same("bulk insert: rows stored", fp_stowage.substr(0, fp_stowage.find(' ')), std::to_string(n));
 
     // 1b. every row again, over its existing key
-    in_turn([&] { reput_raw.add(timed(n, [&] { raw_copy_merge(raw, d.items); })); },
-            [&] { reput_sto.add(timed(n, [&] { t.put_many(d.items); })); });
-    expect_same("re-put: rows stored by COPY and merge and by put_many", fingerprint(raw, "bench_raw.items"),
-                fingerprint(raw, "bench_stowage.items"));
+    in_turn([&] { timed(reput_raw, n, client_cpu, [&] { raw_copy_merge(raw, d.items); }); },
+            [&] { timed(reput_sto, n, client_cpu, [&] { t.put_many(d.items); }); });
+    check.expect_same("re-put: rows stored by COPY and merge and by put_many", fingerprint(raw, "bench_raw.items"),
+                      fingerprint(raw, "bench_stowage.items"));
     raw.exec("VACUUM ANALYZE bench_raw.items");
     raw.exec("VACUUM ANALYZE bench_stowage.items");
 
     // 2. point gets
     std::uint64_t rsum = 0, ssum = 0;
-    in_turn([&] { get_raw.add(timed(o.gets, [&] { rsum = raw_gets(raw, d.probe); })); },
-            [&] { get_sto.add(timed(o.gets, [&] { ssum = stowage_gets(t, d.probe); })); });
-    expect_same("point gets, raw (checksum)", rsum, probe_sum);
-    expect_same("point gets, stowage (checksum)", ssum, probe_sum);
+    in_turn([&] { timed(get_raw, o.gets, client_cpu, [&] { rsum = raw_gets(raw, d.probe); }); },
+            [&] { timed(get_sto, o.gets, client_cpu, [&] { ssum = stowage_gets(t, d.probe, digest); }); });
+    check.expect_same("point gets, raw (checksum)", rsum, probe_sum);
+    check.expect_same("point gets, stowage (checksum)", ssum, probe_sum);
 
     // 3. batch gets
     std::vector<std::optional<Item>> rmany, smany;
-    in_turn([&] { many_raw.add(timed(o.gets, [&] { rsum = sum_of(rmany = raw_get_many(raw, d.probe)); })); },
-            [&] { many_sto.add(timed(o.gets, [&] { ssum = sum_of(smany = t.get_many(d.probe)); })); });
-    expect_same("batch gets, raw (records)", rmany.size(), d.probe.size());
-    expect_same("batch gets, stowage (records)", smany.size(), d.probe.size());
-    expect_same("batch gets, raw (checksum)", rsum, probe_sum);
-    expect_same("batch gets, stowage (checksum)", ssum, probe_sum);
+    in_turn([&] { timed(many_raw, o.gets, client_cpu, [&] { rsum = sum_of(rmany = raw_get_many(raw, d.probe)); }); },
+            [&] { timed(many_sto, o.gets, client_cpu, [&] { ssum = sum_of(smany = t.get_many(d.probe)); }); });
+    check.expect_same("batch gets, raw (records)", rmany.size(), d.probe.size());
+    check.expect_same("batch gets, stowage (records)", smany.size(), d.probe.size());
+    check.expect_same("batch gets, raw (checksum)", rsum, probe_sum);
+    check.expect_same("batch gets, stowage (checksum)", ssum, probe_sum);
     for (std::size_t i = 0; i < std::min(smany.size(), d.probe.size()); ++i)
       if (!smany[i] || smany[i]->id != d.probe[i]) {
-        expect_same("batch gets, stowage: the key of record i", smany[i] ? smany[i]->id : 0, d.probe[i]);
+        check.expect_same("batch gets, stowage: the key of record i", smany[i] ? smany[i]->id : 0, d.probe[i]);
         break;
       }
 
     // 4. range query, streamed
     std::pair<std::uint64_t, std::size_t> rr, sr;
-    in_turn([&] { range_raw.add(timed(o.range, [&] { rr = raw_range(raw, d.lo, d.hi); })); },
-            [&] { range_sto.add(timed(o.range, [&] { sr = stowage_range(t, d.lo, d.hi); })); });
-    expect_same("range query, raw (rows)", rr.second, o.range);
-    expect_same("range query, stowage (rows)", sr.second, o.range);
-    expect_same("range query, raw (checksum)", rr.first, range_sum);
-    expect_same("range query, stowage (checksum)", sr.first, range_sum);
+    in_turn([&] { timed(range_raw, o.range, client_cpu, [&] { rr = raw_range(raw, d.lo, d.hi); }); },
+            [&] { timed(range_sto, o.range, client_cpu, [&] { sr = stowage_range(t, d.lo, d.hi); }); });
+    check.expect_same("range query, raw (rows)", rr.second, o.range);
+    check.expect_same("range query, stowage (rows)", sr.second, o.range);
+    check.expect_same("range query, raw (checksum)", rr.first, range_sum);
+    check.expect_same("range query, stowage (checksum)", sr.first, range_sum);
     std::fflush(stdout);
   }
   raw.exec("DROP SCHEMA IF EXISTS bench_raw CASCADE; DROP SCHEMA IF EXISTS bench_stowage CASCADE");
@@ -839,49 +732,20 @@ int run(const options& o, const std::string& url) {
       "\nns/row: wall-clock median of %d (client CPU ns/row, median, in brackets); ratio = stowage/raw of the\n"
       "wall-clock medians; targets are for information, never judged\n",
       o.reps);
-  std::printf("%-44s %16s %16s %7s %9s\n", "workload", "raw ns/row", "stowage ns/row", "ratio", "target");
-  struct verdict {
-    const char* name;
-    double ratio, target;
-  };
-  std::vector<verdict> verdicts;
-  auto line = [&](const char* name, const series& r, const series& s, double target, const char* short_name) {
-    char raw_cell[64], sto_cell[64], target_cell[64] = "-";
-    const double ratio = s.med() / r.med();
-    std::snprintf(raw_cell, sizeof raw_cell, "%.0f (%.0f)", r.med(), r.cpu_med());
-    std::snprintf(sto_cell, sizeof sto_cell, "%.0f (%.0f)", s.med(), s.cpu_med());
-    if (target > 0) {
-      std::snprintf(target_cell, sizeof target_cell, "%.2f %s", target, ratio <= target ? "ok" : "MISS");
-      verdicts.push_back({short_name, ratio, target});
-    }
-    std::printf("%-44s %16s %16s %7.3f %9s\n", name, raw_cell, sto_cell, ratio, target_cell);
-  };
-  char name[96];
-  std::snprintf(name, sizeof name, "bulk insert %zu: put_many vs COPY BINARY", n);
-  line(name, copy, put_many, 1.30, "put_many/COPY");
-  line("bulk insert: put_many vs INSERT per row", rows, put_many, 0, nullptr);
-  line("info: put_many vs raw pipelined upsert", upsert, put_many, 0, nullptr);
-  line("info: re-put_many, keys exist, vs COPY+merge", reput_raw, reput_sto, 0, nullptr);
-  std::snprintf(name, sizeof name, "point get x %zu: get vs PQexecPrepared", o.gets);
-  line(name, get_raw, get_sto, 1.15, "get");
-  std::snprintf(name, sizeof name, "batch get x %zu: get_many vs pipeline", o.gets);
-  line(name, many_raw, many_sto, 1.20, "get_many");
-  std::snprintf(name, sizeof name, "range query, %zu rows: query vs single-row", o.range);
-  line(name, range_raw, range_sto, 1.25, "range");
-
-  std::string summary;
-  int met = 0;
-  for (auto& v : verdicts) {
-    char cell[96];
-    std::snprintf(cell, sizeof cell, "%s%s %.2f (%s <= %.2f)", summary.empty() ? "" : ", ", v.name, v.ratio,
-                  v.ratio <= v.target ? "ok" : "MISS", v.target);
-    summary += cell;
-    met += v.ratio <= v.target;
-  }
-  std::printf("\nsummary: %d of %zu targets met: %s%s\n", met, verdicts.size(), summary.c_str(),
-              mismatches ? "; DATA MISMATCHES, see above" : "");
-  if (warnings) std::printf("%d warning(s): the raw side may not mirror stowage; see above\n", warnings);
-  return mismatches ? 1 : 0;
+  results_table table({44, 16, 7, 9}, "raw ns/row", "stowage ns/row");
+  table.print_header();
+  table.print_medians_with_cpu(formatted("bulk insert %zu: put_many vs COPY BINARY", n), copy, put_many,
+                               target{"put_many/COPY", 1.30});
+  table.print_medians_with_cpu("bulk insert: put_many vs INSERT per row", rows, put_many);
+  table.print_medians_with_cpu("info: put_many vs raw pipelined upsert", upsert, put_many);
+  table.print_medians_with_cpu("info: re-put_many, keys exist, vs COPY+merge", reput_raw, reput_sto);
+  table.print_medians_with_cpu(formatted("point get x %zu: get vs PQexecPrepared", o.gets), get_raw, get_sto,
+                               target{"get", 1.15});
+  table.print_medians_with_cpu(formatted("batch get x %zu: get_many vs pipeline", o.gets), many_raw, many_sto,
+                               target{"get_many", 1.20});
+  table.print_medians_with_cpu(formatted("range query, %zu rows: query vs single-row", o.range), range_raw, range_sto,
+                               target{"range", 1.25});
+  return finish(table, check, warnings);
 }
 
 }  // namespace
@@ -896,10 +760,5 @@ int main(int argc, char** argv) {
                  "e.g. postgresql://user@/db?host=/run/postgresql\n");
     return 2;
   }
-  try {
-    return run(o, url);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "postgres_bench: %s\n", e.what());
-    return 1;
-  }
+  return report_errors("postgres_bench", [&] { return run(o, url); });
 }

@@ -23,15 +23,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cinttypes>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <exception>
 #include <filesystem>
 #include <optional>
-#include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -40,25 +35,14 @@
 
 #include <stowage/sqlite.hpp>
 
-struct Event {
-  BOOST_HANA_DEFINE_STRUCT(Event,
-    (std::int64_t, id),
-    (std::string, schema),
-    (std::string, producer),
-    (std::int64_t, time),
-    (std::string, payload));  // JSON text
-};
-
-template <>
-struct stowage::record_traits<Event> {
-  static constexpr std::string_view table = "events";
-  using indexes = std::tuple<stowage::index<&Event::time>>;
-};
+#include "common.hpp"
+#include "events.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-using clock_type = std::chrono::steady_clock;
+using namespace bench_common;
+using namespace bench_events;
 
 // What stowage's SQLite backend creates and runs for Event (checked at startup).
 constexpr std::string_view ddl_table =
@@ -83,108 +67,20 @@ struct options {
   fs::path dir;
 };
 
-[[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr,
-               "sqlite_bench: %s\nusage: sqlite_bench [rows] [--reps=N] [--sync=off|normal|full] [--dir=PATH]\n", why);
-  std::exit(2);
-}
-
 options parse(int argc, char** argv) {
+  const command_line cl("sqlite_bench", "sqlite_bench [rows] [--reps=N] [--sync=off|normal|full] [--dir=PATH]");
   options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    auto number = [&](std::string_view s) {
-      char* end = nullptr;
-      std::string text(s);
-      unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-      if (text.empty() || *end != '\0' || v == 0) usage("expected a positive number");
-      return v;
-    };
-    if (a.starts_with("--reps="))
-      o.reps = static_cast<int>(number(a.substr(7)));
-    else if (a.starts_with("--sync="))
-      o.sync = std::string(a.substr(7));
-    else if (a.starts_with("--dir="))
-      o.dir = std::string(a.substr(6));
-    else if (!a.starts_with("-"))
-      o.rows = static_cast<std::size_t>(number(a));
+  cl.parse(argc, argv, o.rows, o.reps, [&](std::string_view a) {
+    if (auto v = option_value(a, "--sync="))
+      o.sync = std::string(*v);
+    else if (auto v = option_value(a, "--dir="))
+      o.dir = std::string(*v);
     else
-      usage("unknown option");
-  }
-  if (o.sync != "off" && o.sync != "normal" && o.sync != "full") usage("--sync takes off, normal or full");
-  if (o.rows < 10) usage("rows must be at least 10");
+      return false;
+    return true;
+  });
+  if (o.sync != "off" && o.sync != "normal" && o.sync != "full") cl.fail("--sync takes off, normal or full");
   return o;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The data set.
-
-struct data_set {
-  std::vector<Event> events;        // in key order, as inserted
-  std::vector<std::int64_t> probe;  // every key once, shuffled
-  std::int64_t lo = 0, hi = 0;      // time range holding 10% of the rows
-  std::size_t range_rows = 0;
-};
-
-data_set make_data(std::size_t n) {
-  static constexpr std::string_view schemas[] = {"order.created.v1", "order.shipped.v2", "payment.settled1",
-                                                 "invoice.issued.3", "cart.abandoned.1", "stock.adjusted.1",
-                                                 "user.registered1", "refund.granted.2"};
-  static constexpr std::string_view regions[] = {"eu", "us", "ap", "sa"};
-  static constexpr std::string_view currencies[] = {"EUR", "USD", "JPY", "BRL"};
-  std::mt19937_64 rng(20240611);
-  data_set d;
-  d.events.reserve(n);
-  const std::int64_t t0 = 1'700'000'000'000'000;  // microseconds
-  char buf[512];
-  for (std::size_t i = 0; i < n; ++i) {
-    Event e;
-    e.id = static_cast<std::int64_t>(i) + 1;
-    e.schema = schemas[rng() % std::size(schemas)];
-    std::snprintf(buf, sizeof buf, "%s-shop-%04u", std::string(regions[rng() % 4]).c_str(),
-                  static_cast<unsigned>(rng() % 10000));
-    e.producer = buf;  // 12 characters
-    // events arrive roughly in time order, with a few milliseconds of jitter
-    e.time = t0 + static_cast<std::int64_t>(i) * 1000 + static_cast<std::int64_t>(rng() % 5000);
-    int len = std::snprintf(
-        buf, sizeof buf,
-        R"({"order":%u,"customer":"c-%07u","currency":"%s","total":%u.%02u,"items":[)"
-        R"({"sku":"sku-%05u","qty":%u,"price":%u.%02u},{"sku":"sku-%05u","qty":%u,"price":%u.%02u}],)"
-        R"("channel":"web","note":")",
-        static_cast<unsigned>(rng() % 1000000), static_cast<unsigned>(rng() % 10000000),
-        std::string(currencies[rng() % 4]).c_str(), static_cast<unsigned>(rng() % 1000),
-        static_cast<unsigned>(rng() % 100), static_cast<unsigned>(rng() % 100000), static_cast<unsigned>(1 + rng() % 9),
-        static_cast<unsigned>(rng() % 500), static_cast<unsigned>(rng() % 100), static_cast<unsigned>(rng() % 100000),
-        static_cast<unsigned>(1 + rng() % 9), static_cast<unsigned>(rng() % 500), static_cast<unsigned>(rng() % 100));
-    e.payload.assign(buf, static_cast<std::size_t>(len));
-    while (e.payload.size() < 196) e.payload += static_cast<char>('a' + rng() % 26);  // pad to ~200 bytes
-    e.payload += "\"}";
-    d.events.push_back(std::move(e));
-  }
-  d.probe.reserve(n);
-  for (const Event& e : d.events) d.probe.push_back(e.id);
-  std::shuffle(d.probe.begin(), d.probe.end(), rng);
-
-  std::vector<std::int64_t> times;
-  times.reserve(n);
-  for (const Event& e : d.events) times.push_back(e.time);
-  std::sort(times.begin(), times.end());
-  d.lo = times[n * 45 / 100];
-  d.hi = times[n * 45 / 100 + n / 10];
-  d.range_rows = static_cast<std::size_t>(
-      std::count_if(times.begin(), times.end(), [&](std::int64_t t) { return t >= d.lo && t < d.hi; }));
-  return d;
-}
-
-/// A cheap fold of a record, so that neither side's reads can be optimized away and both sides
-/// can be checked to read the same data.
-std::uint64_t digest(const Event& e) {
-  auto byte = [](const std::string& s, std::size_t i) -> std::uint64_t {
-    return s.empty() ? 0 : static_cast<unsigned char>(s[i % s.size()]);
-  };
-  return static_cast<std::uint64_t>(e.id) * 0x9E3779B97F4A7C15ull + static_cast<std::uint64_t>(e.time) +
-         (e.schema.size() << 8) + (e.producer.size() << 16) + (e.payload.size() << 24) + byte(e.schema, 9) +
-         (byte(e.producer, 7) << 32) + (byte(e.payload, e.payload.size() / 2) << 40);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,23 +201,15 @@ std::string url_of(const fs::path& file, const std::string& sync) {
   return "file:" + file.string() + "?synchronous=" + sync;
 }
 
-std::uint64_t stowage_gets(const stowage::table<Event, stowage::sqlite>& t, const std::vector<std::int64_t>& keys) {
-  std::uint64_t sum = 0;
-  for (std::int64_t k : keys)
-    if (std::optional<Event> e = t.get(k)) sum += digest(*e);
-  return sum;
-}
-
 std::pair<std::uint64_t, std::size_t> stowage_range(const stowage::table<Event, stowage::sqlite>& t, std::int64_t lo,
                                                     std::int64_t hi) {
   using stowage::where;
-  std::uint64_t sum = 0;
-  std::size_t n = 0;
-  for (const Event& e : t.query(where<&Event::time> >= lo && where<&Event::time> < hi)) {
-    sum += digest(e);
-    ++n;
-  }
-  return {sum, n};
+  return digest_rows(t.query(where<&Event::time> >= lo && where<&Event::time> < hi), digest);
+}
+
+/// Removes a database file with its WAL and shared-memory files.
+void remove_db(const fs::path& f) {
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(f.string() + suffix);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -346,13 +234,8 @@ std::string settings_of(sqlite3* db) {
   return "journal_mode=" + pragma_text(db, "journal_mode") + " synchronous=" + sync;
 }
 
-/// Returns the number of mismatches found (each reported as a warning).
-int check_mirror(const fs::path& dir, const options& o, const data_set& d) {
-  int warnings = 0;
-  auto warn = [&](const std::string& what) {
-    std::printf("WARNING: %s\n", what.c_str());
-    ++warnings;
-  };
+/// Warns where the raw side does not mirror stowage.
+void check_mirror(const fs::path& dir, const options& o, const data_set& d, mirror_warnings& warnings) {
   const fs::path sfile = dir / "mirror-stowage.db", rfile = dir / "mirror-raw.db";
   std::vector<std::string> seen;
   std::vector<std::string> stowage_schema, raw_schema;
@@ -386,54 +269,12 @@ int check_mirror(const fs::path& dir, const options& o, const data_set& d) {
     raw_schema = schema_rows(raw.get());
     raw_pragmas = settings_of(raw.get());
   }
-  if (stowage_schema != raw_schema) {
-    std::string s = "the raw side's schema differs from stowage's:";
-    for (auto& r : stowage_schema) s += "\n  stowage: " + r;
-    for (auto& r : raw_schema) s += "\n  raw:     " + r;
-    warn(s);
-  }
-  if (stowage_pragmas != raw_pragmas) warn("pragmas differ: stowage " + stowage_pragmas + ", raw " + raw_pragmas);
-  for (std::string_view sql : {sql_upsert, sql_get, sql_range})
-    if (std::find(seen.begin(), seen.end(), sql) == seen.end()) {
-      std::string s = "stowage did not run the raw side's statement\n  " + std::string(sql) + "\nit ran:";
-      for (auto& r : seen) s += "\n  " + r;
-      warn(s);
-    }
+  warnings.expect_same("schema", stowage_schema, raw_schema);
+  if (stowage_pragmas != raw_pragmas)
+    warnings.warn("pragmas differ: stowage " + stowage_pragmas + ", raw " + raw_pragmas);
+  warnings.expect_statements({sql_upsert, sql_get, sql_range}, seen, "run", "ran");
   std::printf("settings, both sides: %s\n", raw_pragmas.c_str());
-  for (const fs::path& f : {sfile, rfile})
-    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(f.string() + suffix);
-  return warnings;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Timing.
-
-double ns_per_row(clock_type::duration d, std::size_t rows) {
-  return static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count()) /
-         static_cast<double>(rows);
-}
-
-template <class F>
-double timed(std::size_t rows, F&& f) {
-  auto start = clock_type::now();
-  f();
-  return ns_per_row(clock_type::now() - start, rows);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  std::size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
-
-double best(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
-
-struct samples {
-  std::vector<double> raw, stowage;
-};
-
-void remove_db(const fs::path& f) {
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(f.string() + suffix);
+  for (const fs::path& f : {sfile, rfile}) remove_db(f);
 }
 
 int run(const options& o, const fs::path& dir) {
@@ -445,17 +286,12 @@ int run(const options& o, const fs::path& dir) {
       n, d.events[0].schema.size(), d.events[0].producer.size(), d.events[0].payload.size());
   std::printf("SQLite %s; files in %s; %d repetitions, alternating which side runs first\n", sqlite3_libversion(),
               dir.string().c_str(), o.reps);
-  int warnings = check_mirror(dir, o, d);
-  int mismatches = 0;
-  auto expect_same = [&](const char* what, std::uint64_t a, std::uint64_t b) {
-    if (a != b) {
-      std::printf("MISMATCH in %s: raw %" PRIu64 ", stowage %" PRIu64 "\n", what, a, b);
-      ++mismatches;
-    }
-  };
+  mirror_warnings warnings;
+  check_mirror(dir, o, d, warnings);
+  mismatches check;
 
   samples insert, get, range;
-  std::vector<double> plain_insert;
+  series plain_insert;
   const fs::path rfile = dir / "raw.db", pfile = dir / "raw-plain.db", sfile = dir / "stowage.db";
   for (int rep = 0; rep < o.reps; ++rep) {
     for (const fs::path& f : {rfile, pfile, sfile}) remove_db(f);
@@ -465,38 +301,29 @@ int run(const options& o, const fs::path& dir) {
       plain.create_schema();
       store sdb{url_of(sfile, o.sync)};
       auto t = sdb.table<Event>();
-      const bool raw_first = rep % 2 == 0;
-      auto in_turn = [raw_first](auto&& raw_side, auto&& stowage_side) {
-        if (raw_first) {
-          raw_side();
-          stowage_side();
-        } else {
-          stowage_side();
-          raw_side();
-        }
-      };
+      const turn_order in_turn{rep % 2 == 0};
 
       // 1. bulk insert in one transaction
-      auto raw_ins = [&] { insert.raw.push_back(timed(n, [&] { raw_insert(raw, d.events, sql_upsert); })); };
-      auto sto_ins = [&] { insert.stowage.push_back(timed(n, [&] { t.put_many(d.events); })); };
+      auto raw_ins = [&] { timed(insert.raw, n, [&] { raw_insert(raw, d.events, sql_upsert); }); };
+      auto sto_ins = [&] { timed(insert.stowage, n, [&] { t.put_many(d.events); }); };
       in_turn(raw_ins, sto_ins);
-      plain_insert.push_back(timed(n, [&] { raw_insert(plain, d.events, sql_insert); }));
+      timed(plain_insert, n, [&] { raw_insert(plain, d.events, sql_insert); });
 
       // 2. point gets in one shuffled order
       std::uint64_t rsum = 0, ssum = 0;
-      auto raw_get = [&] { get.raw.push_back(timed(n, [&] { rsum = raw_gets(raw, d.probe); })); };
-      auto sto_get = [&] { get.stowage.push_back(timed(n, [&] { ssum = stowage_gets(t, d.probe); })); };
+      auto raw_get = [&] { timed(get.raw, n, [&] { rsum = raw_gets(raw, d.probe); }); };
+      auto sto_get = [&] { timed(get.stowage, n, [&] { ssum = stowage_gets(t, d.probe, digest); }); };
       in_turn(raw_get, sto_get);
-      expect_same("point gets", rsum, ssum);
+      check.expect_same("point gets", rsum, ssum);
 
       // 3. range query over 10% of the rows
       std::pair<std::uint64_t, std::size_t> rr, sr;
-      auto raw_rng = [&] { range.raw.push_back(timed(d.range_rows, [&] { rr = raw_range(raw, d.lo, d.hi); })); };
-      auto sto_rng = [&] { range.stowage.push_back(timed(d.range_rows, [&] { sr = stowage_range(t, d.lo, d.hi); })); };
+      auto raw_rng = [&] { timed(range.raw, d.range_rows, [&] { rr = raw_range(raw, d.lo, d.hi); }); };
+      auto sto_rng = [&] { timed(range.stowage, d.range_rows, [&] { sr = stowage_range(t, d.lo, d.hi); }); };
       in_turn(raw_rng, sto_rng);
-      expect_same("range query (rows)", rr.second, sr.second);
-      expect_same("range query (expected rows)", d.range_rows, sr.second);
-      expect_same("range query (digest)", rr.first, sr.first);
+      check.expect_same("range query (rows)", rr.second, sr.second);
+      check.expect_same("range query (expected rows)", d.range_rows, sr.second);
+      check.expect_same("range query (digest)", rr.first, sr.first);
     }
     std::fflush(stdout);
   }
@@ -506,47 +333,19 @@ int run(const options& o, const fs::path& dir) {
       "\nns/row: median of %d (best in brackets); ratio = stowage/raw, medians (bests); target judged on the\n"
       "median ratio, for information only\n",
       o.reps);
-  std::printf("%-32s %16s %16s %15s %8s\n", "workload", "raw ns/row", "stowage ns/row", "ratio", "target");
-  auto line = [&](const char* name, const std::vector<double>& r, const std::vector<double>& s, double target) {
-    char raw_cell[64], sto_cell[64], ratio_cell[64], target_cell[64] = "-";
-    const double ratio = median(s) / median(r);
-    std::snprintf(raw_cell, sizeof raw_cell, "%.0f (%.0f)", median(r), best(r));
-    std::snprintf(sto_cell, sizeof sto_cell, "%.0f (%.0f)", median(s), best(s));
-    std::snprintf(ratio_cell, sizeof ratio_cell, "%.3f (%.3f)", ratio, best(s) / best(r));
-    if (target > 0) std::snprintf(target_cell, sizeof target_cell, "%.2f %s", target, ratio <= target ? "ok" : "MISS");
-    std::printf("%-32s %16s %16s %15s %8s\n", name, raw_cell, sto_cell, ratio_cell, target_cell);
-  };
-  char range_name[64];
-  std::snprintf(range_name, sizeof range_name, "range query, %zu rows", d.range_rows);
-  line("bulk insert (put_many)", insert.raw, insert.stowage, 1.15);
-  line("point get, random order", get.raw, get.stowage, 1.15);
-  line(range_name, range.raw, range.stowage, 1.25);
-  line("info: put_many vs plain INSERT", plain_insert, insert.stowage, 0);
-  if (warnings) std::printf("\n%d warning(s): the raw side may not mirror stowage; see above\n", warnings);
-  return mismatches ? 1 : 0;
+  results_table table({32, 16, 15, 8}, "raw ns/row", "stowage ns/row");
+  table.print_header();
+  table.print_medians("bulk insert (put_many)", insert.raw.wall, insert.stowage.wall, target{"put_many", 1.15});
+  table.print_medians("point get, random order", get.raw.wall, get.stowage.wall, target{"get", 1.15});
+  table.print_medians(formatted("range query, %zu rows", d.range_rows), range.raw.wall, range.stowage.wall,
+                      target{"range", 1.25});
+  table.print_medians("info: put_many vs plain INSERT", plain_insert.wall, insert.stowage.wall);
+  return finish(table, check, warnings);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const options o = parse(argc, argv);
-  fs::path dir = o.dir;
-  bool own_dir = dir.empty();
-  try {
-    if (own_dir) {
-      std::random_device rd;
-      dir = fs::temp_directory_path() / ("stowage-bench-" + std::to_string(rd()));
-    }
-    fs::create_directories(dir);
-    int rc = run(o, dir);
-    if (own_dir) fs::remove_all(dir);
-    return rc;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "sqlite_bench: %s\n", e.what());
-    if (own_dir) {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-    return 1;
-  }
+  return run_in_directory("sqlite_bench", o.dir, "stowage-bench-", [&](const fs::path& dir) { return run(o, dir); });
 }
