@@ -319,68 +319,102 @@ inline void write_be(std::string& out, std::uint64_t v, int n) {
   out.append(b, static_cast<std::size_t>(n));
 }
 
-/// Appends one field of a binary COPY row for a column stored as kind k.
-inline void copy_field(std::string& out, column_kind k, detail::null_ref) {
-  (void)k;
-  write_be(out, 0xFFFFFFFF, 4);
+/// Whether s is valid UTF-8, as PostgreSQL requires of text (checked here so that a bad string
+/// is refused naming its field, before the server aborts a transaction over it).
+inline bool valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    char32_t cp = c & (0x7F >> n);
+    for (std::size_t k = 1; k < n; ++k) {
+      auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += n;
+  }
+  return true;
 }
-inline void copy_field(std::string& out, column_kind k, std::int64_t v) {
+
+// PostgreSQL's timestamps: 4713 BC to 294276 AD, in microseconds from 2000-01-01
+inline constexpr std::int64_t min_timestamp_us = -211'813'488'000'000'000;
+inline constexpr std::int64_t end_timestamp_us = 9'223'371'331'200'000'000;
+
+/// Appends a value's binary form for a column of kind k: what both a bound parameter and a
+/// field of a binary COPY row carry. Refuses what PostgreSQL cannot store, naming the reason.
+inline void append_binary(std::string& out, column_kind k, std::int64_t v) {
   auto fits = [&](std::int64_t lo, std::int64_t hi) {
     if (v < lo || v > hi)
       throw codec_failure{error_kind::bad_input,
                           std::to_string(v) + " does not fit the stored column (" + std::string(column_type(k)) + ")"};
   };
   switch (k) {
-    case column_kind::boolean:
-      write_be(out, 1, 4);
-      out += static_cast<char>(v != 0);
-      return;
+    case column_kind::boolean: out += static_cast<char>(v != 0); return;
     case column_kind::int16:
       fits(std::numeric_limits<std::int16_t>::min(), std::numeric_limits<std::int16_t>::max());
-      write_be(out, 2, 4);
       write_be(out, static_cast<std::uint64_t>(v), 2);
       return;
     case column_kind::int32:
       fits(std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max());
-      write_be(out, 4, 4);
       write_be(out, static_cast<std::uint64_t>(v), 4);
       return;
     case column_kind::timestamp:
-      if (v < std::numeric_limits<std::int64_t>::min() + epoch_shift_us)
-        throw codec_failure{error_kind::bad_input, "the time is before the range PostgreSQL stores"};
-      write_be(out, 8, 4);
+      if (v < min_timestamp_us + epoch_shift_us || v - epoch_shift_us >= end_timestamp_us)
+        throw codec_failure{error_kind::bad_input, "the time is out of the range PostgreSQL stores (4713 BC to 294276 AD)"};
       write_be(out, static_cast<std::uint64_t>(v - epoch_shift_us), 8);
       return;
-    default:
-      write_be(out, 8, 4);
-      write_be(out, static_cast<std::uint64_t>(v), 8);
-      return;
+    default: write_be(out, static_cast<std::uint64_t>(v), 8); return;
   }
 }
-inline void copy_field(std::string& out, column_kind k, double v) {
-  if (k == column_kind::real32) {
-    write_be(out, 4, 4);
+inline void append_binary(std::string& out, column_kind k, double v) {
+  if (k == column_kind::real32)
     write_be(out, std::bit_cast<std::uint32_t>(static_cast<float>(v)), 4);
-  } else {
-    write_be(out, 8, 4);
+  else
     write_be(out, std::bit_cast<std::uint64_t>(v), 8);
-  }
 }
-inline void copy_field(std::string& out, column_kind k, detail::text_ref t) {
-  if (k == column_kind::json) {
-    write_be(out, t.text.size() + 1, 4);
-    out += '\1';
-  } else {
-    if (t.text.find('\0') != std::string_view::npos)
-      throw codec_failure{error_kind::bad_input,
-                          "PostgreSQL text cannot hold a NUL byte (store such data as stowage::bytes)"};
-    write_be(out, t.text.size(), 4);
-  }
+/// Text is sent as it is (after the checks), jsonb with its version byte first.
+inline void check_text(column_kind k, std::string_view t) {
+  if (k == column_kind::json) return;  // the JSON codec wrote it: valid UTF-8, NUL escaped
+  if (t.find('\0') != std::string_view::npos)
+    throw codec_failure{error_kind::bad_input, "PostgreSQL text cannot hold a NUL byte (store such data as stowage::bytes)"};
+  if (!valid_utf8(t)) throw codec_failure{error_kind::bad_input, "PostgreSQL text must be valid UTF-8"};
+}
+inline void append_binary(std::string& out, column_kind k, detail::text_ref t) {
+  check_text(k, t.text);
+  if (k == column_kind::json) out += '\1';
   out.append(t.text);
 }
-inline void copy_field(std::string& out, column_kind, detail::blob_ref b) {
-  write_be(out, b.data.size(), 4);
+inline void append_binary(std::string& out, column_kind, detail::blob_ref b) {
   out.append(reinterpret_cast<const char*>(b.data.data()), b.data.size());
+}
+
+/// Appends one field of a binary COPY row, its length first, for a column stored as kind k.
+inline void copy_field(std::string& out, column_kind, detail::null_ref) { write_be(out, 0xFFFFFFFF, 4); }
+template <class V>
+void copy_field(std::string& out, column_kind k, const V& v) {
+  std::size_t at = out.size();
+  write_be(out, 0, 4);
+  append_binary(out, k, v);
+  auto n = static_cast<std::uint32_t>(out.size() - at - 4);
+  for (int i = 3; i >= 0; --i, n >>= 8) out[at + static_cast<std::size_t>(i)] = static_cast<char>(n & 0xFF);
+}
+
+/// The kind a parameter travels as: integers as int8 and reals as float8, which the server
+/// converts on assignment and compares across widths (see param_type).
+constexpr column_kind param_kind(column_kind k) {
+  switch (k) {
+    case column_kind::int16:
+    case column_kind::int32: return column_kind::int64;
+    case column_kind::real32: return column_kind::real64;
+    default: return k;
+  }
 }
 
 /// The parameters of one statement, in libpq's binary format.
@@ -394,52 +428,25 @@ class params {
 
   /// Adds one stored value (as visit_stored yields it) for a column of kind k.
   void add(column_kind, detail::null_ref) { slots_.push_back({nullptr, 0, -1}); }
-  void add(column_kind k, std::int64_t v) {
-    std::size_t at = scratch_.size();
-    if (k == column_kind::boolean) {
-      scratch_ += static_cast<char>(v != 0);
-    } else if (k == column_kind::timestamp) {
-      if (v < std::numeric_limits<std::int64_t>::min() + epoch_shift_us)
-        throw codec_failure{error_kind::bad_input, "the time is before the range PostgreSQL stores"};
-      write_be(scratch_, static_cast<std::uint64_t>(v - epoch_shift_us), 8);
-    } else {
-      write_be(scratch_, static_cast<std::uint64_t>(v), 8);
+  template <class V>
+  void add(column_kind k, const V& v) {
+    // text and bytes that outlive the statement are sent from where they are
+    if constexpr (std::same_as<V, detail::text_ref>) {
+      if (v.stable && k != column_kind::json) {
+        check_text(k, v.text);
+        slots_.push_back({v.text.data() ? v.text.data() : "", 0, static_cast<int>(v.text.size())});
+        return;
+      }
+    } else if constexpr (std::same_as<V, detail::blob_ref>) {
+      if (v.stable) {
+        slots_.push_back({v.data.empty() ? "" : reinterpret_cast<const char*>(v.data.data()), 0,
+                          static_cast<int>(v.data.size())});
+        return;
+      }
     }
+    std::size_t at = scratch_.size();
+    append_binary(scratch_, param_kind(k), v);
     slots_.push_back({nullptr, at, static_cast<int>(scratch_.size() - at)});
-  }
-  void add(column_kind, double v) {
-    std::size_t at = scratch_.size();
-    write_be(scratch_, std::bit_cast<std::uint64_t>(v), 8);
-    slots_.push_back({nullptr, at, 8});
-  }
-  void add(column_kind k, detail::text_ref t) {
-    if (k == column_kind::json) {  // jsonb's binary form: a version byte, then the text
-      std::size_t at = scratch_.size();
-      scratch_ += '\1';
-      scratch_.append(t.text);
-      slots_.push_back({nullptr, at, static_cast<int>(t.text.size() + 1)});
-      return;
-    }
-    if (t.text.find('\0') != std::string_view::npos)
-      throw codec_failure{error_kind::bad_input,
-                          "PostgreSQL text cannot hold a NUL byte (store such data as stowage::bytes)"};
-    if (t.stable) {
-      slots_.push_back({t.text.data() ? t.text.data() : "", 0, static_cast<int>(t.text.size())});
-    } else {
-      std::size_t at = scratch_.size();
-      scratch_.append(t.text);
-      slots_.push_back({nullptr, at, static_cast<int>(t.text.size())});
-    }
-  }
-  void add(column_kind, detail::blob_ref b) {
-    if (b.stable) {
-      slots_.push_back({b.data.empty() ? "" : reinterpret_cast<const char*>(b.data.data()), 0,
-                        static_cast<int>(b.data.size())});
-    } else {
-      std::size_t at = scratch_.size();
-      scratch_.append(reinterpret_cast<const char*>(b.data.data()), b.data.size());
-      slots_.push_back({nullptr, at, static_cast<int>(b.data.size())});
-    }
   }
   /// Adds a query parameter; it must outlive the statement's execution.
   void add(column_kind k, const value& v) {
@@ -491,6 +498,17 @@ struct result_deleter {
   void operator()(PGresult* r) const noexcept { PQclear(r); }
 };
 using result = std::unique_ptr<PGresult, result_deleter>;
+
+/// Reads and drops the results still due on a connection.
+inline void drain(PGconn* c) {
+  while (result r{PQgetResult(c)}) {
+  }
+}
+
+/// SQL text for a message: long statements (an IN list of thousands) cut short.
+inline std::string clipped(std::string_view sql) {
+  return sql.size() <= 200 ? std::string(sql) : std::string(sql.substr(0, 200)) + "...";
+}
 
 /// Reads one column of one row of a binary-format result as a field's stored type.
 struct column_source {
@@ -584,6 +602,11 @@ inline settings parse_url(std::string_view url) {
   auto at = s.shown.find('@', scheme_end);
   auto colon = s.shown.find(':', scheme_end);
   if (at != std::string::npos && colon != std::string::npos && colon < at) s.shown.replace(colon + 1, at - colon - 1, "***");
+  for (std::size_t p = s.shown.find("password="); p != std::string::npos; p = s.shown.find("password=", p + 1)) {
+    if (p > 0 && s.shown[p - 1] != '?' && s.shown[p - 1] != '&') continue;
+    auto end = s.shown.find('&', p);
+    s.shown.replace(p + 9, (end == std::string::npos ? s.shown.size() : end) - p - 9, "***");
+  }
 
   auto q = url.find('?');
   std::string base(url.substr(0, q));
@@ -796,13 +819,14 @@ class postgres {
   /// The statements of one record type's table.
   struct table_state {
     const detail::table_schema* schema = nullptr;
-    std::atomic<bool> stale{true};
     std::uint64_t generation = 0;
     enum kind { put, insert, update, get, erase, clear, kinds };
     std::string names[kinds];
     std::string sql[kinds];
     std::vector<Oid> types[kinds];
     std::vector<column_kind> stored;  // each field's column as the table stores it
+    std::string primary_key;          // the name of the table's primary key constraint
+    bool guard_writes = false;        // a write can be refused by a unique index (see write())
     std::string stage;                // put_many's staging table, and the SQL that uses it
     std::string stage_sql, merge_sql;
   };
@@ -828,17 +852,31 @@ class postgres {
     detail::pg::connection* c_;
   };
 
+  /// Creates or migrates the table in a transaction of its own, on a connection of the pool
+  /// (so a table first used inside a transaction exists whatever becomes of the transaction),
+  /// then writes its statements, which never change after.
   table_handle open_table(const detail::table_schema& s) {
-    std::lock_guard lock(tables_mutex_);
-    auto& t = tables_.emplace_back(std::make_unique<table_state>());
+    auto t = std::make_unique<table_state>();
     t->schema = &s;
-    refresh(*t);
-    return t.get();
+    auto c = pool_.acquire();
+    exec(*c, "BEGIN", &s);
+    try {
+      create_or_migrate(*c, *t);
+      exec(*c, "COMMIT", &s);
+    } catch (...) {
+      exec_quietly(*c, "ROLLBACK");
+      pool_.release(std::move(c));
+      throw;
+    }
+    pool_.release(std::move(c));
+    write_statements(*t);
+    std::lock_guard lock(tables_mutex_);
+    return tables_.emplace_back(std::move(t)).get();
   }
 
   template <class R>
   write_result write(table_handle h, const R& r, write_mode mode) {
-    auto& t = live(h);
+    auto& t = *h;
     auto key = detail::make_key_ref(record_info<R>::key_of(r));
     detail::pg::params p;
     encode(p, t, r, key);
@@ -847,9 +885,11 @@ class postgres {
     ensure_prepared(*c, t, k);
     detail::pg::result res;
     const char* const* values = p.values();
-    if (c.in_transaction()) {
-      // a failed statement would abort the whole transaction: run it in a savepoint, so a
-      // refused write leaves the transaction as it was (as on every backend)
+    if (c.in_transaction() && t.guard_writes) {
+      // a refused statement would abort the whole transaction: a write a unique index may refuse
+      // runs in a savepoint (in the same round trip), so the transaction goes on as on every
+      // backend. Other writes need none: what the server could refuse is checked before sending
+      // (and many savepoints in one transaction slow the whole server down).
       res = guarded(*c, t.names[k], p.size(), values, p.lengths(), p.formats(), t.schema, key);
     } else {
       res.reset(PQexecPrepared(c->conn, t.names[k].c_str(), p.size(), values, p.lengths(), p.formats(), 1));
@@ -862,7 +902,7 @@ class postgres {
 
   template <class R, class K>
   std::optional<R> get(table_handle h, const K& key) {
-    auto& t = live(h);
+    auto& t = *h;
     auto ref = detail::make_key_ref(key);
     detail::pg::params p;
     add_key(p, t, key, ref);
@@ -880,7 +920,7 @@ class postgres {
   /// Looks up every key in one pipeline: one round trip for the batch.
   template <class R, class Keys>
   std::vector<std::optional<R>> get_many(table_handle h, const Keys& keys) {
-    auto& t = live(h);
+    auto& t = *h;
     auto c = acquire();
     ensure_prepared(*c, t, table_state::get);
     const char* name = t.names[table_state::get].c_str();
@@ -926,7 +966,7 @@ class postgres {
       std::vector<const R*> rows;
       if constexpr (std::ranges::sized_range<const Records&>) rows.reserve(std::ranges::size(records));
       for (const R& r : records) rows.push_back(&r);
-      auto& t = live(h);
+      auto& t = *h;
       auto c = acquire();
       if (rows.size() < copy_threshold)
         pipelined_upsert(t, c, rows);
@@ -937,7 +977,7 @@ class postgres {
 
   template <class R, class K>
   bool erase(table_handle h, const K& key) {
-    auto& t = live(h);
+    auto& t = *h;
     auto ref = detail::make_key_ref(key);
     detail::pg::params p;
     add_key(p, t, key, ref);
@@ -964,14 +1004,16 @@ class postgres {
     ~cursor() {
       if (done_) return;
       if (name_.empty()) {
-        // stop the rest of the rows coming, so the connection can go back to the pool
-        if (PGcancel* cancel = PQgetCancel(c_->conn)) {
-          char err[256];
-          PQcancel(cancel, err, sizeof err);
-          PQfreeCancel(cancel);
+        // stop the rest of the rows coming, so the connection can go back to the pool; no need
+        // when they are all here already (a first() or a small result)
+        if (PQconsumeInput(c_->conn) && PQisBusy(c_->conn)) {
+          if (PGcancel* cancel = PQgetCancel(c_->conn)) {
+            char err[256];
+            PQcancel(cancel, err, sizeof err);
+            PQfreeCancel(cancel);
+          }
         }
-        while (detail::pg::result r{PQgetResult(c_->conn)}) {
-        }
+        detail::pg::drain(c_->conn);
       } else if (owner_->session_id() == session_) {
         owner_->exec_quietly(*c_, ("CLOSE " + name_).c_str());
       }
@@ -988,20 +1030,20 @@ class postgres {
         }
         done_ = true;
         auto last = std::move(batch_);
-        while (detail::pg::result r{PQgetResult(c_->conn)}) {
-        }
+        detail::pg::drain(c_->conn);
         if (st != PGRES_TUPLES_OK) owner_->fail(*c_, last.get(), "cannot read the query's next record", schema_, {});
         return false;
       }
       if (!batch_ || row_ == PQntuples(batch_.get())) {
+        // the connection is the transaction's: once that has ended, it may be another thread's
+        if (owner_->session_id() != session_) {
+          done_ = true;
+          throw std::logic_error("stowage: a query begun in a transaction was read after the transaction ended");
+        }
         if (batch_ && PQntuples(batch_.get()) < fetch_size) {
           done_ = true;
           owner_->exec_quietly(*c_, ("CLOSE " + name_).c_str());
           return false;
-        }
-        if (owner_->session_id() != session_) {
-          done_ = true;
-          throw std::logic_error("stowage: a query begun in a transaction was read after the transaction ended");
         }
         std::string fetch = "FETCH FORWARD " + std::to_string(fetch_size) + " FROM " + name_;
         batch_.reset(PQexecParams(c_->conn, fetch.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1));
@@ -1034,7 +1076,7 @@ class postgres {
 
   template <class R>
   cursor<R> select(table_handle h, const detail::query_spec& q) {
-    auto& t = live(h);
+    auto& t = *h;
     detail::pg::builder b(*t.schema);
     b.raw("SELECT ").column_list().raw(" FROM ").ident(t.schema->table).clauses(q);
     detail::pg::params p;
@@ -1060,7 +1102,7 @@ class postgres {
   }
 
   std::uint64_t count(table_handle h, const detail::query_spec& q) {
-    auto& t = live(h);
+    auto& t = *h;
     detail::pg::builder b(*t.schema);
     if (q.limit || q.offset)
       b.raw("SELECT COUNT(*) FROM (SELECT 1 FROM ").ident(t.schema->table).clauses(q, false).raw(") AS selected");
@@ -1077,16 +1119,11 @@ class postgres {
   }
 
   void clear(table_handle h) {
-    auto& t = live(h);
+    auto& t = *h;
     auto c = acquire();
     ensure_prepared(*c, t, table_state::clear);
-    detail::pg::result r;
-    if (c.in_transaction()) {
-      r = guarded(*c, t.names[table_state::clear], 0, nullptr, nullptr, nullptr, t.schema, {});
-    } else {
-      r.reset(PQexecPrepared(c->conn, t.names[table_state::clear].c_str(), 0, nullptr, nullptr, nullptr, 1));
-      if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(*c, r.get(), "cannot clear the table", t.schema, {});
-    }
+    detail::pg::result r(PQexecPrepared(c->conn, t.names[table_state::clear].c_str(), 0, nullptr, nullptr, nullptr, 1));
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(*c, r.get(), "cannot clear the table", t.schema, {});
   }
 
   void begin(unsigned depth) { begin(depth, pool_.config().level); }
@@ -1103,7 +1140,7 @@ class postgres {
         e.raise();
       }
       std::lock_guard lock(sessions_mutex_);
-      sessions_[std::this_thread::get_id()] = session{std::move(c), ++session_counter_, false};
+      sessions_[std::this_thread::get_id()] = session{std::move(c), ++session_counter_};
     } else {
       auto c = acquire();
       exec(*c, ("SAVEPOINT stowage_" + std::to_string(depth)).c_str());
@@ -1118,14 +1155,12 @@ class postgres {
       auto st = PQresultStatus(r.get());
       if (st == PGRES_COMMAND_OK && std::string_view(PQcmdStatus(r.get())) == "ROLLBACK") {
         // a statement of the transaction failed earlier, and the server rolled it all back
-        if (s.schema_changed) mark_stale();
         pool_.release(std::move(s.conn));
         throw conflict_error("the transaction was rolled back, as a statement in it failed earlier");
       }
       if (st != PGRES_COMMAND_OK) {
         auto e = error_of(*s.conn, r.get(), "cannot commit the transaction", nullptr, {});
         if (PQtransactionStatus(s.conn->conn) != PQTRANS_IDLE) exec_quietly(*s.conn, "ROLLBACK");
-        if (s.schema_changed) mark_stale();
         pool_.release(std::move(s.conn));
         e.raise();
       }
@@ -1141,13 +1176,11 @@ class postgres {
       auto s = end_session();
       if (!s.conn) return;  // the commit failed, and the server rolled back already
       exec_quietly(*s.conn, "ROLLBACK");
-      if (s.schema_changed) mark_stale();
       pool_.release(std::move(s.conn));
     } else {
       auto c = acquire();
       auto name = "stowage_" + std::to_string(depth);
       exec(*c, ("ROLLBACK TO SAVEPOINT " + name + "; RELEASE SAVEPOINT " + name).c_str());
-      if (current_session_changed_schema()) mark_stale();
     }
   }
 
@@ -1159,7 +1192,6 @@ class postgres {
   struct session {
     std::unique_ptr<detail::pg::connection> conn;
     std::uint64_t id = 0;
-    bool schema_changed = false;
   };
 
   /// An error found out, raised once the connection is tidied up.
@@ -1261,8 +1293,8 @@ class postgres {
 
    private:
     void leave() {
-      PQexitPipelineMode(c_.conn);
-      PQsetnonblocking(c_.conn, 0);
+      // a connection that stays in pipeline mode cannot serve the next user
+      if (!PQexitPipelineMode(c_.conn) || PQsetnonblocking(c_.conn, 0) != 0) c_.broken = true;
     }
     postgres& owner_;
     detail::pg::connection& c_;
@@ -1295,17 +1327,6 @@ class postgres {
     return it == sessions_.end() ? 0 : it->second.id;
   }
 
-  bool current_session_changed_schema() {
-    std::lock_guard lock(sessions_mutex_);
-    auto it = sessions_.find(std::this_thread::get_id());
-    return it != sessions_.end() && it->second.schema_changed;
-  }
-
-  void mark_stale() {
-    std::lock_guard lock(tables_mutex_);
-    for (auto& t : tables_) t->stale = true;
-  }
-
   pending_error error_of(detail::pg::connection& c, const PGresult* r, std::string_view what,
                          const detail::table_schema* s, const detail::key_ref& key) {
     std::string state = r && PQresultErrorField(r, PG_DIAG_SQLSTATE) ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : "";
@@ -1317,9 +1338,14 @@ class postgres {
     error_kind kind = error_kind::internal;
     bool retryable = false;
     auto cls = state.substr(0, 2);
-    if (PQstatus(c.conn) != CONNECTION_OK || state.empty()) {
+    if (PQstatus(c.conn) != CONNECTION_OK) {
       c.broken = true;
       kind = error_kind::unavailable;
+    } else if (state.empty()) {
+      kind = error_kind::bad_input;  // libpq refused it before sending (too many parameters, ...)
+    } else if (state == "25P02") {
+      kind = error_kind::conflict;
+      msg = "the transaction was aborted by a statement that failed earlier in it; roll it back (" + msg + ")";
     } else if (state == "40001" || state == "40P01") {
       kind = error_kind::conflict;
       retryable = true;
@@ -1346,7 +1372,7 @@ class postgres {
   void exec(detail::pg::connection& c, const char* sql, const detail::table_schema* s = nullptr) {
     detail::pg::result r(PQexec(c.conn, sql));
     auto st = PQresultStatus(r.get());
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(c, r.get(), std::string("cannot run ") + sql, s, {});
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(c, r.get(), "cannot run " + detail::pg::clipped(sql), s, {});
   }
   void exec_quietly(detail::pg::connection& c, const char* sql) noexcept {
     detail::pg::result r(PQexec(c.conn, sql));
@@ -1436,20 +1462,12 @@ class postgres {
     });
   }
 
-  table_state& live(table_handle h) {
-    if (h->stale.load(std::memory_order_acquire)) {
-      std::lock_guard lock(tables_mutex_);
-      if (h->stale.load(std::memory_order_relaxed)) refresh(*h);
-    }
-    return *h;
-  }
-
   void ensure_prepared(detail::pg::connection& c, const table_state& t, int k) {
     const std::string& name = t.names[k];
     if (c.prepared.count(name)) return;
     detail::pg::result r(PQprepare(c.conn, name.c_str(), t.sql[k].c_str(), static_cast<int>(t.types[k].size()),
                                    t.types[k].data()));
-    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(c, r.get(), "cannot prepare " + t.sql[k], t.schema, {});
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(c, r.get(), "cannot prepare " + detail::pg::clipped(t.sql[k]), t.schema, {});
     c.prepared.insert(name);
   }
 
@@ -1467,39 +1485,8 @@ class postgres {
     std::vector<Oid> types;
     for (auto k : b.kinds) types.push_back(detail::pg::param_type(k));
     detail::pg::result r(PQprepare(c.conn, name.c_str(), b.text.c_str(), static_cast<int>(types.size()), types.data()));
-    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(c, r.get(), "cannot prepare " + b.text, s, {});
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(c, r.get(), "cannot prepare " + detail::pg::clipped(b.text), s, {});
     return c.queries.emplace(b.text, std::move(name)).first->second;
-  }
-
-  /// Creates or migrates the table, then writes its statements. Runs under tables_mutex_.
-  void refresh(table_state& t) {
-    const auto& s = *t.schema;
-    auto c = acquire();
-    if (c.in_transaction()) {
-      {
-        std::lock_guard lock(sessions_mutex_);
-        sessions_[std::this_thread::get_id()].schema_changed = true;
-      }
-      exec(*c, "SAVEPOINT stowage_open", &s);
-      try {
-        t.stored = create_or_migrate(*c, s);
-        exec(*c, "RELEASE SAVEPOINT stowage_open", &s);
-      } catch (...) {
-        exec_quietly(*c, "ROLLBACK TO SAVEPOINT stowage_open; RELEASE SAVEPOINT stowage_open");
-        throw;
-      }
-    } else {
-      exec(*c, "BEGIN", &s);
-      try {
-        t.stored = create_or_migrate(*c, s);
-        exec(*c, "COMMIT", &s);
-      } catch (...) {
-        exec_quietly(*c, "ROLLBACK");
-        throw;
-      }
-    }
-    write_statements(t);
-    t.stale.store(false, std::memory_order_release);
   }
 
   std::vector<detail::stored_column> stored_columns(detail::pg::connection& c, const detail::table_schema& s) {
@@ -1526,9 +1513,10 @@ class postgres {
     return out;
   }
 
-  /// Returns the kind each field's column is stored as (integer and real widths may differ from
-  /// the record's).
-  std::vector<column_kind> create_or_migrate(detail::pg::connection& c, const detail::table_schema& s) {
+  /// Creates the table or adds the record's new columns, and notes how the table stores each
+  /// field (integer and real widths may differ from the record's) and its primary key's name.
+  void create_or_migrate(detail::pg::connection& c, table_state& t) {
+    const auto& s = *t.schema;
     using detail::pg::column_type;
     // one migration at a time per table, across processes
     {
@@ -1588,7 +1576,18 @@ class postgres {
       ci.raw(")");
       exec(c, ci.text.c_str(), &s);
     }
-    return kinds;
+    t.stored = std::move(kinds);
+    t.guard_writes = std::any_of(s.indexes.begin(), s.indexes.end(), [](auto& ix) { return ix.unique; });
+    std::string name;
+    sql::quote_identifier(name, s.table, '"');
+    const char* values[] = {name.c_str()};
+    detail::pg::result r(PQexecParams(c.conn,
+                                      "SELECT conname FROM pg_catalog.pg_constraint "
+                                      "WHERE conrelid = to_regclass($1) AND contype = 'p'",
+                                      1, nullptr, values, nullptr, nullptr, 0));
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1)
+      fail(c, r.get(), "cannot read the table's primary key", &s, {});
+    t.primary_key = PQgetvalue(r.get(), 0, 0);
   }
 
   /// The table's statements, named by table and generation so that each connection prepares
@@ -1781,8 +1780,7 @@ class postgres {
       }
     } catch (...) {
       PQputCopyEnd(c.conn, "stowage: a record of the batch cannot be stored");
-      while (detail::pg::result r{PQgetResult(c.conn)}) {
-      }
+      detail::pg::drain(c.conn);
       throw;
     }
     detail::pg::write_be(buf, 0xFFFF, 2);  // the trailer: a tuple of -1 fields
@@ -1790,8 +1788,7 @@ class postgres {
     if (!sent_ok || PQputCopyEnd(c.conn, nullptr) != 1)
       return copy_failure{error_of(c, nullptr, "cannot send a COPY", &s, {}), false};
     detail::pg::result done(PQgetResult(c.conn));
-    while (detail::pg::result more{PQgetResult(c.conn)}) {
-    }
+    detail::pg::drain(c.conn);
     if (PQresultStatus(done.get()) == PGRES_COMMAND_OK) return std::nullopt;
     // name the record: the server says which line (row) of the COPY it refused
     detail::key_ref key;
@@ -1803,8 +1800,7 @@ class postgres {
     }
     const char* state = PQresultErrorField(done.get(), PG_DIAG_SQLSTATE);
     const char* constraint = PQresultErrorField(done.get(), PG_DIAG_CONSTRAINT_NAME);
-    bool existing = state && std::string_view(state) == "23505" && constraint &&
-                    std::string_view(constraint).ends_with("_pkey");
+    bool existing = state && std::string_view(state) == "23505" && constraint && t.primary_key == constraint;
     return copy_failure{error_of(c, done.get(), "cannot write a record of a batch", &s, key), existing};
   }
 

@@ -2226,7 +2226,12 @@ class table {
   requires std::convertible_to<std::ranges::range_reference_t<Keys>, const key_type&>
   std::vector<std::optional<Record>> get_many(const Keys& keys) const {
     auto lock = db_->guard();
-    if constexpr (requires { db_->backend_.template get_many<Record>(*handle_, keys); }) {
+    if constexpr (!std::same_as<std::remove_cvref_t<std::ranges::range_reference_t<const Keys&>>, key_type>) {
+      // keys of another type (const char* for a string key, say): made key_type once, here
+      std::vector<key_type> converted;
+      for (const key_type& k : keys) converted.push_back(k);
+      return get_many(converted);
+    } else if constexpr (requires { db_->backend_.template get_many<Record>(*handle_, keys); }) {
       return db_->backend_.template get_many<Record>(*handle_, keys);
     } else {
       std::vector<std::optional<Record>> out;
@@ -2401,25 +2406,29 @@ class retry_options {
 /// Runs fn in a transaction and commits it. When the transaction loses a race with another
 /// (retryable_conflict: a serialization failure or a deadlock) it is rolled back and fn runs
 /// again, up to options.attempts() runs in all. Returns what fn returns; any other error ends it.
+/// Inside another transaction there is nothing to retry (the race was the outer one's): the
+/// conflict goes straight to the caller.
 ///
 ///     stowage::transact(db, [&] { auto a = accounts.get("x"); a->balance += 1; accounts.put(*a); });
 template <backend Backend, class F>
 std::invoke_result_t<F&> transact(database<Backend>& db, F&& fn, retry_options options = {}) {
   auto pause = options.backoff();
   for (unsigned attempt = 1;; ++attempt) {
+    bool nested = false;
     try {
       auto tx = options.level() ? db.transaction(*options.level()) : db.transaction();
+      nested = tx.depth() > 0;
       if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
         fn();
         tx.commit();
         return;
       } else {
-        auto result = fn();
+        decltype(auto) result = fn();  // a reference stays one
         tx.commit();
         return result;
       }
     } catch (const retryable_conflict&) {
-      if (attempt >= options.attempts()) throw;
+      if (nested || attempt >= options.attempts()) throw;
     }
     // between half and all of the current pause, so threads that collided spread out
     auto salt = std::hash<std::thread::id>{}(std::this_thread::get_id()) ^ (attempt * 2654435761u);
