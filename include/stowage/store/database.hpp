@@ -235,7 +235,7 @@ class table {
     if constexpr (!std::same_as<std::remove_cvref_t<std::ranges::range_reference_t<const Keys&>>, key_type>) {
       // keys of another type (const char* for a string key, say): made key_type once, here
       std::vector<key_type> converted;
-      for (const key_type& k : keys) converted.push_back(k);
+      for (auto&& k : keys) converted.emplace_back(k);
       return get_many(converted);
     } else if constexpr (requires { db_->backend_.template get_many<Record>(*handle_, keys); }) {
       return db_->backend_.template get_many<Record>(*handle_, keys);
