@@ -2021,6 +2021,14 @@ namespace stowage {
 
 template <backend Backend>
 class database;
+
+namespace detail {
+/// A range whose elements convert to T (the records of put_many, the keys of get_many).
+template <class R, class T>
+concept range_of = std::ranges::input_range<R> &&
+    std::convertible_to<std::ranges::range_reference_t<R>, std::add_lvalue_reference_t<const T>>;
+}  // namespace detail
+
 template <record Record, backend Backend>
 class table;
 
@@ -2222,8 +2230,7 @@ class table {
 
   /// The records with these keys, in the order of the keys (nullopt where there is none).
   /// postgres answers the whole batch in one round trip.
-  template <std::ranges::input_range Keys>
-  requires std::convertible_to<std::ranges::range_reference_t<Keys>, const key_type&>
+  template <detail::range_of<key_type> Keys>
   std::vector<std::optional<Record>> get_many(const Keys& keys) const {
     auto lock = db_->guard();
     if constexpr (!std::same_as<std::remove_cvref_t<std::ranges::range_reference_t<const Keys&>>, key_type>) {
@@ -2250,8 +2257,7 @@ class table {
   }
 
   /// Stores many records in one transaction: all of them, or none when one fails.
-  template <std::ranges::input_range Records>
-  requires std::convertible_to<std::ranges::range_reference_t<Records>, const Record&>
+  template <detail::range_of<Record> Records>
   void put_many(const Records& records) {
     if constexpr (requires { db_->backend_.template put_many<Record>(*handle_, records); }) {
       auto lock = db_->guard();

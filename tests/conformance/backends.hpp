@@ -91,7 +91,8 @@ inline std::string pg_test_url() {
 /// Runs one statement on the test server with plain libpq (for setting up and tidying up).
 inline void pg_exec(const std::string& sql) {
   PGconn* c = PQconnectdb(pg_test_url().c_str());
-  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
   PGresult* r = PQexec(c, sql.c_str());
   bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   std::string err = PQerrorMessage(c);
@@ -125,8 +126,7 @@ struct postgres_server {
   }
 };
 
-using conformance_backends =
-    std::tuple<memory_backend, sqlite_in_memory, sqlite_file, json_directory, postgres_server>;
+using conformance_backends = std::tuple<memory_backend, sqlite_in_memory, sqlite_file, json_directory, postgres_server>;
 #else
 using conformance_backends = std::tuple<memory_backend, sqlite_in_memory, sqlite_file, json_directory>;
 #endif

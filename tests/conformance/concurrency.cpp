@@ -43,11 +43,14 @@ TEMPLATE_LIST_TEST_CASE("read-modify-write in transactions from several threads 
   for (int t = 0; t < threads; ++t)
     pool.emplace_back([&] {
       for (int i = 0; i < rounds; ++i)
-        stowage::transact(*s, [&] {
-          auto a = accounts.get("shared");
-          a->balance += 1;
-          accounts.put(*a);
-        }, stowage::retry_options().attempts(1000));
+        stowage::transact(
+            *s,
+            [&] {
+              auto a = accounts.get("shared");
+              a->balance += 1;
+              accounts.put(*a);
+            },
+            stowage::retry_options().attempts(1000));
     });
   for (auto& th : pool) th.join();
   REQUIRE(accounts.get("shared")->balance == threads * rounds);

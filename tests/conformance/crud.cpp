@@ -222,7 +222,8 @@ TEMPLATE_LIST_TEST_CASE("a large put_many that breaks a unique index stores noth
   auto accounts = s->template table<account>();
   accounts.put({"existing", "taken@x", std::nullopt, 0});
   std::vector<account> batch;
-  for (int i = 0; i < 200; ++i) batch.push_back({"k" + std::to_string(i), "e" + std::to_string(i) + "@x", std::nullopt, i});
+  for (int i = 0; i < 200; ++i)
+    batch.push_back({"k" + std::to_string(i), "e" + std::to_string(i) + "@x", std::nullopt, i});
   SECTION("a clash within the batch") { batch[150].email = batch[20].email; }
   SECTION("a clash with a stored record") { batch[150].email = "taken@x"; }
   REQUIRE_THROWS_AS(accounts.put_many(batch), stowage::constraint_error);
@@ -236,8 +237,8 @@ TEMPLATE_LIST_TEST_CASE("a large put_many that breaks a unique index stores noth
 TEMPLATE_LIST_TEST_CASE("a transaction may ask for an isolation level", "[conformance][tx]", conformance_backends) {
   store<TestType> s;
   auto items = s->template table<item>();
-  for (auto level : {stowage::isolation::read_committed, stowage::isolation::repeatable_read,
-                     stowage::isolation::serializable}) {
+  for (auto level :
+       {stowage::isolation::read_committed, stowage::isolation::repeatable_read, stowage::isolation::serializable}) {
     auto tx = s->transaction(level);
     items.put(make_item(static_cast<std::int64_t>(level), "tx"));
     tx.commit();

@@ -132,7 +132,8 @@ TEMPLATE_LIST_TEST_CASE("text and blob edge values round-trip byte for byte", "[
     r.blob = every_byte();
     if (!TestType::nul_in_text && text.find('\0') != std::string::npos) {
       // PostgreSQL text cannot hold NUL: refused, naming the field, and nothing stored
-      REQUIRE_THROWS_WITH(t.put(r), Catch::Contains("bad input") && Catch::Contains("'text'") && Catch::Contains("NUL"));
+      REQUIRE_THROWS_WITH(t.put(r),
+                          Catch::Contains("bad input") && Catch::Contains("'text'") && Catch::Contains("NUL"));
       REQUIRE_FALSE(t.get(r.id));
       continue;
     }

@@ -126,7 +126,8 @@ int main(int argc, char** argv) {
     std::vector<std::int64_t> keys(acked.begin(), acked.end());
     std::size_t missing = 0;
     for (const auto& found : again.get_many(keys)) missing += !found;
-    check(missing == 0, std::to_string(missing) + " of " + std::to_string(keys.size()) + " acknowledged writes are missing");
+    check(missing == 0,
+          std::to_string(missing) + " of " + std::to_string(keys.size()) + " acknowledged writes are missing");
     check(entries.count() >= keys.size(), "the old database object counts fewer records than were acknowledged");
     // a transaction is all or nothing: no transaction left half of itself
     std::size_t halves = 0;

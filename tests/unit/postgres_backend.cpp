@@ -103,8 +103,8 @@ TEST_CASE("the pool never opens more connections than pool_size", "[postgres]") 
   auto it2 = q2.begin();
   REQUIRE(it1 != q1.end());
   REQUIRE(it2 != q2.end());
-  CHECK_THROWS_WITH(t.get("c1"), Catch::Contains("all 2 connections") && Catch::Contains("300 ms") &&
-                                     Catch::Contains("pool_size"));
+  CHECK_THROWS_WITH(t.get("c1"),
+                    Catch::Contains("all 2 connections") && Catch::Contains("300 ms") && Catch::Contains("pool_size"));
   it1 = {};  // ends the first query and returns its connection
   CHECK(t.get("c1")->value == 1);
   // the pool waits for a connection that comes back in time
@@ -188,12 +188,15 @@ TEST_CASE("two serializable transactions writing one key: one conflict, no lost 
   std::latch again(2);
   std::atomic<int> runs{0};
   auto retried = [&] {
-    stowage::transact(db, [&] {
-      ++runs;
-      auto c = t.get("shared");
-      if (runs <= 2) again.arrive_and_wait();  // both read before either writes, the first time
-      t.put({"shared", c->value + 1});
-    }, stowage::retry_options().attempts(5).level(stowage::isolation::serializable));
+    stowage::transact(
+        db,
+        [&] {
+          ++runs;
+          auto c = t.get("shared");
+          if (runs <= 2) again.arrive_and_wait();  // both read before either writes, the first time
+          t.put({"shared", c->value + 1});
+        },
+        stowage::retry_options().attempts(5).level(stowage::isolation::serializable));
   };
   std::thread c(retried);
   std::thread d(retried);
@@ -275,7 +278,7 @@ TEST_CASE("read committed lets a transaction see what others committed meanwhile
     auto tx = db.transaction(stowage::isolation::repeatable_read);
     CHECK(t.get("k")->value == 1);
     std::thread([&] { t.put({"k", 2}); }).join();  // another thread: its own connection
-    CHECK(t.get("k")->value == 1);                // a snapshot
+    CHECK(t.get("k")->value == 1);                 // a snapshot
     tx.commit();
   }
   {

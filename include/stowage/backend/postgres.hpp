@@ -185,7 +185,8 @@ inline void append_binary(std::string& out, column_kind k, std::int64_t v) {
       return;
     case column_kind::timestamp:
       if (v < min_timestamp_us + epoch_shift_us || v - epoch_shift_us >= end_timestamp_us)
-        throw codec_failure{error_kind::bad_input, "the time is out of the range PostgreSQL stores (4713 BC to 294276 AD)"};
+        throw codec_failure{error_kind::bad_input,
+                            "the time is out of the range PostgreSQL stores (4713 BC to 294276 AD)"};
       write_be(out, static_cast<std::uint64_t>(v - epoch_shift_us), 8);
       return;
     default: write_be(out, static_cast<std::uint64_t>(v), 8); return;
@@ -201,7 +202,8 @@ inline void append_binary(std::string& out, column_kind k, double v) {
 inline void check_text(column_kind k, std::string_view t) {
   if (k == column_kind::json) return;  // the JSON codec wrote it: valid UTF-8, NUL escaped
   if (t.find('\0') != std::string_view::npos)
-    throw codec_failure{error_kind::bad_input, "PostgreSQL text cannot hold a NUL byte (store such data as stowage::bytes)"};
+    throw codec_failure{error_kind::bad_input,
+                        "PostgreSQL text cannot hold a NUL byte (store such data as stowage::bytes)"};
   if (!valid_utf8(t)) throw codec_failure{error_kind::bad_input, "PostgreSQL text must be valid UTF-8"};
 }
 inline void append_binary(std::string& out, column_kind k, detail::text_ref t) {
@@ -257,8 +259,8 @@ class params {
       }
     } else if constexpr (std::same_as<V, detail::blob_ref>) {
       if (v.stable) {
-        slots_.push_back({v.data.empty() ? "" : reinterpret_cast<const char*>(v.data.data()), 0,
-                          static_cast<int>(v.data.size())});
+        slots_.push_back(
+            {v.data.empty() ? "" : reinterpret_cast<const char*>(v.data.data()), 0, static_cast<int>(v.data.size())});
         return;
       }
     }
@@ -419,7 +421,8 @@ inline settings parse_url(std::string_view url) {
   auto scheme_end = s.shown.find("://") + 3;
   auto at = s.shown.find('@', scheme_end);
   auto colon = s.shown.find(':', scheme_end);
-  if (at != std::string::npos && colon != std::string::npos && colon < at) s.shown.replace(colon + 1, at - colon - 1, "***");
+  if (at != std::string::npos && colon != std::string::npos && colon < at)
+    s.shown.replace(colon + 1, at - colon - 1, "***");
   for (std::size_t p = s.shown.find("password="); p != std::string::npos; p = s.shown.find("password=", p + 1)) {
     if (p > 0 && s.shown[p - 1] != '?' && s.shown[p - 1] != '&') continue;
     auto end = s.shown.find('&', p);
@@ -446,7 +449,8 @@ inline settings parse_url(std::string_view url) {
           n = std::stoull(val, &used);
         } catch (...) {
         }
-        if (used == 0 || used != val.size()) throw bad_input_error(std::string(what) + " must be a number, not \"" + val + "\"");
+        if (used == 0 || used != val.size())
+          throw bad_input_error(std::string(what) + " must be a number, not \"" + val + "\"");
         return n;
       };
       if (key == "pool_size") {
@@ -462,7 +466,8 @@ inline settings parse_url(std::string_view url) {
         else if (val == "serializable")
           s.level = isolation::serializable;
         else
-          throw bad_input_error("isolation must be read_committed, repeatable_read or serializable, not \"" + val + "\"");
+          throw bad_input_error("isolation must be read_committed, repeatable_read or serializable, not \"" + val +
+                                "\"");
       } else if (key == "schema") {
         s.schema = val;
       } else {
@@ -490,7 +495,7 @@ inline settings parse_url(std::string_view url) {
 /// One server connection and what has been prepared on it.
 struct connection {
   PGconn* conn = nullptr;
-  std::unordered_set<std::string> prepared;             // statement names
+  std::unordered_set<std::string> prepared;              // statement names
   std::unordered_map<std::string, std::string> queries;  // query text -> statement name
   std::uint64_t epoch = 0;                               // the pool's epoch when it connected
   std::chrono::steady_clock::time_point idle_since;      // when it went back to the pool
@@ -545,8 +550,8 @@ class pool {
       if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
           open_ >= settings_.pool_size)
         throw unavailable_error("all " + std::to_string(settings_.pool_size) + " connections of the pool to " +
-                                settings_.shown + " stayed busy for " +
-                                std::to_string(settings_.pool_timeout.count()) + " ms (raise pool_size or pool_timeout)");
+                                settings_.shown + " stayed busy for " + std::to_string(settings_.pool_timeout.count()) +
+                                " ms (raise pool_size or pool_timeout)");
     }
   }
 
@@ -588,7 +593,8 @@ class pool {
       throw unavailable_error("cannot connect to " + settings_.shown,
                               error_context{{}, {}, {}, trimmed(c->conn ? PQerrorMessage(c->conn) : "out of memory")});
     // the server's notices ("relation ... already exists, skipping") are not the user's business
-    PQsetNoticeProcessor(c->conn, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        c->conn, [](void*, const char*) {}, nullptr);
     if (!settings_.schema.empty()) {
       std::string sql = "SET search_path TO ";
       sql::quote_identifier(sql, settings_.schema, '"');
@@ -626,7 +632,8 @@ class postgres {
       sql += "; SET search_path TO ";
       sql::quote_identifier(sql, pool_.config().schema, '"');
       detail::pg::result r(PQexec(c->conn, sql.c_str()));
-      if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(*c, r.get(), "cannot create the schema " + pool_.config().schema, nullptr, {});
+      if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+        fail(*c, r.get(), "cannot create the schema " + pool_.config().schema, nullptr, {});
     }
     pool_.release(std::move(c));
   }
@@ -653,7 +660,8 @@ class postgres {
   /// A connection for one operation: the calling thread's transaction's, or one from the pool.
   class lease {
    public:
-    lease(detail::pg::pool* p, std::unique_ptr<detail::pg::connection> c) : pool_(p), owned_(std::move(c)), c_(owned_.get()) {}
+    lease(detail::pg::pool* p, std::unique_ptr<detail::pg::connection> c)
+        : pool_(p), owned_(std::move(c)), c_(owned_.get()) {}
     explicit lease(detail::pg::connection* pinned) : c_(pinned) {}
     lease(lease&& o) noexcept : pool_(o.pool_), owned_(std::move(o.owned_)), c_(std::exchange(o.c_, nullptr)) {}
     lease& operator=(lease&&) = delete;
@@ -698,7 +706,9 @@ class postgres {
     auto key = detail::make_key_ref(record_info<R>::key_of(r));
     detail::pg::params p;
     encode(p, t, r, key);
-    auto k = mode == write_mode::upsert ? table_state::put : mode == write_mode::insert ? table_state::insert : table_state::update;
+    auto k = mode == write_mode::upsert   ? table_state::put
+             : mode == write_mode::insert ? table_state::insert
+                                          : table_state::update;
     auto c = acquire();
     ensure_prepared(*c, t, k);
     detail::pg::result res;
@@ -727,7 +737,8 @@ class postgres {
     auto c = acquire();
     ensure_prepared(*c, t, table_state::get);
     const char* const* values = p.values();
-    detail::pg::result res(PQexecPrepared(c->conn, t.names[table_state::get].c_str(), 1, values, p.lengths(), p.formats(), 1));
+    detail::pg::result res(
+        PQexecPrepared(c->conn, t.names[table_state::get].c_str(), 1, values, p.lengths(), p.formats(), 1));
     if (PQresultStatus(res.get()) != PGRES_TUPLES_OK) fail(*c, res.get(), "cannot read the record", t.schema, ref);
     if (PQntuples(res.get()) == 0) return std::nullopt;
     R r{};
@@ -802,7 +813,8 @@ class postgres {
     auto c = acquire();
     ensure_prepared(*c, t, table_state::erase);
     const char* const* values = p.values();
-    detail::pg::result res(PQexecPrepared(c->conn, t.names[table_state::erase].c_str(), 1, values, p.lengths(), p.formats(), 1));
+    detail::pg::result res(
+        PQexecPrepared(c->conn, t.names[table_state::erase].c_str(), 1, values, p.lengths(), p.formats(), 1));
     if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) fail(*c, res.get(), "cannot delete the record", t.schema, ref);
     return std::string_view(PQcmdTuples(res.get())) != "0";
   }
@@ -816,8 +828,14 @@ class postgres {
     cursor(postgres* owner, const detail::table_schema* s, lease c, std::string cursor_name, std::uint64_t session)
         : owner_(owner), schema_(s), c_(std::move(c)), name_(std::move(cursor_name)), session_(session) {}
     cursor(cursor&& o) noexcept
-        : owner_(o.owner_), schema_(o.schema_), c_(std::move(o.c_)), name_(std::move(o.name_)), session_(o.session_),
-          batch_(std::move(o.batch_)), row_(o.row_), done_(std::exchange(o.done_, true)) {}
+        : owner_(o.owner_),
+          schema_(o.schema_),
+          c_(std::move(o.c_)),
+          name_(std::move(o.name_)),
+          session_(o.session_),
+          batch_(std::move(o.batch_)),
+          row_(o.row_),
+          done_(std::exchange(o.done_, true)) {}
     cursor& operator=(cursor&&) = delete;
     ~cursor() {
       if (done_) return;
@@ -1190,7 +1208,8 @@ class postgres {
   void exec(detail::pg::connection& c, const char* sql, const detail::table_schema* s = nullptr) {
     detail::pg::result r(PQexec(c.conn, sql));
     auto st = PQresultStatus(r.get());
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(c, r.get(), "cannot run " + detail::pg::clipped(sql), s, {});
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+      fail(c, r.get(), "cannot run " + detail::pg::clipped(sql), s, {});
   }
   void exec_quietly(detail::pg::connection& c, const char* sql) noexcept {
     detail::pg::result r(PQexec(c.conn, sql));
@@ -1225,9 +1244,8 @@ class postgres {
   template <class R>
   void encode(detail::pg::params& p, const table_state& t, const R& r, const detail::key_ref& key) {
     detail::for_each_field(r, [&](auto i, const auto& f) {
-      detail::with_field_context(*t.schema, i, key, [&] {
-        detail::visit_stored(f, [&](auto v) { p.add(t.schema->columns[i].kind, v); });
-      });
+      detail::with_field_context(
+          *t.schema, i, key, [&] { detail::visit_stored(f, [&](auto v) { p.add(t.schema->columns[i].kind, v); }); });
     });
   }
 
@@ -1283,9 +1301,10 @@ class postgres {
   void ensure_prepared(detail::pg::connection& c, const table_state& t, int k) {
     const std::string& name = t.names[k];
     if (c.prepared.count(name)) return;
-    detail::pg::result r(PQprepare(c.conn, name.c_str(), t.sql[k].c_str(), static_cast<int>(t.types[k].size()),
-                                   t.types[k].data()));
-    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(c, r.get(), "cannot prepare " + detail::pg::clipped(t.sql[k]), t.schema, {});
+    detail::pg::result r(
+        PQprepare(c.conn, name.c_str(), t.sql[k].c_str(), static_cast<int>(t.types[k].size()), t.types[k].data()));
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+      fail(c, r.get(), "cannot prepare " + detail::pg::clipped(t.sql[k]), t.schema, {});
     c.prepared.insert(name);
   }
 
@@ -1303,7 +1322,8 @@ class postgres {
     std::vector<Oid> types;
     for (auto k : b.kinds) types.push_back(detail::pg::param_type(k));
     detail::pg::result r(PQprepare(c.conn, name.c_str(), b.text.c_str(), static_cast<int>(types.size()), types.data()));
-    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(c, r.get(), "cannot prepare " + detail::pg::clipped(b.text), s, {});
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+      fail(c, r.get(), "cannot prepare " + detail::pg::clipped(b.text), s, {});
     return c.queries.emplace(b.text, std::move(name)).first->second;
   }
 
@@ -1366,17 +1386,24 @@ class postgres {
       for (std::size_t i : plan.added) {
         // added as nullable and filled by a bound UPDATE: values go in as parameters only
         detail::pg::builder add(s);
-        add.raw("ALTER TABLE ").ident(s.table).raw(" ADD COLUMN ").column(i).raw(" ").raw(column_type(s.columns[i].kind));
+        add.raw("ALTER TABLE ")
+            .ident(s.table)
+            .raw(" ADD COLUMN ")
+            .column(i)
+            .raw(" ")
+            .raw(column_type(s.columns[i].kind));
         exec(c, add.text.c_str(), &s);
         if (s.columns[i].default_value.index() != 0) {
           detail::pg::builder fill(s);
-          fill.raw("UPDATE ").ident(s.table).raw(" SET ").column(i).raw(" = ").param(s.columns[i].default_value, s.columns[i].kind);
+          fill.raw("UPDATE ").ident(s.table).raw(" SET ").column(i).raw(" = ").param(s.columns[i].default_value,
+                                                                                     s.columns[i].kind);
           detail::pg::params p;
           add_param(p, fill, 0, &s);
           Oid type = detail::pg::param_type(s.columns[i].kind);
           const char* const* values = p.values();
           detail::pg::result r(PQexecParams(c.conn, fill.text.c_str(), 1, &type, values, p.lengths(), p.formats(), 1));
-          if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(c, r.get(), "cannot fill an added column with its default", &s, {});
+          if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+            fail(c, r.get(), "cannot fill an added column with its default", &s, {});
         }
       }
     }
@@ -1464,7 +1491,13 @@ class postgres {
     t.stage_sql = std::move(stage.text);
     B merge(s);
     merge.raw("INSERT INTO ").ident(s.table).raw(" (").column_list().raw(") SELECT DISTINCT ON (").column(s.key);
-    merge.raw(") ").column_list().raw(" FROM ").ident(t.stage).raw(" ORDER BY ").column(s.key).raw(", stowage_seq DESC");
+    merge.raw(") ")
+        .column_list()
+        .raw(" FROM ")
+        .ident(t.stage)
+        .raw(" ORDER BY ")
+        .column(s.key)
+        .raw(", stowage_seq DESC");
     merge.raw(put.text.substr(put.text.find(" ON CONFLICT")));
     t.merge_sql = std::move(merge.text);
 
@@ -1538,8 +1571,9 @@ class postgres {
     try {
       auto failed = copy_rows(*c, t, rows, t.schema->table, false);
       if (!failed) {
-        exec(*c, nested ? "RELEASE SAVEPOINT stowage_copy; RELEASE SAVEPOINT stowage_many"
-                        : "RELEASE SAVEPOINT stowage_copy; COMMIT",
+        exec(*c,
+             nested ? "RELEASE SAVEPOINT stowage_copy; RELEASE SAVEPOINT stowage_many"
+                    : "RELEASE SAVEPOINT stowage_copy; COMMIT",
              t.schema);
         return;
       }
@@ -1567,7 +1601,12 @@ class postgres {
                                         const std::vector<const R*>& rows, std::string_view target, bool with_seq) {
     const auto& s = *t.schema;
     detail::pg::builder b(s);
-    b.raw("COPY ").ident(target).raw(" (").column_list().raw(with_seq ? ", stowage_seq" : "").raw(") FROM STDIN (FORMAT binary)");
+    b.raw("COPY ")
+        .ident(target)
+        .raw(" (")
+        .column_list()
+        .raw(with_seq ? ", stowage_seq" : "")
+        .raw(") FROM STDIN (FORMAT binary)");
     detail::pg::result start(PQexec(c.conn, b.text.c_str()));
     if (PQresultStatus(start.get()) != PGRES_COPY_IN)
       return copy_failure{error_of(c, start.get(), "cannot start a COPY", &s, {}), false};
