@@ -17,21 +17,12 @@
 // Usage: json_dir_processes [writers = 4]. Exits non-zero with a message on any failure.
 #include <stowage/json_dir.hpp>
 
-#include <poll.h>
-#include <signal.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "harness.hpp"
 
-#include <cerrno>
-#include <chrono>
+#include <algorithm>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -78,7 +69,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using db_t = stowage::database<stowage::json_dir>;
-using clock_type = std::chrono::steady_clock;
+using crash::clock_type;
+using crash::fail;
+using crash::failure;
 
 constexpr int puts_per_writer = 100;
 constexpr int increment_every = 5;  // 20 increments per writer
@@ -190,11 +183,6 @@ struct reader_report {
   std::int64_t counter_changes = 0;
 };
 
-struct failure {
-  std::string message;
-};
-[[noreturn]] void fail(const std::string& msg) { throw failure{msg}; }
-
 // Checks a record as the reader or the parent finds it: its content follows from its key.
 void check_item(const Item& it, const char* where) {
   int w = -1;
@@ -303,20 +291,6 @@ void check_item(const Item& it, const char* where) {
   ::_exit(1);
 }
 
-std::string describe(int status) {
-  if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
-  return "status " + std::to_string(status);
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) fail("cannot open " + p.string() + " to read it");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // Every file under the root: only .lock and the two table directories, each holding its
 // .schema.json and record files that parse as JSON objects; returns the number of record files.
 std::size_t check_files(const fs::path& root) {
@@ -331,7 +305,7 @@ std::size_t check_files(const fs::path& root) {
     if (!in_table || !e.is_regular_file() || !n.ends_with(".json") || n.size() <= 5 ||
         (n[0] == '.' && n != ".schema.json"))
       fail("a stray file in the store: " + e.path().string());
-    std::string text = slurp(e.path());
+    std::string text = crash::slurp(e.path());
     nlohmann::json doc;
     try {
       doc = nlohmann::json::parse(text);
@@ -347,25 +321,14 @@ std::size_t check_files(const fs::path& root) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int writers = 4;
-  if (argc > 1) {
-    char* end = nullptr;
-    long n = std::strtol(argv[1], &end, 10);
-    if (!end || *end || n < 1 || n > 64) {
-      std::cerr << "usage: json_dir_processes [writers = 4]\n";
-      return 2;
-    }
-    writers = static_cast<int>(n);
-  }
-  const char* tmp = std::getenv("TMPDIR");
-  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/stowage-jd-procs-XXXXXX";
-  std::vector<char> dir_buf(templ.begin(), templ.end());
-  dir_buf.push_back('\0');
-  if (!::mkdtemp(dir_buf.data())) {
-    std::cerr << "json_dir_processes: cannot create a directory from " << templ << ": " << std::strerror(errno) << "\n";
+  std::optional<int> writer_count = crash::count_arg(argc, argv, 4, 64);
+  if (!writer_count) {
+    std::cerr << "usage: json_dir_processes [writers = 4]\n";
     return 2;
   }
-  const std::string dir = dir_buf.data();
+  const int writers = *writer_count;
+  const std::string dir = crash::make_temp_dir("json_dir_processes", "stowage-jd-procs");
+  if (dir.empty()) return 2;
   const fs::path root = fs::path(dir) / "store";
   const std::string url = "dir:" + root.string();
   const int increments = writers * increments_per_writer();
@@ -389,36 +352,29 @@ int main(int argc, char** argv) {
       db.table<Counter>();
     }
     int go[2], ready[2], stop[2], report[2];
-    if (::pipe(go) != 0 || ::pipe(ready) != 0 || ::pipe(stop) != 0 || ::pipe(report) != 0)
-      fail(std::string("pipe: ") + std::strerror(errno));
-    std::cout.flush();
-    std::cerr.flush();
-
-    pid_t reader = ::fork();
-    if (reader < 0) fail(std::string("fork: ") + std::strerror(errno));
-    if (reader == 0) {
-      ::close(go[0]);
+    for (int* fds : {go, ready, stop, report}) crash::make_pipe(fds);
+    // a child keeps only its own ends: closes the parent's ends and go's write end
+    auto close_parent_ends = [&] {
       ::close(go[1]);
       ::close(ready[0]);
       ::close(stop[1]);
       ::close(report[0]);
+    };
+
+    pid_t reader = crash::fork_child([&] {
+      close_parent_ends();
+      ::close(go[0]);
       run_reader(url, writers, ready[1], stop[0], report[1]);
-    }
+    });
     children.push_back(reader);
     ::close(ready[1]);
     ::close(stop[0]);
     ::close(report[1]);
     for (int w = 0; w < writers; ++w) {
-      pid_t pid = ::fork();
-      if (pid < 0) fail(std::string("fork: ") + std::strerror(errno));
-      if (pid == 0) {
-        ::close(go[1]);
-        ::close(ready[0]);
-        ::close(stop[1]);
-        ::close(report[0]);
+      children.push_back(crash::fork_child([&] {
+        close_parent_ends();
         run_writer(url, w, go[0]);
-      }
-      children.push_back(pid);
+      }));
     }
     ::close(go[0]);
 
@@ -441,9 +397,9 @@ int main(int argc, char** argv) {
       if (pid > 0) {
         for (pid_t& p : children)
           if (p == pid) p = -1;
-        if (pid == reader) fail("the reader ended before the writers were done (" + describe(status) + ")");
+        if (pid == reader) fail("the reader ended before the writers were done (" + crash::describe(status) + ")");
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-          fail("a writer failed (" + describe(status) + "); see its message above");
+          fail("a writer failed (" + crash::describe(status) + "); see its message above");
         --writers_left;
         continue;
       }
@@ -455,13 +411,11 @@ int main(int argc, char** argv) {
 
     // stop the reader and collect its report
     ::close(stop[1]);
-    int status = 0;
-    while (::waitpid(reader, &status, 0) < 0)
-      if (errno != EINTR) fail(std::string("waitpid: ") + std::strerror(errno));
+    int status = crash::wait_for(reader);
     for (pid_t& p : children)
       if (p == reader) p = -1;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-      fail("the reader failed (" + describe(status) + "); see its message above");
+      fail("the reader failed (" + crash::describe(status) + "); see its message above");
     if (::read(report[0], &rep, sizeof rep) != static_cast<ssize_t>(sizeof rep)) fail("no report from the reader");
     ::close(report[0]);
     children.clear();
@@ -510,20 +464,14 @@ int main(int argc, char** argv) {
     std::cout << "json_dir_processes: " << record_files << " record files parse as JSON objects; no stray file\n";
   } catch (const failure& f) {
     kill_all();
-    std::cout.flush();
-    std::cerr << "json_dir_processes: FAIL: " << f.message << "\n  the store is kept in " << root.string() << "\n";
-    return 1;
+    return crash::report_failure("json_dir_processes: FAIL", f.message, "the store is kept in " + root.string());
   } catch (const std::exception& e) {
     kill_all();
-    std::cout.flush();
-    std::cerr << "json_dir_processes: FAIL: unexpected exception: " << e.what() << "\n  the store is kept in "
-              << root.string() << "\n";
-    return 1;
+    return crash::report_failure("json_dir_processes: FAIL", std::string("unexpected exception: ") + e.what(),
+                                 "the store is kept in " + root.string());
   }
 
-  double secs = std::chrono::duration<double>(clock_type::now() - started).count();
-  std::error_code ec;
-  fs::remove_all(dir, ec);
+  double secs = crash::seconds_since(started);
   auto per_writer = expected_items(1).size();
   std::ostringstream summary;
   summary.precision(1);
@@ -535,7 +483,5 @@ int main(int argc, char** argv) {
           << rep.gets << " gets, " << rep.records_seen << " records checked, up to " << rep.max_records
           << " at once, counter seen changing " << rep.counter_changes << " times up to " << rep.max_counter
           << ") and saw no torn record";
-  std::cout << summary.str() << "\n";
-  if (ec) std::cerr << "json_dir_processes: warning: cannot remove " << dir << ": " << ec.message() << "\n";
-  return 0;
+  return crash::report_pass("json_dir_processes", dir, summary.str());
 }

@@ -16,22 +16,12 @@
 // choices (kill delays and what each child writes; the exact kill moments still vary).
 #include <stowage/sqlite.hpp>
 
-#include <poll.h>
-#include <signal.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "harness.hpp"
 
-#include <cerrno>
-#include <chrono>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <exception>
-#include <filesystem>
 #include <iostream>
-#include <map>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -74,55 +64,8 @@ struct stowage::record_traits<Marker> {
 
 namespace {
 
+using namespace crash;
 using db_t = stowage::database<stowage::sqlite>;
-using clock_type = std::chrono::steady_clock;
-
-enum : std::int64_t { mode_put = 0, mode_tx = 1, mode_put_many = 2 };
-const char* const mode_names[] = {"put", "transaction", "put_many"};
-
-// What the child writes to the pipe after a commit returns: fixed size, far below PIPE_BUF, so
-// each write() is atomic and the parent always reads whole acknowledgements. Batch 0 means the
-// child has opened the file and is about to commit.
-struct ack {
-  std::int64_t batch;
-  std::int64_t first;
-  std::int64_t size;
-  std::int64_t mode;
-};
-
-// The payload of a key: a few hundred bytes, a function of the key alone.
-std::string payload_for(std::int64_t id) {
-  auto len = static_cast<std::size_t>(200 + id * 7919 % 301);
-  std::string s = "key " + std::to_string(id) + ":";
-  std::uint64_t x = static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ull + 1;
-  while (s.size() < len) {
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    s += static_cast<char>('a' + (x * 0x2545F4914F6CDD1Dull >> 58) % 26);
-  }
-  return s;
-}
-
-std::string marker_id(std::int64_t batch) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "batch-%012lld", static_cast<long long>(batch));
-  return buf;
-}
-
-void write_all(int fd, const void* data, std::size_t n) {
-  const char* p = static_cast<const char*>(data);
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      std::fprintf(stderr, "sqlite_crash child: cannot write to the pipe: %s\n", std::strerror(errno));
-      ::_exit(4);
-    }
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-}
 
 // The child: commits forever, acknowledging each commit after it returns. Never returns.
 [[noreturn]] void run_child(const std::string& url, std::uint64_t seed, int ack_fd) {
@@ -136,7 +79,7 @@ void write_all(int fd, const void* data, std::size_t n) {
       batch = last->batch + 1;
     }
     ack ready{0, next_id, 0, 0};
-    write_all(ack_fd, &ready, sizeof ready);
+    write_all("sqlite_crash", ack_fd, &ready, sizeof ready);
     std::mt19937_64 rng(seed);
     std::vector<Entry> records;
     for (;; ++batch) {
@@ -157,7 +100,7 @@ void write_all(int fd, const void* data, std::size_t n) {
         default: entries.put_many(records); break;
       }
       ack a{batch, next_id, size, mode};
-      write_all(ack_fd, &a, sizeof a);
+      write_all("sqlite_crash", ack_fd, &a, sizeof a);
       next_id += size;
     }
   } catch (const std::exception& e) {
@@ -168,24 +111,6 @@ void write_all(int fd, const void* data, std::size_t n) {
   ::_exit(3);
 }
 
-struct failure {
-  std::string message;
-};
-
-[[noreturn]] void fail(const std::string& msg) { throw failure{msg}; }
-
-struct batch_info {
-  std::int64_t first = 0, size = 0, mode = 0;
-  int round = 0;
-};
-
-// Everything the parent knows across rounds.
-struct ledger {
-  std::map<std::int64_t, batch_info> acked;    // batch -> commit, acknowledged by a child
-  std::map<std::int64_t, batch_info> unacked;  // batch -> commit found in the file but never acknowledged
-  std::int64_t acked_keys = 0;
-};
-
 struct round_result {
   std::size_t commits = 0;
   std::int64_t keys = 0;
@@ -193,45 +118,9 @@ struct round_result {
   bool landed_unacked = false;  // a commit finished but its acknowledgement never got out
 };
 
-// Reads what the pipe has and appends the whole acks in it (noting the ready message); false at EOF.
-bool read_acks(int fd, std::string& pending, std::vector<ack>& out, bool& ready) {
-  char buf[4096];
-  ssize_t n = ::read(fd, buf, sizeof buf);
-  if (n < 0) {
-    if (errno == EINTR || errno == EAGAIN) return true;
-    fail(std::string("cannot read the pipe: ") + std::strerror(errno));
-  }
-  if (n == 0) return false;
-  pending.append(buf, static_cast<std::size_t>(n));
-  std::size_t whole = pending.size() / sizeof(ack) * sizeof(ack);
-  for (std::size_t off = 0; off < whole; off += sizeof(ack)) {
-    ack a;
-    std::memcpy(&a, pending.data() + off, sizeof a);
-    if (a.batch == 0) ready = true;  // the ready message
-    if (a.batch != 0) out.push_back(a);
-  }
-  pending.erase(0, whole);
-  return true;
-}
-
 // Opens the file after a kill and checks it against the ledger; records this round's acks.
 void verify(const std::string& url, ledger& led, const std::vector<ack>& acks, int round, round_result& res) {
-  // the acks themselves: consecutive batches and keys, nothing acknowledged twice
-  for (std::size_t i = 0; i < acks.size(); ++i) {
-    const ack& a = acks[i];
-    if (a.mode < 0 || a.mode > 2 || a.size < 1) fail("malformed acknowledgement for batch " + std::to_string(a.batch));
-    if (led.acked.count(a.batch))
-      fail("batch " + std::to_string(a.batch) + " was acknowledged again (first in round " +
-           std::to_string(led.acked[a.batch].round) + "): a child saw an older file than was acknowledged");
-    if (led.unacked.count(a.batch))
-      fail("batch " + std::to_string(a.batch) + ", found committed after round " +
-           std::to_string(led.unacked[a.batch].round) + ", was written again: a child saw an older file");
-    if (i > 0 && (a.batch != acks[i - 1].batch + 1 || a.first != acks[i - 1].first + acks[i - 1].size))
-      fail("acknowledgements out of sequence at batch " + std::to_string(a.batch));
-    led.acked[a.batch] = {a.first, a.size, a.mode, round};
-    led.acked_keys += a.size;
-    res.keys += a.size;
-  }
+  res.keys = enter_acks(led, acks, round, "file");
   res.commits = acks.size();
 
   std::optional<db_t> db;
@@ -271,111 +160,30 @@ void verify(const std::string& url, ledger& led, const std::vector<ack>& acks, i
   }();
   auto markers = db->table<Marker>();
 
-  // every record: right content, consecutive keys from 1; collect the commits present
-  struct found {
-    std::int64_t first, size, mode, records;  // size: what the commit was written with
-  };
-  std::map<std::int64_t, found> present;  // batch -> commit
-  std::vector<char> have(1, 0);
-  std::int64_t expect_id = 1;
-  for (const Entry& e : entries.query().order_by<&Entry::id>()) {
-    if (e.id != expect_id)
-      fail("key " + std::to_string(expect_id) + " is absent but key " + std::to_string(e.id) +
-           " is present: keys are written in order, so a committed record was lost");
-    ++expect_id;
-    if (e.payload != payload_for(e.id))
-      fail("key " + std::to_string(e.id) + " has the wrong payload (" + std::to_string(e.payload.size()) + " bytes)");
-    if (e.mode < 0 || e.mode > 2 || e.size < 1 || e.id < e.first || e.id >= e.first + e.size)
-      fail("key " + std::to_string(e.id) + " has inconsistent fields (batch " + std::to_string(e.batch) + ")");
-    auto [it, fresh] = present.try_emplace(e.batch, found{e.first, e.size, e.mode, 0});
-    if (!fresh && (it->second.first != e.first || it->second.size != e.size || it->second.mode != e.mode))
-      fail("key " + std::to_string(e.id) + " disagrees with the other records of batch " + std::to_string(e.batch));
-    ++it->second.records;
-    have.push_back(1);
-  }
-  res.present = static_cast<std::uint64_t>(expect_id - 1);
+  commit_scan scan = scan_entries(entries.query().order_by<&Entry::id>());
+  res.present = scan.keys;
   if (entries.count() != res.present)
     fail("count() says " + std::to_string(entries.count()) + " but a scan finds " + std::to_string(res.present));
-
-  // every acknowledged key is present, as its commit wrote it
-  for (const auto& [b, info] : led.acked) {
-    for (std::int64_t k = info.first; k < info.first + info.size; ++k)
-      if (k >= static_cast<std::int64_t>(have.size()) || !have[static_cast<std::size_t>(k)])
-        fail("acknowledged key " + std::to_string(k) + " is missing (batch " + std::to_string(b) + ", a " +
-             mode_names[info.mode] + " of " + std::to_string(info.size) + " record(s) acknowledged in round " +
-             std::to_string(info.round) + ")");
-    auto it = present.find(b);
-    if (it == present.end() || it->second.first != info.first || it->second.size != info.size ||
-        it->second.mode != info.mode)
-      fail("acknowledged batch " + std::to_string(b) + " (first key " + std::to_string(info.first) +
-           ") is not in the file as it was written");
-  }
-
-  // all or nothing: each commit present in full; a transaction's marker goes with its records
-  for (const auto& [b, f] : present)
-    if (f.records != f.size)
-      fail("batch " + std::to_string(b) + " (" + mode_names[f.mode] + ") is partly present: " +
-           std::to_string(f.records) + " of " + std::to_string(f.size) + " records, first key " +
-           std::to_string(f.first) + ", missing key " + std::to_string(f.first + f.records) + ": not atomic");
-  std::map<std::int64_t, const Marker*> marker_of;
-  std::vector<Marker> all_markers = markers.query().to_vector();
-  for (const Marker& m : all_markers) {
-    if (m.id != marker_id(m.batch)) fail("marker " + m.id + " names batch " + std::to_string(m.batch));
-    auto it = present.find(m.batch);
-    if (it == present.end() || it->second.mode != mode_tx || it->second.first != m.first || it->second.size != m.size)
-      fail("marker " + m.id + " is present but its transaction's records are not: not atomic");
-    marker_of[m.batch] = &m;
-  }
-  for (const auto& [b, f] : present)
-    if (f.mode == mode_tx && !marker_of.count(b))
-      fail("transaction batch " + std::to_string(b) + " has its records but not its marker " + marker_id(b) +
-           ": not atomic");
-
-  // commits present but never acknowledged: at most one per kill, the newest, and never lost later
-  for (const auto& [b, info] : led.unacked)
-    if (!present.count(b))
-      fail("batch " + std::to_string(b) + ", found committed after round " + std::to_string(info.round) +
-           ", is gone (first key " + std::to_string(info.first) + ")");
-  std::int64_t newest_acked = led.acked.empty() ? 0 : led.acked.rbegin()->first;
-  for (const auto& [b, f] : present) {
-    if (led.acked.count(b) || led.unacked.count(b)) continue;
-    if (res.landed_unacked)
-      fail("more than one commit of round " + std::to_string(round) + " is present unacknowledged (batch " +
-           std::to_string(b) + ")");
-    if (b < newest_acked)
-      fail("batch " + std::to_string(b) + " is present unacknowledged but older than acknowledged batch " +
-           std::to_string(newest_acked));
-    res.landed_unacked = true;
-    led.unacked[b] = {f.first, f.size, f.mode, round};
-  }
+  check_acked_present(led, scan, "file");
+  check_atomic(scan, markers.query().to_vector());
+  res.landed_unacked = enter_unacked(led, scan, round);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  int rounds = 50;
-  if (argc > 1) {
-    char* end = nullptr;
-    long n = std::strtol(argv[1], &end, 10);
-    if (!end || *end || n < 1 || n > 100000) {
-      std::cerr << "usage: sqlite_crash [kills = 50] [seed]\n";
-      return 2;
-    }
-    rounds = static_cast<int>(n);
+  std::optional<int> kills = count_arg(argc, argv, 50, 100000);
+  if (!kills) {
+    std::cerr << "usage: sqlite_crash [kills = 50] [seed]\n";
+    return 2;
   }
+  const int rounds = *kills;
   std::uint64_t seed = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : std::random_device{}();
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<int> delay_ms(1, 40);
 
-  const char* tmp = std::getenv("TMPDIR");
-  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/stowage-crash-XXXXXX";
-  std::vector<char> dir_buf(templ.begin(), templ.end());
-  dir_buf.push_back('\0');
-  if (!::mkdtemp(dir_buf.data())) {
-    std::cerr << "sqlite_crash: cannot create a directory from " << templ << ": " << std::strerror(errno) << "\n";
-    return 2;
-  }
-  const std::string dir = dir_buf.data();
+  const std::string dir = make_temp_dir("sqlite_crash", "stowage-crash");
+  if (dir.empty()) return 2;
   const std::string url = "file:" + dir + "/crash.db";
 
   std::cout << "sqlite_crash: " << rounds << " kills, seed " << seed << " (rerun: sqlite_crash " << rounds << " "
@@ -389,56 +197,8 @@ int main(int argc, char** argv) {
       int delay = delay_ms(rng);
       bool from_fork = rng() % 4 == 0;
       std::uint64_t child_seed = rng();
-      int fds[2];
-      if (::pipe(fds) != 0) fail(std::string("pipe: ") + std::strerror(errno));
-      std::cout.flush();
-      std::cerr.flush();
-      pid_t pid = ::fork();
-      if (pid < 0) fail(std::string("fork: ") + std::strerror(errno));
-      if (pid == 0) {
-        ::close(fds[0]);
-        run_child(url, child_seed, fds[1]);
-      }
-      ::close(fds[1]);
-
-      // read acknowledgements until the kill moment
-      std::vector<ack> acks;
-      std::string pending;
-      bool ready = false, open = true;
-      auto forked = clock_type::now();
-      std::optional<clock_type::time_point> deadline;
-      if (from_fork) deadline = forked + std::chrono::milliseconds(delay);
-      while (open) {
-        if (!deadline && ready) deadline = clock_type::now() + std::chrono::milliseconds(delay);
-        auto until = deadline ? *deadline : forked + std::chrono::seconds(10);
-        auto left = std::chrono::duration_cast<std::chrono::microseconds>(until - clock_type::now()).count();
-        if (left <= 0) {
-          if (!deadline) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, nullptr, 0);
-            fail("the child did not open the file within 10 s");
-          }
-          break;
-        }
-        pollfd p{fds[0], POLLIN, 0};
-        int r = ::poll(&p, 1, static_cast<int>((left + 999) / 1000));
-        if (r < 0 && errno != EINTR) fail(std::string("poll: ") + std::strerror(errno));
-        if (r > 0) open = read_acks(fds[0], pending, acks, ready);
-      }
-      ::kill(pid, SIGKILL);
-      int status = 0;
-      while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) fail(std::string("waitpid: ") + std::strerror(errno));
-      if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
-        fail("the child ended by itself before the kill (" +
-             (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                : "signal " + std::to_string(WTERMSIG(status))) +
-             "); see its message above");
-      // what it acknowledged before it died is still in the pipe
-      while (read_acks(fds[0], pending, acks, ready)) {
-      }
-      ::close(fds[0]);
-      if (!pending.empty()) fail("a partial acknowledgement of " + std::to_string(pending.size()) + " bytes");
+      std::vector<ack> acks =
+          run_and_kill([&](int ack_fd) { run_child(url, child_seed, ack_fd); }, delay, from_fork, "file");
 
       round_result res;
       verify(url, led, acks, round, res);
@@ -450,27 +210,20 @@ int main(int argc, char** argv) {
                 << (res.landed_unacked ? ", 1 unacked commit landed" : "") << ", ok\n";
     }
   } catch (const failure& f) {
-    std::cout.flush();
-    std::cerr << "sqlite_crash: FAIL in round " << round << "/" << rounds << " (seed " << seed << "): " << f.message
-              << "\n  the file is kept in " << dir << "\n";
-    return 1;
+    return report_failure("sqlite_crash: FAIL in round " + std::to_string(round) + "/" + std::to_string(rounds) +
+                              " (seed " + std::to_string(seed) + ")",
+                          f.message, "the file is kept in " + dir);
   } catch (const std::exception& e) {
-    std::cout.flush();
-    std::cerr << "sqlite_crash: FAIL in round " << round << "/" << rounds << " (seed " << seed
-              << "): unexpected exception: " << e.what() << "\n  the file is kept in " << dir << "\n";
-    return 1;
+    return report_failure("sqlite_crash: FAIL in round " + std::to_string(round) + "/" + std::to_string(rounds) +
+                              " (seed " + std::to_string(seed) + ")",
+                          std::string("unexpected exception: ") + e.what(), "the file is kept in " + dir);
   }
 
-  double secs = std::chrono::duration<double>(clock_type::now() - started).count();
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
   std::ostringstream summary;
   summary.precision(1);
-  summary << std::fixed << "sqlite_crash: all " << rounds << " rounds passed in " << secs << " s: " << led.acked_keys
-          << " acknowledged keys in " << led.acked.size() << " commits all present, " << landed
-          << " kill(s) right after an unacknowledged commit, " << before_first_ack
+  summary << std::fixed << "sqlite_crash: all " << rounds << " rounds passed in " << seconds_since(started)
+          << " s: " << led.acked_keys << " acknowledged keys in " << led.acked.size() << " commits all present, "
+          << landed << " kill(s) right after an unacknowledged commit, " << before_first_ack
           << " kill(s) before the first acknowledgement; seed " << seed;
-  std::cout << summary.str() << "\n";
-  if (ec) std::cerr << "sqlite_crash: warning: cannot remove " << dir << ": " << ec.message() << "\n";
-  return 0;
+  return report_pass("sqlite_crash", dir, summary.str());
 }
