@@ -916,12 +916,7 @@ class postgres {
     auto ref = detail::make_key_ref(key);
     detail::pg::params p;
     add_key(p, t, key, ref);
-    auto c = acquire();
-    ensure_prepared(*c, t, table_state::get);
-    const char* const* values = p.values();
-    detail::pg::result res(
-        PQexecPrepared(c->conn, t.names[table_state::get].c_str(), 1, values, p.lengths(), p.formats(), 1));
-    if (PQresultStatus(res.get()) != PGRES_TUPLES_OK) fail(*c, res.get(), "cannot read the record", t.schema, ref);
+    auto res = run(t, table_state::get, p, PGRES_TUPLES_OK, "cannot read the record", ref);
     if (PQntuples(res.get()) == 0) return std::nullopt;
     R r{};
     decode_into(r, res.get(), 0, *t.schema, ref);
@@ -992,12 +987,7 @@ class postgres {
     auto ref = detail::make_key_ref(key);
     detail::pg::params p;
     add_key(p, t, key, ref);
-    auto c = acquire();
-    ensure_prepared(*c, t, table_state::erase);
-    const char* const* values = p.values();
-    detail::pg::result res(
-        PQexecPrepared(c->conn, t.names[table_state::erase].c_str(), 1, values, p.lengths(), p.formats(), 1));
-    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) fail(*c, res.get(), "cannot delete the record", t.schema, ref);
+    auto res = run(t, table_state::erase, p, PGRES_COMMAND_OK, "cannot delete the record", ref);
     return std::string_view(PQcmdTuples(res.get())) != "0";
   }
 
@@ -1137,11 +1127,8 @@ class postgres {
   }
 
   void clear(table_handle h) {
-    auto& t = *h;
-    auto c = acquire();
-    ensure_prepared(*c, t, table_state::clear);
-    detail::pg::result r(PQexecPrepared(c->conn, t.names[table_state::clear].c_str(), 0, nullptr, nullptr, nullptr, 1));
-    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(*c, r.get(), "cannot clear the table", t.schema, {});
+    detail::pg::params none;
+    run(*h, table_state::clear, none, PGRES_COMMAND_OK, "cannot clear the table", {});
   }
 
   void begin(unsigned depth) { begin(depth, pool_.config().level); }
@@ -1478,6 +1465,17 @@ class postgres {
           f = detail::read_stored<F>(src);
       });
     });
+  }
+
+  /// Runs one of a table's statements on the calling thread's connection and checks its status.
+  detail::pg::result run(const table_state& t, int k, detail::pg::params& p, ExecStatusType expected,
+                         std::string_view what, const detail::key_ref& key) {
+    auto c = acquire();
+    ensure_prepared(*c, t, k);
+    const char* const* values = p.values();
+    detail::pg::result res(PQexecPrepared(c->conn, t.names[k].c_str(), p.size(), values, p.lengths(), p.formats(), 1));
+    if (PQresultStatus(res.get()) != expected) fail(*c, res.get(), what, t.schema, key);
+    return res;
   }
 
   void ensure_prepared(detail::pg::connection& c, const table_state& t, int k) {
