@@ -278,9 +278,8 @@ void expect_corrupt_journal(const store_dir& d) {
 }  // namespace
 
 TEST_CASE("a journal naming a path outside its store is corrupt, and nothing of it is applied") {
-  store_dir d;
-  const fs::path outside = d.path.string() + "-outside";
-  fs::remove_all(outside);
+  store_dir d, outside_dir;  // side by side in the temporary directory
+  const fs::path outside = outside_dir.path;
   fs::create_directories(outside);
   spit(outside / "victim.json", "{}\n");
   const std::string out_name = outside.filename().string();
@@ -314,7 +313,6 @@ TEST_CASE("a journal naming a path outside its store is corrupt, and nothing of 
   CHECK(snapshot(outside) == outside_before);
   CHECK(snapshot(d.path) == inside_before);  // old.json still there, the journal kept for a person
   CHECK_FALSE(fs::exists(d.path.parent_path() / "pwned.json"));
-  fs::remove_all(outside);
 }
 
 TEST_CASE("a journal of the wrong shape is a corrupt error naming it, never another exception") {
@@ -331,6 +329,9 @@ TEST_CASE("a journal of the wrong shape is a corrupt error naming it, never anot
   SECTION("content that is no object") { journal = R"([{"table":"^prompt","file":"x","content":"[1]"}])"; }
   SECTION("an entry without content") { journal = R"([{"table":"^prompt","file":"x"}])"; }
   SECTION("half a journal") { journal = R"([{"table":"^prompt","fi)"; }
+  SECTION("a file named twice") {
+    journal = R"([{"table":"^prompt","file":"x","content":null},{"table":"^prompt","file":"x","content":"{}"}])";
+  }
   spit(d.path / ".journal", journal);
   expect_corrupt_journal(d);
   CHECK_FALSE(fs::exists(d.path / "^prompt" / "x.json"));
