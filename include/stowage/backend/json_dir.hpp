@@ -902,32 +902,27 @@ class json_dir {
   /// Applies a journal's operations, makes them durable, then removes the journal.
   void replay(const std::vector<journal_op>& ops) {
     namespace impl = detail::json_dir_impl;
-    // Every new file is written before any old one goes. On ext4 without a journal, allocating an
-    // inode walks past each inode freed in the last minute, so a file created after each
-    // replacement made a large transaction over existing records take quadratic time. Files are
-    // flushed all at once by syncfs below, not one at a time.
-    std::vector<std::filesystem::path> temporaries(ops.size());
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-      if (!ops[i].content) continue;
-      auto dir = root_ / ops[i].table;
+    for (const auto& op : ops) {
+      auto dir = root_ / op.table;
+      auto path = dir / (op.file + ".json");
       std::error_code ec;
       std::filesystem::create_directories(dir, ec);
-      temporaries[i] = dir / (".tmp-" + ops[i].file + ".json-" + std::to_string(::getpid()));
-      const auto& tmp = temporaries[i];
-      impl::fd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-      const auto& text = *ops[i].content;
-      if (f.get() < 0 || ::write(f.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-        int err = errno;
-        ::unlink(tmp.c_str());
-        impl::fail_io("cannot write", tmp, err);
-      }
-    }
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-      auto path = root_ / ops[i].table / (ops[i].file + ".json");
-      if (!ops[i].content)
+      if (!op.content) {
         impl::remove_file(path);
-      else if (::rename(temporaries[i].c_str(), path.c_str()) != 0)
-        impl::fail_io("cannot rename into place", path);
+        continue;
+      }
+      // flushed all at once by syncfs below, not one file at a time
+      auto tmp = dir / (".tmp-" + path.filename().string() + "-" + std::to_string(::getpid()));
+      {
+        impl::fd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        const auto& text = *op.content;
+        if (f.get() < 0 || ::write(f.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+          int err = errno;
+          ::unlink(tmp.c_str());
+          impl::fail_io("cannot write", tmp, err);
+        }
+      }
+      if (::rename(tmp.c_str(), path.c_str()) != 0) impl::fail_io("cannot rename into place", path);
     }
     impl::fd r(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (r.get() < 0 || ::syncfs(r.get()) != 0) impl::fail_io("cannot flush the store", root_);
