@@ -29,11 +29,12 @@
 //      existing files; raw: the files rewritten in place, one syncfs), then the table emptied
 //      (table::clear; raw: list the directory, unlink every record file, one syncfs), then every
 //      record written once more into the emptied table (put_many; raw as in 2). On a file system
-//      with a journal these cost about what 2 costs. On ext4 without a journal (as this project's
-//      test machine's root file system) the kernel does not reuse an inode freed in the last
-//      minute and, for each file it creates, walks past every such inode (recently_deleted() in
-//      its inode allocator): both sides' put_many after clear then cost many times 2, in system
-//      time, and so does anything else that creates files there after many deletions.
+//      with a journal, clear and the put_many after it cost about what 2 costs, and put_many over
+//      existing files somewhat more (stowage reads each file it replaces, to keep the fields a
+//      record does not know). On ext4 without a journal (this project's test machine's root file
+//      system), the kernel's inode allocator does not reuse an inode freed shortly before and,
+//      for each file it creates, steps past every such inode (recently_deleted()): there the
+//      put_many after clear costs many times 2 on both sides, in system time.
 //
 // The record: int64 id (the key), two short strings, an int64 time and a ~200-byte payload held
 // as a std::string of JSON text (stored in the file as a JSON string), as in sqlite_bench. Both
