@@ -850,12 +850,15 @@ class json_dir {
     }
     // a file renamed or edited by hand: get(key) would return a record with another key, and a
     // put of that key would write another file
-    if (file_of(row[s.key]) != file)
-      throw corrupt_error("file " + (h.data->dir / (file + ".json")).string() + " holds the key \"" +
-                              detail::json_dir_impl::key_text(row[s.key]) + "\" in field '" +
-                              std::string(s.columns[s.key].name) + "', which belongs in file " + file_of(row[s.key]) +
-                              ".json",
+    if (file_of(row[s.key]) != file) {
+      std::string field(s.columns[s.key].name);
+      auto it = doc.find(field);
+      throw corrupt_error("file " + (h.data->dir / (file + ".json")).string() +
+                              (it == doc.end() ? " has no key field '" + field + "'"
+                                               : " holds the key " + it->dump() + " in field '" + field +
+                                                     "', which belongs in file " + file_of(row[s.key]) + ".json"),
                           detail::context_of(s, key));
+    }
     return row;
   }
 
