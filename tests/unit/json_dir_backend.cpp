@@ -238,7 +238,9 @@ TEST_CASE("a journal left by a crash is replayed when the store opens") {
   }
   // what a transaction leaves behind when it dies after its commit point
   nlohmann::json journal = nlohmann::json::array();
-  journal.push_back({{"table", "^prompt"}, {"file", "new"}, {"content", slurp(d.path / "^prompt" / "old.json")}});
+  std::string content = slurp(d.path / "^prompt" / "old.json");
+  content.replace(content.find("\"old\""), 5, "\"new\"");
+  journal.push_back({{"table", "^prompt"}, {"file", "new"}, {"content", content}});
   journal.push_back({{"table", "^prompt"}, {"file", "old"}, {"content", nullptr}});
   spit(d.path / ".journal", journal.dump());
   spit(d.path / "^prompt" / ".tmp-half-written", "{\"id\": ");
@@ -250,4 +252,242 @@ TEST_CASE("a journal left by a crash is replayed when the store opens") {
   CHECK_FALSE(prompts.get("old"));
   CHECK(prompts.count() == 1);
   CHECK(fs::exists(d.path / "^prompt" / "new.json"));
+  CHECK(prompts.get("new"));
+}
+
+namespace {
+/// Every file under a directory with its content.
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    out[fs::relative(e.path(), dir).string()] = e.is_regular_file() ? slurp(e.path()) : "(directory)";
+  return out;
+}
+
+/// Opens the store and expects a corrupt_error naming the journal, and no other exception.
+void expect_corrupt_journal(const store_dir& d) {
+  try {
+    stowage::database<stowage::json_dir> db{d.url()};
+    FAIL("the store opened");
+  } catch (const stowage::corrupt_error& e) {
+    CHECK_THAT(e.what(), Catch::Contains((d.path / ".journal").string()));
+  } catch (const std::exception& e) {
+    FAIL("not a corrupt_error: " << e.what());
+  }
+}
+}  // namespace
+
+TEST_CASE("a journal naming a path outside its store is corrupt, and nothing of it is applied") {
+  store_dir d, outside_dir;  // side by side in the temporary directory
+  const fs::path outside = outside_dir.path;
+  fs::create_directories(outside);
+  spit(outside / "victim.json", "{}\n");
+  const std::string out_name = outside.filename().string();
+  {
+    stowage::database<stowage::json_dir> db{d.url()};
+    db.table<Prompt>().put(sample("old"));
+  }
+  std::string text = slurp(d.path / "^prompt" / "old.json");
+  // an entry that is fine, which must not be applied either, since the journal as a whole is not
+  nlohmann::json fine = {{"table", "^prompt"}, {"file", "old"}, {"content", nullptr}};
+  nlohmann::json hostile;
+  SECTION("a table that climbs out, writing") {
+    hostile = {{"table", "../" + out_name}, {"file", "pwned"}, {"content", text}};
+  }
+  SECTION("a table that climbs out, deleting") {
+    hostile = {{"table", "../" + out_name}, {"file", "victim"}, {"content", nullptr}};
+  }
+  SECTION("a file that climbs out, deleting") {
+    hostile = {{"table", "^prompt"}, {"file", "../../" + out_name + "/victim"}, {"content", nullptr}};
+  }
+  SECTION("an absolute table path") { hostile = {{"table", outside.string()}, {"file", "pwned"}, {"content", text}}; }
+  SECTION("the root itself as the table") { hostile = {{"table", "."}, {"file", "pwned"}, {"content", text}}; }
+  SECTION("a file name no key encodes to") { hostile = {{"table", "^prompt"}, {"file", "Pwned"}, {"content", text}}; }
+  SECTION("a long name with a forged hash") {
+    hostile = {{"table", "^prompt"}, {"file", "a/b~0123456789abcdef"}, {"content", text}};
+  }
+  spit(d.path / ".journal", nlohmann::json::array({fine, hostile}).dump());
+  const auto inside_before = snapshot(d.path), outside_before = snapshot(outside);
+
+  expect_corrupt_journal(d);
+  CHECK(snapshot(outside) == outside_before);
+  CHECK(snapshot(d.path) == inside_before);  // old.json still there, the journal kept for a person
+  CHECK_FALSE(fs::exists(d.path.parent_path() / "pwned.json"));
+}
+
+TEST_CASE("a journal of the wrong shape is a corrupt error naming it, never another exception") {
+  store_dir d;
+  { stowage::database<stowage::json_dir> db{d.url()}; }
+  std::string journal;
+  SECTION("an empty object in the array") { journal = "[{}]"; }
+  SECTION("an object") { journal = R"({"a":1})"; }
+  SECTION("a number in the array") { journal = "[1]"; }
+  SECTION("null") { journal = "null"; }
+  SECTION("a table that is a number") { journal = R"([{"table":1,"file":"x","content":null}])"; }
+  SECTION("content that is a number") { journal = R"([{"table":"^prompt","file":"x","content":5}])"; }
+  SECTION("content that does not parse") { journal = R"([{"table":"^prompt","file":"x","content":"{\"id\":"}])"; }
+  SECTION("content that is no object") { journal = R"([{"table":"^prompt","file":"x","content":"[1]"}])"; }
+  SECTION("an entry without content") { journal = R"([{"table":"^prompt","file":"x"}])"; }
+  SECTION("half a journal") { journal = R"([{"table":"^prompt","fi)"; }
+  SECTION("a file named twice") {
+    journal = R"([{"table":"^prompt","file":"x","content":null},{"table":"^prompt","file":"x","content":"{}"}])";
+  }
+  spit(d.path / ".journal", journal);
+  expect_corrupt_journal(d);
+  CHECK_FALSE(fs::exists(d.path / "^prompt" / "x.json"));
+}
+
+TEST_CASE("record and schema files of the wrong shape are corrupt errors naming the file") {
+  store_dir d;
+  stowage::database<stowage::json_dir> db{d.url()};
+  auto prompts = db.table<Prompt>();
+  prompts.put(sample("x"));
+  auto expect_corrupt = [](auto&& f, const std::string& file) {
+    try {
+      f();
+      FAIL("no error");
+    } catch (const stowage::corrupt_error& e) {
+      CHECK_THAT(e.what(), Catch::Contains(file));
+    } catch (const std::exception& e) {
+      FAIL("not a corrupt_error: " << e.what());
+    }
+  };
+  SECTION("record files") {
+    auto file = d.path / "^prompt" / "x.json";
+    std::string text = slurp(file);
+    for (std::string bad : {std::string("[1, 2]\n"), std::string("\"x\"\n"), std::string("null\n"),
+                            text.replace(text.find("\"version\": 3"), 12, "\"version\": 18446744073709551615")}) {
+      spit(file, bad);
+      expect_corrupt([&] { (void)prompts.get("x"); }, "x.json");
+      expect_corrupt([&] { (void)prompts.count(); }, "x.json");
+    }
+  }
+  SECTION("schema files") {
+    for (std::string bad :
+         {"[]", R"({"columns": 3})", R"({"columns": [{}]})", R"({"columns": [{"name": 1, "kind": "text"}]})",
+          R"({"columns": [{"name": "id", "kind": "text", "key": "yes"}]})"}) {
+      spit(d.path / "^prompt" / ".schema.json", bad);
+      stowage::database<stowage::json_dir> again{d.url()};
+      expect_corrupt([&] { (void)again.table<Prompt>(); }, ".schema.json");
+    }
+  }
+}
+
+TEST_CASE("a writer waits for a lock another database holds at most lock_timeout, then fails naming the lock file") {
+  store_dir d;
+  stowage::database<stowage::json_dir> first{d.url()};
+  stowage::database<stowage::json_dir> second{d.url() + "?lock_timeout=50"};
+  auto mine = first.table<Prompt>();
+  auto theirs = second.table<Prompt>();
+  {
+    auto tx = first.transaction();
+    mine.put(sample("a"));
+    try {
+      theirs.put(sample("b"));  // one thread: waiting for ever would never end
+      FAIL("the lock was taken twice");
+    } catch (const stowage::unavailable_error& e) {
+      CHECK_THAT(e.what(), Catch::Contains((d.path / ".lock").string()) && Catch::Contains("50 ms"));
+    }
+    CHECK_THROWS_AS(stowage::database<stowage::json_dir>(d.url() + "?lock_timeout=0"), stowage::unavailable_error);
+    tx.commit();
+  }
+  theirs.put(sample("b"));
+  CHECK(theirs.count() == 2);
+}
+
+TEST_CASE("the json_dir URL's parameters are checked") {
+  store_dir d;
+  CHECK_NOTHROW(stowage::database<stowage::json_dir>(d.url() + "?lock_timeout=0"));
+  CHECK_THROWS_AS(stowage::database<stowage::json_dir>(d.url() + "?lock_timeout=soon"), stowage::bad_input_error);
+  CHECK_THROWS_AS(stowage::database<stowage::json_dir>(d.url() + "?lock_timeout=-1"), stowage::bad_input_error);
+  CHECK_THROWS_AS(stowage::database<stowage::json_dir>(d.url() + "?lock_timout=10"), stowage::bad_input_error);
+  CHECK_FALSE(fs::exists(d.path.string() + "?lock_timeout=0"));
+}
+
+TEST_CASE("a record file whose key disagrees with its file name is corrupt, on get and in queries") {
+  store_dir d;
+  stowage::database<stowage::json_dir> db{d.url()};
+  auto prompts = db.table<Prompt>();
+  for (std::string id : {"k1", "k2", "k3"}) prompts.put(sample(id));
+  SECTION("edited") {
+    auto file = d.path / "^prompt" / "k3.json";
+    std::string text = slurp(file);
+    text.replace(text.find("\"k3\""), 4, "\"OTHER\"");
+    spit(file, text);
+  }
+  SECTION("renamed") { fs::rename(d.path / "^prompt" / "k1.json", d.path / "^prompt" / "k3.json"); }
+  SECTION("without its key") {
+    auto file = d.path / "^prompt" / "k3.json";
+    std::string text = slurp(file);
+    text.replace(text.find("\"id\": \"k3\","), 11, "");
+    spit(file, text);
+  }
+  try {
+    (void)prompts.get("k3");
+    FAIL("a record was returned under another key");
+  } catch (const stowage::corrupt_error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("k3.json"));
+  }
+  CHECK(prompts.get("k2"));
+  CHECK_THROWS_AS(prompts.count(), stowage::corrupt_error);
+  CHECK_THROWS_AS(prompts.query(stowage::where<&Prompt::version> == 3).to_vector(), stowage::corrupt_error);
+  prompts.put(sample("k3"));  // replacing the record repairs it
+  CHECK(prompts.get("k3")->id == "k3");
+  CHECK(prompts.count() >= 2);
+}
+
+TEST_CASE("a .json file whose name no key encodes to is no record: get, queries, count and clear leave it") {
+  store_dir d;
+  stowage::database<stowage::json_dir> db{d.url()};
+  auto prompts = db.table<Prompt>();
+  prompts.put(sample("k1"));
+  std::string text = slurp(d.path / "^prompt" / "k1.json");
+  const std::vector<std::string> strays = {"%zz.json", "Notes.json", "a~b.json", "x~0123.json", "a%2.json"};
+  for (const auto& name : strays) spit(d.path / "^prompt" / name, text);
+  CHECK(prompts.count() == 1);
+  auto all = prompts.query(stowage::where<&Prompt::version> == 3).to_vector();
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].id == "k1");
+  CHECK_FALSE(prompts.get("%zz"));
+  CHECK_FALSE(prompts.get("Notes"));
+  prompts.clear();
+  CHECK(prompts.count() == 0);
+  for (const auto& name : strays) CHECK(fs::exists(d.path / "^prompt" / name));
+}
+
+TEST_CASE("clear reads no record file, so a file that does not parse goes too") {
+  store_dir d;
+  stowage::database<stowage::json_dir> db{d.url()};
+  auto prompts = db.table<Prompt>();
+  for (std::string id : {"a", "b", "c"}) prompts.put(sample(id));
+  spit(d.path / "^prompt" / "b.json", "{\"id\": ");
+  auto read_before = db.backend().files_read();
+  prompts.clear();
+  CHECK(db.backend().files_read() == read_before);
+  CHECK(prompts.count() == 0);
+  CHECK(files_in(d.path / "^prompt") == std::set<std::string>{".schema.json"});
+}
+
+TEST_CASE("clear inside a transaction also deletes what the transaction wrote, and a rollback keeps it all") {
+  store_dir d;
+  stowage::database<stowage::json_dir> db{d.url()};
+  auto prompts = db.table<Prompt>();
+  prompts.put(sample("a"));
+  {
+    auto tx = db.transaction();
+    prompts.put(sample("b"));
+    prompts.clear();
+    CHECK(prompts.count() == 0);
+    CHECK_FALSE(prompts.get("b"));
+  }
+  CHECK(prompts.count() == 1);
+  {
+    auto tx = db.transaction();
+    prompts.put(sample("b"));
+    prompts.clear();
+    prompts.put(sample("c"));
+    tx.commit();
+  }
+  CHECK(prompts.count() == 1);
+  CHECK(prompts.get("c"));
 }

@@ -1,7 +1,11 @@
 // The json_dir backend: each table is a directory with one pretty-printed JSON file per record,
 // <root>/<table>/<encoded key>.json, meant to be read, edited, diffed and committed by people.
 //
-// URL: a directory path, optionally prefixed with "dir:". It is created when missing.
+// URL: a directory path, optionally prefixed with "dir:". It is created when missing. After
+// "dir:", a '?' starts parameters (a plain path is taken as it is, '?' included):
+//   lock_timeout=<ms>  how long a writer waits for the store's lock before it gives up with an
+//                      unavailable_error naming the lock file (default 5000, as SQLite's busy
+//                      timeout); 0 tries once.
 //
 // Guarantees:
 // - every write goes to a temporary file that is flushed and renamed over the old one, and the
@@ -11,11 +15,20 @@
 //   recorded in <root>/.journal (flushed, then renamed into place: the commit point), then
 //   applied; a store opened after a crash finishes applying a journal it finds;
 // - writers in several threads and processes are serialized by flock() on <root>/.lock; a
-//   transaction holds the lock from begin to end; readers never lock and never see a torn file;
+//   transaction holds the lock from begin to end; a writer waits for it at most lock_timeout
+//   (so two databases on one directory in one thread fail instead of hanging); readers never
+//   lock and never see a torn file;
+// - a journal is checked whole before any of it is applied: every table and file it names must
+//   be a name the key encoding produces (so none can reach outside the root), else it is a
+//   corrupt_error and nothing is applied;
 // - a file edited by hand is picked up (files are checked by inode, size and modification time,
 //   and a file changed in the last 100 ms is read again);
 //   a malformed one is a corrupt_error naming the file and the line, and the others stay
 //   readable; fields a record does not know are kept when the record is rewritten;
+// - a record file whose key field does not encode to its file name (k3.json holding the key
+//   "OTHER") is a corrupt_error naming the file, on get and in queries alike; a .json file
+//   whose name no key encodes to (%zz.json, Notes.json) is not a record: get, queries, count
+//   and clear leave it alone;
 // - queries are evaluated in memory, with the SQL backends' semantics, over a cache that re-reads
 //   only the files that changed since the last query.
 //
@@ -28,16 +41,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -139,10 +158,24 @@ inline void remove_file(const fs::path& p) {
 class file_lock {
  public:
   file_lock() = default;
-  explicit file_lock(const fs::path& p) : f_(::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+  /// Waits at most timeout for the lock. flock() has no timed wait, so it polls, with pauses
+  /// growing from 1 to 16 ms: a lock is held for one write or one transaction.
+  file_lock(const fs::path& p, std::chrono::milliseconds timeout)
+      : f_(::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
     if (f_.get() < 0) fail_io("cannot open the lock file", p);
-    while (::flock(f_.get(), LOCK_EX) != 0)
-      if (errno != EINTR) fail_io("cannot lock", p);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto pause = std::chrono::milliseconds(1);
+    while (::flock(f_.get(), LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EINTR) continue;
+      if (errno != EWOULDBLOCK) fail_io("cannot lock", p);
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline)
+        throw unavailable_error("the lock file " + p.string() + " stayed locked by another writer for " +
+                                    std::to_string(timeout.count()) + " ms (the json_dir URL's lock_timeout)",
+                                error_context{{}, {}, {}, std::strerror(EWOULDBLOCK)});
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(pause, deadline - now));
+      pause = std::min(pause * 2, std::chrono::milliseconds(16));
+    }
   }
   bool held() const noexcept { return f_.get() >= 0; }
 
@@ -221,6 +254,25 @@ inline std::optional<std::string> decode_file_name(std::string_view name) {
   return out;
 }
 
+/// Whether a name is one that encode_file_name produces: the only table and file names a
+/// journal may hold. Such a name has no separator, does not start with a dot and is not empty.
+inline bool is_encoded_name(std::string_view name) {
+  auto tilde = name.find('~');
+  if (tilde == std::string_view::npos) {
+    auto key = decode_file_name(name);
+    return key && encode_file_name(*key) == name;
+  }
+  // a long key's name: a prefix of its encoding, '~' and 16 hex digits of a hash
+  std::string_view prefix = name.substr(0, tilde), hash = name.substr(tilde + 1);
+  auto allowed = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' || c == '%' || c == '^';
+  };
+  auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+  return !prefix.empty() && prefix.size() <= 120 && prefix[0] != '.' &&
+         std::all_of(prefix.begin(), prefix.end(), allowed) && decode_file_name(prefix) && hash.size() == 16 &&
+         std::all_of(hash.begin(), hash.end(), hex);
+}
+
 inline std::string key_text(const value& v) {
   switch (v.index()) {
     case 1: return std::to_string(std::get<1>(v));
@@ -272,7 +324,9 @@ inline value from_file(const nlohmann::json& j, column_kind k, bool nullable) {
     case column_kind::int16:
     case column_kind::int32:
     case column_kind::int64:
-      if (!j.is_number_integer()) throw mismatch("an integer");
+      if (!j.is_number_integer() ||
+          (j.is_number_unsigned() && j.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<std::int64_t>::max())))
+        throw mismatch("an integer");
       return j.get<std::int64_t>();
     case column_kind::real32:
     case column_kind::real64:
@@ -322,12 +376,18 @@ class json_dir {
 
   explicit json_dir(std::string_view url) {
     std::string p(url);
-    if (p.starts_with("dir:")) p = p.substr(4);
+    if (p.starts_with("dir:")) {
+      p = p.substr(4);
+      if (auto q = p.find('?'); q != std::string::npos) {
+        read_parameters(std::string_view(p).substr(q + 1));
+        p.resize(q);
+      }
+    }
     if (p.empty()) throw bad_input_error("the json_dir backend needs a directory: \"dir:path/to/store\"");
     root_ = p;
     std::error_code ec;
     std::filesystem::create_directories(root_, ec);
-    if (ec || !std::filesystem::is_directory(root_))
+    if (ec || !std::filesystem::is_directory(root_, ec))
       throw unavailable_error("cannot create the json_dir store \"" + p + "\"",
                               error_context{{}, {}, {}, ec ? ec.message() : "not a directory"});
     auto lock = exclusive();
@@ -423,7 +483,7 @@ class json_dir {
     } catch (const detail::codec_failure& c) {
       throw_error(c.kind, c.message, detail::context_of(s, key));
     }
-    store(*h.data, file, std::move(doc), &text);
+    store(*h.data, file, std::move(doc), std::move(text));
     return write_result::done;
   }
 
@@ -440,7 +500,7 @@ class json_dir {
     std::string file = file_of(detail::to_value(key));
     auto lock = exclusive();
     if (!load(h, file)) return false;
-    store(*h.data, file, std::nullopt, nullptr);
+    store(*h.data, file, std::nullopt);
     return true;
   }
 
@@ -469,9 +529,17 @@ class json_dir {
         .size();
   }
 
+  /// Deletes every record file, without reading them (so a file that does not parse goes too);
+  /// files that are no records (see record_files) stay.
   void clear(table_handle& h) {
     auto tx = local_transaction();
-    for (auto& [file, doc] : current_docs(h)) store(*h.data, file, std::nullopt, nullptr);
+    for (const auto& file : record_files(*h.data)) store(*h.data, file, std::nullopt);
+    // records the open transaction wrote and the files do not show yet
+    std::vector<std::string> written;
+    for (const auto& layer : layers_)
+      for (const auto& [k, c] : layer)
+        if (k.first == h.data && c) written.push_back(k.second);
+    for (const auto& file : written) store(*h.data, file, std::nullopt);
     tx.commit();
   }
 
@@ -511,8 +579,35 @@ class json_dir {
   }
 
  private:
-  // (table, file name) -> the document to write, or nullopt to delete
-  using pending = std::map<std::pair<table_data*, std::string>, std::optional<json>>;
+  /// A record file a transaction writes: its document and the text rendered from it.
+  struct change {
+    json doc;
+    std::string text;
+  };
+  // (table, file name) -> what to write, or nullopt to delete
+  using pending = std::map<std::pair<table_data*, std::string>, std::optional<change>>;
+
+  /// Reads the parameters of a "dir:" URL, "name=value&...".
+  void read_parameters(std::string_view params) {
+    while (!params.empty()) {
+      auto amp = params.find('&');
+      std::string_view param = params.substr(0, amp);
+      params = amp == std::string_view::npos ? std::string_view() : params.substr(amp + 1);
+      auto eq = param.find('=');
+      std::string_view name = param.substr(0, eq), text = eq == std::string_view::npos ? "" : param.substr(eq + 1);
+      if (name == "lock_timeout") {
+        long long ms = -1;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+        if (ec != std::errc() || end != text.data() + text.size() || ms < 0 || ms > 2'147'483'647)
+          throw bad_input_error("the json_dir URL's lock_timeout must be a number of milliseconds, not \"" +
+                                std::string(text) + "\"");
+        lock_timeout_ = std::chrono::milliseconds(ms);
+      } else {
+        throw bad_input_error("the json_dir URL has an unknown parameter \"" + std::string(name) +
+                              "\" (known: lock_timeout)");
+      }
+    }
+  }
 
   static std::string file_of(const value& key) {
     return detail::json_dir_impl::encode_file_name(detail::json_dir_impl::key_text(key));
@@ -610,22 +705,33 @@ class json_dir {
   std::optional<json> load(const table_handle& h, const std::string& file) {
     for (auto layer = layers_.rbegin(); layer != layers_.rend(); ++layer) {
       auto it = layer->find({h.data, file});
-      if (it != layer->end()) return it->second;
+      if (it != layer->end()) return it->second ? std::optional<json>(it->second->doc) : std::nullopt;
     }
     if (!refresh_file(h, file)) return std::nullopt;
     return h.data->files.at(file).doc;
   }
 
-  /// Every record document of the table by file name, pending writes included.
-  std::map<std::string, json> current_docs(const table_handle& h) {
-    auto& t = *h.data;
+  /// The names (without ".json") of the table's record files on disk: those a key encodes to.
+  /// Another .json file (Notes.json, %zz.json) is nobody's record: get cannot reach it, so
+  /// queries, count and clear leave it alone too.
+  static std::vector<std::string> record_files(const table_data& t) {
     std::vector<std::string> present;
     std::error_code ec;
     for (std::filesystem::directory_iterator it(t.dir, ec), end; !ec && it != end; it.increment(ec)) {
       std::string n = it->path().filename().string();
-      if (n.size() > 5 && n[0] != '.' && n.ends_with(".json")) present.push_back(n.substr(0, n.size() - 5));
+      if (n.size() > 5 && n[0] != '.' && n.ends_with(".json")) {
+        n.resize(n.size() - 5);
+        if (detail::json_dir_impl::is_encoded_name(n)) present.push_back(std::move(n));
+      }
     }
     if (ec) detail::json_dir_impl::fail_io("cannot list", t.dir, ec.value());
+    return present;
+  }
+
+  /// Every record document of the table by file name, pending writes included.
+  std::map<std::string, json> current_docs(const table_handle& h) {
+    auto& t = *h.data;
+    std::vector<std::string> present = record_files(t);
     std::map<std::string, json> docs;
     for (const auto& file : present)
       if (refresh_file(h, file)) docs.emplace(file, t.files.at(file).doc);
@@ -636,7 +742,7 @@ class json_dir {
       for (const auto& [k, v] : layer) {
         if (k.first != h.data) continue;
         if (v)
-          docs[k.second] = *v;
+          docs[k.second] = v->doc;
         else
           docs.erase(k.second);
       }
@@ -656,6 +762,17 @@ class json_dir {
       else
         row[i] = detail::with_field_context(
             s, i, key, [&] { return detail::json_dir_impl::from_file(*it, s.columns[i].kind, s.columns[i].nullable); });
+    }
+    // a file renamed or edited by hand: get(key) would return a record with another key, and a
+    // put of that key would write another file
+    if (file_of(row[s.key]) != file) {
+      std::string field(s.columns[s.key].name);
+      auto it = doc.find(field);
+      throw corrupt_error("file " + (h.data->dir / (file + ".json")).string() +
+                              (it == doc.end() ? " has no key field '" + field + "'"
+                                               : " holds the key " + it->dump() + " in field '" + field +
+                                                     "', which belongs in file " + file_of(row[s.key]) + ".json"),
+                          detail::context_of(s, key));
     }
     return row;
   }
@@ -692,14 +809,18 @@ class json_dir {
 
   /// Writes or deletes one record file: into the transaction when one is open, else at once.
   /// The caller holds the lock (exclusive()).
-  void store(table_data& t, const std::string& file, std::optional<json> doc, const std::string* text) {
+  void store(table_data& t, const std::string& file, std::optional<json> doc, std::string text = {}) {
     if (!layers_.empty()) {
-      layers_.back()[{&t, file}] = std::move(doc);
+      auto& slot = layers_.back()[{&t, file}];
+      if (doc)
+        slot = change{std::move(*doc), std::move(text)};
+      else
+        slot = std::nullopt;
       return;
     }
     auto path = t.dir / (file + ".json");
     if (doc)
-      detail::json_dir_impl::write_atomic(path, *text);
+      detail::json_dir_impl::write_atomic(path, text);
     else {
       detail::json_dir_impl::remove_file(path);
       detail::json_dir_impl::sync_dir(t.dir);
@@ -707,31 +828,89 @@ class json_dir {
     t.files.erase(file);  // the next read stats it again
   }
 
+  /// One entry of the journal: a record file to write (its whole text) or to delete.
+  struct journal_op {
+    std::string table, file;  // names under the root, as encode_file_name makes them
+    std::optional<std::string> content;
+  };
+
   /// Commits a transaction's writes: journal first (the commit point), then the files.
-  void apply_with_journal(const pending& all) {
+  void apply_with_journal(pending& all) {
     namespace impl = detail::json_dir_impl;
     if (all.empty()) return;
+    std::vector<journal_op> ops;
+    ops.reserve(all.size());
     json journal = json::array();
-    for (const auto& [k, doc] : all) {
+    for (auto& [k, c] : all) {
       json op = {{"table", k.first->dir.filename().string()}, {"file", k.second}};
-      op["content"] = doc ? json(impl::render(*doc)) : json(nullptr);
+      op["content"] = c ? json(c->text) : json(nullptr);
       journal.push_back(std::move(op));
+      ops.push_back({k.first->dir.filename().string(), k.second,
+                     c ? std::optional<std::string>(std::move(c->text)) : std::nullopt});
     }
     impl::write_atomic(root_ / ".journal", journal.dump());
-    replay(journal);
-    for (const auto& [k, doc] : all) k.first->files.erase(k.second);
+    journal = nullptr;
+    replay(ops);
+    for (const auto& [k, c] : all) k.first->files.erase(k.second);
+  }
+
+  /// Reads a journal left behind, checking all of it before anything is applied: it must be an
+  /// array of {"table": name, "file": name, "content": the text of a JSON object, or null to
+  /// delete}, where every name is one that encode_file_name makes, so that no entry reaches
+  /// outside the root.
+  std::vector<journal_op> read_journal(const std::filesystem::path& p, const std::string& text) {
+    namespace impl = detail::json_dir_impl;
+    auto corrupt = [&](const std::string& why, std::string detail = {}) {
+      return corrupt_error("the journal " + p.string() + " " + why + "; nothing of it was applied",
+                           error_context{{}, {}, {}, std::move(detail)});
+    };
+    json journal;
+    try {
+      journal = json::parse(text);
+    } catch (const json::exception& e) {
+      throw corrupt("does not parse", e.what());
+    }
+    if (!journal.is_array()) throw corrupt("holds no array of operations");
+    std::vector<journal_op> ops;
+    std::set<std::pair<std::string, std::string>> seen;
+    for (std::size_t i = 0; i < journal.size(); ++i) {
+      const json& op = journal[i];
+      const std::string at = "entry " + std::to_string(i + 1);
+      if (!op.is_object() || op.size() != 3 || !op.contains("table") || !op.contains("file") || !op.contains("content"))
+        throw corrupt(at + " is not {\"table\", \"file\", \"content\"}", op.dump());
+      const json &table = op["table"], &file = op["file"], &content = op["content"];
+      if (!table.is_string() || !impl::is_encoded_name(table.get_ref<const std::string&>()))
+        throw corrupt(at + " names no table directory a table name encodes to", table.dump());
+      if (!file.is_string() || !impl::is_encoded_name(file.get_ref<const std::string&>()))
+        throw corrupt(at + " names no record file a key encodes to", file.dump());
+      journal_op out{table.get<std::string>(), file.get<std::string>(), std::nullopt};
+      if (!seen.emplace(out.table, out.file).second) throw corrupt(at + " names a file twice", op.dump());
+      if (content.is_string()) {
+        // what a transaction writes is always a record: an object
+        try {
+          if (!json::parse(content.get_ref<const std::string&>()).is_object())
+            throw corrupt(at + "'s content is no JSON object");
+        } catch (const json::exception& e) {
+          throw corrupt(at + "'s content does not parse", e.what());
+        }
+        out.content = content.get<std::string>();
+      } else if (!content.is_null()) {
+        throw corrupt(at + "'s content is neither a file's text nor null", content.dump());
+      }
+      ops.push_back(std::move(out));
+    }
+    return ops;
   }
 
   /// Applies a journal's operations, makes them durable, then removes the journal.
-  void replay(const json& journal) {
+  void replay(const std::vector<journal_op>& ops) {
     namespace impl = detail::json_dir_impl;
-    for (const auto& op : journal) {
-      auto dir = root_ / op.at("table").get<std::string>();
-      auto path = dir / (op.at("file").get<std::string>() + ".json");
+    for (const auto& op : ops) {
+      auto dir = root_ / op.table;
+      auto path = dir / (op.file + ".json");
       std::error_code ec;
       std::filesystem::create_directories(dir, ec);
-      const auto& content = op.at("content");
-      if (content.is_null()) {
+      if (!op.content) {
         impl::remove_file(path);
         continue;
       }
@@ -739,7 +918,7 @@ class json_dir {
       auto tmp = dir / (".tmp-" + path.filename().string() + "-" + std::to_string(::getpid()));
       {
         impl::fd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-        const auto& text = content.get_ref<const std::string&>();
+        const auto& text = *op.content;
         if (f.get() < 0 || ::write(f.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
           int err = errno;
           ::unlink(tmp.c_str());
@@ -759,22 +938,15 @@ class json_dir {
   /// does so before it writes, so no write can be overtaken by an older journal.
   detail::json_dir_impl::file_lock exclusive() {
     if (tx_lock_.held()) return {};
-    detail::json_dir_impl::file_lock lock(root_ / ".lock");
+    detail::json_dir_impl::file_lock lock(root_ / ".lock", lock_timeout_);
     recover_journal();
     return lock;
   }
 
   void recover_journal() {
-    namespace impl = detail::json_dir_impl;
-    if (auto text = impl::read_file(root_ / ".journal")) {
-      json journal;
-      try {
-        journal = json::parse(*text);
-      } catch (const std::exception& e) {
-        throw corrupt_error("the journal " + (root_ / ".journal").string() + " does not parse",
-                            error_context{{}, {}, {}, e.what()});
-      }
-      replay(journal);
+    auto path = root_ / ".journal";
+    if (auto text = detail::json_dir_impl::read_file(path)) {
+      replay(read_journal(path, *text));
       for (auto& [name, t] : tables_) t->files.clear();
     }
   }
@@ -791,6 +963,7 @@ class json_dir {
   std::map<std::string, std::unique_ptr<table_data>> tables_;
   std::vector<pending> layers_;  // one per open transaction level
   detail::json_dir_impl::file_lock tx_lock_;
+  std::chrono::milliseconds lock_timeout_{5000};
   std::uint64_t files_read_ = 0;
 };
 
