@@ -68,7 +68,7 @@ struct dialect {
     out += '$';
     out += std::to_string(n);
   }
-  static constexpr std::string_view like_escape = " ESCAPE '\\'";
+  static constexpr bool like_on_bytes = true;  // LIKE on text counts characters; stowage's counts bytes
   // stowage puts NULLs first in ascending order and last in descending order
   static constexpr std::string_view asc = " ASC NULLS FIRST";
   static constexpr std::string_view desc = " DESC NULLS LAST";

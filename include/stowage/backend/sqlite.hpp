@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "../query/like.hpp"
 #include "../sql/render.hpp"
 #include "concepts.hpp"
 #include "schema_diff.hpp"
@@ -44,7 +45,6 @@ struct dialect {
     out += '?';
     out += std::to_string(n);
   }
-  static constexpr std::string_view like_escape = " ESCAPE '\\'";
   // SQLite puts NULLs first in ascending order and last in descending order, as stowage does
   static constexpr std::string_view asc = " ASC";
   static constexpr std::string_view desc = " DESC";
@@ -151,6 +151,27 @@ struct column_source {
   }
 };
 
+/// like(pattern, text[, escape]), which SQLite calls for `text LIKE pattern [ESCAPE escape]`.
+/// Values are read as bytes, so a NUL inside text or pattern is one byte like any other.
+inline void like_function(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  for (int i = 0; i < argc; ++i)
+    if (sqlite3_value_type(argv[i]) == SQLITE_NULL) return sqlite3_result_null(ctx);
+  auto bytes_of = [](sqlite3_value* v) {
+    auto p = static_cast<const char*>(sqlite3_value_blob(v));  // before _bytes, as SQLite asks
+    return std::string_view(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(v)));
+  };
+  std::string_view pattern = bytes_of(argv[0]), text = bytes_of(argv[1]);
+  char escape = '\\';
+  if (argc == 3) {
+    std::string_view e = bytes_of(argv[2]);
+    if (e.size() != 1) return sqlite3_result_error(ctx, "ESCAPE expression must be a single byte", -1);
+    escape = e[0];
+  }
+  if (like_pattern_dangles(pattern, escape))
+    return sqlite3_result_error(ctx, "LIKE pattern ends in an unpaired escape", -1);
+  sqlite3_result_int(ctx, like_match(text, pattern, escape) ? 1 : 0);
+}
+
 }  // namespace detail::sqlite_impl
 
 class sqlite {
@@ -184,7 +205,13 @@ class sqlite {
       throw bad_input_error("synchronous must be off, normal or full, not \"" + sync + "\"");
     if (file && *file) exec("PRAGMA journal_mode=WAL");
     exec(("PRAGMA synchronous=" + sync).c_str());
-    exec("PRAGMA case_sensitive_like=ON");  // LIKE is case-sensitive on every stowage backend
+    // LIKE is stowage's bytewise matcher, as on the backends that filter in process; SQLite's
+    // own counts UTF-8 characters, stops at a NUL and refuses patterns over 50 000 bytes
+    for (int args : {2, 3}) {
+      rc = sqlite3_create_function_v2(raw, "like", args, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                      &detail::sqlite_impl::like_function, nullptr, nullptr, nullptr);
+      if (rc != SQLITE_OK) fail(rc, "cannot register the LIKE function", nullptr, {});
+    }
   }
 
   sqlite(const sqlite&) = delete;
