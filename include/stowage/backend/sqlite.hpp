@@ -254,8 +254,17 @@ class sqlite {
       if (mode == write_mode::update && sqlite3_changes(db_.get()) == 0) return write_result::key_missing;
       return write_result::done;
     }
-    if (mode == write_mode::insert && sqlite3_extended_errcode(db_.get()) == SQLITE_CONSTRAINT_PRIMARYKEY)
-      return write_result::key_exists;
+    if (mode == write_mode::insert && (rc & 0xFF) == SQLITE_CONSTRAINT) {
+      int ext = sqlite3_extended_errcode(db_.get());
+      if (ext == SQLITE_CONSTRAINT_PRIMARYKEY) return write_result::key_exists;
+      // the key is checked first, as on every backend: SQLite may name a unique index that the
+      // record collides with as well, so ask whether the key is taken (the probe overwrites
+      // the connection's error, hence the copy)
+      std::string msg = sqlite3_errmsg(db_.get());
+      sqlite3_reset(st);
+      if (key_taken(t, record_info<R>::key_of(r))) return write_result::key_exists;
+      fail(rc, ext, msg, "cannot write the record", t.schema, key);
+    }
     fail(rc, "cannot write the record", t.schema, key);
   }
 
@@ -396,8 +405,10 @@ class sqlite {
   };
 
   [[noreturn]] void fail(int rc, std::string_view what, const detail::table_schema* s, const detail::key_ref& key) {
-    int ext = sqlite3_extended_errcode(db_.get());
-    std::string msg = sqlite3_errmsg(db_.get());
+    fail(rc, sqlite3_extended_errcode(db_.get()), sqlite3_errmsg(db_.get()), what, s, key);
+  }
+  [[noreturn]] static void fail(int rc, int ext, std::string msg, std::string_view what, const detail::table_schema* s,
+                                const detail::key_ref& key) {
     error_kind kind = error_kind::internal;
     switch (rc & 0xFF) {
       case SQLITE_CONSTRAINT: kind = error_kind::constraint; break;
@@ -461,6 +472,16 @@ class sqlite {
     sqlite3_clear_bindings(st.get());
     if (idle_.size() >= max_cached_queries && !idle_.count(sql)) idle_.erase(idle_.begin());
     idle_[std::move(sql)].push_back(std::move(st));
+  }
+
+  template <class K>
+  bool key_taken(table_state& t, const K& key) {
+    sqlite3_stmt* st = t.get.get();
+    reset_on_exit guard{st};
+    bind_key(t, st, key);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail(rc, "cannot read the record", t.schema, detail::make_key_ref(key));
+    return rc == SQLITE_ROW;
   }
 
   template <class K>
