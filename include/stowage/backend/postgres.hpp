@@ -811,7 +811,8 @@ class postgres {
 
   /// Streams a query's rows: outside a transaction in single-row mode on a connection of its
   /// own; inside one through a server-side cursor, fetched in batches, so the transaction's
-  /// other statements can run between them.
+  /// other statements can run between them. Either way the rows are the statement's snapshot
+  /// (PostgreSQL's cursors are insensitive): writes made while it is read do not show.
   template <class R>
   class cursor {
    public:

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -239,6 +240,7 @@ class sqlite {
 
   template <class R>
   write_result write(table_handle h, const R& r, write_mode mode) {
+    settle_queries();
     auto& t = live(h);
     sqlite3_stmt* st = (mode == write_mode::upsert ? t.put : mode == write_mode::insert ? t.insert : t.update).get();
     auto key = detail::make_key_ref(record_info<R>::key_of(r));
@@ -282,6 +284,7 @@ class sqlite {
 
   template <class R, class K>
   bool erase(table_handle h, const K& key) {
+    settle_queries();
     auto& t = live(h);
     sqlite3_stmt* st = t.erase.get();
     reset_on_exit guard{st};
@@ -311,28 +314,76 @@ class sqlite {
     detail::sqlite_impl::statement st_;
   };
 
-  /// Steps a query's statement one row at a time; nothing is read ahead.
+  /// A query being read. Its statement streams, one row a step, until the connection is about
+  /// to change something (a write, a transaction's end): then the rows it has not yet yielded are
+  /// read into memory first, so a loop sees the records as they were when it began, as on every
+  /// backend, and not its own writes (which could make it run forever).
+  struct open_query {
+    void (*read_rest)(open_query&);
+  };
+
   template <class R>
   class cursor {
    public:
-    cursor(sqlite* owner, const detail::table_schema* s, lease l) : owner_(owner), schema_(s), lease_(std::move(l)) {}
+    cursor(sqlite* owner, const detail::table_schema* s, lease l)
+        : state_(std::make_unique<state>(owner, s, std::move(l))) {
+      owner->open_queries_.push_back(state_.get());
+    }
+    cursor(cursor&&) noexcept = default;
+    cursor& operator=(cursor&&) = delete;
+    ~cursor() {
+      if (state_ && !state_->buffered) std::erase(state_->owner->open_queries_, state_.get());
+    }
+
     bool next(R& out) {
-      if (done_) return false;
-      int rc = sqlite3_step(lease_.get());
-      if (rc == SQLITE_ROW) {
-        owner_->decode_into<R>(out, lease_.get(), *schema_, {});
+      auto& s = *state_;
+      if (!s.buffered) return s.step(out);
+      if (s.pos < s.rest.size()) {
+        out = std::move(s.rest[s.pos++]);
         return true;
       }
-      done_ = true;
-      if (rc != SQLITE_DONE) owner_->fail(rc, "cannot read the query's next record", schema_, {});
+      // a row that failed to decode while the rest was read fails here, where it is due
+      if (s.error) std::rethrow_exception(std::exchange(s.error, nullptr));
       return false;
     }
 
    private:
-    sqlite* owner_;
-    const detail::table_schema* schema_;
-    lease lease_;
-    bool done_ = false;
+    struct state : open_query {
+      state(sqlite* o, const detail::table_schema* s, lease l)
+          : open_query{&read_rest_of}, owner(o), schema(s), statement(std::move(l)) {}
+      bool step(R& out) {
+        if (done) return false;
+        int rc = sqlite3_step(statement->get());
+        if (rc == SQLITE_ROW) {
+          owner->decode_into<R>(out, statement->get(), *schema, {});
+          return true;
+        }
+        done = true;
+        if (rc != SQLITE_DONE) owner->fail(rc, "cannot read the query's next record", schema, {});
+        return false;
+      }
+      static void read_rest_of(open_query& q) {
+        auto& s = static_cast<state&>(q);
+        try {
+          for (R r{}; s.step(r); r = R{}) s.rest.push_back(std::move(r));
+        } catch (...) {
+          s.error = std::current_exception();
+        }
+        s.done = true;
+        s.buffered = true;
+        s.statement.reset();  // back to the cache
+      }
+
+      sqlite* owner;
+      const detail::table_schema* schema;
+      std::optional<lease> statement;
+      bool done = false;
+      bool buffered = false;  // read to the end into rest; no longer in owner->open_queries_
+      std::vector<R> rest;
+      std::size_t pos = 0;
+      std::exception_ptr error;
+    };
+    std::unique_ptr<state> state_;
   };
 
   template <class R>
@@ -359,6 +410,7 @@ class sqlite {
   }
 
   void clear(table_handle h) {
+    settle_queries();
     auto& t = live(h);
     reset_on_exit guard{t.clear.get()};
     int rc = sqlite3_step(t.clear.get());
@@ -366,6 +418,9 @@ class sqlite {
   }
 
   void begin(unsigned depth) {
+    // an open query's read transaction would become this one's, and could not take the write lock
+    // should another connection have written since the query began
+    if (depth == 0) settle_queries();
     if (depth == 0)
       exec("BEGIN IMMEDIATE");
     else
@@ -373,6 +428,7 @@ class sqlite {
     depth_ = depth + 1;
   }
   void commit(unsigned depth) {
+    settle_queries();
     if (depth == 0)
       exec("COMMIT");
     else
@@ -381,6 +437,7 @@ class sqlite {
     if (depth == 0) schema_changed_in_transaction_ = false;
   }
   void rollback(unsigned depth) {
+    settle_queries();  // a rollback would cut the open queries short
     depth_ = depth;
     if (depth == 0) {
       // ROLLBACK fails when SQLite already rolled back by itself (after an I/O error or a full disk)
@@ -403,6 +460,13 @@ class sqlite {
     sqlite3_stmt* st;
     ~reset_on_exit() { sqlite3_reset(st); }
   };
+
+  /// Reads what the open queries have not yet yielded, before the connection changes anything.
+  void settle_queries() {
+    if (open_queries_.empty()) return;
+    auto open = std::exchange(open_queries_, {});
+    for (open_query* q : open) q->read_rest(*q);
+  }
 
   [[noreturn]] void fail(int rc, std::string_view what, const detail::table_schema* s, const detail::key_ref& key) {
     fail(rc, sqlite3_extended_errcode(db_.get()), sqlite3_errmsg(db_.get()), what, s, key);
@@ -545,6 +609,7 @@ class sqlite {
 
   /// Creates or migrates the table, then prepares its statements.
   void refresh(table_state& t) {
+    settle_queries();  // a table created or altered under a running statement
     const auto& s = *t.schema;
     if (depth_ > 0) schema_changed_in_transaction_ = true;
     exec("SAVEPOINT stowage_open", &s);
@@ -691,6 +756,7 @@ class sqlite {
   std::unique_ptr<sqlite3, detail::sqlite_impl::connection_deleter> db_;
   std::deque<std::unique_ptr<table_state>> tables_;
   std::unordered_map<std::string, std::vector<detail::sqlite_impl::statement>> idle_;
+  std::vector<open_query*> open_queries_;
   unsigned depth_ = 0;
   bool schema_changed_in_transaction_ = false;
 };
