@@ -201,7 +201,21 @@ class builder {
         if (!upper.empty()) raw(" AND ").column(e.field).raw(" < ").param(std::move(upper), kind_of(e));
         return raw(")");
       }
-      case op::like: return column(e.field).raw(" LIKE ").param(e.values[0], kind_of(e)).raw(Dialect::like_escape);
+      case op::like:
+        // LIKE is bytewise (query/like.hpp), with the backslash as its escape, which both
+        // servers take by default. SQLite runs stowage's own matcher as like(); PostgreSQL's
+        // LIKE on text takes _ as one character, so it compares the bytes (bytea LIKE), and the
+        // pattern goes as bytes, so one that is not UTF-8 is no error
+        if constexpr (requires { Dialect::like_on_bytes; }) {
+          const auto& p = std::get<std::string>(e.values[0]);
+          auto first = reinterpret_cast<const std::byte*>(p.data());
+          return raw("convert_to(")
+              .column(e.field)
+              .raw(", 'UTF8') LIKE ")
+              .param(value(bytes(first, first + p.size())), column_kind::blob);
+        } else {
+          return column(e.field).raw(" LIKE ").param(e.values[0], kind_of(e));
+        }
     }
     return *this;
   }
@@ -250,7 +264,7 @@ struct dialect {
     out += '$';
     out += std::to_string(n);
   }
-  static constexpr std::string_view like_escape = " ESCAPE '\\'";
+  static constexpr bool like_on_bytes = true;  // LIKE on text counts characters; stowage's counts bytes
   // stowage puts NULLs first in ascending order and last in descending order
   static constexpr std::string_view asc = " ASC NULLS FIRST";
   static constexpr std::string_view desc = " DESC NULLS LAST";
@@ -993,7 +1007,8 @@ class postgres {
 
   /// Streams a query's rows: outside a transaction in single-row mode on a connection of its
   /// own; inside one through a server-side cursor, fetched in batches, so the transaction's
-  /// other statements can run between them.
+  /// other statements can run between them. Either way the rows are the statement's snapshot
+  /// (PostgreSQL's cursors are insensitive): writes made while it is read do not show.
   template <class R>
   class cursor {
    public:

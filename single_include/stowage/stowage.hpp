@@ -1225,6 +1225,91 @@ R decode_row(const std::vector<value>& row) {
 }  // namespace detail
 }  // namespace stowage
 // ---- end stowage/record/record.hpp
+// ---- begin stowage/query/like.hpp
+// LIKE matching with stowage's one meaning, bytewise on every backend: % matches any run of
+// bytes (the empty one too), _ exactly one byte, and the escape byte (a backslash) makes the
+// byte after it literal. NUL is an ordinary byte. memory and json_dir evaluate LIKE with it, and
+// the sqlite backend registers it as SQLite's like() function, so the three cannot disagree.
+
+#include <cstddef>
+#include <string_view>
+
+namespace stowage::detail {
+
+/// Whether p ends in an escape that escapes nothing ("a\"), which no text can match.
+inline bool like_pattern_dangles(std::string_view p, char escape = '\\') {
+  std::size_t i = 0;
+  while (i < p.size()) i += p[i] == escape ? 2 : 1;
+  return i > p.size();
+}
+
+/// Whether the tokens of p (no % among them) match s byte for byte, s as long as p has tokens.
+inline bool like_match_fixed(std::string_view s, std::string_view p, char escape) {
+  std::size_t si = 0;
+  for (std::size_t pi = 0; pi < p.size(); ++pi, ++si) {
+    if (si == s.size()) return false;
+    if (p[pi] == escape) {
+      if (++pi == p.size() || p[pi] != s[si]) return false;
+    } else if (p[pi] != '_' && p[pi] != s[si]) {
+      return false;
+    }
+  }
+  return si == s.size();
+}
+
+/// Whether s matches the LIKE pattern p. Iterative, with no recursion and no exponential
+/// backtracking: when a byte fails to match, only the last % seen takes one more byte and
+/// the rest of the pattern is tried again from there (a % before it never needs to take more,
+/// as the last one can take anything). The part after the last % matches the end of s, so it
+/// is compared there once. Time is linear in |s| + |p| for usual patterns, |s| * |p| at worst
+/// (a long run of literals between two %s that almost matches at every place). A dangling
+/// escape at the end matches nothing (like_pattern_dangles).
+inline bool like_match(std::string_view s, std::string_view p, char escape = '\\') {
+  constexpr std::size_t none = std::string_view::npos;
+  // where the part after the last % begins, and how many bytes it matches
+  std::size_t tail = 0, tail_bytes = 0;
+  for (std::size_t i = 0; i < p.size(); ++i, ++tail_bytes) {
+    if (p[i] == escape) {
+      ++i;
+    } else if (p[i] == '%') {
+      tail = i + 1;
+      tail_bytes = none;  // the increment makes it 0
+    }
+  }
+  std::size_t si = 0, pi = 0;
+  std::size_t star_p = none, star_s = 0;  // just after the last % seen, and where in s it began
+  while (si < s.size()) {
+    if (pi < p.size()) {
+      char c = p[pi];
+      if (c == escape) {
+        if (pi + 1 < p.size() && p[pi + 1] == s[si]) {
+          ++si;
+          pi += 2;
+          continue;
+        }
+      } else if (c == '%') {
+        star_p = ++pi;
+        star_s = si;
+        if (star_p == tail)
+          return tail_bytes <= s.size() - si &&
+                 like_match_fixed(s.substr(s.size() - tail_bytes), p.substr(tail), escape);
+        continue;
+      } else if (c == '_' || c == s[si]) {
+        ++si;
+        ++pi;
+        continue;
+      }
+    }
+    if (star_p == none) return false;
+    si = ++star_s;
+    pi = star_p;
+  }
+  while (pi < p.size() && p[pi] == '%') ++pi;
+  return pi == p.size();
+}
+
+}  // namespace stowage::detail
+// ---- end stowage/query/like.hpp
 
 namespace stowage {
 namespace detail {
@@ -1365,10 +1450,15 @@ struct field_ref {
     return predicate<record>(detail::expr{detail::op::prefix, index, {value(std::string(p))}, {}});
   }
 
-  /// SQL LIKE, case-sensitive on every backend: % matches any run of characters, _ one
-  /// character, and a backslash makes the next character literal.
+  /// SQL LIKE, bytewise and case-sensitive on every backend: % matches any run of bytes, _
+  /// exactly one byte (so one byte of a multi-byte UTF-8 character), and a backslash makes the
+  /// next byte literal. A pattern ending in a backslash that escapes nothing is bad_input_error.
   predicate<record> like(std::string_view pattern) const {
     static_assert(std::same_as<column_type, std::string>, "like applies to std::string fields");
+    if (detail::like_pattern_dangles(pattern))
+      throw bad_input_error("field '" + std::string(detail::field_names_v<record>[index]) +
+                                "': a LIKE pattern cannot end in an unpaired escape (\\); write \\\\ for a backslash",
+                            detail::context_of(detail::schema_of<record>()));
     return predicate<record>(detail::expr{detail::op::like, index, {value(std::string(pattern))}, {}});
   }
 
@@ -1464,7 +1554,8 @@ concept backend = requires(B& b, const B& cb, const detail::table_schema& schema
   { b.template get<detail::probe_record>(h, key) } -> std::same_as<std::optional<detail::probe_record>>;
   // deletes the record with this key, saying whether there was one
   { b.template erase<detail::probe_record>(h, key) } -> std::same_as<bool>;
-  // a cursor over the records a query selects, with bool next(Record&)
+  // a cursor over the records a query selects, with bool next(Record&); it yields the records as
+  // they were when select() ran, whatever the same database writes while it is read
   { b.template select<detail::probe_record>(h, q).next(std::declval<detail::probe_record&>()) } -> std::same_as<bool>;
   // how many records the query selects, honouring offset and limit
   { b.count(h, q) } -> std::same_as<std::uint64_t>;
@@ -1557,42 +1648,6 @@ inline std::strong_ordering compare_for_sort(const value& a, const value& b) {
   bool an = a.index() == 0, bn = b.index() == 0;
   if (an || bn) return bn <=> an;
   return compare_values(a, b);
-}
-
-/// Length of the UTF-8 sequence that starts with byte c (1 for a stray continuation byte).
-constexpr std::size_t utf8_length(unsigned char c) { return c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4; }
-
-/// LIKE matching: % any run, _ one UTF-8 character, backslash escapes; case-sensitive.
-inline bool like_match(std::string_view s, std::string_view p) {
-  std::size_t si = 0, pi = 0;
-  std::size_t star_p = std::string_view::npos, star_s = 0;
-  while (si < s.size()) {
-    if (pi < p.size() && p[pi] == '%') {
-      star_p = ++pi;
-      star_s = si;
-      continue;
-    }
-    if (pi < p.size()) {
-      if (p[pi] == '_') {
-        si += std::min(utf8_length(static_cast<unsigned char>(s[si])), s.size() - si);
-        ++pi;
-        continue;
-      }
-      std::size_t lit = (p[pi] == '\\' && pi + 1 < p.size()) ? pi + 1 : pi;
-      if (p[lit] == s[si]) {
-        ++si;
-        pi = lit + 1;
-        continue;
-      }
-    }
-    if (star_p == std::string_view::npos) return false;
-    // let the last % swallow one more character and try again
-    star_s += std::min(utf8_length(static_cast<unsigned char>(s[star_s])), s.size() - star_s);
-    si = star_s;
-    pi = star_p;
-  }
-  while (pi < p.size() && p[pi] == '%') ++pi;
-  return pi == p.size();
 }
 
 inline truth evaluate(const expr& e, const std::vector<value>& row) {
@@ -2001,6 +2056,7 @@ class memory {
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <initializer_list>
 #include <iterator>
@@ -2038,20 +2094,26 @@ class table;
 /// with one connection (memory, sqlite, json_dir) it holds its database for its lifetime, and
 /// other threads using the database wait until it ends; on postgres it holds one connection of
 /// the pool, and other threads go on with the others.
+///
+/// It must end in that thread too: commit() or rollback() from another thread throws
+/// std::logic_error and changes nothing (the transaction goes on, and its own thread may still
+/// end it). A transaction moved to another thread and destroyed there unended cannot be rolled
+/// back (its thread may be using the connection at that moment), so, like a std::thread
+/// destroyed while joinable, it calls std::terminate.
 template <backend Backend>
 class transaction {
  public:
   transaction(const transaction&) = delete;
   transaction& operator=(const transaction&) = delete;
   transaction(transaction&& o) noexcept
-      : db_(std::exchange(o.db_, nullptr)), lock_(std::move(o.lock_)), depth_(o.depth_) {}
+      : db_(std::exchange(o.db_, nullptr)), lock_(std::move(o.lock_)), depth_(o.depth_), owner_(o.owner_) {}
 
   ~transaction() {
-    if (db_) {
-      try {
-        finish(false);
-      } catch (...) {  // a destructor cannot report; the backend is left rolled back or closed
-      }
+    if (!db_) return;
+    if (owner_ != std::this_thread::get_id()) std::terminate();
+    try {
+      finish(false);
+    } catch (...) {  // a destructor cannot report; the backend is left rolled back or closed
     }
   }
 
@@ -2080,10 +2142,13 @@ class transaction {
 
   void finish(bool commit) {
     if (!db_) throw std::logic_error("stowage: this transaction has already ended");
+    // checked before anything is touched: on one connection the depth and the lock belong to
+    // the thread that began the transaction
+    if (owner_ != std::this_thread::get_id())
+      throw std::logic_error("stowage: a transaction must end in the thread that began it");
     unsigned& depth = db_->thread_depth();
     if (depth != depth_ + 1)
-      throw std::logic_error(depth == 0 ? "stowage: a transaction must end in the thread that began it"
-                                        : "stowage: a transaction must end after the transactions nested in it");
+      throw std::logic_error("stowage: a transaction must end after the transactions nested in it");
     auto* db = std::exchange(db_, nullptr);
     --depth;
     if (commit) {
@@ -2102,6 +2167,7 @@ class transaction {
   database<Backend>* db_;
   std::unique_lock<std::recursive_mutex> lock_;
   unsigned depth_ = 0;
+  std::thread::id owner_ = std::this_thread::get_id();
 };
 
 /// A lazy query over one table. Build it with order_by, limit and offset (each returns a new

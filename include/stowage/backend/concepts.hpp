@@ -72,7 +72,8 @@ concept backend = requires(B& b, const B& cb, const detail::table_schema& schema
   { b.template get<detail::probe_record>(h, key) } -> std::same_as<std::optional<detail::probe_record>>;
   // deletes the record with this key, saying whether there was one
   { b.template erase<detail::probe_record>(h, key) } -> std::same_as<bool>;
-  // a cursor over the records a query selects, with bool next(Record&)
+  // a cursor over the records a query selects, with bool next(Record&); it yields the records as
+  // they were when select() ran, whatever the same database writes while it is read
   { b.template select<detail::probe_record>(h, q).next(std::declval<detail::probe_record&>()) } -> std::same_as<bool>;
   // how many records the query selects, honouring offset and limit
   { b.count(h, q) } -> std::same_as<std::uint64_t>;

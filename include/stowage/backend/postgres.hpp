@@ -68,7 +68,7 @@ struct dialect {
     out += '$';
     out += std::to_string(n);
   }
-  static constexpr std::string_view like_escape = " ESCAPE '\\'";
+  static constexpr bool like_on_bytes = true;  // LIKE on text counts characters; stowage's counts bytes
   // stowage puts NULLs first in ascending order and last in descending order
   static constexpr std::string_view asc = " ASC NULLS FIRST";
   static constexpr std::string_view desc = " DESC NULLS LAST";
@@ -811,7 +811,8 @@ class postgres {
 
   /// Streams a query's rows: outside a transaction in single-row mode on a connection of its
   /// own; inside one through a server-side cursor, fetched in batches, so the transaction's
-  /// other statements can run between them.
+  /// other statements can run between them. Either way the rows are the statement's snapshot
+  /// (PostgreSQL's cursors are insensitive): writes made while it is read do not show.
   template <class R>
   class cursor {
    public:

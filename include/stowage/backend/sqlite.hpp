@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "../query/like.hpp"
 #include "../sql/render.hpp"
 #include "concepts.hpp"
 #include "schema_diff.hpp"
@@ -44,7 +46,6 @@ struct dialect {
     out += '?';
     out += std::to_string(n);
   }
-  static constexpr std::string_view like_escape = " ESCAPE '\\'";
   // SQLite puts NULLs first in ascending order and last in descending order, as stowage does
   static constexpr std::string_view asc = " ASC";
   static constexpr std::string_view desc = " DESC";
@@ -151,6 +152,27 @@ struct column_source {
   }
 };
 
+/// like(pattern, text[, escape]), which SQLite calls for `text LIKE pattern [ESCAPE escape]`.
+/// Values are read as bytes, so a NUL inside text or pattern is one byte like any other.
+inline void like_function(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  for (int i = 0; i < argc; ++i)
+    if (sqlite3_value_type(argv[i]) == SQLITE_NULL) return sqlite3_result_null(ctx);
+  auto bytes_of = [](sqlite3_value* v) {
+    auto p = static_cast<const char*>(sqlite3_value_blob(v));  // before _bytes, as SQLite asks
+    return std::string_view(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(v)));
+  };
+  std::string_view pattern = bytes_of(argv[0]), text = bytes_of(argv[1]);
+  char escape = '\\';
+  if (argc == 3) {
+    std::string_view e = bytes_of(argv[2]);
+    if (e.size() != 1) return sqlite3_result_error(ctx, "ESCAPE expression must be a single byte", -1);
+    escape = e[0];
+  }
+  if (like_pattern_dangles(pattern, escape))
+    return sqlite3_result_error(ctx, "LIKE pattern ends in an unpaired escape", -1);
+  sqlite3_result_int(ctx, like_match(text, pattern, escape) ? 1 : 0);
+}
+
 }  // namespace detail::sqlite_impl
 
 class sqlite {
@@ -184,7 +206,13 @@ class sqlite {
       throw bad_input_error("synchronous must be off, normal or full, not \"" + sync + "\"");
     if (file && *file) exec("PRAGMA journal_mode=WAL");
     exec(("PRAGMA synchronous=" + sync).c_str());
-    exec("PRAGMA case_sensitive_like=ON");  // LIKE is case-sensitive on every stowage backend
+    // LIKE is stowage's bytewise matcher, as on the backends that filter in process; SQLite's
+    // own counts UTF-8 characters, stops at a NUL and refuses patterns over 50 000 bytes
+    for (int args : {2, 3}) {
+      rc = sqlite3_create_function_v2(raw, "like", args, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                      &detail::sqlite_impl::like_function, nullptr, nullptr, nullptr);
+      if (rc != SQLITE_OK) fail(rc, "cannot register the LIKE function", nullptr, {});
+    }
   }
 
   sqlite(const sqlite&) = delete;
@@ -212,6 +240,7 @@ class sqlite {
 
   template <class R>
   write_result write(table_handle h, const R& r, write_mode mode) {
+    settle_queries();
     auto& t = live(h);
     sqlite3_stmt* st = (mode == write_mode::upsert ? t.put : mode == write_mode::insert ? t.insert : t.update).get();
     auto key = detail::make_key_ref(record_info<R>::key_of(r));
@@ -227,8 +256,17 @@ class sqlite {
       if (mode == write_mode::update && sqlite3_changes(db_.get()) == 0) return write_result::key_missing;
       return write_result::done;
     }
-    if (mode == write_mode::insert && sqlite3_extended_errcode(db_.get()) == SQLITE_CONSTRAINT_PRIMARYKEY)
-      return write_result::key_exists;
+    if (mode == write_mode::insert && (rc & 0xFF) == SQLITE_CONSTRAINT) {
+      int ext = sqlite3_extended_errcode(db_.get());
+      if (ext == SQLITE_CONSTRAINT_PRIMARYKEY) return write_result::key_exists;
+      // the key is checked first, as on every backend: SQLite may name a unique index that the
+      // record collides with as well, so ask whether the key is taken (the probe overwrites
+      // the connection's error, hence the copy)
+      std::string msg = sqlite3_errmsg(db_.get());
+      sqlite3_reset(st);
+      if (key_taken(t, record_info<R>::key_of(r))) return write_result::key_exists;
+      fail(rc, ext, msg, "cannot write the record", t.schema, key);
+    }
     fail(rc, "cannot write the record", t.schema, key);
   }
 
@@ -246,6 +284,7 @@ class sqlite {
 
   template <class R, class K>
   bool erase(table_handle h, const K& key) {
+    settle_queries();
     auto& t = live(h);
     sqlite3_stmt* st = t.erase.get();
     reset_on_exit guard{st};
@@ -275,28 +314,76 @@ class sqlite {
     detail::sqlite_impl::statement st_;
   };
 
-  /// Steps a query's statement one row at a time; nothing is read ahead.
+  /// A query being read. Its statement streams, one row a step, until the connection is about
+  /// to change something (a write, a transaction's end): then the rows it has not yet yielded are
+  /// read into memory first, so a loop sees the records as they were when it began, as on every
+  /// backend, and not its own writes (which could make it run forever).
+  struct open_query {
+    void (*read_rest)(open_query&);
+  };
+
   template <class R>
   class cursor {
    public:
-    cursor(sqlite* owner, const detail::table_schema* s, lease l) : owner_(owner), schema_(s), lease_(std::move(l)) {}
+    cursor(sqlite* owner, const detail::table_schema* s, lease l)
+        : state_(std::make_unique<state>(owner, s, std::move(l))) {
+      owner->open_queries_.push_back(state_.get());
+    }
+    cursor(cursor&&) noexcept = default;
+    cursor& operator=(cursor&&) = delete;
+    ~cursor() {
+      if (state_ && !state_->buffered) std::erase(state_->owner->open_queries_, state_.get());
+    }
+
     bool next(R& out) {
-      if (done_) return false;
-      int rc = sqlite3_step(lease_.get());
-      if (rc == SQLITE_ROW) {
-        owner_->decode_into<R>(out, lease_.get(), *schema_, {});
+      auto& s = *state_;
+      if (!s.buffered) return s.step(out);
+      if (s.pos < s.rest.size()) {
+        out = std::move(s.rest[s.pos++]);
         return true;
       }
-      done_ = true;
-      if (rc != SQLITE_DONE) owner_->fail(rc, "cannot read the query's next record", schema_, {});
+      // a row that failed to decode while the rest was read fails here, where it is due
+      if (s.error) std::rethrow_exception(std::exchange(s.error, nullptr));
       return false;
     }
 
    private:
-    sqlite* owner_;
-    const detail::table_schema* schema_;
-    lease lease_;
-    bool done_ = false;
+    struct state : open_query {
+      state(sqlite* o, const detail::table_schema* s, lease l)
+          : open_query{&read_rest_of}, owner(o), schema(s), statement(std::move(l)) {}
+      bool step(R& out) {
+        if (done) return false;
+        int rc = sqlite3_step(statement->get());
+        if (rc == SQLITE_ROW) {
+          owner->decode_into<R>(out, statement->get(), *schema, {});
+          return true;
+        }
+        done = true;
+        if (rc != SQLITE_DONE) owner->fail(rc, "cannot read the query's next record", schema, {});
+        return false;
+      }
+      static void read_rest_of(open_query& q) {
+        auto& s = static_cast<state&>(q);
+        try {
+          for (R r{}; s.step(r); r = R{}) s.rest.push_back(std::move(r));
+        } catch (...) {
+          s.error = std::current_exception();
+        }
+        s.done = true;
+        s.buffered = true;
+        s.statement.reset();  // back to the cache
+      }
+
+      sqlite* owner;
+      const detail::table_schema* schema;
+      std::optional<lease> statement;
+      bool done = false;
+      bool buffered = false;  // read to the end into rest; no longer in owner->open_queries_
+      std::vector<R> rest;
+      std::size_t pos = 0;
+      std::exception_ptr error;
+    };
+    std::unique_ptr<state> state_;
   };
 
   template <class R>
@@ -323,6 +410,7 @@ class sqlite {
   }
 
   void clear(table_handle h) {
+    settle_queries();
     auto& t = live(h);
     reset_on_exit guard{t.clear.get()};
     int rc = sqlite3_step(t.clear.get());
@@ -330,6 +418,9 @@ class sqlite {
   }
 
   void begin(unsigned depth) {
+    // an open query's read transaction would become this one's, and could not take the write lock
+    // should another connection have written since the query began
+    if (depth == 0) settle_queries();
     if (depth == 0)
       exec("BEGIN IMMEDIATE");
     else
@@ -337,6 +428,7 @@ class sqlite {
     depth_ = depth + 1;
   }
   void commit(unsigned depth) {
+    settle_queries();
     if (depth == 0)
       exec("COMMIT");
     else
@@ -345,6 +437,7 @@ class sqlite {
     if (depth == 0) schema_changed_in_transaction_ = false;
   }
   void rollback(unsigned depth) {
+    settle_queries();  // a rollback would cut the open queries short
     depth_ = depth;
     if (depth == 0) {
       // ROLLBACK fails when SQLite already rolled back by itself (after an I/O error or a full disk)
@@ -368,9 +461,18 @@ class sqlite {
     ~reset_on_exit() { sqlite3_reset(st); }
   };
 
+  /// Reads what the open queries have not yet yielded, before the connection changes anything.
+  void settle_queries() {
+    if (open_queries_.empty()) return;
+    auto open = std::exchange(open_queries_, {});
+    for (open_query* q : open) q->read_rest(*q);
+  }
+
   [[noreturn]] void fail(int rc, std::string_view what, const detail::table_schema* s, const detail::key_ref& key) {
-    int ext = sqlite3_extended_errcode(db_.get());
-    std::string msg = sqlite3_errmsg(db_.get());
+    fail(rc, sqlite3_extended_errcode(db_.get()), sqlite3_errmsg(db_.get()), what, s, key);
+  }
+  [[noreturn]] static void fail(int rc, int ext, std::string msg, std::string_view what, const detail::table_schema* s,
+                                const detail::key_ref& key) {
     error_kind kind = error_kind::internal;
     switch (rc & 0xFF) {
       case SQLITE_CONSTRAINT: kind = error_kind::constraint; break;
@@ -437,6 +539,16 @@ class sqlite {
   }
 
   template <class K>
+  bool key_taken(table_state& t, const K& key) {
+    sqlite3_stmt* st = t.get.get();
+    reset_on_exit guard{st};
+    bind_key(t, st, key);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail(rc, "cannot read the record", t.schema, detail::make_key_ref(key));
+    return rc == SQLITE_ROW;
+  }
+
+  template <class K>
   void bind_key(const table_state& t, sqlite3_stmt* st, const K& key) {
     auto ref = detail::make_key_ref(key);
     int rc = detail::with_field_context(*t.schema, t.schema->key, ref, [&] {
@@ -497,6 +609,7 @@ class sqlite {
 
   /// Creates or migrates the table, then prepares its statements.
   void refresh(table_state& t) {
+    settle_queries();  // a table created or altered under a running statement
     const auto& s = *t.schema;
     if (depth_ > 0) schema_changed_in_transaction_ = true;
     exec("SAVEPOINT stowage_open", &s);
@@ -643,6 +756,7 @@ class sqlite {
   std::unique_ptr<sqlite3, detail::sqlite_impl::connection_deleter> db_;
   std::deque<std::unique_ptr<table_state>> tables_;
   std::unordered_map<std::string, std::vector<detail::sqlite_impl::statement>> idle_;
+  std::vector<open_query*> open_queries_;
   unsigned depth_ = 0;
   bool schema_changed_in_transaction_ = false;
 };

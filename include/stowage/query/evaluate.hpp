@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "like.hpp"
 #include "query_spec.hpp"
 
 namespace stowage::detail {
@@ -42,42 +43,6 @@ inline std::strong_ordering compare_for_sort(const value& a, const value& b) {
   bool an = a.index() == 0, bn = b.index() == 0;
   if (an || bn) return bn <=> an;
   return compare_values(a, b);
-}
-
-/// Length of the UTF-8 sequence that starts with byte c (1 for a stray continuation byte).
-constexpr std::size_t utf8_length(unsigned char c) { return c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4; }
-
-/// LIKE matching: % any run, _ one UTF-8 character, backslash escapes; case-sensitive.
-inline bool like_match(std::string_view s, std::string_view p) {
-  std::size_t si = 0, pi = 0;
-  std::size_t star_p = std::string_view::npos, star_s = 0;
-  while (si < s.size()) {
-    if (pi < p.size() && p[pi] == '%') {
-      star_p = ++pi;
-      star_s = si;
-      continue;
-    }
-    if (pi < p.size()) {
-      if (p[pi] == '_') {
-        si += std::min(utf8_length(static_cast<unsigned char>(s[si])), s.size() - si);
-        ++pi;
-        continue;
-      }
-      std::size_t lit = (p[pi] == '\\' && pi + 1 < p.size()) ? pi + 1 : pi;
-      if (p[lit] == s[si]) {
-        ++si;
-        pi = lit + 1;
-        continue;
-      }
-    }
-    if (star_p == std::string_view::npos) return false;
-    // let the last % swallow one more character and try again
-    star_s += std::min(utf8_length(static_cast<unsigned char>(s[star_s])), s.size() - star_s);
-    si = star_s;
-    pi = star_p;
-  }
-  while (pi < p.size() && p[pi] == '%') ++pi;
-  return pi == p.size();
 }
 
 inline truth evaluate(const expr& e, const std::vector<value>& row) {

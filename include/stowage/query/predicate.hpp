@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../record/record.hpp"
+#include "like.hpp"
 
 namespace stowage {
 namespace detail {
@@ -155,10 +156,15 @@ struct field_ref {
     return predicate<record>(detail::expr{detail::op::prefix, index, {value(std::string(p))}, {}});
   }
 
-  /// SQL LIKE, case-sensitive on every backend: % matches any run of characters, _ one
-  /// character, and a backslash makes the next character literal.
+  /// SQL LIKE, bytewise and case-sensitive on every backend: % matches any run of bytes, _
+  /// exactly one byte (so one byte of a multi-byte UTF-8 character), and a backslash makes the
+  /// next byte literal. A pattern ending in a backslash that escapes nothing is bad_input_error.
   predicate<record> like(std::string_view pattern) const {
     static_assert(std::same_as<column_type, std::string>, "like applies to std::string fields");
+    if (detail::like_pattern_dangles(pattern))
+      throw bad_input_error("field '" + std::string(detail::field_names_v<record>[index]) +
+                                "': a LIKE pattern cannot end in an unpaired escape (\\); write \\\\ for a backslash",
+                            detail::context_of(detail::schema_of<record>()));
     return predicate<record>(detail::expr{detail::op::like, index, {value(std::string(pattern))}, {}});
   }
 

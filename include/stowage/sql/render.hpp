@@ -146,7 +146,21 @@ class builder {
         if (!upper.empty()) raw(" AND ").column(e.field).raw(" < ").param(std::move(upper), kind_of(e));
         return raw(")");
       }
-      case op::like: return column(e.field).raw(" LIKE ").param(e.values[0], kind_of(e)).raw(Dialect::like_escape);
+      case op::like:
+        // LIKE is bytewise (query/like.hpp), with the backslash as its escape, which both
+        // servers take by default. SQLite runs stowage's own matcher as like(); PostgreSQL's
+        // LIKE on text takes _ as one character, so it compares the bytes (bytea LIKE), and the
+        // pattern goes as bytes, so one that is not UTF-8 is no error
+        if constexpr (requires { Dialect::like_on_bytes; }) {
+          const auto& p = std::get<std::string>(e.values[0]);
+          auto first = reinterpret_cast<const std::byte*>(p.data());
+          return raw("convert_to(")
+              .column(e.field)
+              .raw(", 'UTF8') LIKE ")
+              .param(value(bytes(first, first + p.size())), column_kind::blob);
+        } else {
+          return column(e.field).raw(" LIKE ").param(e.values[0], kind_of(e));
+        }
     }
     return *this;
   }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <initializer_list>
 #include <iterator>
@@ -44,20 +45,26 @@ class table;
 /// with one connection (memory, sqlite, json_dir) it holds its database for its lifetime, and
 /// other threads using the database wait until it ends; on postgres it holds one connection of
 /// the pool, and other threads go on with the others.
+///
+/// It must end in that thread too: commit() or rollback() from another thread throws
+/// std::logic_error and changes nothing (the transaction goes on, and its own thread may still
+/// end it). A transaction moved to another thread and destroyed there unended cannot be rolled
+/// back (its thread may be using the connection at that moment), so, like a std::thread
+/// destroyed while joinable, it calls std::terminate.
 template <backend Backend>
 class transaction {
  public:
   transaction(const transaction&) = delete;
   transaction& operator=(const transaction&) = delete;
   transaction(transaction&& o) noexcept
-      : db_(std::exchange(o.db_, nullptr)), lock_(std::move(o.lock_)), depth_(o.depth_) {}
+      : db_(std::exchange(o.db_, nullptr)), lock_(std::move(o.lock_)), depth_(o.depth_), owner_(o.owner_) {}
 
   ~transaction() {
-    if (db_) {
-      try {
-        finish(false);
-      } catch (...) {  // a destructor cannot report; the backend is left rolled back or closed
-      }
+    if (!db_) return;
+    if (owner_ != std::this_thread::get_id()) std::terminate();
+    try {
+      finish(false);
+    } catch (...) {  // a destructor cannot report; the backend is left rolled back or closed
     }
   }
 
@@ -86,10 +93,13 @@ class transaction {
 
   void finish(bool commit) {
     if (!db_) throw std::logic_error("stowage: this transaction has already ended");
+    // checked before anything is touched: on one connection the depth and the lock belong to
+    // the thread that began the transaction
+    if (owner_ != std::this_thread::get_id())
+      throw std::logic_error("stowage: a transaction must end in the thread that began it");
     unsigned& depth = db_->thread_depth();
     if (depth != depth_ + 1)
-      throw std::logic_error(depth == 0 ? "stowage: a transaction must end in the thread that began it"
-                                        : "stowage: a transaction must end after the transactions nested in it");
+      throw std::logic_error("stowage: a transaction must end after the transactions nested in it");
     auto* db = std::exchange(db_, nullptr);
     --depth;
     if (commit) {
@@ -108,6 +118,7 @@ class transaction {
   database<Backend>* db_;
   std::unique_lock<std::recursive_mutex> lock_;
   unsigned depth_ = 0;
+  std::thread::id owner_ = std::this_thread::get_id();
 };
 
 /// A lazy query over one table. Build it with order_by, limit and offset (each returns a new
