@@ -43,8 +43,8 @@ struct error_context {
   std::string backend_message;
 };
 
-/// The root of every exception stowage throws. `what()` reads as one sentence naming the
-/// record, the key and the backend message; the parts are also available one by one.
+/// The root of every exception stowage throws. `what()` reads as one line naming the record,
+/// the key and the backend message; the parts are also available one by one, unaltered.
 class error : public std::runtime_error {
  public:
   error(error_kind kind, std::string_view summary, error_context ctx = {})
@@ -60,11 +60,49 @@ class error : public std::runtime_error {
   static std::string compose(error_kind kind, std::string_view summary, const error_context& c) {
     std::string m = "stowage: ";
     m += to_string(kind);
-    if (!summary.empty()) m.append(": ").append(summary);
-    if (!c.record.empty()) m.append("; record ").append(c.record);
-    if (!c.table.empty()) m.append(" (table ").append(c.table).append(")");
-    if (!c.key.empty()) m.append(", key ").append(c.key);
-    if (!c.backend_message.empty()) m.append("; backend says: ").append(c.backend_message);
+    if (!summary.empty()) one_line(m.append(": "), summary);
+    if (!c.record.empty()) one_line(m.append("; record "), c.record);
+    if (!c.table.empty()) one_line(m.append(" (table "), c.table).append(")");
+    if (!c.key.empty()) escaped(m.append(", key "), c.key);
+    if (!c.backend_message.empty()) one_line(m.append("; backend says: "), c.backend_message);
+    return m;
+  }
+
+  // what() is one line, so that logs and test reports stay readable: a line break becomes "; ",
+  // or a space where the next line is indented as the continuation of a sentence (PostgreSQL
+  // wraps its messages so), other control characters become spaces, and trailing ones go.
+  static std::string& one_line(std::string& m, std::string_view part) {
+    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
+    for (std::size_t i = 0; i < part.size(); ++i) {
+      char c = part[i];
+      if (c == '\n' || c == '\r') {
+        std::size_t j = i;
+        while (j < part.size() && (part[j] == '\n' || part[j] == '\r')) ++j;
+        bool continued = j < part.size() && (part[j] == ' ' || part[j] == '\t');
+        while (j < part.size() && space(part[j])) ++j;
+        if (j == part.size()) break;
+        m += continued ? " " : "; ";
+        i = j - 1;
+      } else {
+        m += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c;
+      }
+    }
+    return m;
+  }
+
+  // a key is data, not prose: its control bytes are shown as \xNN rather than joined into text
+  static std::string& escaped(std::string& m, std::string_view key) {
+    static constexpr char hex[] = "0123456789abcdef";
+    for (char c : key) {
+      auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) {
+        m += "\\x";
+        m += hex[u >> 4];
+        m += hex[u & 15];
+      } else {
+        m += c;
+      }
+    }
     return m;
   }
 

@@ -253,8 +253,10 @@ constexpr std::string_view column_type(column_kind k) {
     case column_kind::int16:
     case column_kind::int32:
     case column_kind::int64: return "INTEGER";
+    // BLOB affinity (SQLite looks for "BLOB" before "REAL"): a REAL column writes a whole
+    // double as an integer and reads it back as 0.0 for -0.0; this one keeps the double's bits
     case column_kind::real32:
-    case column_kind::real64: return "REAL";
+    case column_kind::real64: return "REAL_BLOB";
     case column_kind::text: return "TEXT";
     case column_kind::blob: return "BLOB";
     case column_kind::timestamp: return "TIMESTAMP";
@@ -267,6 +269,9 @@ inline std::optional<column_kind> kind_of_type(std::string_view t) {
   for (column_kind k : {column_kind::boolean, column_kind::int64, column_kind::real64, column_kind::text,
                         column_kind::blob, column_kind::timestamp, column_kind::json})
     if (column_type(k) == t) return k;
+  // tables created by stowage 0.1.0 declared doubles REAL: they keep working as they are, and
+  // -0.0 stored in them reads back as 0.0 (SQLite cannot change a column's type in place)
+  if (t == "REAL") return column_kind::real64;
   return std::nullopt;
 }
 

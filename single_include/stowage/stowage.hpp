@@ -139,6 +139,7 @@ constexpr std::string_view enumerator_name() {
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <ratio>
 #include <span>
 #include <string>
 #include <string_view>
@@ -190,8 +191,8 @@ struct error_context {
   std::string backend_message;
 };
 
-/// The root of every exception stowage throws. `what()` reads as one sentence naming the
-/// record, the key and the backend message; the parts are also available one by one.
+/// The root of every exception stowage throws. `what()` reads as one line naming the record,
+/// the key and the backend message; the parts are also available one by one, unaltered.
 class error : public std::runtime_error {
  public:
   error(error_kind kind, std::string_view summary, error_context ctx = {})
@@ -207,11 +208,49 @@ class error : public std::runtime_error {
   static std::string compose(error_kind kind, std::string_view summary, const error_context& c) {
     std::string m = "stowage: ";
     m += to_string(kind);
-    if (!summary.empty()) m.append(": ").append(summary);
-    if (!c.record.empty()) m.append("; record ").append(c.record);
-    if (!c.table.empty()) m.append(" (table ").append(c.table).append(")");
-    if (!c.key.empty()) m.append(", key ").append(c.key);
-    if (!c.backend_message.empty()) m.append("; backend says: ").append(c.backend_message);
+    if (!summary.empty()) one_line(m.append(": "), summary);
+    if (!c.record.empty()) one_line(m.append("; record "), c.record);
+    if (!c.table.empty()) one_line(m.append(" (table "), c.table).append(")");
+    if (!c.key.empty()) escaped(m.append(", key "), c.key);
+    if (!c.backend_message.empty()) one_line(m.append("; backend says: "), c.backend_message);
+    return m;
+  }
+
+  // what() is one line, so that logs and test reports stay readable: a line break becomes "; ",
+  // or a space where the next line is indented as the continuation of a sentence (PostgreSQL
+  // wraps its messages so), other control characters become spaces, and trailing ones go.
+  static std::string& one_line(std::string& m, std::string_view part) {
+    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
+    for (std::size_t i = 0; i < part.size(); ++i) {
+      char c = part[i];
+      if (c == '\n' || c == '\r') {
+        std::size_t j = i;
+        while (j < part.size() && (part[j] == '\n' || part[j] == '\r')) ++j;
+        bool continued = j < part.size() && (part[j] == ' ' || part[j] == '\t');
+        while (j < part.size() && space(part[j])) ++j;
+        if (j == part.size()) break;
+        m += continued ? " " : "; ";
+        i = j - 1;
+      } else {
+        m += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c;
+      }
+    }
+    return m;
+  }
+
+  // a key is data, not prose: its control bytes are shown as \xNN rather than joined into text
+  static std::string& escaped(std::string& m, std::string_view key) {
+    static constexpr char hex[] = "0123456789abcdef";
+    for (char c : key) {
+      auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) {
+        m += "\\x";
+        m += hex[u >> 4];
+        m += hex[u & 15];
+      } else {
+        m += c;
+      }
+    }
     return m;
   }
 
@@ -492,15 +531,92 @@ struct column_traits<bytes> {
   static bytes from_storage(bytes v) noexcept { return v; }
 };
 
+namespace detail {
+
+/// Microseconds since the epoch, floored, of a duration; nullopt when they do not fit an int64,
+/// or when the floored value is outside D's own range (so reading it back into D would wrap:
+/// system_clock::time_point::min() floored to microseconds lies before the earliest nanosecond
+/// count, and came back as a date in 2262).
+template <class D>
+std::optional<std::int64_t> micros_of(D d) {
+  using rep = typename D::rep;
+  using r = std::ratio_divide<typename D::period, std::micro>;  // D's tick in microseconds
+  constexpr auto lo = std::numeric_limits<std::int64_t>::min(), hi = std::numeric_limits<std::int64_t>::max();
+  if constexpr (std::is_integral_v<rep> && sizeof(rep) <= 8 && (r::num == 1 || r::den == 1)) {
+    auto n = static_cast<std::int64_t>(d.count());
+    if constexpr (std::is_unsigned_v<rep> && sizeof(rep) == 8)
+      if (d.count() > static_cast<rep>(hi)) return std::nullopt;
+    if constexpr (r::den == 1) {  // a tick of one microsecond or more
+      if (n > hi / r::num || n < lo / r::num) return std::nullopt;
+      return n * r::num;
+    } else {  // a finer tick: floor, then check the result converts back
+      std::int64_t us = n / r::den - (n % r::den < 0 ? 1 : 0);
+      constexpr auto rep_lo = static_cast<std::int64_t>(std::numeric_limits<rep>::min());
+      if (us < rep_lo / r::den) return std::nullopt;
+      return us;
+    }
+  } else {  // floating or unusual ticks: in floating point, which needs no overflow checks
+    long double us = std::floor(static_cast<long double>(d.count()) * r::num / r::den);
+    if (!(us >= static_cast<long double>(lo) && us < static_cast<long double>(hi))) return std::nullopt;
+    return static_cast<std::int64_t>(us);
+  }
+}
+
+/// D's value for a count of microseconds, or nullopt when D cannot hold it.
+template <class D>
+std::optional<D> duration_of_micros(std::int64_t us) {
+  using rep = typename D::rep;
+  using r = std::ratio_divide<std::micro, typename D::period>;  // a microsecond in D's ticks
+  if constexpr (std::is_integral_v<rep> && (r::den == 1 || r::num == 1)) {
+    if constexpr (r::den == 1) {
+      // the count is us * r::num; it must fit rep
+      constexpr auto rep_lo = std::numeric_limits<rep>::min();
+      constexpr auto rep_hi = std::numeric_limits<rep>::max();
+      if constexpr (std::is_unsigned_v<rep>) {
+        if (us < 0 || static_cast<std::uint64_t>(us) > static_cast<std::uint64_t>(rep_hi) / r::num) return std::nullopt;
+      } else {
+        if (us > static_cast<std::int64_t>(rep_hi) / r::num || us < static_cast<std::int64_t>(rep_lo) / r::num)
+          return std::nullopt;
+      }
+      return D(static_cast<rep>(us * r::num));
+    } else {  // a coarser tick: to_storage wrote whole ticks, so this divides exactly
+      std::int64_t n = us / r::den - (us % r::den < 0 ? 1 : 0);
+      if (n < static_cast<std::int64_t>(std::numeric_limits<rep>::min()) ||
+          (n > 0 && static_cast<std::uint64_t>(n) > static_cast<std::uint64_t>(std::numeric_limits<rep>::max())))
+        return std::nullopt;
+      return D(static_cast<rep>(n));
+    }
+  } else {
+    long double ticks = static_cast<long double>(us) * r::num / r::den;
+    if constexpr (std::is_integral_v<rep>) ticks = std::floor(ticks);
+    if (!(ticks >= static_cast<long double>(std::numeric_limits<rep>::lowest()) &&
+          ticks <= static_cast<long double>(std::numeric_limits<rep>::max())))
+      return std::nullopt;
+    return D(static_cast<rep>(ticks));
+  }
+}
+
+}  // namespace detail
+
+/// Time points are stored as microseconds since 1970 (UTC), floored: a finer time point loses
+/// its sub-microsecond part. One whose microseconds cannot be stored, or would not read back
+/// into its own type, is bad input; a stored value its type cannot hold is corrupt data.
 template <class T>
 requires detail::is_time_point<T>::value struct column_traits<T> {
   using storage_type = std::int64_t;
   static constexpr column_kind kind = column_kind::timestamp;
-  static std::int64_t to_storage(T v) noexcept {
-    return std::chrono::floor<std::chrono::microseconds>(v).time_since_epoch().count();
+  static std::int64_t to_storage(T v) {
+    if (auto us = detail::micros_of(v.time_since_epoch())) return *us;
+    throw detail::codec_failure{error_kind::bad_input,
+                                "the time point " + std::to_string(v.time_since_epoch().count()) +
+                                    " ticks from 1970 is outside the range stowage stores (microseconds that its "
+                                    "own type can hold again)"};
   }
   static T from_storage(std::int64_t us) {
-    return T(std::chrono::duration_cast<typename T::duration>(std::chrono::microseconds(us)));
+    if (auto d = detail::duration_of_micros<typename T::duration>(us)) return T(*d);
+    throw detail::codec_failure{error_kind::corrupt, "the stored time " + std::to_string(us) +
+                                                         " microseconds from 1970 is outside the range of the "
+                                                         "field's time point type"};
   }
 };
 
@@ -688,6 +804,7 @@ inline std::string describe(const value& v) {
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/second.hpp>
 #include <boost/hana/string.hpp>
+#include <cmath>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <type_traits>
@@ -875,8 +992,62 @@ T from_json(const json_t<T>& j) {
   }
 }
 
+/// A value JSON text cannot hold, and what nlohmann would write for it instead.
+struct json_flaw {
+  const char* what;
+  const char* why;
+};
+inline constexpr json_flaw json_nan{"NaN", "JSON has none, and it would be written as null"};
+inline constexpr json_flaw json_infinity{"an infinity", "JSON has none, and it would be written as null"};
+inline constexpr json_flaw json_binary{
+    "a binary value", "JSON text has none, and it would be written as an object; store bytes in a bytes field"};
+inline constexpr json_flaw json_discarded{"a discarded value",
+                                          "it is no JSON (what a parse with a filter leaves), and would not read back"};
+
+/// The first value in j that JSON text cannot hold, or nullptr; `where` gets its place as a JSON
+/// pointer. Each would silently change or lose the value, so stowage refuses it instead.
+template <class J>
+const json_flaw* unstorable_json(const J& j, std::string& where) {
+  using type = typename J::value_t;
+  switch (j.type()) {
+    case type::number_float: {
+      double d = j.template get<double>();
+      return std::isnan(d) ? &json_nan : std::isinf(d) ? &json_infinity : nullptr;
+    }
+    case type::binary: return &json_binary;
+    case type::discarded: return &json_discarded;
+    case type::array: {
+      std::size_t i = 0;
+      for (const auto& e : j) {
+        if (const json_flaw* flaw = unstorable_json(e, where)) {
+          where.insert(0, "/" + std::to_string(i));
+          return flaw;
+        }
+        ++i;
+      }
+      return nullptr;
+    }
+    case type::object:
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (const json_flaw* flaw = unstorable_json(it.value(), where)) {
+          std::string step = "/";
+          for (char c : it.key()) step += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+          where.insert(0, step);
+          return flaw;
+        }
+      }
+      return nullptr;
+    default: return nullptr;
+  }
+}
+
 template <class T>
 std::string dump_json(const json_t<T>& j) {
+  std::string where;
+  if (const json_flaw* flaw = unstorable_json(j, where))
+    throw codec_failure{error_kind::bad_input, std::string(flaw->what) + " at " +
+                                                   (where.empty() ? "the top" : "'" + where + "'") +
+                                                   " of the JSON value cannot be stored: " + flaw->why};
   try {
     return j.dump();
   } catch (const std::exception& e) {  // invalid UTF-8 in a string

@@ -1,7 +1,9 @@
 // Bad input gets a typed error that names the record, the key and the field, and stores nothing.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "backends.hpp"
 #include "records.hpp"
@@ -68,5 +70,158 @@ TEMPLATE_LIST_TEST_CASE("every error is a stowage::error and a std::exception", 
     REQUIRE(se);
     CHECK(se->kind() == stowage::error_kind::conflict);
     CHECK_THAT(std::string(e.what()), Catch::StartsWith("stowage: conflict"));
+  }
+}
+
+namespace {
+
+struct reading {
+  BOOST_HANA_DEFINE_STRUCT(reading, (double, value), (std::string, unit));
+};
+
+/// JSON columns of every sort: a document, a vector of doubles, a nested struct.
+struct measurement {
+  BOOST_HANA_DEFINE_STRUCT(measurement,
+    (std::int64_t, id),
+    (nlohmann::json, doc),
+    (std::vector<double>, samples),
+    (std::optional<reading>, last));
+};
+
+/// Two records over one table: a microsecond time point and a nanosecond one.
+struct wide_time {
+  BOOST_HANA_DEFINE_STRUCT(wide_time, (std::int64_t, id), (stowage::timestamp, at));
+};
+struct narrow_time {
+  BOOST_HANA_DEFINE_STRUCT(narrow_time, (std::int64_t, id), (std::chrono::system_clock::time_point, at));
+};
+
+/// Letters in no pattern, so that no backend can compress them below its limits.
+std::string incompressible_text(std::size_t n) {
+  std::string s(n, ' ');
+  std::uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (auto& c : s) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    c = static_cast<char>('a' + x % 26);
+  }
+  return s;
+}
+
+template <class B>
+constexpr bool is_postgres() {
+#ifdef STOWAGE_TEST_POSTGRES
+  return std::is_same_v<B, postgres_server>;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
+template <>
+struct stowage::record_traits<wide_time> {
+  static constexpr std::string_view table = "times";
+};
+template <>
+struct stowage::record_traits<narrow_time> {
+  static constexpr std::string_view table = "times";
+};
+
+TEMPLATE_LIST_TEST_CASE("NaN, infinities, binary and discarded values in JSON fields are refused as bad input",
+                        "[conformance][errors]", conformance_backends) {
+  store<TestType> s;
+  auto t = s->template table<measurement>();
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  auto refused = [&](const measurement& m, const std::string& field, const std::string& words) {
+    try {
+      t.put(m);
+      FAIL_CHECK("stored: " + field + " with " + words);
+    } catch (const stowage::bad_input_error& e) {
+      CHECK(e.record() == "measurement");
+      CHECK_THAT(e.what(), Catch::Contains("'" + field + "'") && Catch::Contains(words));
+    }
+    CHECK(t.count() == 0);
+  };
+  refused({1, {{"a", {1.0, nan}}}, {}, std::nullopt}, "doc", "NaN at '/a/1'");
+  refused({2, {{"x/y", inf}}, {}, std::nullopt}, "doc", "infinity at '/x~1y'");
+  refused({3, -inf, {}, std::nullopt}, "doc", "infinity at the top");
+  refused({4, nlohmann::json::binary({1, 2, 3}), {}, std::nullopt}, "doc", "binary");
+  refused({5, {{"k", nlohmann::json(nlohmann::json::value_t::discarded)}}, {}, std::nullopt}, "doc", "discarded");
+  refused({6, {}, {1.0, nan}, std::nullopt}, "samples", "NaN");
+  refused({7, {}, {inf}, std::nullopt}, "samples", "infinity at '/0'");
+  refused({8, {}, {}, reading{-inf, "K"}}, "last", "infinity at '/value'");
+  refused({9, {}, {}, reading{nan, "K"}}, "last", "NaN");
+  // what may be stored still is, and finite values keep their exact bits
+  measurement fine{10, {{"a", {1.5, -0.0, 1e308}}}, {-0.0, 5e-324}, reading{2.5, "K"}};
+  t.put(fine);
+  auto back = t.get(10);
+  REQUIRE(back);
+  CHECK(back->doc == fine.doc);
+  CHECK(back->samples == fine.samples);
+  // jsonb holds numbers as decimals, which have no negative zero
+  if constexpr (!is_postgres<TestType>()) CHECK(std::signbit(back->samples[0]));
+  CHECK(back->last->value == 2.5);
+}
+
+TEMPLATE_LIST_TEST_CASE(
+    "a time point whose microseconds cannot be kept is refused, and one that cannot be read is corrupt",
+    "[conformance][errors]", conformance_backends) {
+  store<TestType> s;
+  auto narrow = s->template table<narrow_time>();
+  try {
+    narrow.put({1, std::chrono::system_clock::time_point::min()});
+    FAIL("time_point::min() was stored");
+  } catch (const stowage::bad_input_error& e) {
+    CHECK(e.record() == "narrow_time");
+    CHECK_THAT(e.what(), Catch::Contains("'at'"));
+  }
+  CHECK(narrow.count() == 0);
+  // the latest nanosecond time point is kept, floored to its microsecond
+  auto latest = std::chrono::system_clock::time_point::max();
+  narrow.put({2, latest});
+  CHECK(narrow.get(2)->at == std::chrono::floor<std::chrono::microseconds>(latest));
+  // a time in 1495 fits a microsecond time point, not a nanosecond one: reading it back as the
+  // latter is corrupt data, not a date wrapped into another century
+  auto wide = s->template table<wide_time>();
+  wide.put({3, stowage::timestamp(std::chrono::microseconds(-15'000'000'000'000'000))});
+  CHECK(wide.get(3)->at.time_since_epoch().count() == -15'000'000'000'000'000);
+  try {
+    (void)narrow.get(3);
+    FAIL("a time outside the nanosecond range was read");
+  } catch (const stowage::corrupt_error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("'at'"));
+  }
+}
+
+TEMPLATE_LIST_TEST_CASE("a 300-byte key is stored everywhere; a 100 KB key is stored or refused naming the limit",
+                        "[conformance][errors]", conformance_backends) {
+  store<TestType> s;
+  auto t = s->template table<account>();
+  const std::string medium = incompressible_text(300), big = incompressible_text(100'000);
+  t.put({medium, "m@x", std::nullopt, 1});
+  REQUIRE(t.get(medium));
+  CHECK(t.get(medium)->id == medium);
+
+  if constexpr (is_postgres<TestType>()) {
+    // a btree index entry holds at most 2704 bytes (PostgreSQL's limit, not stowage's)
+    for (const account& a : {account{big, "b@x", std::nullopt, 2}, account{"k", big, std::nullopt, 2}}) {
+      try {
+        t.put(a);
+        FAIL("PostgreSQL stored a 100 KB key or indexed value");
+      } catch (const stowage::bad_input_error& e) {
+        CHECK_THAT(e.what(), Catch::Contains("2704 bytes"));
+        CHECK_THAT(e.backend_message(), Catch::Contains("index row"));
+      }
+    }
+    CHECK_FALSE(t.get(big));
+    CHECK(t.count() == 1);
+  } else {
+    // memory, SQLite and json_dir (whose file names end in a hash past 180 bytes) keep it
+    t.put({big, "b@x", std::nullopt, 2});
+    REQUIRE(t.get(big));
+    CHECK(t.get(big)->id == big);
+    CHECK(t.count(stowage::where<&account::id> == big) == 1);
+    CHECK(t.erase(big));
+    CHECK(t.count() == 1);
   }
 }

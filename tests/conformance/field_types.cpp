@@ -1,6 +1,7 @@
 // Every field type and the edge values of each round-trip exactly.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <limits>
 
 #include "backends.hpp"
@@ -100,6 +101,20 @@ TEMPLATE_LIST_TEST_CASE("every field type round-trips", "[conformance][types]", 
     t.put(r);
     REQUIRE(t.get(r.id)->at == r.at);
     REQUIRE(t.get(r.id)->maybe_at == r.maybe_at);
+  }
+  SECTION("negative zero keeps its sign") {
+    every_type r = typical();
+    r.f32 = -0.0f;
+    r.f64 = -0.0;
+    r.maybe_real = -0.0;
+    t.put(r);
+    auto back = t.get(r.id);
+    REQUIRE(back);
+    CHECK(std::signbit(back->f32));
+    CHECK(std::signbit(back->f64));
+    CHECK(std::signbit(*back->maybe_real));
+    // and equals zero, as IEEE says, in queries
+    CHECK(t.count(stowage::where<&every_type::f64> == 0.0) == 1);
   }
   SECTION("a nanosecond time point is truncated to the microsecond") {
     every_type r = typical();

@@ -110,3 +110,39 @@ TEST_CASE("identifiers are quoted with the quote doubled") {
   stowage::sql::quote_identifier(out, "we\"ird");
   CHECK(out == "\"we\"\"ird\"");
 }
+
+TEST_CASE("time points are stored as floored microseconds only when they read back into their own type") {
+  using ns_point = std::chrono::system_clock::time_point;
+  using ns_traits =
+      stowage::column_traits<std::chrono::time_point<std::chrono::system_clock, std::chrono::nanoseconds>>;
+  using s_traits = stowage::column_traits<std::chrono::time_point<std::chrono::system_clock, std::chrono::seconds>>;
+  using us_traits = stowage::column_traits<stowage::timestamp>;
+  auto fails_as = [](auto f, stowage::error_kind k) {
+    try {
+      f();
+    } catch (const stowage::detail::codec_failure& c) {
+      return c.kind == k;
+    }
+    return false;
+  };
+  using namespace std::chrono;
+  CHECK(ns_traits::to_storage(ns_point(nanoseconds(-1))) == -1);
+  CHECK(ns_traits::to_storage(ns_point(nanoseconds(1999))) == 1);
+  CHECK(ns_traits::to_storage(ns_point::max()) == std::numeric_limits<std::int64_t>::max() / 1000);
+  // the earliest nanosecond floors to a microsecond before it: refused, it would come back in 2262
+  CHECK(fails_as([] { (void)ns_traits::to_storage(ns_point::min()); }, stowage::error_kind::bad_input));
+  auto earliest = std::numeric_limits<std::int64_t>::min() / 1000;  // rounds toward zero: inside the range
+  CHECK(ns_traits::to_storage(ns_point(microseconds(earliest))) == earliest);
+  CHECK(ns_traits::from_storage(earliest) == ns_point(microseconds(earliest)));
+  CHECK(fails_as([&] { (void)ns_traits::from_storage(earliest - 1); }, stowage::error_kind::corrupt));
+  CHECK(fails_as([] { (void)ns_traits::from_storage(std::numeric_limits<std::int64_t>::max()); },
+                 stowage::error_kind::corrupt));
+  // seconds: every stored microsecond reads back; a count of seconds too large for microseconds does not store
+  CHECK(s_traits::to_storage(s_traits::from_storage(-1)) == -1'000'000);
+  CHECK(s_traits::to_storage(sys_seconds(seconds(-3))) == -3'000'000);
+  CHECK(fails_as([] { (void)s_traits::to_storage(sys_seconds::max()); }, stowage::error_kind::bad_input));
+  CHECK(fails_as([] { (void)s_traits::to_storage(sys_seconds::min()); }, stowage::error_kind::bad_input));
+  // microseconds: the whole range, both ways
+  CHECK(us_traits::to_storage(stowage::timestamp::min()) == std::numeric_limits<std::int64_t>::min());
+  CHECK(us_traits::from_storage(std::numeric_limits<std::int64_t>::max()) == stowage::timestamp::max());
+}

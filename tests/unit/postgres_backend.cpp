@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <stowage/postgres.hpp>
 
+#include <poll.h>
 #include <unistd.h>
 #include <atomic>
 #include <barrier>
@@ -306,4 +307,49 @@ TEST_CASE("postgres names the field when a value does not fit its column", "[pos
     CHECK_THAT(e.what(), Catch::Contains("range"));
   }
   CHECK(t.count() == 0);
+}
+
+TEST_CASE("a connection the server closed is lost even when its last words are still unread", "[postgres]") {
+  stowage::detail::pg::connection gone, other;
+  gone.conn = PQconnectdb(server_url().c_str());
+  other.conn = PQconnectdb(server_url().c_str());
+  REQUIRE(PQstatus(gone.conn) == CONNECTION_OK);
+  REQUIRE(PQstatus(other.conn) == CONNECTION_OK);
+  PQsetNoticeProcessor(
+      gone.conn, [](void*, const char*) {}, nullptr);
+  std::string kill = "SELECT pg_terminate_backend(" + std::to_string(PQbackendPID(gone.conn)) + ")";
+  PQclear(PQexec(other.conn, kill.c_str()));
+  // the server says FATAL, then closes; wait until both have surely arrived
+  pollfd p{PQsocket(gone.conn), POLLIN, 0};
+  REQUIRE(::poll(&p, 1, 5000) == 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(PQstatus(gone.conn) == CONNECTION_OK);  // libpq has not looked: its status alone says nothing
+  CHECK(stowage::detail::pg::connection_lost(gone));
+  CHECK_FALSE(stowage::detail::pg::connection_lost(other));
+}
+
+TEST_CASE("a pooled connection killed by the server fails the next begin as unavailable, then heals",
+          "[postgres]") {
+  stowage::database<stowage::postgres> db(url_with("pool_size=1"));
+  auto t = db.table<counter>();
+  t.put({"a", 1});
+  std::string pid = ask(db, "SELECT pg_backend_pid()");
+  REQUIRE_FALSE(pid.empty());
+  stowage::database<stowage::postgres> killer(url_with());
+  ask(killer, ("SELECT pg_terminate_backend(" + pid + ")").c_str());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (int attempt = 0;; ++attempt) {
+    try {
+      auto tx = db.transaction();
+      t.put({"b", 2});
+      tx.commit();
+      break;
+    } catch (const stowage::error& e) {
+      INFO(e.what());
+      CHECK(e.kind() == stowage::error_kind::unavailable);
+      CHECK(std::string(e.what()).find('\n') == std::string::npos);
+      REQUIRE(attempt < 2);
+    }
+  }
+  CHECK(t.get("b"));
 }

@@ -3,6 +3,7 @@
 #include <stowage/sqlite.hpp>
 
 #include <unistd.h>
+#include <cmath>
 #include <filesystem>
 
 namespace {
@@ -120,4 +121,43 @@ TEST_CASE("a file that is not a database is reported as corrupt") {
     CHECK(e.kind() == stowage::error_kind::corrupt);
   }
   std::filesystem::remove(path);
+}
+
+namespace {
+struct Reading {
+  BOOST_HANA_DEFINE_STRUCT(Reading, (std::int64_t, id), (double, value), (std::optional<float>, spare));
+};
+}  // namespace
+
+TEST_CASE("doubles go into BLOB-affinity columns; tables whose doubles were declared REAL still work") {
+  const std::string path = temp_db("stowage-real-columns");
+  {
+    // a table as stowage 0.1.0 created it
+    stowage::database<stowage::sqlite> db{"file:" + path};
+    sqlite3_exec(db.backend().native_handle(),
+                 "CREATE TABLE \"Reading\" (\"id\" INTEGER NOT NULL PRIMARY KEY, \"value\" REAL NOT NULL, "
+                 "\"spare\" REAL)",
+                 nullptr, nullptr, nullptr);
+    auto old = db.table<Reading>();
+    old.put({1, 2.5, 1.5f});
+    old.put({2, -0.0, -0.0f});
+    CHECK(old.get(1)->value == 2.5);
+    CHECK(*old.get(1)->spare == 1.5f);
+    CHECK(old.get(2)->value == 0.0);  // REAL affinity stored it as the integer 0: the sign is gone
+    CHECK(old.count(stowage::where<&Reading::value> > 1.0) == 1);
+  }
+  {
+    stowage::database<stowage::sqlite> db{":memory:"};
+    auto fresh = db.table<Reading>();
+    fresh.put({2, -0.0, -0.0f});
+    CHECK(std::signbit(fresh.get(2)->value));
+    CHECK(std::signbit(*fresh.get(2)->spare));
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db.backend().native_handle(),
+                       "SELECT type FROM pragma_table_info('Reading') WHERE name = 'value'", -1, &st, nullptr);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "REAL_BLOB");
+    sqlite3_finalize(st);
+  }
+  for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
 }

@@ -515,6 +515,21 @@ inline std::string trimmed(const char* m) {
   return s;
 }
 
+/// Whether a failure without an SQLSTATE came from a lost connection. libpq does not always
+/// mark the connection bad when the server is gone: when sending a command failed and what it
+/// read next was a notice (a server shutting down says goodbye with one), PQgetResult reports
+/// "server closed the connection unexpectedly" with the connection still CONNECTION_OK. So the
+/// socket is asked: a closed one reads as end of file at once, after what the server sent last.
+inline bool connection_lost(connection& c) {
+  if (PQstatus(c.conn) != CONNECTION_OK || PQsocket(c.conn) < 0) return true;
+  for (int reads = 0; reads < 8; ++reads) {
+    pollfd p{PQsocket(c.conn), POLLIN, 0};
+    if (::poll(&p, 1, 0) == 0) return false;
+    if (PQconsumeInput(c.conn) == 0 || PQstatus(c.conn) != CONNECTION_OK) return true;
+  }
+  return false;  // still talking: alive
+}
+
 /// A bounded pool of connections. Thread-safe.
 class pool {
  public:
@@ -1161,8 +1176,9 @@ class postgres {
     }
     error_kind kind = error_kind::internal;
     bool retryable = false;
+    std::string summary(what);
     auto cls = state.substr(0, 2);
-    if (PQstatus(c.conn) != CONNECTION_OK) {
+    if (state.empty() ? detail::pg::connection_lost(c) : PQstatus(c.conn) != CONNECTION_OK) {
       c.broken = true;
       kind = error_kind::unavailable;
     } else if (state.empty()) {
@@ -1177,6 +1193,15 @@ class postgres {
       kind = error_kind::constraint;
     } else if (cls == "22") {
       kind = error_kind::bad_input;
+    } else if (cls == "54") {
+      // program_limit_exceeded and its kin: the value is too large for the server, not a bug
+      kind = error_kind::bad_input;
+      if (msg.find("index row") != std::string::npos)
+        summary +=
+            ": a key or indexed value is too large for a PostgreSQL btree index (at most 2704 bytes after "
+            "compression, about a third of a page); keep keys and indexed text short";
+      else
+        summary += ": a value exceeds a PostgreSQL limit";
     } else if (cls == "08" || cls == "53" || cls == "57" || state == "42501" || state == "25006") {
       kind = error_kind::unavailable;
     } else if (cls == "XX" && (state == "XX001" || state == "XX002")) {
@@ -1185,7 +1210,7 @@ class postgres {
       kind = error_kind::schema;  // a table or column is not there (dropped by someone else?)
     }
     error_context ctx = s ? detail::context_of(*s, key, msg) : error_context{{}, {}, key.text(), msg};
-    return pending_error{kind, retryable, std::string(what), std::move(ctx)};
+    return pending_error{kind, retryable, std::move(summary), std::move(ctx)};
   }
 
   [[noreturn]] void fail(detail::pg::connection& c, const PGresult* r, std::string_view what,

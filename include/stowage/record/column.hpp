@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <ratio>
 #include <span>
 #include <string>
 #include <string_view>
@@ -155,15 +156,92 @@ struct column_traits<bytes> {
   static bytes from_storage(bytes v) noexcept { return v; }
 };
 
+namespace detail {
+
+/// Microseconds since the epoch, floored, of a duration; nullopt when they do not fit an int64,
+/// or when the floored value is outside D's own range (so reading it back into D would wrap:
+/// system_clock::time_point::min() floored to microseconds lies before the earliest nanosecond
+/// count, and came back as a date in 2262).
+template <class D>
+std::optional<std::int64_t> micros_of(D d) {
+  using rep = typename D::rep;
+  using r = std::ratio_divide<typename D::period, std::micro>;  // D's tick in microseconds
+  constexpr auto lo = std::numeric_limits<std::int64_t>::min(), hi = std::numeric_limits<std::int64_t>::max();
+  if constexpr (std::is_integral_v<rep> && sizeof(rep) <= 8 && (r::num == 1 || r::den == 1)) {
+    auto n = static_cast<std::int64_t>(d.count());
+    if constexpr (std::is_unsigned_v<rep> && sizeof(rep) == 8)
+      if (d.count() > static_cast<rep>(hi)) return std::nullopt;
+    if constexpr (r::den == 1) {  // a tick of one microsecond or more
+      if (n > hi / r::num || n < lo / r::num) return std::nullopt;
+      return n * r::num;
+    } else {  // a finer tick: floor, then check the result converts back
+      std::int64_t us = n / r::den - (n % r::den < 0 ? 1 : 0);
+      constexpr auto rep_lo = static_cast<std::int64_t>(std::numeric_limits<rep>::min());
+      if (us < rep_lo / r::den) return std::nullopt;
+      return us;
+    }
+  } else {  // floating or unusual ticks: in floating point, which needs no overflow checks
+    long double us = std::floor(static_cast<long double>(d.count()) * r::num / r::den);
+    if (!(us >= static_cast<long double>(lo) && us < static_cast<long double>(hi))) return std::nullopt;
+    return static_cast<std::int64_t>(us);
+  }
+}
+
+/// D's value for a count of microseconds, or nullopt when D cannot hold it.
+template <class D>
+std::optional<D> duration_of_micros(std::int64_t us) {
+  using rep = typename D::rep;
+  using r = std::ratio_divide<std::micro, typename D::period>;  // a microsecond in D's ticks
+  if constexpr (std::is_integral_v<rep> && (r::den == 1 || r::num == 1)) {
+    if constexpr (r::den == 1) {
+      // the count is us * r::num; it must fit rep
+      constexpr auto rep_lo = std::numeric_limits<rep>::min();
+      constexpr auto rep_hi = std::numeric_limits<rep>::max();
+      if constexpr (std::is_unsigned_v<rep>) {
+        if (us < 0 || static_cast<std::uint64_t>(us) > static_cast<std::uint64_t>(rep_hi) / r::num) return std::nullopt;
+      } else {
+        if (us > static_cast<std::int64_t>(rep_hi) / r::num || us < static_cast<std::int64_t>(rep_lo) / r::num)
+          return std::nullopt;
+      }
+      return D(static_cast<rep>(us * r::num));
+    } else {  // a coarser tick: to_storage wrote whole ticks, so this divides exactly
+      std::int64_t n = us / r::den - (us % r::den < 0 ? 1 : 0);
+      if (n < static_cast<std::int64_t>(std::numeric_limits<rep>::min()) ||
+          (n > 0 && static_cast<std::uint64_t>(n) > static_cast<std::uint64_t>(std::numeric_limits<rep>::max())))
+        return std::nullopt;
+      return D(static_cast<rep>(n));
+    }
+  } else {
+    long double ticks = static_cast<long double>(us) * r::num / r::den;
+    if constexpr (std::is_integral_v<rep>) ticks = std::floor(ticks);
+    if (!(ticks >= static_cast<long double>(std::numeric_limits<rep>::lowest()) &&
+          ticks <= static_cast<long double>(std::numeric_limits<rep>::max())))
+      return std::nullopt;
+    return D(static_cast<rep>(ticks));
+  }
+}
+
+}  // namespace detail
+
+/// Time points are stored as microseconds since 1970 (UTC), floored: a finer time point loses
+/// its sub-microsecond part. One whose microseconds cannot be stored, or would not read back
+/// into its own type, is bad input; a stored value its type cannot hold is corrupt data.
 template <class T>
 requires detail::is_time_point<T>::value struct column_traits<T> {
   using storage_type = std::int64_t;
   static constexpr column_kind kind = column_kind::timestamp;
-  static std::int64_t to_storage(T v) noexcept {
-    return std::chrono::floor<std::chrono::microseconds>(v).time_since_epoch().count();
+  static std::int64_t to_storage(T v) {
+    if (auto us = detail::micros_of(v.time_since_epoch())) return *us;
+    throw detail::codec_failure{error_kind::bad_input,
+                                "the time point " + std::to_string(v.time_since_epoch().count()) +
+                                    " ticks from 1970 is outside the range stowage stores (microseconds that its "
+                                    "own type can hold again)"};
   }
   static T from_storage(std::int64_t us) {
-    return T(std::chrono::duration_cast<typename T::duration>(std::chrono::microseconds(us)));
+    if (auto d = detail::duration_of_micros<typename T::duration>(us)) return T(*d);
+    throw detail::codec_failure{error_kind::corrupt, "the stored time " + std::to_string(us) +
+                                                         " microseconds from 1970 is outside the range of the "
+                                                         "field's time point type"};
   }
 };
 

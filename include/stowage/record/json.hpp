@@ -11,6 +11,7 @@
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/second.hpp>
 #include <boost/hana/string.hpp>
+#include <cmath>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <type_traits>
@@ -199,8 +200,62 @@ T from_json(const json_t<T>& j) {
   }
 }
 
+/// A value JSON text cannot hold, and what nlohmann would write for it instead.
+struct json_flaw {
+  const char* what;
+  const char* why;
+};
+inline constexpr json_flaw json_nan{"NaN", "JSON has none, and it would be written as null"};
+inline constexpr json_flaw json_infinity{"an infinity", "JSON has none, and it would be written as null"};
+inline constexpr json_flaw json_binary{
+    "a binary value", "JSON text has none, and it would be written as an object; store bytes in a bytes field"};
+inline constexpr json_flaw json_discarded{"a discarded value",
+                                          "it is no JSON (what a parse with a filter leaves), and would not read back"};
+
+/// The first value in j that JSON text cannot hold, or nullptr; `where` gets its place as a JSON
+/// pointer. Each would silently change or lose the value, so stowage refuses it instead.
+template <class J>
+const json_flaw* unstorable_json(const J& j, std::string& where) {
+  using type = typename J::value_t;
+  switch (j.type()) {
+    case type::number_float: {
+      double d = j.template get<double>();
+      return std::isnan(d) ? &json_nan : std::isinf(d) ? &json_infinity : nullptr;
+    }
+    case type::binary: return &json_binary;
+    case type::discarded: return &json_discarded;
+    case type::array: {
+      std::size_t i = 0;
+      for (const auto& e : j) {
+        if (const json_flaw* flaw = unstorable_json(e, where)) {
+          where.insert(0, "/" + std::to_string(i));
+          return flaw;
+        }
+        ++i;
+      }
+      return nullptr;
+    }
+    case type::object:
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (const json_flaw* flaw = unstorable_json(it.value(), where)) {
+          std::string step = "/";
+          for (char c : it.key()) step += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+          where.insert(0, step);
+          return flaw;
+        }
+      }
+      return nullptr;
+    default: return nullptr;
+  }
+}
+
 template <class T>
 std::string dump_json(const json_t<T>& j) {
+  std::string where;
+  if (const json_flaw* flaw = unstorable_json(j, where))
+    throw codec_failure{error_kind::bad_input, std::string(flaw->what) + " at " +
+                                                   (where.empty() ? "the top" : "'" + where + "'") +
+                                                   " of the JSON value cannot be stored: " + flaw->why};
   try {
     return j.dump();
   } catch (const std::exception& e) {  // invalid UTF-8 in a string
