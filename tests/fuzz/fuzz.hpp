@@ -92,7 +92,7 @@ inline std::string read_whole(const fs::path& p) {
 }
 
 /// A fresh directory for one run, laid out so that escapes can be seen:
-///   <base>/outside.txt, <base>/sibling/outside.txt   sentinel files
+///   <base>/outside.json, <base>/sibling/outside.json, <base>/a/b/c/outside.json   sentinels
 ///   <base>/a/b/c/root                                the directory the code under test may use
 /// A relative path with up to four ".." components from root stays inside <base>, so the code
 /// under test is run only on paths that resolve inside <base> (see inside()); what it did
@@ -107,9 +107,9 @@ class sandbox {
     root_ = base_ / "a" / "b" / "c" / "root";
     fs::create_directories(root_);
     fs::create_directories(base_ / "sibling");
-    write_file(base_ / "outside.txt", "sentinel\n");
-    write_file(base_ / "sibling" / "outside.txt", "sentinel\n");
-    write_file(base_ / "a" / "outside.txt", "sentinel\n");
+    // named as record files are, so that a journal could delete them
+    for (const auto& p : {base_ / "outside.json", base_ / "sibling" / "outside.json", base_ / "a/b/c/outside.json"})
+      write_file(p, "{}\n");
     before_ = outside_root();
   }
   sandbox(const sandbox&) = delete;
