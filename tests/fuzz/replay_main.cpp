@@ -1,9 +1,14 @@
 // Runs a fuzz target without libFuzzer: each argument is a file, or a directory whose files
-// (recursively) are fed to LLVMFuzzerTestOneInput in name order. A crash, a sanitizer report
-// or a finding aborts the program, so ctest sees the failure and its output names the input.
+// (recursively) are fed to LLVMFuzzerTestOneInput in name order, each in a child process so that
+// one crash (an abort, a sanitizer report, a finding) does not hide the others. Prints each
+// input that failed; exits non-zero when any did.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -25,13 +30,26 @@ int main(int argc, char** argv) {
     }
   }
   std::sort(inputs.begin(), inputs.end());
+  std::size_t failed = 0;
   for (const auto& p : inputs) {
-    std::ifstream in(p, std::ios::binary);
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::printf("%s\n", p.c_str());
     std::fflush(stdout);
-    LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+    pid_t child = ::fork();
+    if (child < 0) {
+      std::perror("fork");
+      return 2;
+    }
+    if (child == 0) {
+      std::ifstream in(p, std::ios::binary);
+      std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+      std::exit(0);  // not _exit: the leak checker runs at exit
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    std::printf("%s %s\n", ok ? "ok    " : "FAILED", p.c_str());
+    if (!ok) ++failed;
   }
-  std::printf("%zu inputs ran\n", inputs.size());
-  return 0;
+  std::printf("%zu inputs, %zu failed\n", inputs.size(), failed);
+  return failed == 0 ? 0 : 1;
 }
