@@ -70,9 +70,14 @@ namespace detail::json_dir_impl {
 
 namespace fs = std::filesystem;
 
+/// A path too long for the system comes of the name the user chose; a file system that is
+/// full, forbidden or laid out otherwise than a store (a directory where a file belongs, a
+/// file where a directory belongs, a loop of links) is unavailable; other failures are bugs.
 [[noreturn]] inline void fail_io(std::string_view what, const fs::path& p, int err = errno) {
-  error_kind kind = err == ENOENT || err == EACCES || err == EPERM || err == ENOSPC || err == EROFS || err == EIO ||
-                            err == EDQUOT || err == EMFILE || err == ENFILE
+  error_kind kind = err == ENAMETOOLONG ? error_kind::bad_input
+                    : err == ENOENT || err == EACCES || err == EPERM || err == ENOSPC || err == EROFS || err == EIO ||
+                            err == EDQUOT || err == EMFILE || err == ENFILE || err == EISDIR || err == ENOTDIR ||
+                            err == ELOOP
                         ? error_kind::unavailable
                         : error_kind::internal;
   throw_error(kind, std::string(what) + " " + p.string(), error_context{{}, {}, {}, std::strerror(err)});
@@ -384,12 +389,19 @@ class json_dir {
       }
     }
     if (p.empty()) throw bad_input_error("the json_dir backend needs a directory: \"dir:path/to/store\"");
+    // the system would see the path cut at the NUL byte: another directory than the one named
+    if (p.find('\0') != std::string::npos) {
+      std::string shown;  // what() is cut at a NUL byte too
+      for (char c : url) shown += c == '\0' ? std::string_view("\\0") : std::string_view(&c, 1);
+      throw bad_input_error("the json_dir URL \"" + shown + "\" holds a NUL byte");
+    }
     root_ = p;
     std::error_code ec;
     std::filesystem::create_directories(root_, ec);
     if (ec || !std::filesystem::is_directory(root_, ec))
-      throw unavailable_error("cannot create the json_dir store \"" + p + "\"",
-                              error_context{{}, {}, {}, ec ? ec.message() : "not a directory"});
+      throw_error(ec.value() == ENAMETOOLONG ? error_kind::bad_input : error_kind::unavailable,
+                  "cannot create the json_dir store \"" + p + "\"",
+                  error_context{{}, {}, {}, ec ? ec.message() : "not a directory"});
     auto lock = exclusive();
     remove_temporaries();
   }

@@ -1,8 +1,9 @@
 // The SQLite backend, on the sqlite3 C API.
 //
 // URLs: "file:path/to.db" (an SQLite URI; query parameters such as ?mode=ro pass through),
-// a plain path, or ":memory:". Two parameters of stowage's own: busy_timeout=<ms> (default
-// 5000) and synchronous=off|normal|full (default full). Files are opened in WAL mode.
+// a plain path, or ":memory:". Two parameters of stowage's own, in any "file:" URI (an
+// in-memory one too): busy_timeout=<ms> from 0 to 2147483647 (default 5000) and
+// synchronous=off|normal|full (default full). Files are opened in WAL mode.
 //
 // Thread safety: database<sqlite> serializes all use of its one connection. For parallel readers
 // open one database per thread on the same file; WAL lets them read while one writes.
@@ -12,15 +13,19 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "../query/like.hpp"
@@ -178,6 +183,73 @@ inline void like_function(sqlite3_context* ctx, int argc, sqlite3_value** argv) 
   sqlite3_result_int(ctx, like_match(text, pattern, escape) ? 1 : 0);
 }
 
+/// stowage's own parameters of a SQLite URL.
+struct url_options {
+  int busy_timeout = 5000;
+  std::string synchronous = "full";
+};
+
+/// Reads and checks stowage's parameters from the query of a "file:" URI (other URLs are file
+/// names and have none). Parsed from the text as SQLite parses it, not asked of SQLite, because
+/// SQLite keeps no parameters for an in-memory database. A parameter given twice is checked
+/// each time; the first counts, as with SQLite's own.
+inline url_options read_url_options(std::string_view url, std::string_view path) {
+  auto refuse = [&](std::string_view what) -> void {
+    std::string shown;  // what() is cut at a NUL byte
+    for (char c : url) shown += c == '\0' ? std::string_view("\\0") : std::string_view(&c, 1);
+    throw bad_input_error("the SQLite URL \"" + shown + "\": " + std::string(what));
+  };
+  // SQLite reads the name up to a NUL byte: it would open another file than the one named
+  if (path.find('\0') != std::string_view::npos) refuse("a URL cannot hold a NUL byte");
+  url_options out;
+  if (!path.starts_with("file:")) return out;
+  // SQLite decodes %HH in names and values after splitting at '&' and '=', and drops what
+  // follows a %00 in a name or value
+  auto decode = [](std::string_view s) {
+    auto hex = [](char c) {
+      if (c >= '0' && c <= '9') return c - '0';
+      c = static_cast<char>(c | 0x20);  // lower case
+      return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    };
+    std::string d;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+        char c = static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+        if (c == '\0') break;
+        d += c;
+        i += 2;
+      } else {
+        d += s[i];
+      }
+    }
+    return d;
+  };
+  std::string_view query = path.substr(0, path.find('#'));
+  auto start = query.find('?');
+  query = start == std::string_view::npos ? std::string_view() : query.substr(start + 1);
+  bool seen_timeout = false, seen_sync = false;
+  while (!query.empty()) {
+    std::string_view pair = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), pair.size() + 1));
+    auto eq = pair.find('=');
+    std::string key = decode(pair.substr(0, eq));
+    std::string value = eq == std::string_view::npos ? std::string() : decode(pair.substr(eq + 1));
+    if (key == "busy_timeout") {
+      int ms = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
+      if (value.empty() || ec != std::errc() || end != value.data() + value.size() || ms < 0)
+        refuse("busy_timeout must be a whole number of milliseconds from 0 to " +
+               std::to_string(std::numeric_limits<int>::max()) + ", not \"" + value + "\"");
+      if (!std::exchange(seen_timeout, true)) out.busy_timeout = ms;
+    } else if (key == "synchronous") {
+      if (value != "off" && value != "normal" && value != "full")
+        refuse("synchronous must be off, normal or full, not \"" + value + "\"");
+      if (!std::exchange(seen_sync, true)) out.synchronous = value;
+    }
+  }
+  return out;
+}
+
 }  // namespace detail::sqlite_impl
 
 class sqlite {
@@ -189,6 +261,7 @@ class sqlite {
     std::string path(url);
     if (path.starts_with("sqlite:")) path = "file:" + path.substr(7);
     if (path.empty()) throw bad_input_error("the sqlite backend needs a URL: \"file:path.db\" or \":memory:\"");
+    auto options = detail::sqlite_impl::read_url_options(url, path);
     sqlite3* raw = nullptr;
     int rc = sqlite3_open_v2(
         path.c_str(), &raw,
@@ -200,17 +273,10 @@ class sqlite {
       throw unavailable_error("cannot open the SQLite database \"" + std::string(url) + "\"",
                               error_context{{}, {}, {}, msg});
     }
+    sqlite3_busy_timeout(raw, options.busy_timeout);
     const char* file = sqlite3_db_filename(raw, "main");
-    auto param = [&](const char* key, const char* fallback) -> std::string {
-      const char* v = file ? sqlite3_uri_parameter(file, key) : nullptr;
-      return v ? v : fallback;
-    };
-    sqlite3_busy_timeout(raw, static_cast<int>(std::stol(param("busy_timeout", "5000"))));
-    std::string sync = param("synchronous", "full");
-    if (sync != "off" && sync != "normal" && sync != "full")
-      throw bad_input_error("synchronous must be off, normal or full, not \"" + sync + "\"");
     if (file && *file) exec("PRAGMA journal_mode=WAL");
-    exec(("PRAGMA synchronous=" + sync).c_str());
+    exec(("PRAGMA synchronous=" + options.synchronous).c_str());
     // LIKE is stowage's bytewise matcher, as on the backends that filter in process; SQLite's
     // own counts UTF-8 characters, stops at a NUL and refuses patterns over 50 000 bytes
     for (int args : {2, 3}) {

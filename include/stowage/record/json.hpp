@@ -150,6 +150,10 @@ struct json_source {
     if constexpr (std::same_as<S, std::int64_t>) {
       if (!j.is_number_integer())
         throw codec_failure{error_kind::corrupt, "expected an integer in JSON, found " + j.dump()};
+      // JSON keeps integers above INT64_MAX unsigned: get<std::int64_t> would wrap them
+      if (j.is_number_unsigned() &&
+          j.template get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+        throw codec_failure{error_kind::corrupt, "stored integer " + j.dump() + " does not fit the field's type"};
       return j.template get<std::int64_t>();
     } else if constexpr (std::same_as<S, double>) {
       if (!j.is_number()) throw codec_failure{error_kind::corrupt, "expected a number in JSON, found " + j.dump()};
@@ -174,9 +178,18 @@ T from_json(const json_t<T>& j) {
   } else if constexpr (std::same_as<T, bool>) {
     if (!j.is_boolean()) throw codec_failure{error_kind::corrupt, "expected true or false in JSON, found " + j.dump()};
     return j.template get<bool>();
+  } else if constexpr (std::unsigned_integral<T> && sizeof(T) == 8) {
+    // JSON holds the value itself, not the column's signed bit pattern: only a negative one is out of range
+    if (!j.is_number_integer())
+      throw codec_failure{error_kind::corrupt, "expected an integer in JSON, found " + j.dump()};
+    if (!j.is_number_unsigned() && j.template get<std::int64_t>() < 0)
+      throw codec_failure{error_kind::corrupt, "stored integer " + j.dump() + " does not fit the field's type"};
+    return j.template get<T>();
+  } else if constexpr (std::integral<T>) {
+    // as a column decodes it, so a value that does not fit the type is refused, not wrapped
+    return read_stored<T>(json_source<json_t<T>>{j});
   } else if constexpr (std::is_arithmetic_v<T>) {
-    if (std::integral<T> ? !j.is_number_integer() : !j.is_number())
-      throw codec_failure{error_kind::corrupt, "expected a number in JSON, found " + j.dump()};
+    if (!j.is_number()) throw codec_failure{error_kind::corrupt, "expected a number in JSON, found " + j.dump()};
     return j.template get<T>();
   } else if constexpr (reflected_struct<T>) {
     if (!j.is_object()) throw codec_failure{error_kind::corrupt, "expected a JSON object, found " + j.dump()};
@@ -184,9 +197,16 @@ T from_json(const json_t<T>& j) {
     boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
       auto& field = boost::hana::second(pair)(out);
       using F = std::remove_cvref_t<decltype(field)>;
-      auto it = j.find(boost::hana::to<const char*>(boost::hana::first(pair)));
+      const char* name = boost::hana::to<const char*>(boost::hana::first(pair));
+      auto it = j.find(name);
       // a member missing from the document keeps its default, so nested structs may grow
-      if (it != j.end()) field = from_json<F>(*it);
+      if (it == j.end()) return;
+      try {
+        field = from_json<F>(*it);
+      } catch (codec_failure& c) {  // the caller names the column; the member is named here
+        c.message = "member '" + std::string(name) + "': " + c.message;
+        throw;
+      }
     });
     return out;
   } else if constexpr (is_std_vector<T>::value && !std::same_as<T, bytes>) {
