@@ -1145,7 +1145,7 @@ class postgres {
     if (q.limit || q.offset)
       b.raw("SELECT COUNT(*) FROM (SELECT 1 FROM ").ident(t.schema->table).clauses(q, false).raw(") AS selected");
     else
-      b.raw("SELECT COUNT(*) FROM ").ident(t.schema->table).clauses(q);
+      b.raw("SELECT COUNT(*) FROM ").ident(t.schema->table).clauses(q, false);  // an aggregate takes no ORDER BY
     detail::pg::params p;
     for (std::size_t i = 0; i < b.params.size(); ++i) add_param(p, b, i, t.schema);
     auto c = acquire();
@@ -1749,11 +1749,11 @@ class postgres {
         if (i % 128 == 127) pl.pump();
       }
     } catch (const stowage::error&) {
-      // a record that cannot be encoded: nothing of the batch may stay
-      pl.send(nested ? "ROLLBACK TO SAVEPOINT stowage_many" : "ROLLBACK");
-      if (nested) pl.send("RELEASE SAVEPOINT stowage_many");
+      // a record that cannot be encoded: nothing of the batch may stay. The undo runs after the
+      // pipeline: a record already sent may have failed, and then the pipeline skips the rest.
       pl.sync();
       pl.drain();
+      exec_quietly(*c, nested ? "ROLLBACK TO SAVEPOINT stowage_many; RELEASE SAVEPOINT stowage_many" : "ROLLBACK");
       throw;
     }
     pl.send(nested ? "RELEASE SAVEPOINT stowage_many" : "COMMIT");

@@ -268,3 +268,14 @@ TEMPLATE_LIST_TEST_CASE("random predicates select what a plain C++ filter select
     REQUIRE(t.count(p) == expected.size());
   }
 }
+
+// Found by tests/differential (postgres, seed 1000): counting an ordered query was refused.
+TEMPLATE_LIST_TEST_CASE("an ordered query counts the records it yields", "[conformance][query]", conformance_backends) {
+  store<TestType> s;
+  auto t = s->template table<item>();
+  t.put_many(sample());
+  auto q = t.query(where<&item::rank> > 20).order_by(stowage::field<&item::name>, stowage::desc);
+  CHECK(q.count() == 6);
+  CHECK(q.exists());
+  CHECK(q.offset(1).limit(2).count() == 2);
+}
