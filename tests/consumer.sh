@@ -7,6 +7,8 @@
 # postgres, pkg-config stowage-postgres, Meson dependency('stowage-postgres')) and run without a
 # server, which only shows it links libpq; when STOWAGE_TEST_PG_URL names a server, it also
 # stores and reads a record there. Usage: consumer.sh <source dir> <build dir> <c++ compiler>
+# Every CMake project here is configured with -G Ninja: scripts/install-deps installs ninja-build,
+# not make, so CMake's default generator has no build program on a fresh machine.
 set -euo pipefail
 src=$1 build=$2 cxx=$3
 work=$(mktemp -d)
@@ -101,20 +103,20 @@ cmake_minimum_required(VERSION 3.20)
 project(missing LANGUAGES CXX)
 find_package(stowage CONFIG REQUIRED COMPONENTS mysql)
 CMAKE
-  if out=$(cmake -S "$work/missing" -B "$work/missing/build-$name" -DCMAKE_PREFIX_PATH="$p" 2>&1); then
+  if out=$(cmake -S "$work/missing" -B "$work/missing/build-$name" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_PREFIX_PATH="$p" 2>&1); then
     echo "$name: find_package(stowage COMPONENTS mysql) succeeded"; exit 1
   fi
   grep -q "mysql backend is coming" <<<"$out" || { echo "$name: unexpected message: $out"; exit 1; }
   echo "$name: find_package(stowage COMPONENTS mysql): refused as expected"
 
   # and a backend whose client library is missing says which library
-  if out=$(cmake -S "$src/examples/consumer" -B "$work/nosqlite-$name" -DCMAKE_PREFIX_PATH="$p" \
+  if out=$(cmake -S "$src/examples/consumer" -B "$work/nosqlite-$name" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_PREFIX_PATH="$p" \
     -DCMAKE_DISABLE_FIND_PACKAGE_SQLite3=ON 2>&1); then
     echo "$name: find_package(stowage COMPONENTS sqlite) succeeded without SQLite3"; exit 1
   fi
   grep -q "libsqlite3" <<<"$out" || { echo "$name: unexpected message: $out"; exit 1; }
   echo "$name: find_package(stowage COMPONENTS sqlite) without SQLite3: refused, naming libsqlite3"
-  if out=$(cmake -S "$src/examples/consumer_postgres" -B "$work/nopostgres-$name" -DCMAKE_PREFIX_PATH="$p" \
+  if out=$(cmake -S "$src/examples/consumer_postgres" -B "$work/nopostgres-$name" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_PREFIX_PATH="$p" \
     -DCMAKE_DISABLE_FIND_PACKAGE_PostgreSQL=ON 2>&1); then
     echo "$name: find_package(stowage COMPONENTS sqlite postgres) succeeded without PostgreSQL"; exit 1
   fi

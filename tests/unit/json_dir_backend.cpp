@@ -208,7 +208,7 @@ TEST_CASE("a second query over unchanged files reads none of them again") {
   auto prompts = db.table<Prompt>();
   std::vector<Prompt> batch;
   for (int i = 0; i < 10000; ++i) {
-    auto p = sample("p" + std::to_string(i));
+    auto p = sample(std::string("p").append(std::to_string(i)));  // not "p" + ...: a false g++ 12 -O3 warning
     p.version = i % 10;
     batch.push_back(p);
   }
