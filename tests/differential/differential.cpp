@@ -397,8 +397,10 @@ class generator {
       }
       case 5: return {make([v](auto w) { return w.starts_with(v); }), name + ".starts_with(" + q + ")"};
       default: {
+        // a LIKE pattern is compared as bytes on every backend (postgres: bytea LIKE), so any
+        // bytes are fine in it: it is not one of the text values postgres refuses
         std::string p = pattern();
-        o.pred_strings.back() = p;
+        o.pred_strings.pop_back();
         return {make([p](auto w) { return w.like(p); }), name + ".like(" + quote(p) + ")"};
       }
     }
