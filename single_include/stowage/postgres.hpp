@@ -975,7 +975,9 @@ class postgres {
     out.reserve(sent);
     for (std::size_t i = 0; i < sent; ++i) {
       auto res = pl.next();
-      if (PQresultStatus(res.get()) != PGRES_TUPLES_OK) pl.fail(res.get(), "cannot read a record of a batch", t.schema);
+      auto st = PQresultStatus(res.get());
+      if (st != PGRES_TUPLES_OK && st != PGRES_SINGLE_TUPLE)
+        pl.fail(res.get(), "cannot read a record of a batch", t.schema);
       if (PQntuples(res.get()) == 0) {
         out.emplace_back();
       } else {
@@ -1281,9 +1283,12 @@ class postgres {
     detail::pg::result next() {
       detail::pg::result r(PQgetResult(c_.conn));
       if (!r) lost("the server ended the batch early");
-      // each command's results end with a null
-      detail::pg::result end(PQgetResult(c_.conn));
-      (void)end;
+      // each command's results end with a null. libpq (15) clears single-row mode only when a
+      // query is sent outside a pipeline, so after a query loop in single-row mode the first
+      // command of a pipeline on the same connection comes row by row: its one row, then an empty
+      // PGRES_TUPLES_OK. Take the row and read on to the null.
+      for (detail::pg::result rest(PQgetResult(c_.conn)); rest; rest.reset(PQgetResult(c_.conn))) {
+      }
       return r;
     }
     /// Reads what is left up to the sync and leaves pipeline mode.

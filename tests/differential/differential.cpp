@@ -397,8 +397,10 @@ class generator {
       }
       case 5: return {make([v](auto w) { return w.starts_with(v); }), name + ".starts_with(" + q + ")"};
       default: {
+        // a LIKE pattern is compared as bytes on every backend (postgres: bytea LIKE), so any
+        // bytes are fine in it: it is not one of the text values postgres refuses
         std::string p = pattern();
-        o.pred_strings.back() = p;
+        o.pred_strings.pop_back();
         return {make([p](auto w) { return w.like(p); }), name + ".like(" + quote(p) + ")"};
       }
     }
@@ -596,6 +598,31 @@ bool refused_by_design(backend_id b, const operation& o) {
       return any(written_text(o), invalid);
     default: return false;
   }
+}
+
+// README, put_many: all or none on every backend, and when a batch holds several records that
+// would fail, which failure is reported is not specified (memory checks the records in order,
+// postgres validates them all before sending any). Both must refuse the batch; that nothing was
+// stored shows in the operations that follow and in the end state.
+bool refused_batch(const std::string& result) {
+  return result == "error: bad input" || result == "error: constraint violated" || result == "error: conflict";
+}
+
+// A JSON number -0.0 made 0.0, everywhere in a document.
+void without_negative_zero(nlohmann::json& j) {
+  if (j.is_number_float() && j.get<double>() == 0.0) j = 0.0;
+  if (j.is_structured())
+    for (auto& v : j) without_negative_zero(v);
+}
+
+// The operation as the oracle must see it to give the backend's documented answer: README,
+// PostgreSQL jsonb numbers are numeric, which has no negative zero (-0.0 in a JSON field is read
+// back as 0.0; a double field keeps its sign).
+operation as_documented_for(backend_id b, const operation& o) {
+  operation copy = o;
+  if (b == backend_id::postgres)
+    for (row& r : copy.rows) without_negative_zero(r.doc);
+  return copy;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -821,13 +848,14 @@ std::optional<mismatch> run_on(backend_id b, const std::vector<operation>& ops) 
       // (then either error is right: the value is refused and nothing is written either way)
       std::string got = subject.apply(o);
       if (got == "error: bad input") continue;
-      std::string expected = oracle.apply(o);
+      std::string expected = oracle.apply(as_documented_for(b, o));
       if (got == expected && expected.starts_with("error: ")) continue;
       return mismatch{i, "error: bad input (refused by design on " + std::string(name_of(b)) + ")", got,
                       subject.message};
     }
-    std::string expected = oracle.apply(o);
+    std::string expected = oracle.apply(as_documented_for(b, o));
     std::string got = subject.apply(o);
+    if (o.k == kind::put_many && refused_batch(expected) && refused_batch(got)) continue;
     if (got != expected) return mismatch{i, expected, got, got.starts_with("error") ? subject.message : ""};
   }
   // the state the sequence ends in (inside the transactions still open)
