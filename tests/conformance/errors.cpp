@@ -95,6 +95,10 @@ struct wide_time {
 struct narrow_time {
   BOOST_HANA_DEFINE_STRUCT(narrow_time, (std::int64_t, id), (std::chrono::system_clock::time_point, at));
 };
+/// A record keyed by a nanosecond time point.
+struct tick {
+  BOOST_HANA_DEFINE_STRUCT(tick, (std::chrono::system_clock::time_point, at), (std::int64_t, n));
+};
 
 /// Letters in no pattern, so that no backend can compress them below its limits.
 std::string incompressible_text(std::size_t n) {
@@ -125,6 +129,11 @@ struct stowage::record_traits<wide_time> {
 template <>
 struct stowage::record_traits<narrow_time> {
   static constexpr std::string_view table = "times";
+};
+template <>
+struct stowage::record_traits<tick> {
+  static constexpr std::string_view table = "ticks";
+  static constexpr auto key = &tick::at;
 };
 
 TEMPLATE_LIST_TEST_CASE("NaN, infinities, binary and discarded values in JSON fields are refused as bad input",
@@ -224,4 +233,28 @@ TEMPLATE_LIST_TEST_CASE("a 300-byte key is stored everywhere; a 100 KB key is st
     CHECK(t.erase(big));
     CHECK(t.count() == 1);
   }
+}
+
+TEMPLATE_LIST_TEST_CASE("a key that cannot be stored is bad input for get, erase and put alike",
+                        "[conformance][errors]", conformance_backends) {
+  store<TestType> s;
+  auto t = s->template table<tick>();
+  const auto unstorable = std::chrono::system_clock::time_point::min();
+  auto refused = [](auto&& call) {
+    try {
+      call();
+      FAIL_CHECK("an unstorable key was accepted");
+    } catch (const stowage::bad_input_error& e) {
+      CHECK(e.record() == "tick");
+      CHECK_THAT(e.what(), Catch::Contains("'at'"));
+    }
+  };
+  refused([&] { t.put({unstorable, 1}); });
+  refused([&] { (void)t.get(unstorable); });
+  refused([&] { (void)t.erase(unstorable); });
+  CHECK(t.count() == 0);
+  const auto fine = std::chrono::system_clock::time_point(std::chrono::microseconds(1'700'000'000'000'000));
+  t.put({fine, 2});
+  CHECK(t.get(fine)->n == 2);
+  CHECK(t.erase(fine));
 }

@@ -501,7 +501,7 @@ class json_dir {
 
   template <class R, class K>
   std::optional<R> get(table_handle& h, const K& key) {
-    std::string file = file_of(detail::to_value(key));
+    std::string file = file_of(detail::key_value(*h.schema, key));
     auto doc = load(h, file);
     if (!doc) return std::nullopt;
     return detail::decode_row<R>(row_of(h, *doc, file));
@@ -509,7 +509,7 @@ class json_dir {
 
   template <class R, class K>
   bool erase(table_handle& h, const K& key) {
-    std::string file = file_of(detail::to_value(key));
+    std::string file = file_of(detail::key_value(*h.schema, key));
     auto lock = exclusive();
     if (!load(h, file)) return false;
     store(*h.data, file, std::nullopt);
@@ -587,7 +587,7 @@ class json_dir {
   /// The file that holds (or would hold) the record with this key.
   template <class K>
   std::filesystem::path file_for(const table_handle& h, const K& key) const {
-    return h.data->dir / (file_of(detail::to_value(key)) + ".json");
+    return h.data->dir / (file_of(detail::key_value(*h.schema, key)) + ".json");
   }
 
  private:

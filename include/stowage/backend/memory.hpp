@@ -122,14 +122,14 @@ class memory {
 
   template <class R, class K>
   std::optional<R> get(table_handle& h, const K& key) {
-    auto it = h.table->rows.find(detail::to_value(key));
+    auto it = h.table->rows.find(detail::key_value(*h.schema, key));
     if (it == h.table->rows.end()) return std::nullopt;
     return decode<R>(h, it->second);
   }
 
   template <class R, class K>
   bool erase(table_handle& h, const K& key) {
-    value k = detail::to_value(key);
+    value k = detail::key_value(*h.schema, key);
     auto it = h.table->rows.find(k);
     if (it == h.table->rows.end()) return false;
     log(h.table, k, it->second);

@@ -471,7 +471,7 @@ class sqlite {
     if (q.limit || q.offset)
       b.raw("SELECT COUNT(*) FROM (SELECT 1 FROM ").ident(t.schema->table).clauses(q, false).raw(")");
     else
-      b.raw("SELECT COUNT(*) FROM ").ident(t.schema->table).clauses(q);
+      b.raw("SELECT COUNT(*) FROM ").ident(t.schema->table).clauses(q, false);  // an aggregate needs no order
     lease l = prepared(t, b);
     int rc = sqlite3_step(l.get());
     if (rc != SQLITE_ROW) fail(rc, "cannot count records", t.schema, {});

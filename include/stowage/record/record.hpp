@@ -300,6 +300,13 @@ decltype(auto) with_field_context(const table_schema& s, std::size_t field_index
   }
 }
 
+/// A key as a stored value. A key that cannot be stored (a time point out of range, an enum
+/// value without a name) is the same stowage::error as such a value in its field.
+template <class K>
+value key_value(const table_schema& s, const K& key) {
+  return with_field_context(s, s.key, make_key_ref(key), [&] { return to_value(key); });
+}
+
 /// Calls f(index_constant, field) for each field of r.
 template <class R, class F, std::size_t... I>
 void for_each_field_impl(R& r, F&& f, std::index_sequence<I...>) {
