@@ -328,8 +328,7 @@ TEST_CASE("a connection the server closed is lost even when its last words are s
   CHECK_FALSE(stowage::detail::pg::connection_lost(other));
 }
 
-TEST_CASE("a pooled connection killed by the server fails the next begin as unavailable, then heals",
-          "[postgres]") {
+TEST_CASE("a pooled connection killed by the server fails the next begin as unavailable, then heals", "[postgres]") {
   stowage::database<stowage::postgres> db(url_with("pool_size=1"));
   auto t = db.table<counter>();
   t.put({"a", 1});
