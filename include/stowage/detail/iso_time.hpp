@@ -73,6 +73,8 @@ inline std::optional<std::int64_t> parse_iso_utc(std::string_view s) {
   }
   if (pos + 1 != s.size() || s[pos] != 'Z') return std::nullopt;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59) return std::nullopt;
+  // years beyond what 64-bit microseconds hold (about 292,000 on either side) would overflow
+  if (y < -290'000 || y > 290'000) return std::nullopt;
   std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   return ((days * 86400 + h * 3600 + mi * 60 + se) * 1'000'000) + frac;
 }
