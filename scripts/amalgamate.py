@@ -20,7 +20,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "include" / "stowage"
 TARGET = ROOT / "single_include" / "stowage"
-INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"\s*$')
+INCLUDE = re.compile(r"^\s*#\s*include\s*<(stowage/[^>]+)>\s*$")
 PRAGMA_ONCE = re.compile(r"^\s*#\s*pragma\s+once\s*$")
 
 OUTPUTS = [
@@ -46,7 +46,7 @@ def inline(path, seen, skip, out):
             continue
         m = INCLUDE.match(line)
         if m:
-            inline(path.parent / m.group(1), seen, skip, out)
+            inline(SOURCE.parent / m.group(1), seen, skip, out)
         else:
             out.append(line)
     out.append(f"// ---- end {rel}\n")

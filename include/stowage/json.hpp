@@ -3,4 +3,4 @@
 
 #include <nlohmann/json.hpp>
 
-#include "stowage.hpp"
+#include <stowage/stowage.hpp>

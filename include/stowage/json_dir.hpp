@@ -2,5 +2,5 @@
 // nlohmann_json.
 #pragma once
 
-#include "backend/json_dir.hpp"
-#include "json.hpp"
+#include <stowage/backend/json_dir.hpp>
+#include <stowage/json.hpp>

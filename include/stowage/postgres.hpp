@@ -1,5 +1,5 @@
 // stowage with the PostgreSQL backend: database<stowage::postgres>. Needs libpq.
 #pragma once
 
-#include "backend/postgres.hpp"
-#include "stowage.hpp"
+#include <stowage/backend/postgres.hpp>
+#include <stowage/stowage.hpp>

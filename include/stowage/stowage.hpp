@@ -5,14 +5,14 @@
 // (or <stowage/json.hpp>).
 #pragma once
 
-#include "backend/concepts.hpp"
-#include "backend/memory.hpp"
-#include "error.hpp"
-#include "query/predicate.hpp"
-#include "record/column.hpp"
-#include "record/record.hpp"
-#include "record/types.hpp"
-#include "store/database.hpp"
+#include <stowage/backend/concepts.hpp>
+#include <stowage/backend/memory.hpp>
+#include <stowage/error.hpp>
+#include <stowage/query/predicate.hpp>
+#include <stowage/record/column.hpp>
+#include <stowage/record/record.hpp>
+#include <stowage/record/types.hpp>
+#include <stowage/store/database.hpp>
 
 #define STOWAGE_VERSION_MAJOR 0
 #define STOWAGE_VERSION_MINOR 1

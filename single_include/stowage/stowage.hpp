@@ -44,6 +44,91 @@
 #include <utility>
 #include <vector>
 
+// ---- begin stowage/query/like.hpp
+// LIKE matching with stowage's one meaning, bytewise on every backend: % matches any run of
+// bytes (the empty one too), _ exactly one byte, and the escape byte (a backslash) makes the
+// byte after it literal. NUL is an ordinary byte. memory and json_dir evaluate LIKE with it, and
+// the sqlite backend registers it as SQLite's like() function, so the three cannot disagree.
+
+#include <cstddef>
+#include <string_view>
+
+namespace stowage::detail {
+
+/// Whether p ends in an escape that escapes nothing ("a\"), which no text can match.
+inline bool like_pattern_dangles(std::string_view p, char escape = '\\') {
+  std::size_t i = 0;
+  while (i < p.size()) i += p[i] == escape ? 2 : 1;
+  return i > p.size();
+}
+
+/// Whether the tokens of p (no % among them) match s byte for byte, s as long as p has tokens.
+inline bool like_match_fixed(std::string_view s, std::string_view p, char escape) {
+  std::size_t si = 0;
+  for (std::size_t pi = 0; pi < p.size(); ++pi, ++si) {
+    if (si == s.size()) return false;
+    if (p[pi] == escape) {
+      if (++pi == p.size() || p[pi] != s[si]) return false;
+    } else if (p[pi] != '_' && p[pi] != s[si]) {
+      return false;
+    }
+  }
+  return si == s.size();
+}
+
+/// Whether s matches the LIKE pattern p. Iterative, with no recursion and no exponential
+/// backtracking: when a byte fails to match, only the last % seen takes one more byte and
+/// the rest of the pattern is tried again from there (a % before it never needs to take more,
+/// as the last one can take anything). The part after the last % matches the end of s, so it
+/// is compared there once. Time is linear in |s| + |p| for usual patterns, |s| * |p| at worst
+/// (a long run of literals between two %s that almost matches at every place). A dangling
+/// escape at the end matches nothing (like_pattern_dangles).
+inline bool like_match(std::string_view s, std::string_view p, char escape = '\\') {
+  constexpr std::size_t none = std::string_view::npos;
+  // where the part after the last % begins, and how many bytes it matches
+  std::size_t tail = 0, tail_bytes = 0;
+  for (std::size_t i = 0; i < p.size(); ++i, ++tail_bytes) {
+    if (p[i] == escape) {
+      ++i;
+    } else if (p[i] == '%') {
+      tail = i + 1;
+      tail_bytes = none;  // the increment makes it 0
+    }
+  }
+  std::size_t si = 0, pi = 0;
+  std::size_t star_p = none, star_s = 0;  // just after the last % seen, and where in s it began
+  while (si < s.size()) {
+    if (pi < p.size()) {
+      char c = p[pi];
+      if (c == escape) {
+        if (pi + 1 < p.size() && p[pi + 1] == s[si]) {
+          ++si;
+          pi += 2;
+          continue;
+        }
+      } else if (c == '%') {
+        star_p = ++pi;
+        star_s = si;
+        if (star_p == tail)
+          return tail_bytes <= s.size() - si &&
+                 like_match_fixed(s.substr(s.size() - tail_bytes), p.substr(tail), escape);
+        continue;
+      } else if (c == '_' || c == s[si]) {
+        ++si;
+        ++pi;
+        continue;
+      }
+    }
+    if (star_p == none) return false;
+    si = ++star_s;
+    pi = star_p;
+  }
+  while (pi < p.size() && p[pi] == '%') ++pi;
+  return pi == p.size();
+}
+
+}  // namespace stowage::detail
+// ---- end stowage/query/like.hpp
 // ---- begin stowage/record/record.hpp
 // Records: plain structs reflected with Boost.Hana. This file holds the record_traits
 // customization point, compile-time field lookup, and the runtime table description that the
@@ -1423,91 +1508,6 @@ R decode_row(const std::vector<value>& row) {
 }  // namespace detail
 }  // namespace stowage
 // ---- end stowage/record/record.hpp
-// ---- begin stowage/query/like.hpp
-// LIKE matching with stowage's one meaning, bytewise on every backend: % matches any run of
-// bytes (the empty one too), _ exactly one byte, and the escape byte (a backslash) makes the
-// byte after it literal. NUL is an ordinary byte. memory and json_dir evaluate LIKE with it, and
-// the sqlite backend registers it as SQLite's like() function, so the three cannot disagree.
-
-#include <cstddef>
-#include <string_view>
-
-namespace stowage::detail {
-
-/// Whether p ends in an escape that escapes nothing ("a\"), which no text can match.
-inline bool like_pattern_dangles(std::string_view p, char escape = '\\') {
-  std::size_t i = 0;
-  while (i < p.size()) i += p[i] == escape ? 2 : 1;
-  return i > p.size();
-}
-
-/// Whether the tokens of p (no % among them) match s byte for byte, s as long as p has tokens.
-inline bool like_match_fixed(std::string_view s, std::string_view p, char escape) {
-  std::size_t si = 0;
-  for (std::size_t pi = 0; pi < p.size(); ++pi, ++si) {
-    if (si == s.size()) return false;
-    if (p[pi] == escape) {
-      if (++pi == p.size() || p[pi] != s[si]) return false;
-    } else if (p[pi] != '_' && p[pi] != s[si]) {
-      return false;
-    }
-  }
-  return si == s.size();
-}
-
-/// Whether s matches the LIKE pattern p. Iterative, with no recursion and no exponential
-/// backtracking: when a byte fails to match, only the last % seen takes one more byte and
-/// the rest of the pattern is tried again from there (a % before it never needs to take more,
-/// as the last one can take anything). The part after the last % matches the end of s, so it
-/// is compared there once. Time is linear in |s| + |p| for usual patterns, |s| * |p| at worst
-/// (a long run of literals between two %s that almost matches at every place). A dangling
-/// escape at the end matches nothing (like_pattern_dangles).
-inline bool like_match(std::string_view s, std::string_view p, char escape = '\\') {
-  constexpr std::size_t none = std::string_view::npos;
-  // where the part after the last % begins, and how many bytes it matches
-  std::size_t tail = 0, tail_bytes = 0;
-  for (std::size_t i = 0; i < p.size(); ++i, ++tail_bytes) {
-    if (p[i] == escape) {
-      ++i;
-    } else if (p[i] == '%') {
-      tail = i + 1;
-      tail_bytes = none;  // the increment makes it 0
-    }
-  }
-  std::size_t si = 0, pi = 0;
-  std::size_t star_p = none, star_s = 0;  // just after the last % seen, and where in s it began
-  while (si < s.size()) {
-    if (pi < p.size()) {
-      char c = p[pi];
-      if (c == escape) {
-        if (pi + 1 < p.size() && p[pi + 1] == s[si]) {
-          ++si;
-          pi += 2;
-          continue;
-        }
-      } else if (c == '%') {
-        star_p = ++pi;
-        star_s = si;
-        if (star_p == tail)
-          return tail_bytes <= s.size() - si &&
-                 like_match_fixed(s.substr(s.size() - tail_bytes), p.substr(tail), escape);
-        continue;
-      } else if (c == '_' || c == s[si]) {
-        ++si;
-        ++pi;
-        continue;
-      }
-    }
-    if (star_p == none) return false;
-    si = ++star_s;
-    pi = star_p;
-  }
-  while (pi < p.size() && p[pi] == '%') ++pi;
-  return pi == p.size();
-}
-
-}  // namespace stowage::detail
-// ---- end stowage/query/like.hpp
 
 namespace stowage {
 namespace detail {
@@ -1803,6 +1803,79 @@ constexpr bool is_concurrent() {
 #include <unordered_map>
 #include <vector>
 
+// ---- begin stowage/backend/schema_diff.hpp
+// Additive migration, shared by every backend: compare a stored table with a record's schema,
+// list the columns to add, and refuse anything else with a message that says what differs.
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace stowage::detail {
+
+/// A column as a backend found it in the store.
+struct stored_column {
+  std::string name;
+  column_kind kind;
+  bool key = false;
+};
+
+/// Kinds that share one stored representation: integer widths, and float widths.
+constexpr int kind_family(column_kind k) {
+  switch (k) {
+    case column_kind::int16:
+    case column_kind::int32:
+    case column_kind::int64: return 1;
+    case column_kind::real32:
+    case column_kind::real64: return 2;
+    default: return 10 + static_cast<int>(k);
+  }
+}
+
+struct migration_plan {
+  std::vector<std::size_t> added;  // indexes into schema.columns
+};
+
+inline migration_plan plan_migration(const table_schema& s, const std::vector<stored_column>& stored) {
+  std::vector<std::string> problems;
+  for (const auto& sc : stored) {
+    auto it = std::find_if(s.columns.begin(), s.columns.end(), [&](auto& c) { return c.name == sc.name; });
+    if (it == s.columns.end()) {
+      problems.push_back("the stored column '" + sc.name +
+                         "' is not a field of the record (stowage never drops data: " +
+                         "add the field back, or migrate the table yourself)");
+      continue;
+    }
+    if (kind_family(it->kind) != kind_family(sc.kind))
+      problems.push_back("the field '" + sc.name + "' is " + std::string(to_string(it->kind)) +
+                         " but the stored column is " + std::string(to_string(sc.kind)));
+    bool is_key = static_cast<std::size_t>(it - s.columns.begin()) == s.key;
+    if (sc.key != is_key)
+      problems.push_back("the key is stored in column '" + std::string(sc.key ? sc.name : "?") +
+                         "' but the record's key is '" + std::string(s.key_name()) + "'");
+  }
+  migration_plan plan;
+  for (std::size_t i = 0; i < s.columns.size(); ++i) {
+    bool present = std::any_of(stored.begin(), stored.end(), [&](auto& sc) { return sc.name == s.columns[i].name; });
+    if (!present) {
+      if (i == s.key)
+        problems.push_back("the key field '" + std::string(s.columns[i].name) + "' is not stored");
+      else
+        plan.added.push_back(i);
+    }
+  }
+  if (!problems.empty()) {
+    std::string msg = "the stored table differs from the record and cannot be migrated by adding columns: ";
+    for (std::size_t i = 0; i < problems.size(); ++i) msg += (i ? "; " : "") + problems[i];
+    throw schema_error(msg, error_context{std::string(s.record), std::string(s.table), {}, {}});
+  }
+  return plan;
+}
+
+}  // namespace stowage::detail
+// ---- end stowage/backend/schema_diff.hpp
 // ---- begin stowage/query/evaluate.hpp
 // Evaluation of predicates over rows of stored values, with SQL's semantics: three-valued logic
 // for NULL, bytewise text order, NULLs first in ascending order. The memory backend (and any
@@ -1921,79 +1994,6 @@ std::vector<const Row*> select_rows(const std::vector<const Row*>& rows, const q
 
 }  // namespace stowage::detail
 // ---- end stowage/query/evaluate.hpp
-// ---- begin stowage/backend/schema_diff.hpp
-// Additive migration, shared by every backend: compare a stored table with a record's schema,
-// list the columns to add, and refuse anything else with a message that says what differs.
-
-#include <algorithm>
-#include <string>
-#include <string_view>
-#include <vector>
-
-
-namespace stowage::detail {
-
-/// A column as a backend found it in the store.
-struct stored_column {
-  std::string name;
-  column_kind kind;
-  bool key = false;
-};
-
-/// Kinds that share one stored representation: integer widths, and float widths.
-constexpr int kind_family(column_kind k) {
-  switch (k) {
-    case column_kind::int16:
-    case column_kind::int32:
-    case column_kind::int64: return 1;
-    case column_kind::real32:
-    case column_kind::real64: return 2;
-    default: return 10 + static_cast<int>(k);
-  }
-}
-
-struct migration_plan {
-  std::vector<std::size_t> added;  // indexes into schema.columns
-};
-
-inline migration_plan plan_migration(const table_schema& s, const std::vector<stored_column>& stored) {
-  std::vector<std::string> problems;
-  for (const auto& sc : stored) {
-    auto it = std::find_if(s.columns.begin(), s.columns.end(), [&](auto& c) { return c.name == sc.name; });
-    if (it == s.columns.end()) {
-      problems.push_back("the stored column '" + sc.name +
-                         "' is not a field of the record (stowage never drops data: " +
-                         "add the field back, or migrate the table yourself)");
-      continue;
-    }
-    if (kind_family(it->kind) != kind_family(sc.kind))
-      problems.push_back("the field '" + sc.name + "' is " + std::string(to_string(it->kind)) +
-                         " but the stored column is " + std::string(to_string(sc.kind)));
-    bool is_key = static_cast<std::size_t>(it - s.columns.begin()) == s.key;
-    if (sc.key != is_key)
-      problems.push_back("the key is stored in column '" + std::string(sc.key ? sc.name : "?") +
-                         "' but the record's key is '" + std::string(s.key_name()) + "'");
-  }
-  migration_plan plan;
-  for (std::size_t i = 0; i < s.columns.size(); ++i) {
-    bool present = std::any_of(stored.begin(), stored.end(), [&](auto& sc) { return sc.name == s.columns[i].name; });
-    if (!present) {
-      if (i == s.key)
-        problems.push_back("the key field '" + std::string(s.columns[i].name) + "' is not stored");
-      else
-        plan.added.push_back(i);
-    }
-  }
-  if (!problems.empty()) {
-    std::string msg = "the stored table differs from the record and cannot be migrated by adding columns: ";
-    for (std::size_t i = 0; i < problems.size(); ++i) msg += (i ? "; " : "") + problems[i];
-    throw schema_error(msg, error_context{std::string(s.record), std::string(s.table), {}, {}});
-  }
-  return plan;
-}
-
-}  // namespace stowage::detail
-// ---- end stowage/backend/schema_diff.hpp
 
 namespace stowage {
 

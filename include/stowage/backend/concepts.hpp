@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "../query/query_spec.hpp"
-#include "../record/record.hpp"
+#include <stowage/query/query_spec.hpp>
+#include <stowage/record/record.hpp>
 
 namespace stowage {
 

@@ -60,10 +60,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "../detail/iso_time.hpp"
-#include "../query/evaluate.hpp"
-#include "concepts.hpp"
-#include "schema_diff.hpp"
+#include <stowage/backend/concepts.hpp>
+#include <stowage/backend/schema_diff.hpp>
+#include <stowage/detail/iso_time.hpp>
+#include <stowage/query/evaluate.hpp>
 
 namespace stowage {
 namespace detail::json_dir_impl {

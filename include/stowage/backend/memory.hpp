@@ -15,9 +15,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "../query/evaluate.hpp"
-#include "concepts.hpp"
-#include "schema_diff.hpp"
+#include <stowage/backend/concepts.hpp>
+#include <stowage/backend/schema_diff.hpp>
+#include <stowage/query/evaluate.hpp>
 
 namespace stowage {
 

@@ -47,9 +47,9 @@
 #include <unordered_set>
 #include <vector>
 
-#include "../sql/render.hpp"
-#include "concepts.hpp"
-#include "schema_diff.hpp"
+#include <stowage/backend/concepts.hpp>
+#include <stowage/backend/schema_diff.hpp>
+#include <stowage/sql/render.hpp>
 
 namespace stowage {
 namespace detail::pg {

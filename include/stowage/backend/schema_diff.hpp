@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../record/record.hpp"
+#include <stowage/record/record.hpp>
 
 namespace stowage::detail {
 

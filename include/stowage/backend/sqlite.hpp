@@ -28,10 +28,10 @@
 #include <utility>
 #include <vector>
 
-#include "../query/like.hpp"
-#include "../sql/render.hpp"
-#include "concepts.hpp"
-#include "schema_diff.hpp"
+#include <stowage/backend/concepts.hpp>
+#include <stowage/backend/schema_diff.hpp>
+#include <stowage/query/like.hpp>
+#include <stowage/sql/render.hpp>
 
 namespace stowage {
 namespace detail::sqlite_impl {

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "like.hpp"
-#include "query_spec.hpp"
+#include <stowage/query/like.hpp>
+#include <stowage/query/query_spec.hpp>
 
 namespace stowage::detail {
 

@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "../record/record.hpp"
-#include "like.hpp"
+#include <stowage/query/like.hpp>
+#include <stowage/record/record.hpp>
 
 namespace stowage {
 namespace detail {

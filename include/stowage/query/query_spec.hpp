@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "predicate.hpp"
+#include <stowage/query/predicate.hpp>
 
 namespace stowage::detail {
 

@@ -16,9 +16,9 @@
 #include <type_traits>
 #include <variant>
 
-#include "../error.hpp"
-#include "enum_names.hpp"
-#include "types.hpp"
+#include <stowage/error.hpp>
+#include <stowage/record/enum_names.hpp>
+#include <stowage/record/types.hpp>
 
 namespace stowage {
 

@@ -10,7 +10,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "../detail/type_name.hpp"
+#include <stowage/detail/type_name.hpp>
 
 namespace stowage {
 

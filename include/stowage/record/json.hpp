@@ -17,7 +17,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "column.hpp"
+#include <stowage/record/column.hpp>
 
 namespace stowage {
 namespace detail {

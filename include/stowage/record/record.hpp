@@ -21,9 +21,9 @@
 #include <utility>
 #include <vector>
 
-#include "../detail/type_name.hpp"
-#include "column.hpp"
-#include "json.hpp"
+#include <stowage/detail/type_name.hpp>
+#include <stowage/record/column.hpp>
+#include <stowage/record/json.hpp>
 
 namespace stowage {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../query/query_spec.hpp"
+#include <stowage/query/query_spec.hpp>
 
 namespace stowage::sql {
 

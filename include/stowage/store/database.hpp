@@ -21,8 +21,8 @@
 #include <utility>
 #include <vector>
 
-#include "../backend/concepts.hpp"
-#include "../query/query_spec.hpp"
+#include <stowage/backend/concepts.hpp>
+#include <stowage/query/query_spec.hpp>
 
 namespace stowage {
 
