@@ -31,7 +31,46 @@ enum class write_result { done, key_exists, key_missing };
 
 namespace detail {
 
-/// A cursor over records selected up front, for backends that answer a query with a snapshot.
+/// Where get_many puts the records it finds: slot(context, i) is the record to read the row of
+/// keys[i] into (called only for keys that have a record).
+struct record_slots {
+  void* context;
+  void* (*slot)(void* context, std::size_t i);
+};
+
+/// A small record that the transitional concept below uses to check a backend's old template members.
+struct probe_record {
+  BOOST_HANA_DEFINE_STRUCT(probe_record, (std::int64_t, id), (std::string, name));
+};
+
+/// A backend whose record operations are plain functions over table_schema (the current contract).
+template <class B>
+concept plain_backend = requires(B& b, typename B::table_handle& h, const void* record, void* out, const cell& key,
+                                 const query_spec& q) {
+  { b.write(h, record, write_mode::upsert) } -> std::same_as<write_result>;
+  { b.get(h, key, out) } -> std::same_as<bool>;
+  { b.erase(h, key) } -> std::same_as<bool>;
+  { b.select(h, q).next(out) } -> std::same_as<bool>;
+};
+
+/// A cursor over rows of stored values (in field order) selected up front: the snapshot that
+/// backends filtering in process return from select(). Each row is decoded as it is yielded.
+class row_cursor {
+ public:
+  row_cursor(const table_schema& s, std::vector<std::vector<value>> rows) : schema_(&s), rows_(std::move(rows)) {}
+  bool next(void* out) {
+    if (pos_ == rows_.size()) return false;
+    decode_row(*schema_, rows_[pos_++], out);
+    return true;
+  }
+
+ private:
+  const table_schema* schema_;
+  std::vector<std::vector<value>> rows_;
+  std::size_t pos_ = 0;
+};
+
+/// A cursor over records selected up front (the transitional template form).
 template <class Record>
 class snapshot_cursor {
  public:
@@ -47,18 +86,26 @@ class snapshot_cursor {
   std::size_t pos_ = 0;
 };
 
-/// A small record that the concept uses to check a backend's record operations.
-struct probe_record {
-  BOOST_HANA_DEFINE_STRUCT(probe_record, (std::int64_t, id), (std::string, name));
+/// The former contract, with record operations as member templates; kept until every backend has
+/// moved to plain_backend.
+template <class B>
+concept legacy_backend = requires(B& b, typename B::table_handle& h, const probe_record& r, const std::int64_t& key,
+                                  const query_spec& q) {
+  { b.write(h, r, write_mode::upsert) } -> std::same_as<write_result>;
+  { b.template get<probe_record>(h, key) } -> std::same_as<std::optional<probe_record>>;
+  { b.template erase<probe_record>(h, key) } -> std::same_as<bool>;
+  { b.template select<probe_record>(h, q).next(std::declval<probe_record&>()) } -> std::same_as<bool>;
 };
 
 }  // namespace detail
 
-/// A storage backend. The requirements, each a member of B:
+/// A storage backend: a class whose members below do what their comments say. Records reach it
+/// type-erased: `record` points to a record of the table's type, whose fields the backend reads
+/// and writes with detail::encode_field and detail::decode_field through the table_schema given
+/// to open_table; keys arrive as one stored value (a detail::cell).
 template <class B>
 concept backend = requires(B& b, const B& cb, const detail::table_schema& schema, typename B::table_handle& h,
-                           const detail::probe_record& r, const std::int64_t& key, const detail::query_spec& q,
-                           unsigned depth) {
+                           const detail::query_spec& q, unsigned depth) {
   // opens a store from a URL (each backend documents its forms); throws unavailable_error
   requires std::constructible_from<B, std::string_view>;
   // whether a query's cursor reads the store while it is iterated (it then holds the database's
@@ -66,15 +113,13 @@ concept backend = requires(B& b, const B& cb, const detail::table_schema& schema
   { B::streams } -> std::convertible_to<bool>;
   // creates or migrates the table for a record's schema; the handle stays valid for B's lifetime
   { b.open_table(schema) } -> std::same_as<typename B::table_handle>;
-  // writes one record in the given mode; throws constraint_error for a unique index violation
-  { b.write(h, r, write_mode::upsert) } -> std::same_as<write_result>;
-  // reads the record with this key
-  { b.template get<detail::probe_record>(h, key) } -> std::same_as<std::optional<detail::probe_record>>;
-  // deletes the record with this key, saying whether there was one
-  { b.template erase<detail::probe_record>(h, key) } -> std::same_as<bool>;
-  // a cursor over the records a query selects, with bool next(Record&); it yields the records as
-  // they were when select() ran, whatever the same database writes while it is read
-  { b.template select<detail::probe_record>(h, q).next(std::declval<detail::probe_record&>()) } -> std::same_as<bool>;
+  // write(h, record, mode) -> write_result: writes one record in the given mode; throws
+  //     constraint_error for a unique index violation
+  // get(h, key, out) -> bool: reads the record with this key into *out, saying whether there is one
+  // erase(h, key) -> bool: deletes the record with this key, saying whether there was one
+  // select(h, q) -> a cursor with bool next(void* out): the records a query selects, as they
+  //     were when select() ran, whatever the same database writes while it is read
+  requires detail::plain_backend<B> || detail::legacy_backend<B>;
   // how many records the query selects, honouring offset and limit
   { b.count(h, q) } -> std::same_as<std::uint64_t>;
   // deletes every record of the table
@@ -92,8 +137,10 @@ concept backend = requires(B& b, const B& cb, const detail::table_schema& schema
 //       pool): database<B> then takes no lock, and a transaction belongs to the thread that began
 //       it, which the backend tracks
 //   begin(depth, isolation)                     a transaction at an isolation level
-//   get_many<R>(handle, keys)                   a batch of gets, in the order of the keys
-//   put_many<R>(handle, records)                a batch of upserts, all or none
+//   get_many(handle, std::span<const detail::cell> keys, detail::record_slots out)
+//                                               a batch of gets
+//   put_many(handle, std::span<const void* const> records)
+//                                               a batch of upserts, all or none
 namespace detail {
 template <class B>
 constexpr bool is_concurrent() {

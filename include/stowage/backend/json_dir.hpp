@@ -464,16 +464,15 @@ class json_dir {
     return {t.get(), &s};
   }
 
-  template <class R>
-  write_result write(table_handle& h, const R& r, write_mode mode) {
+  write_result write(table_handle& h, const void* record, write_mode mode) {
     namespace impl = detail::json_dir_impl;
     const auto& s = *h.schema;
-    std::vector<value> row = detail::encode_row(r);
+    std::vector<value> row = detail::encode_row(s, record);
     std::string file = file_of(row[s.key]);
     // the existence and uniqueness checks and the write happen under one lock, so another
     // process cannot insert the same key in between
     auto lock = exclusive();
-    auto key = detail::make_key_ref(record_info<R>::key_of(r));
+    auto key = detail::key_of_record(s, record);
     std::optional<json> existing;
     try {
       existing = load(h, file);
@@ -499,37 +498,34 @@ class json_dir {
     return write_result::done;
   }
 
-  template <class R, class K>
-  std::optional<R> get(table_handle& h, const K& key) {
-    std::string file = file_of(detail::key_value(*h.schema, key));
+  bool get(table_handle& h, const detail::cell& key, void* out) {
+    std::string file = file_of(detail::to_value(key));
     auto doc = load(h, file);
-    if (!doc) return std::nullopt;
-    return detail::decode_row<R>(row_of(h, *doc, file));
+    if (!doc) return false;
+    detail::decode_row(*h.schema, row_of(h, *doc, file), out);
+    return true;
   }
 
-  template <class R, class K>
-  bool erase(table_handle& h, const K& key) {
-    std::string file = file_of(detail::key_value(*h.schema, key));
+  bool erase(table_handle& h, const detail::cell& key) {
+    std::string file = file_of(detail::to_value(key));
     auto lock = exclusive();
     if (!load(h, file)) return false;
     store(*h.data, file, std::nullopt);
     return true;
   }
 
-  /// A snapshot of the selected records.
-  template <class R>
-  using cursor = detail::snapshot_cursor<R>;
+  /// A snapshot of the selected records, decoded as they are yielded.
+  using cursor = detail::row_cursor;
 
-  template <class R>
-  cursor<R> select(table_handle& h, const detail::query_spec& q) {
+  cursor select(table_handle& h, const detail::query_spec& q) {
     auto rows = all_rows(h);
     std::vector<const std::vector<value>*> pointers;
     for (const auto& r : rows) pointers.push_back(&r);
-    std::vector<R> out;
+    std::vector<std::vector<value>> out;
     for (const auto* r : detail::select_rows(
              pointers, q, [](const std::vector<value>& v) -> const auto& { return v; }))
-      out.push_back(detail::decode_row<R>(*r));
-    return cursor<R>(std::move(out));
+      out.push_back(std::move(*const_cast<std::vector<value>*>(r)));  // rows is this call's own copy
+    return cursor(*h.schema, std::move(out));
   }
 
   std::uint64_t count(table_handle& h, const detail::query_spec& q) {
@@ -764,8 +760,8 @@ class json_dir {
   std::vector<value> row_of(const table_handle& h, const json& doc, const std::string& file) {
     const auto& s = *h.schema;
     std::vector<value> row(s.columns.size());
-    auto key = detail::key_ref{[](const void* p) { return "in file " + *static_cast<const std::string*>(p) + ".json"; },
-                               &file};
+    auto key = detail::key_ref{
+        [](const void* p, const void*) { return "in file " + *static_cast<const std::string*>(p) + ".json"; }, &file};
     for (std::size_t i = 0; i < s.columns.size(); ++i) {
       auto it = doc.find(std::string(s.columns[i].name));
       // a field the file lacks (added to the record later) holds its default

@@ -105,9 +105,8 @@ class memory {
     return h;
   }
 
-  template <class R>
-  write_result write(table_handle& h, const R& r, write_mode mode) {
-    row values = to_stored(h, detail::encode_row(r));
+  write_result write(table_handle& h, const void* record, write_mode mode) {
+    row values = to_stored(h, detail::encode_row(*h.schema, record));
     const value& key = values[h.table->key];
     auto it = h.table->rows.find(key);
     if (mode == write_mode::insert && it != h.table->rows.end()) return write_result::key_exists;
@@ -120,16 +119,15 @@ class memory {
     return write_result::done;
   }
 
-  template <class R, class K>
-  std::optional<R> get(table_handle& h, const K& key) {
-    auto it = h.table->rows.find(detail::key_value(*h.schema, key));
-    if (it == h.table->rows.end()) return std::nullopt;
-    return decode<R>(h, it->second);
+  bool get(table_handle& h, const detail::cell& key, void* out) {
+    auto it = h.table->rows.find(detail::to_value(key));
+    if (it == h.table->rows.end()) return false;
+    decode(h, it->second, out);
+    return true;
   }
 
-  template <class R, class K>
-  bool erase(table_handle& h, const K& key) {
-    value k = detail::key_value(*h.schema, key);
+  bool erase(table_handle& h, const detail::cell& key) {
+    value k = detail::to_value(key);
     auto it = h.table->rows.find(k);
     if (it == h.table->rows.end()) return false;
     log(h.table, k, it->second);
@@ -137,15 +135,23 @@ class memory {
     return true;
   }
 
-  /// A snapshot of the selected records.
-  template <class R>
-  using cursor = detail::snapshot_cursor<R>;
+  /// A snapshot of the selected records, decoded as they are yielded.
+  using cursor = detail::row_cursor;
 
-  template <class R>
-  cursor<R> select(table_handle& h, const detail::query_spec& q) {
-    std::vector<R> out;
-    for (const row* r : matching(h, q)) out.push_back(decode<R>(h, *r));
-    return cursor<R>(std::move(out));
+  cursor select(table_handle& h, const detail::query_spec& q) {
+    std::vector<row> out;
+    auto chosen = matching(h, q);
+    out.reserve(chosen.size());
+    for (const row* r : chosen) {
+      if (h.identity && r->size() == h.positions.size()) {
+        out.push_back(*r);
+      } else {
+        auto& fields = out.emplace_back();
+        fields.reserve(h.positions.size());
+        for (std::size_t p : h.positions) fields.push_back((*r)[p]);
+      }
+    }
+    return cursor(*h.schema, std::move(out));
   }
 
   std::uint64_t count(table_handle& h, const detail::query_spec& q) { return matching(h, q).size(); }
@@ -205,9 +211,7 @@ class memory {
       if (it != u.entries.end() && detail::compare_values(it->second, key) != 0)
         throw constraint_error(
             "unique index " + u.name + " already holds these values (record " + detail::describe(it->second) + ")",
-            detail::context_of(
-                *h.schema,
-                detail::key_ref{[](const void* p) { return detail::describe(*static_cast<const value*>(p)); }, &key}));
+            detail::context_of(*h.schema, detail::key_of_value(key)));
     }
   }
 
@@ -237,13 +241,11 @@ class memory {
     return out;
   }
 
-  template <class R>
-  static R decode(const table_handle& h, const row& stored) {
-    if (h.identity && stored.size() == h.positions.size()) return detail::decode_row<R>(stored);
-    row fields;
-    fields.reserve(h.positions.size());
-    for (std::size_t p : h.positions) fields.push_back(stored[p]);
-    return detail::decode_row<R>(fields);
+  static void decode(const table_handle& h, const row& stored, void* out) {
+    const auto& s = *h.schema;
+    detail::key_ref key = detail::key_of_value(stored[h.table->key]);
+    for (std::size_t i = 0; i < s.columns.size(); ++i)
+      detail::decode_field(s, i, out, detail::cell_of(stored[h.positions[i]]), key);
   }
 
   std::vector<const row*> matching(const table_handle& h, const detail::query_spec& q) {

@@ -1291,7 +1291,7 @@ class postgres {
       int col;
     } rk{res, row, static_cast<int>(s.key)};
     if (!key.render)
-      key = detail::key_ref{[](const void* p) {
+      key = detail::key_ref{[](const void* p, const void*) {
                               auto k = static_cast<const row_key*>(p);
                               if (PQgetisnull(k->res, k->row, k->col)) return std::string("NULL");
                               detail::pg::column_source src{k->res, k->row, k->col};

@@ -101,6 +101,15 @@ struct binder {
     const void* p = b.data.empty() ? static_cast<const void*>("") : b.data.data();
     return sqlite3_bind_blob64(stmt, i, p, b.data.size(), b.stable ? SQLITE_STATIC : SQLITE_TRANSIENT);
   }
+  int operator()(const cell& c) const {
+    switch (c.t) {
+      case cell::type::integer: return sqlite3_bind_int64(stmt, i, c.i);
+      case cell::type::real: return sqlite3_bind_double(stmt, i, c.d);
+      case cell::type::text: return (*this)(text_ref{c.text(), c.stable});
+      case cell::type::blob: return (*this)(blob_ref{c.blob(), c.stable});
+      default: return sqlite3_bind_null(stmt, i);
+    }
+  }
   int operator()(const value& v) const {
     return std::visit(
         [this](const auto& x) -> int {
@@ -118,49 +127,22 @@ struct binder {
   }
 };
 
-/// Reads column i of the current row as a field's stored type.
-struct column_source {
-  sqlite3_stmt* stmt;
-  int i;
-  int t = sqlite3_column_type(stmt, i);
-  bool is_null() const { return t == SQLITE_NULL; }
-  template <class S>
-  S get() const {
-    if constexpr (std::same_as<S, std::int64_t>) {
-      if (t != SQLITE_INTEGER) throw codec_failure{error_kind::corrupt, "expected an integer, found " + type_word(t)};
-      return sqlite3_column_int64(stmt, i);
-    } else if constexpr (std::same_as<S, double>) {
-      if (t != SQLITE_FLOAT && t != SQLITE_INTEGER)
-        throw codec_failure{error_kind::corrupt, "expected a number, found " + type_word(t)};
-      return sqlite3_column_double(stmt, i);
-    } else if constexpr (std::same_as<S, std::string>) {
-      if (t != SQLITE_TEXT) throw codec_failure{error_kind::corrupt, "expected text, found " + type_word(t)};
-      auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-      return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
-    } else {
-      if (t != SQLITE_BLOB) throw codec_failure{error_kind::corrupt, "expected a blob, found " + type_word(t)};
+/// Column i of the current row as a cell; text and blob bytes stay the statement's until it steps.
+inline cell column_cell(sqlite3_stmt* stmt, int i) {
+  switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_INTEGER: return cell::integer(sqlite3_column_int64(stmt, i));
+    case SQLITE_FLOAT: return cell::real(sqlite3_column_double(stmt, i));
+    case SQLITE_TEXT: {
+      auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));  // before _bytes, as SQLite asks
+      return cell::text({p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))});
+    }
+    case SQLITE_BLOB: {
       auto p = static_cast<const std::byte*>(sqlite3_column_blob(stmt, i));
-      auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt, i));
-      return p ? bytes(p, p + n) : bytes();
+      return cell::blob({p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))});
     }
+    default: return cell::null();
   }
-  /// Reads a text column into s, reusing s's buffer.
-  void assign_to(std::string& s) const {
-    if (t == SQLITE_NULL) throw codec_failure{error_kind::corrupt, "stored NULL in a field that is not optional"};
-    if (t != SQLITE_TEXT) throw codec_failure{error_kind::corrupt, "expected text, found " + type_word(t)};
-    auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-    s.assign(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
-  }
-  static std::string type_word(int t) {
-    switch (t) {
-      case SQLITE_INTEGER: return "an integer";
-      case SQLITE_FLOAT: return "a real number";
-      case SQLITE_TEXT: return "text";
-      case SQLITE_BLOB: return "a blob";
-      default: return "NULL";
-    }
-  }
-};
+}
 
 /// like(pattern, text[, escape]), which SQLite calls for `text LIKE pattern [ESCAPE escape]`.
 /// Values are read as bytes, so a NUL inside text or pattern is one byte like any other.
@@ -309,19 +291,19 @@ class sqlite {
     return t.get();
   }
 
-  template <class R>
-  write_result write(table_handle h, const R& r, write_mode mode) {
+  write_result write(table_handle h, const void* record, write_mode mode) {
     settle_queries();
     auto& t = live(h);
+    const auto& s = *t.schema;
     sqlite3_stmt* st = (mode == write_mode::upsert ? t.put : mode == write_mode::insert ? t.insert : t.update).get();
-    auto key = detail::make_key_ref(record_info<R>::key_of(r));
+    auto key = detail::key_of_record(s, record);
     reset_on_exit guard{st};
-    detail::for_each_field(r, [&](auto i, const auto& f) {
-      int rc = detail::with_field_context(*t.schema, i, key, [&] {
-        return detail::visit_stored(f, detail::sqlite_impl::binder{st, static_cast<int>(i) + 1});
-      });
+    detail::cell c;
+    for (std::size_t i = 0; i < s.columns.size(); ++i) {
+      detail::encode_field(s, i, record, c, scratch_);  // an unstable cell's bytes are copied when bound
+      int rc = detail::sqlite_impl::binder{st, static_cast<int>(i) + 1}(c);
       if (rc != SQLITE_OK) fail(rc, "cannot bind a value", t.schema, key);
-    });
+    }
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
       if (mode == write_mode::update && sqlite3_changes(db_.get()) == 0) return write_result::key_missing;
@@ -335,33 +317,33 @@ class sqlite {
       // the connection's error, hence the copy)
       std::string msg = sqlite3_errmsg(db_.get());
       sqlite3_reset(st);
-      if (key_taken(t, record_info<R>::key_of(r))) return write_result::key_exists;
+      detail::encode_field(s, s.key, record, c, scratch_);
+      if (key_taken(t, c)) return write_result::key_exists;
       fail(rc, ext, msg, "cannot write the record", t.schema, key);
     }
     fail(rc, "cannot write the record", t.schema, key);
   }
 
-  template <class R, class K>
-  std::optional<R> get(table_handle h, const K& key) {
+  bool get(table_handle h, const detail::cell& key, void* out) {
     auto& t = live(h);
     sqlite3_stmt* st = t.get.get();
     reset_on_exit guard{st};
     bind_key(t, st, key);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) return std::nullopt;
-    if (rc != SQLITE_ROW) fail(rc, "cannot read the record", t.schema, detail::make_key_ref(key));
-    return decode<R>(st, *t.schema, detail::make_key_ref(key));
+    if (rc == SQLITE_DONE) return false;
+    if (rc != SQLITE_ROW) fail(rc, "cannot read the record", t.schema, detail::key_of_cell(key));
+    decode_into(out, st, *t.schema, detail::key_of_cell(key));
+    return true;
   }
 
-  template <class R, class K>
-  bool erase(table_handle h, const K& key) {
+  bool erase(table_handle h, const detail::cell& key) {
     settle_queries();
     auto& t = live(h);
     sqlite3_stmt* st = t.erase.get();
     reset_on_exit guard{st};
     bind_key(t, st, key);
     int rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE) fail(rc, "cannot delete the record", t.schema, detail::make_key_ref(key));
+    if (rc != SQLITE_DONE) fail(rc, "cannot delete the record", t.schema, detail::key_of_cell(key));
     return sqlite3_changes(db_.get()) > 0;
   }
 
@@ -393,7 +375,6 @@ class sqlite {
     void (*read_rest)(open_query&);
   };
 
-  template <class R>
   class cursor {
    public:
     cursor(sqlite* owner, const detail::table_schema* s, lease l)
@@ -406,27 +387,31 @@ class sqlite {
       if (state_ && !state_->buffered) std::erase(state_->owner->open_queries_, state_.get());
     }
 
-    bool next(R& out) {
+    bool next(void* out) {
       auto& s = *state_;
       if (!s.buffered) return s.step(out);
-      if (s.pos < s.rest.size()) {
-        out = std::move(s.rest[s.pos++]);
-        return true;
+      // a row read ahead: its stored values, decoded now, where the row is due
+      const std::size_t n = s.schema->columns.size();
+      if (s.pos + n > s.rest.size()) {
+        if (s.error) std::rethrow_exception(std::exchange(s.error, nullptr));
+        return false;
       }
-      // a row that failed to decode while the rest was read fails here, where it is due
-      if (s.error) std::rethrow_exception(std::exchange(s.error, nullptr));
-      return false;
+      const value* row = s.rest.data() + s.pos;
+      s.pos += n;
+      detail::key_ref key = detail::key_of_value(row[s.schema->key]);
+      for (std::size_t i = 0; i < n; ++i) detail::decode_field(*s.schema, i, out, detail::cell_of(row[i]), key);
+      return true;
     }
 
    private:
     struct state : open_query {
       state(sqlite* o, const detail::table_schema* s, lease l)
           : open_query{&read_rest_of}, owner(o), schema(s), statement(std::move(l)) {}
-      bool step(R& out) {
+      bool step(void* out) {
         if (done) return false;
         int rc = sqlite3_step(statement->get());
         if (rc == SQLITE_ROW) {
-          owner->decode_into<R>(out, statement->get(), *schema, {});
+          owner->decode_into(out, statement->get(), *schema, {});
           return true;
         }
         done = true;
@@ -435,10 +420,14 @@ class sqlite {
       }
       static void read_rest_of(open_query& q) {
         auto& s = static_cast<state&>(q);
-        try {
-          for (R r{}; s.step(r); r = R{}) s.rest.push_back(std::move(r));
-        } catch (...) {
-          s.error = std::current_exception();
+        int rc;
+        sqlite3_stmt* st = s.statement->get();
+        const int n = static_cast<int>(s.schema->columns.size());
+        while (!s.done && (rc = sqlite3_step(st)) == SQLITE_ROW)
+          for (int i = 0; i < n; ++i) s.rest.push_back(detail::to_value(detail::sqlite_impl::column_cell(st, i)));
+        if (!s.done && rc != SQLITE_DONE) {
+          // the rows read so far are yielded, then the failure, where it is due
+          s.error = s.owner->failure(rc, "cannot read the query's next record", s.schema);
         }
         s.done = true;
         s.buffered = true;
@@ -449,20 +438,19 @@ class sqlite {
       const detail::table_schema* schema;
       std::optional<lease> statement;
       bool done = false;
-      bool buffered = false;  // read to the end into rest; no longer in owner->open_queries_
-      std::vector<R> rest;
+      bool buffered = false;    // read to the end into rest; no longer in owner->open_queries_
+      std::vector<value> rest;  // the rows read ahead, one column after another
       std::size_t pos = 0;
-      std::exception_ptr error;
+      std::exception_ptr error;  // what ended the read ahead, thrown after its rows
     };
     std::unique_ptr<state> state_;
   };
 
-  template <class R>
-  cursor<R> select(table_handle h, const detail::query_spec& q) {
+  cursor select(table_handle h, const detail::query_spec& q) {
     auto& t = live(h);
     sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
     b.raw("SELECT ").column_list().raw(" FROM ").ident(t.schema->table).clauses(q);
-    return cursor<R>(this, t.schema, prepared(t, b));
+    return cursor(this, t.schema, prepared(t, b));
   }
 
   std::uint64_t count(table_handle h, const detail::query_spec& q) {
@@ -609,67 +597,43 @@ class sqlite {
     idle_[std::move(sql)].push_back(std::move(st));
   }
 
-  template <class K>
-  bool key_taken(table_state& t, const K& key) {
+  bool key_taken(table_state& t, const detail::cell& key) {
     sqlite3_stmt* st = t.get.get();
     reset_on_exit guard{st};
     bind_key(t, st, key);
     int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail(rc, "cannot read the record", t.schema, detail::make_key_ref(key));
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail(rc, "cannot read the record", t.schema, detail::key_of_cell(key));
     return rc == SQLITE_ROW;
   }
 
-  template <class K>
-  void bind_key(const table_state& t, sqlite3_stmt* st, const K& key) {
-    auto ref = detail::make_key_ref(key);
-    int rc = detail::with_field_context(*t.schema, t.schema->key, ref, [&] {
-      return detail::visit_stored(key, detail::sqlite_impl::binder{st, 1});
-    });
-    if (rc != SQLITE_OK) fail(rc, "cannot bind the key", t.schema, ref);
+  void bind_key(const table_state& t, sqlite3_stmt* st, const detail::cell& key) {
+    int rc = detail::sqlite_impl::binder{st, 1}(key);
+    if (rc != SQLITE_OK) fail(rc, "cannot bind the key", t.schema, detail::key_of_cell(key));
   }
 
-  template <class R>
-  R decode(sqlite3_stmt* st, const detail::table_schema& s, detail::key_ref key) {
-    R r{};
-    decode_into(r, st, s, key);
-    return r;
-  }
-
-  /// Decodes the current row into r, reusing the buffers of its string fields.
-  template <class R>
-  void decode_into(R& r, sqlite3_stmt* st, const detail::table_schema& s, detail::key_ref key) {
+  /// Decodes the current row into the record at `out`, reusing the buffers of its fields.
+  void decode_into(void* out, sqlite3_stmt* st, const detail::table_schema& s, detail::key_ref key) {
     // name the row by the key it holds, rendered only if an error needs it: the statement is
     // still on this row while the fields are decoded
-    struct row_key {
-      sqlite3_stmt* st;
-      int col;
-    } rk{st, static_cast<int>(s.key)};
     if (!key.render)
-      key = detail::key_ref{[](const void* p) {
-                              auto k = static_cast<const row_key*>(p);
-                              return detail::describe(read_key_value(k->st, k->col));
+      key = detail::key_ref{[](const void* stmt, const void* schema) {
+                              auto col = static_cast<int>(static_cast<const detail::table_schema*>(schema)->key);
+                              auto cell = detail::sqlite_impl::column_cell(
+                                  static_cast<sqlite3_stmt*>(const_cast<void*>(stmt)), col);
+                              return detail::describe(detail::to_value(cell));
                             },
-                            &rk};
-    detail::for_each_field(r, [&](auto i, auto& f) {
-      using F = std::remove_cvref_t<decltype(f)>;
-      detail::with_field_context(s, i, key, [&] {
-        detail::sqlite_impl::column_source src{st, static_cast<int>(i)};
-        if constexpr (std::same_as<F, std::string>)
-          src.assign_to(f);
-        else
-          f = detail::read_stored<F>(src);
-      });
-    });
+                            st, &s};
+    const int n = static_cast<int>(s.columns.size());
+    for (int i = 0; i < n; ++i)
+      detail::decode_field(s, static_cast<std::size_t>(i), out, detail::sqlite_impl::column_cell(st, i), key);
   }
 
-  static value read_key_value(sqlite3_stmt* st, int i) {
-    switch (sqlite3_column_type(st, i)) {
-      case SQLITE_INTEGER: return sqlite3_column_int64(st, i);
-      case SQLITE_FLOAT: return sqlite3_column_double(st, i);
-      case SQLITE_TEXT:
-        return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, i)),
-                           static_cast<std::size_t>(sqlite3_column_bytes(st, i)));
-      default: return value{};
+  /// The error fail() would throw, as an exception_ptr to throw later.
+  std::exception_ptr failure(int rc, std::string_view what, const detail::table_schema* s) {
+    try {
+      fail(rc, what, s, {});
+    } catch (...) {
+      return std::current_exception();
     }
   }
 
@@ -831,6 +795,7 @@ class sqlite {
   std::deque<std::unique_ptr<table_state>> tables_;
   std::unordered_map<std::string, std::vector<detail::sqlite_impl::statement>> idle_;
   std::vector<open_query*> open_queries_;
+  std::string scratch_;  // bytes a field's conversion makes while a record is bound
   unsigned depth_ = 0;
   bool schema_changed_in_transaction_ = false;
 };

@@ -334,21 +334,6 @@ decltype(auto) visit_stored(const T& v, F&& f) {
   }
 }
 
-template <class T>
-value to_value(const T& v) {
-  return visit_stored(v, [](auto s) -> value {
-    using S = decltype(s);
-    if constexpr (std::same_as<S, null_ref>)
-      return std::monostate{};
-    else if constexpr (std::same_as<S, text_ref>)
-      return std::string(s.text);
-    else if constexpr (std::same_as<S, blob_ref>)
-      return bytes(s.data.begin(), s.data.end());
-    else
-      return s;
-  });
-}
-
 /// Decodes a field from a source that answers is_null() and get<storage type>().
 template <class T, class Source>
 T read_stored(Source&& src) {
@@ -360,21 +345,6 @@ T read_stored(Source&& src) {
     using traits = column_traits<T>;
     return traits::from_storage(src.template get<typename traits::storage_type>());
   }
-}
-
-struct value_source {
-  const value& v;
-  bool is_null() const noexcept { return std::holds_alternative<std::monostate>(v); }
-  template <class S>
-  S get() const {
-    if (auto* p = std::get_if<S>(&v)) return *p;
-    throw codec_failure{error_kind::corrupt, "stored value has the wrong type"};
-  }
-};
-
-template <class T>
-T from_value(const value& v) {
-  return read_stored<T>(value_source{v});
 }
 
 /// A short human-readable rendering of a stored value for error messages.

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include <stowage/detail/type_name.hpp>
+#include <stowage/record/codec.hpp>
 #include <stowage/record/column.hpp>
 #include <stowage/record/json.hpp>
 
@@ -166,12 +167,14 @@ constexpr bool check_field_storable() {
 
 namespace detail {
 
-/// One column as the backends create it.
+/// One column as the backends create it, and where its field lives in a record.
 struct column_def {
   std::string_view name;
   column_kind kind;
   bool nullable;
-  value default_value;  // what a column added by migration holds in existing rows
+  value default_value;       // what a column added by migration holds in existing rows
+  std::size_t offset;        // of the field from the start of the record
+  const field_codec* codec;  // how the field is stored
 };
 
 struct index_def {
@@ -180,7 +183,8 @@ struct index_def {
   bool unique;
 };
 
-/// The runtime description of a record's table, built once per record type.
+/// The runtime description of a record's table, built once per record type. Everything a
+/// backend does with records goes through it, so backends are plain code, not templates.
 struct table_schema {
   std::string_view record;
   std::string_view table;
@@ -231,13 +235,20 @@ std::vector<index_def> indexes_of() {
 
 /// The stored form of a default-initialized field, or NULL when it has none (an enum whose
 /// zero value is no enumerator, say).
-template <class F>
-value default_of(const F& f) {
+inline value default_of(const field_codec& codec, const void* field) {
   try {
-    return to_value(f);
-  } catch (const codec_failure&) {
+    cell c;
+    std::string scratch;
+    codec.encode(field, c, scratch);
+    return to_value(c);
+  } catch (...) {
     return value{};
   }
+}
+
+template <class R, std::size_t I>
+std::size_t offset_of(const R& r) {
+  return static_cast<std::size_t>(reinterpret_cast<const char*>(&field<I>(r)) - reinterpret_cast<const char*>(&r));
 }
 
 template <class R, std::size_t... I>
@@ -249,7 +260,8 @@ table_schema build_schema(std::index_sequence<I...>) {
   s.table = record_info<R>::table;
   s.key = record_info<R>::key;
   s.columns = {column_def{field_names_v<R>[I], kind_of<field_t<R, I>>(), field_info<field_t<R, I>>::nullable,
-                          default_of(field<I>(defaults))}...};
+                          default_of(codec_of<field_t<R, I>>, &field<I>(defaults)), offset_of<R, I>(defaults),
+                          &codec_of<field_t<R, I>>}...};
   s.indexes = indexes_of<R>();
   return s;
 }
@@ -260,23 +272,48 @@ const table_schema& schema_of() {
   return s;
 }
 
-/// A function that renders a key for error messages, and the key it renders.
+/// A key for error messages, rendered only when an error needs it: a function and the two
+/// pointers it reads.
 struct key_ref {
-  std::string (*render)(const void*) = nullptr;
-  const void* key = nullptr;
-  std::string text() const { return render ? render(key) : std::string(); }
+  std::string (*render)(const void*, const void*) = nullptr;
+  const void* a = nullptr;
+  const void* b = nullptr;
+  std::string text() const { return render ? render(a, b) : std::string(); }
 };
+
+inline key_ref key_of_value(const value& v) {
+  return {[](const void* p, const void*) { return describe(*static_cast<const value*>(p)); }, &v, nullptr};
+}
+inline key_ref key_of_cell(const cell& c) {
+  return {[](const void* p, const void*) { return describe(to_value(*static_cast<const cell*>(p))); }, &c, nullptr};
+}
+/// The key of the record at `record`, a record of the table's type.
+inline key_ref key_of_record(const table_schema& s, const void* record) {
+  return {[](const void* schema, const void* r) {
+            const auto& sc = *static_cast<const table_schema*>(schema);
+            const column_def& k = sc.columns[sc.key];
+            try {
+              cell c;
+              std::string scratch;
+              k.codec->encode(static_cast<const char*>(r) + k.offset, c, scratch);
+              return describe(to_value(c));
+            } catch (...) {
+              return std::string("(unprintable)");
+            }
+          },
+          &s, record};
+}
 
 template <class K>
 key_ref make_key_ref(const K& k) {
-  return key_ref{[](const void* p) {
-                   try {
-                     return describe(to_value(*static_cast<const K*>(p)));
-                   } catch (...) {
-                     return std::string("(unprintable)");
-                   }
-                 },
-                 &k};
+  return {[](const void* p, const void*) {
+            try {
+              return describe(to_value(*static_cast<const K*>(p)));
+            } catch (...) {
+              return std::string("(unprintable)");
+            }
+          },
+          &k, nullptr};
 }
 
 /// Builds the context of an error about a record in a table.
@@ -284,12 +321,11 @@ inline error_context context_of(const table_schema& s, const key_ref& k = {}, st
   return error_context{std::string(s.record), std::string(s.table), k.text(), std::move(backend)};
 }
 
-/// Runs a codec step for one field, turning a codec_failure into an error that names the
-/// record, the key and the field.
-template <class F>
-decltype(auto) with_field_context(const table_schema& s, std::size_t field_index, const key_ref& k, F&& f) {
+/// Called in a catch block of a codec step for one field: rethrows the exception as an error that
+/// names the record, the key and the field (a stowage::error passes unchanged).
+[[noreturn]] inline void field_failed(const table_schema& s, std::size_t field_index, const key_ref& k) {
   try {
-    return f();
+    throw;
   } catch (const codec_failure& c) {
     throw_error(c.kind, "field '" + std::string(s.columns[field_index].name) + "': " + c.message, context_of(s, k));
   } catch (const error&) {
@@ -300,14 +336,78 @@ decltype(auto) with_field_context(const table_schema& s, std::size_t field_index
   }
 }
 
-/// A key as a stored value. A key that cannot be stored (a time point out of range, an enum
-/// value without a name) is the same stowage::error as such a value in its field.
-template <class K>
-value key_value(const table_schema& s, const K& key) {
-  return with_field_context(s, s.key, make_key_ref(key), [&] { return to_value(key); });
+/// Runs a codec step for one field, turning a codec_failure into an error that names the
+/// record, the key and the field.
+template <class F>
+decltype(auto) with_field_context(const table_schema& s, std::size_t field_index, const key_ref& k, F&& f) {
+  try {
+    return f();
+  } catch (...) {
+    field_failed(s, field_index, k);
+  }
 }
 
-/// Calls f(index_constant, field) for each field of r.
+/// Writes the stored form of field i of the record at `record` into out (`scratch` holds bytes a
+/// conversion makes, until the next call with it).
+inline void encode_field(const table_schema& s, std::size_t i, const void* record, cell& out, std::string& scratch) {
+  const column_def& c = s.columns[i];
+  try {
+    c.codec->encode(static_cast<const char*>(record) + c.offset, out, scratch);
+  } catch (...) {
+    field_failed(s, i, key_of_record(s, record));
+  }
+}
+
+/// Reads a stored value into field i of the record at `record`; `key` names the row in errors.
+inline void decode_field(const table_schema& s, std::size_t i, void* record, const cell& in, const key_ref& key) {
+  const column_def& c = s.columns[i];
+  try {
+    c.codec->decode(static_cast<char*>(record) + c.offset, in);
+  } catch (...) {
+    field_failed(s, i, key);
+  }
+}
+
+/// A key as a cell for a table whose key field has type K. A key that cannot be stored (a time
+/// point out of range, an enum value without a name) is the same stowage::error as such a value
+/// in its field.
+template <class K>
+cell key_cell(const table_schema& s, const K& key, std::string& scratch) {
+  cell c;
+  try {
+    codec_of<K>.encode(&key, c, scratch);
+  } catch (...) {
+    field_failed(s, s.key, key_ref{});
+  }
+  return c;
+}
+
+/// The record as a row of stored values, in field order.
+inline std::vector<value> encode_row(const table_schema& s, const void* record) {
+  std::vector<value> row;
+  row.reserve(s.columns.size());
+  cell c;
+  std::string scratch;
+  for (std::size_t i = 0; i < s.columns.size(); ++i) {
+    encode_field(s, i, record, c, scratch);
+    row.push_back(to_value(c));
+  }
+  return row;
+}
+
+/// Reads a row of stored values, in field order, into the record at `record`.
+inline void decode_row(const table_schema& s, const std::vector<value>& row, void* record) {
+  key_ref key = key_of_value(row[s.key]);
+  for (std::size_t i = 0; i < s.columns.size(); ++i) decode_field(s, i, record, cell_of(row[i]), key);
+}
+
+// ---- kept while backends move to the table above
+template <class K>
+value key_value(const table_schema& s, const K& key) {
+  std::string scratch;
+  return to_value(key_cell(s, key, scratch));
+}
+
 template <class R, class F, std::size_t... I>
 void for_each_field_impl(R& r, F&& f, std::index_sequence<I...>) {
   (f(std::integral_constant<std::size_t, I>{}, field<I>(r)), ...);
@@ -317,26 +417,15 @@ void for_each_field(R& r, F&& f) {
   for_each_field_impl(r, f, std::make_index_sequence<field_count<std::remove_const_t<R>>>{});
 }
 
-/// The record as a row of stored values, in field order.
 template <class R>
 std::vector<value> encode_row(const R& r) {
-  const auto& s = schema_of<R>();
-  std::vector<value> row;
-  row.reserve(field_count<R>);
-  for_each_field(r, [&](auto i, const auto& f) {
-    row.push_back(with_field_context(s, i, make_key_ref(record_info<R>::key_of(r)), [&] { return to_value(f); }));
-  });
-  return row;
+  return encode_row(schema_of<R>(), &r);
 }
 
 template <class R>
 R decode_row(const std::vector<value>& row) {
-  const auto& s = schema_of<R>();
   R r{};
-  for_each_field(r, [&](auto i, auto& f) {
-    using F = std::remove_cvref_t<decltype(f)>;
-    f = with_field_context(s, i, key_ref{}, [&] { return from_value<F>(row[i]); });
-  });
+  decode_row(schema_of<R>(), row, &r);
   return r;
 }
 

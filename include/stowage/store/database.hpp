@@ -13,7 +13,9 @@
 #include <mutex>
 #include <optional>
 #include <ranges>
+#include <span>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <type_traits>
@@ -30,6 +32,24 @@ template <backend Backend>
 class database;
 
 namespace detail {
+/// The error for a write the backend refused: an insert of an existing key, an update of a missing one.
+[[noreturn]] inline void write_refused(const table_schema& s, const void* record, write_result r) {
+  if (r == write_result::key_exists)
+    throw conflict_error("a record with this key exists already", context_of(s, key_of_record(s, record)));
+  throw not_found_error("there is no record with this key to update", context_of(s, key_of_record(s, record)));
+}
+
+template <class B, class R, bool = plain_backend<B>>
+struct cursor_of {
+  using type =
+      decltype(std::declval<B&>().select(std::declval<typename B::table_handle&>(), std::declval<const query_spec&>()));
+};
+template <class B, class R>
+struct cursor_of<B, R, false> {
+  using type = decltype(std::declval<B&>().template select<R>(std::declval<typename B::table_handle&>(),
+                                                              std::declval<const query_spec&>()));
+};
+
 /// A range whose elements convert to T (the records of put_many, the keys of get_many).
 template <class R, class T>
 concept range_of = std::ranges::input_range<R> &&
@@ -138,7 +158,12 @@ class query {
     const Record& operator*() const { return state_->current; }
     const Record* operator->() const { return &state_->current; }
     iterator& operator++() {
-      if (!state_->cursor.next(state_->current)) state_.reset();
+      bool more;
+      if constexpr (detail::plain_backend<Backend>)
+        more = state_->cursor.next(&state_->current);
+      else
+        more = state_->cursor.next(state_->current);
+      if (!more) state_.reset();
       return *this;
     }
     void operator++(int) { ++*this; }
@@ -146,8 +171,7 @@ class query {
 
    private:
     friend class query;
-    using cursor_t = decltype(std::declval<Backend&>().template select<Record>(
-        std::declval<handle&>(), std::declval<const detail::query_spec&>()));
+    using cursor_t = typename detail::cursor_of<Backend, Record>::type;
     struct state {
       std::unique_lock<std::recursive_mutex> lock;
       cursor_t cursor;
@@ -186,7 +210,14 @@ class query {
     auto lock = db_->guard();
     auto& b = db_->backend_;
     auto s = std::unique_ptr<typename iterator::state>(
-        new typename iterator::state{std::move(lock), b.template select<Record>(*handle_, spec_), Record{}});
+        new typename iterator::state{std::move(lock),
+                                     [&] {
+                                       if constexpr (detail::plain_backend<Backend>)
+                                         return b.select(*handle_, spec_);
+                                       else
+                                         return b.template select<Record>(*handle_, spec_);
+                                     }(),
+                                     Record{}});
     if constexpr (!Backend::streams) {
       if (s->lock.owns_lock()) s->lock.unlock();
     }
@@ -241,8 +272,17 @@ class table {
 
   /// The record with this key, if there is one.
   std::optional<Record> get(const key_type& key) const {
-    auto lock = db_->guard();
-    return db_->backend_.template get<Record>(*handle_, key);
+    if constexpr (detail::plain_backend<Backend>) {
+      std::string scratch;
+      detail::cell k = detail::key_cell(schema(), key, scratch);
+      std::optional<Record> out(std::in_place);
+      auto lock = db_->guard();
+      if (!db_->backend_.get(*handle_, k, &*out)) out.reset();
+      return out;
+    } else {
+      auto lock = db_->guard();
+      return db_->backend_.template get<Record>(*handle_, key);
+    }
   }
 
   /// The records with these keys, in the order of the keys (nullopt where there is none).
@@ -255,8 +295,42 @@ class table {
       std::vector<key_type> converted;
       for (auto&& k : keys) converted.emplace_back(k);
       return get_many(converted);
+    } else if constexpr (requires(std::span<const detail::cell> k, detail::record_slots s) {
+                           db_->backend_.get_many(*handle_, k, s);
+                         }) {
+      // the keys as cells: their bytes stay in the keys or in one scratch string each
+      std::vector<detail::cell> cells;
+      std::vector<std::string> scratch;
+      if constexpr (std::ranges::sized_range<Keys>) {
+        cells.reserve(std::ranges::size(keys));
+        scratch.reserve(std::ranges::size(keys));
+      }
+      for (const key_type& k : keys) {
+        scratch.emplace_back();
+        cells.push_back(detail::key_cell(schema(), k, scratch.back()));
+      }
+      // a reallocation would move the scratch strings' bytes (short strings live inside them)
+      for (std::size_t i = 0; i < cells.size(); ++i)
+        if (!cells[i].stable && cells[i].n) cells[i].p = scratch[i].data();
+      std::vector<std::optional<Record>> out(cells.size());
+      db_->backend_.get_many(*handle_, std::span<const detail::cell>(cells),
+                             detail::record_slots{&out, [](void* ctx, std::size_t i) -> void* {
+                                                    auto& v = *static_cast<std::vector<std::optional<Record>>*>(ctx);
+                                                    return &v[i].emplace();
+                                                  }});
+      return out;
     } else if constexpr (requires { db_->backend_.template get_many<Record>(*handle_, keys); }) {
       return db_->backend_.template get_many<Record>(*handle_, keys);
+    } else if constexpr (detail::plain_backend<Backend>) {
+      std::vector<std::optional<Record>> out;
+      if constexpr (std::ranges::sized_range<Keys>) out.reserve(std::ranges::size(keys));
+      for (const key_type& k : keys) {
+        std::string scratch;
+        detail::cell c = detail::key_cell(schema(), k, scratch);
+        auto& r = out.emplace_back(std::in_place);
+        if (!db_->backend_.get(*handle_, c, &*r)) r.reset();
+      }
+      return out;
     } else {
       std::vector<std::optional<Record>> out;
       if constexpr (std::ranges::sized_range<Keys>) out.reserve(std::ranges::size(keys));
@@ -269,14 +343,27 @@ class table {
   }
   /// Deletes the record with this key; false when there was none.
   bool erase(const key_type& key) {
-    auto lock = db_->guard();
-    return db_->backend_.template erase<Record>(*handle_, key);
+    if constexpr (detail::plain_backend<Backend>) {
+      std::string scratch;
+      detail::cell k = detail::key_cell(schema(), key, scratch);
+      auto lock = db_->guard();
+      return db_->backend_.erase(*handle_, k);
+    } else {
+      auto lock = db_->guard();
+      return db_->backend_.template erase<Record>(*handle_, key);
+    }
   }
 
   /// Stores many records in one transaction: all of them, or none when one fails.
   template <detail::range_of<Record> Records>
   void put_many(const Records& records) {
-    if constexpr (requires { db_->backend_.template put_many<Record>(*handle_, records); }) {
+    if constexpr (requires(std::span<const void* const> r) { db_->backend_.put_many(*handle_, r); }) {
+      std::vector<const void*> pointers;
+      if constexpr (std::ranges::sized_range<Records>) pointers.reserve(std::ranges::size(records));
+      for (const Record& r : records) pointers.push_back(&r);
+      auto lock = db_->guard();
+      db_->backend_.put_many(*handle_, std::span<const void* const>(pointers));
+    } else if constexpr (requires { db_->backend_.template put_many<Record>(*handle_, records); }) {
       auto lock = db_->guard();
       db_->backend_.template put_many<Record>(*handle_, records);
     } else {
@@ -312,16 +399,14 @@ class table {
     write_locked(r, mode);
   }
   void write_locked(const Record& r, write_mode mode) {
-    switch (db_->backend_.write(*handle_, r, mode)) {
-      case write_result::done: return;
-      case write_result::key_exists:
-        throw conflict_error("a record with this key exists already",
-                             detail::context_of(detail::schema_of<Record>(), detail::make_key_ref(info::key_of(r))));
-      case write_result::key_missing:
-        throw not_found_error("there is no record with this key to update",
-                              detail::context_of(detail::schema_of<Record>(), detail::make_key_ref(info::key_of(r))));
-    }
+    write_result result;
+    if constexpr (detail::plain_backend<Backend>)
+      result = db_->backend_.write(*handle_, static_cast<const void*>(&r), mode);
+    else
+      result = db_->backend_.write(*handle_, r, mode);
+    if (result != write_result::done) detail::write_refused(schema(), &r, result);
   }
+  static const detail::table_schema& schema() { return detail::schema_of<Record>(); }
 
   database<Backend>* db_;
   typename Backend::table_handle* handle_;
