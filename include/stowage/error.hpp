@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdexcept>
+#include <stowage/detail/config.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -57,54 +58,15 @@ class error : public std::runtime_error {
   const std::string& backend_message() const noexcept { return ctx_.backend_message; }
 
  private:
-  static std::string compose(error_kind kind, std::string_view summary, const error_context& c) {
-    std::string m = "stowage: ";
-    m += to_string(kind);
-    if (!summary.empty()) one_line(m.append(": "), summary);
-    if (!c.record.empty()) one_line(m.append("; record "), c.record);
-    if (!c.table.empty()) one_line(m.append(" (table "), c.table).append(")");
-    if (!c.key.empty()) escaped(m.append(", key "), c.key);
-    if (!c.backend_message.empty()) one_line(m.append("; backend says: "), c.backend_message);
-    return m;
-  }
+  static std::string compose(error_kind kind, std::string_view summary, const error_context& c);
 
   // what() is one line, so that logs and test reports stay readable: a line break becomes "; ",
   // or a space where the next line is indented as the continuation of a sentence (PostgreSQL
   // wraps its messages so), other control characters become spaces, and trailing ones go.
-  static std::string& one_line(std::string& m, std::string_view part) {
-    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
-    for (std::size_t i = 0; i < part.size(); ++i) {
-      char c = part[i];
-      if (c == '\n' || c == '\r') {
-        std::size_t j = i;
-        while (j < part.size() && (part[j] == '\n' || part[j] == '\r')) ++j;
-        bool continued = j < part.size() && (part[j] == ' ' || part[j] == '\t');
-        while (j < part.size() && space(part[j])) ++j;
-        if (j == part.size()) break;
-        m += continued ? " " : "; ";
-        i = j - 1;
-      } else {
-        m += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c;
-      }
-    }
-    return m;
-  }
+  static std::string& one_line(std::string& m, std::string_view part);
 
   // a key is data, not prose: its control bytes are shown as \xNN rather than joined into text
-  static std::string& escaped(std::string& m, std::string_view key) {
-    static constexpr char hex[] = "0123456789abcdef";
-    for (char c : key) {
-      auto u = static_cast<unsigned char>(c);
-      if (u < 0x20 || u == 0x7f) {
-        m += "\\x";
-        m += hex[u >> 4];
-        m += hex[u & 15];
-      } else {
-        m += c;
-      }
-    }
-    return m;
-  }
+  static std::string& escaped(std::string& m, std::string_view key);
 
   error_kind kind_;
   error_context ctx_;
@@ -135,18 +97,10 @@ class retryable_conflict : public conflict_error {
 
 /// Throws the subclass of stowage::error that matches `kind`, so callers can catch either
 /// the subclass or the root and switch on kind().
-[[noreturn]] inline void throw_error(error_kind kind, std::string_view summary, error_context ctx = {}) {
-  switch (kind) {
-    case error_kind::not_found: throw not_found_error(summary, std::move(ctx));
-    case error_kind::conflict: throw conflict_error(summary, std::move(ctx));
-    case error_kind::constraint: throw constraint_error(summary, std::move(ctx));
-    case error_kind::bad_input: throw bad_input_error(summary, std::move(ctx));
-    case error_kind::unavailable: throw unavailable_error(summary, std::move(ctx));
-    case error_kind::corrupt: throw corrupt_error(summary, std::move(ctx));
-    case error_kind::schema: throw schema_error(summary, std::move(ctx));
-    case error_kind::internal: break;
-  }
-  throw internal_error(summary, std::move(ctx));
-}
+[[noreturn]] void throw_error(error_kind kind, std::string_view summary, error_context ctx = {});
 
 }  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+#include <stowage/impl/error.ipp>
+#endif

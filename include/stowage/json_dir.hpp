@@ -2,5 +2,7 @@
 // nlohmann_json.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <stowage/backend/json_dir.hpp>
-#include <stowage/json.hpp>
+#include <stowage/core.hpp>

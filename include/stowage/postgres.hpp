@@ -2,4 +2,4 @@
 #pragma once
 
 #include <stowage/backend/postgres.hpp>
-#include <stowage/stowage.hpp>
+#include <stowage/core.hpp>

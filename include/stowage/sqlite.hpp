@@ -2,4 +2,4 @@
 #pragma once
 
 #include <stowage/backend/sqlite.hpp>
-#include <stowage/stowage.hpp>
+#include <stowage/core.hpp>

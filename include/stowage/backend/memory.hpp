@@ -17,6 +17,7 @@
 
 #include <stowage/backend/concepts.hpp>
 #include <stowage/backend/schema_diff.hpp>
+#include <stowage/detail/config.hpp>
 #include <stowage/query/evaluate.hpp>
 
 namespace stowage {
@@ -27,19 +28,14 @@ class memory {
   static constexpr bool streams = false;
 
   /// Accepts "memory:" or an empty URL. Each database<memory> has a store of its own.
-  explicit memory(std::string_view url = "memory:") {
-    if (!url.empty() && url != "memory:" && url != ":memory:")
-      throw bad_input_error("the memory backend takes the URL \"memory:\", not \"" + std::string(url) + "\"");
-  }
+  explicit memory(std::string_view url = "memory:");
 
  private:
   struct value_less {
-    bool operator()(const value& a, const value& b) const { return detail::compare_values(a, b) < 0; }
+    bool operator()(const value& a, const value& b) const;
   };
   struct rows_less {
-    bool operator()(const std::vector<value>& a, const std::vector<value>& b) const {
-      return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), value_less{});
-    }
+    bool operator()(const std::vector<value>& a, const std::vector<value>& b) const;
   };
   using row = std::vector<value>;
 
@@ -66,122 +62,26 @@ class memory {
     bool identity;                       // positions[i] == i for every field
   };
 
-  table_handle open_table(const detail::table_schema& s) {
-    auto& t = tables_[std::string(s.table)];
-    if (!t) {
-      t = std::make_unique<stored_table>();
-      t->name = std::string(s.table);
-      for (std::size_t i = 0; i < s.columns.size(); ++i)
-        t->columns.push_back({std::string(s.columns[i].name), s.columns[i].kind, i == s.key});
-      t->key = s.key;
-    } else {
-      auto plan = detail::plan_migration(s, t->columns);
-      for (std::size_t i : plan.added) {
-        t->columns.push_back({std::string(s.columns[i].name), s.columns[i].kind, false});
-        for (auto& [k, r] : t->rows) r.push_back(s.columns[i].default_value);
-      }
-    }
-    table_handle h{t.get(), &s, {}, true};
-    for (const auto& c : s.columns) {
-      auto it = std::find_if(t->columns.begin(), t->columns.end(), [&](auto& sc) { return sc.name == c.name; });
-      h.positions.push_back(static_cast<std::size_t>(it - t->columns.begin()));
-    }
-    for (std::size_t i = 0; i < h.positions.size(); ++i) h.identity = h.identity && h.positions[i] == i;
-    for (const auto& ix : s.indexes) {
-      if (!ix.unique) continue;
-      auto found = std::find_if(t->uniques.begin(), t->uniques.end(), [&](auto& u) { return u.name == ix.name; });
-      if (found != t->uniques.end()) continue;
-      unique_index u{ix.name, {}, {}};
-      for (std::size_t c : ix.columns) u.columns.push_back(h.positions[c]);
-      for (const auto& [k, r] : t->rows) {
-        auto entry = indexed(u, r);
-        if (!entry) continue;
-        if (u.entries.count(*entry))
-          throw constraint_error("existing records violate unique index " + ix.name, detail::context_of(s));
-        u.entries.emplace(std::move(*entry), k);
-      }
-      t->uniques.push_back(std::move(u));
-    }
-    return h;
-  }
+  table_handle open_table(const detail::table_schema& s);
 
-  write_result write(table_handle& h, const void* record, write_mode mode) {
-    row values = to_stored(h, detail::encode_row(*h.schema, record));
-    const value& key = values[h.table->key];
-    auto it = h.table->rows.find(key);
-    if (mode == write_mode::insert && it != h.table->rows.end()) return write_result::key_exists;
-    if (mode == write_mode::update && it == h.table->rows.end()) return write_result::key_missing;
-    check_unique(h, values, key);
-    std::optional<row> before;
-    if (it != h.table->rows.end()) before = it->second;
-    log(h.table, key, std::move(before));
-    store(*h.table, key, std::move(values));
-    return write_result::done;
-  }
+  write_result write(table_handle& h, const void* record, write_mode mode);
 
-  bool get(table_handle& h, const detail::cell& key, void* out) {
-    auto it = h.table->rows.find(detail::to_value(key));
-    if (it == h.table->rows.end()) return false;
-    decode(h, it->second, out);
-    return true;
-  }
+  bool get(table_handle& h, const detail::cell& key, void* out);
 
-  bool erase(table_handle& h, const detail::cell& key) {
-    value k = detail::to_value(key);
-    auto it = h.table->rows.find(k);
-    if (it == h.table->rows.end()) return false;
-    log(h.table, k, it->second);
-    store(*h.table, k, std::nullopt);
-    return true;
-  }
+  bool erase(table_handle& h, const detail::cell& key);
 
   /// A snapshot of the selected records, decoded as they are yielded.
   using cursor = detail::row_cursor;
 
-  cursor select(table_handle& h, const detail::query_spec& q) {
-    std::vector<row> out;
-    auto chosen = matching(h, q);
-    out.reserve(chosen.size());
-    for (const row* r : chosen) {
-      if (h.identity && r->size() == h.positions.size()) {
-        out.push_back(*r);
-      } else {
-        auto& fields = out.emplace_back();
-        fields.reserve(h.positions.size());
-        for (std::size_t p : h.positions) fields.push_back((*r)[p]);
-      }
-    }
-    return cursor(*h.schema, std::move(out));
-  }
+  cursor select(table_handle& h, const detail::query_spec& q);
 
-  std::uint64_t count(table_handle& h, const detail::query_spec& q) { return matching(h, q).size(); }
+  std::uint64_t count(table_handle& h, const detail::query_spec& q);
 
-  void clear(table_handle& h) {
-    auto& t = *h.table;
-    if (!marks_.empty())
-      for (auto& [k, r] : t.rows) undo_.push_back({&t, k, std::move(r)});
-    t.rows.clear();
-    for (auto& u : t.uniques) u.entries.clear();
-  }
+  void clear(table_handle& h);
 
-  void begin(unsigned depth) {
-    if (depth == 0) undo_.clear();
-    marks_.resize(depth + 1);
-    marks_[depth] = undo_.size();
-  }
-  void commit(unsigned depth) {
-    marks_.resize(depth);
-    if (depth == 0) undo_.clear();
-  }
-  void rollback(unsigned depth) {
-    std::size_t mark = marks_[depth];
-    while (undo_.size() > mark) {
-      auto& u = undo_.back();
-      store(*u.table, u.key, std::move(u.before));
-      undo_.pop_back();
-    }
-    marks_.resize(depth);
-  }
+  void begin(unsigned depth);
+  void commit(unsigned depth);
+  void rollback(unsigned depth);
 
  private:
   struct undo_entry {
@@ -190,81 +90,22 @@ class memory {
     std::optional<row> before;
   };
 
-  void log(stored_table* t, const value& key, std::optional<row> before) {
-    if (!marks_.empty()) undo_.push_back({t, key, std::move(before)});
-  }
+  void log(stored_table* t, const value& key, std::optional<row> before);
 
-  static std::optional<row> indexed(const unique_index& u, const row& r) {
-    row entry;
-    for (std::size_t c : u.columns) {
-      if (r[c].index() == 0) return std::nullopt;  // NULLs never collide, as in SQL
-      entry.push_back(r[c]);
-    }
-    return entry;
-  }
+  static std::optional<row> indexed(const unique_index& u, const row& r);
 
-  void check_unique(const table_handle& h, const row& r, const value& key) {
-    for (const auto& u : h.table->uniques) {
-      auto entry = indexed(u, r);
-      if (!entry) continue;
-      auto it = u.entries.find(*entry);
-      if (it != u.entries.end() && detail::compare_values(it->second, key) != 0)
-        throw constraint_error(
-            "unique index " + u.name + " already holds these values (record " + detail::describe(it->second) + ")",
-            detail::context_of(*h.schema, detail::key_of_value(key)));
-    }
-  }
+  void check_unique(const table_handle& h, const row& r, const value& key);
 
   /// Sets or removes the row with this key, keeping the unique indexes in step.
-  static void store(stored_table& t, const value& key, std::optional<row> r) {
-    auto it = t.rows.find(key);
-    if (it != t.rows.end()) {
-      for (auto& u : t.uniques)
-        if (auto e = indexed(u, it->second)) u.entries.erase(*e);
-    }
-    if (!r) {
-      if (it != t.rows.end()) t.rows.erase(it);
-      return;
-    }
-    for (auto& u : t.uniques)
-      if (auto e = indexed(u, *r)) u.entries.emplace(std::move(*e), key);
-    if (it != t.rows.end())
-      it->second = std::move(*r);
-    else
-      t.rows.emplace(key, std::move(*r));
-  }
+  static void store(stored_table& t, const value& key, std::optional<row> r);
 
-  static row to_stored(const table_handle& h, row fields) {
-    if (h.identity && fields.size() == h.table->columns.size()) return fields;
-    row out(h.table->columns.size());
-    for (std::size_t i = 0; i < fields.size(); ++i) out[h.positions[i]] = std::move(fields[i]);
-    return out;
-  }
+  static row to_stored(const table_handle& h, row fields);
 
-  static void decode(const table_handle& h, const row& stored, void* out) {
-    const auto& s = *h.schema;
-    detail::key_ref key = detail::key_of_value(stored[h.table->key]);
-    for (std::size_t i = 0; i < s.columns.size(); ++i)
-      detail::decode_field(s, i, out, detail::cell_of(stored[h.positions[i]]), key);
-  }
+  static void decode(const table_handle& h, const row& stored, void* out);
 
-  std::vector<const row*> matching(const table_handle& h, const detail::query_spec& q) {
-    // the query names fields by record index; translate to stored positions once
-    detail::query_spec stored = q;
-    if (!h.identity) {
-      if (stored.filter) remap(*stored.filter, h.positions);
-      for (auto& o : stored.order) o.field = h.positions[o.field];
-    }
-    std::vector<const row*> all;
-    all.reserve(h.table->rows.size());
-    for (const auto& [k, r] : h.table->rows) all.push_back(&r);
-    return detail::select_rows(all, stored, [](const row& r) -> const row& { return r; });
-  }
+  std::vector<const row*> matching(const table_handle& h, const detail::query_spec& q);
 
-  static void remap(detail::expr& e, const std::vector<std::size_t>& positions) {
-    e.field = positions[e.field];
-    for (auto& c : e.children) remap(c, positions);
-  }
+  static void remap(detail::expr& e, const std::vector<std::size_t>& positions);
 
   std::unordered_map<std::string, std::unique_ptr<stored_table>> tables_;
   std::deque<undo_entry> undo_;
@@ -272,3 +113,7 @@ class memory {
 };
 
 }  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+#include <stowage/backend/impl/memory.ipp>
+#endif

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include <stowage/detail/config.hpp>
 #include <stowage/record/column.hpp>
 
 namespace stowage::detail {
@@ -52,19 +53,9 @@ struct field_codec {
   void (*decode)(void* field, const cell& in);
 };
 
-inline const char* cell_type_word(cell::type t) noexcept {
-  switch (t) {
-    case cell::type::integer: return "an integer";
-    case cell::type::real: return "a real number";
-    case cell::type::text: return "text";
-    case cell::type::blob: return "a blob";
-    default: return "NULL";
-  }
-}
+const char* cell_type_word(cell::type t) noexcept;
 
-[[noreturn]] inline void wrong_cell(const char* expected, cell::type found) {
-  throw codec_failure{error_kind::corrupt, std::string("expected ") + expected + ", found " + cell_type_word(found)};
-}
+[[noreturn]] void wrong_cell(const char* expected, cell::type found);
 
 /// The cell's value as a storage type S (what column_traits<T>::from_storage takes).
 template <class S>
@@ -149,9 +140,7 @@ void encode_typed(const void* field, cell& out, std::string& scratch) {
   }
 }
 
-[[noreturn]] inline void null_in_required_field() {
-  throw codec_failure{error_kind::corrupt, "stored NULL in a field that is not optional"};
-}
+[[noreturn]] void null_in_required_field();
 
 template <class F>
 void decode_typed(void* field, const cell& in) {
@@ -175,18 +164,7 @@ template <class F>
 inline constexpr field_codec codec_of{&encode_typed<F>, &decode_typed<F>};
 
 /// A cell as an owning value, and back (the cell then refers to the value's bytes).
-inline value to_value(const cell& c) {
-  switch (c.t) {
-    case cell::type::integer: return c.i;
-    case cell::type::real: return c.d;
-    case cell::type::text: return std::string(c.text());
-    case cell::type::blob: {
-      auto b = c.blob();
-      return bytes(b.begin(), b.end());
-    }
-    default: return std::monostate{};
-  }
-}
+value to_value(const cell& c);
 inline cell cell_of(const value& v) noexcept {
   switch (v.index()) {
     case 1: return cell::integer(*std::get_if<1>(&v));
@@ -219,3 +197,7 @@ T from_value(const value& v) {
 }
 
 }  // namespace stowage::detail
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+#include <stowage/record/impl/codec.ipp>
+#endif

@@ -14,6 +14,7 @@
 #include <boost/hana/second.hpp>
 #include <boost/hana/string.hpp>
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -21,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include <stowage/detail/config.hpp>
 #include <stowage/detail/type_name.hpp>
 #include <stowage/record/codec.hpp>
 #include <stowage/record/column.hpp>
@@ -195,54 +197,57 @@ struct table_schema {
   std::string_view key_name() const { return columns[key].name; }
 };
 
+/// What a record type tells make_schema about one of its fields.
+struct column_spec {
+  std::string_view name;
+  column_kind kind;
+  bool nullable;
+  std::size_t offset;
+  const field_codec* codec;
+};
+
+/// An index a record declares: whether it is unique, and its fields by index.
+struct index_spec {
+  bool unique;
+  std::span<const std::size_t> columns;
+};
+
+/// Builds a table's description from what a record type declares; `defaults` points to a
+/// default-initialized record, whose fields give the values of columns added by migration.
+table_schema make_schema(std::string_view record, std::string_view table, std::size_t key,
+                         std::span<const column_spec> columns, const void* defaults,
+                         std::span<const index_spec> indexes);
+
 template <class R, auto... M>
-index_def make_index(bool unique_flag) {
-  index_def d;
-  d.unique = unique_flag;
-  d.name = std::string(record_info<R>::table) + (unique_flag ? "_uq" : "_ix");
-  (
-      [&] {
-        constexpr std::size_t i = member_index_v<R, M>;
-        static_assert(i != npos, "an index in stowage::record_traits names a member that is not a reflected field");
-        d.columns.push_back(i);
-        d.name += "_";
-        d.name += field_names_v<R>[i];
-      }(),
-      ...);
-  return d;
-}
+struct index_columns {
+  static_assert(((member_index_v<R, M> != npos) && ...),
+                "an index in stowage::record_traits names a member that is not a reflected field");
+  static constexpr std::size_t value[] = {member_index_v<R, M>...};
+};
 
 template <class R, class Index>
-struct index_maker;
+struct index_spec_of;
 template <class R, auto... M>
-struct index_maker<R, stowage::index<M...>> {
-  static index_def make() { return make_index<R, M...>(false); }
+struct index_spec_of<R, stowage::index<M...>> {
+  static constexpr index_spec value{false, index_columns<R, M...>::value};
 };
 template <class R, auto... M>
-struct index_maker<R, stowage::unique<M...>> {
-  static index_def make() { return make_index<R, M...>(true); }
+struct index_spec_of<R, stowage::unique<M...>> {
+  static constexpr index_spec value{true, index_columns<R, M...>::value};
 };
 
-template <class R>
-std::vector<index_def> indexes_of() {
-  if constexpr (requires { typename record_traits<R>::indexes; }) {
-    return std::apply([](auto... ix) { return std::vector<index_def>{index_maker<R, decltype(ix)>::make()...}; },
-                      typename record_traits<R>::indexes{});
-  } else {
-    return {};
-  }
+template <class R, class... Ix>
+constexpr std::array<index_spec, sizeof...(Ix)> index_specs(std::tuple<Ix...>*) {
+  return {index_spec_of<R, Ix>::value...};
 }
 
-/// The stored form of a default-initialized field, or NULL when it has none (an enum whose
-/// zero value is no enumerator, say).
-inline value default_of(const field_codec& codec, const void* field) {
-  try {
-    cell c;
-    std::string scratch;
-    codec.encode(field, c, scratch);
-    return to_value(c);
-  } catch (...) {
-    return value{};
+template <class R>
+std::span<const index_spec> indexes_of() {
+  if constexpr (requires { typename record_traits<R>::indexes; }) {
+    static constexpr auto specs = index_specs<R>(static_cast<typename record_traits<R>::indexes*>(nullptr));
+    return specs;
+  } else {
+    return {};
   }
 }
 
@@ -255,15 +260,11 @@ template <class R, std::size_t... I>
 table_schema build_schema(std::index_sequence<I...>) {
   (check_field_storable<R, I>(), ...);
   const R defaults{};
-  table_schema s;
-  s.record = record_info<R>::record_name;
-  s.table = record_info<R>::table;
-  s.key = record_info<R>::key;
-  s.columns = {column_def{field_names_v<R>[I], kind_of<field_t<R, I>>(), field_info<field_t<R, I>>::nullable,
-                          default_of(codec_of<field_t<R, I>>, &field<I>(defaults)), offset_of<R, I>(defaults),
-                          &codec_of<field_t<R, I>>}...};
-  s.indexes = indexes_of<R>();
-  return s;
+  const column_spec columns[] = {column_spec{field_names_v<R>[I], kind_of<field_t<R, I>>(),
+                                             field_info<field_t<R, I>>::nullable, offset_of<R, I>(defaults),
+                                             &codec_of<field_t<R, I>>}...};
+  return make_schema(record_info<R>::record_name, record_info<R>::table, record_info<R>::key, columns, &defaults,
+                     indexes_of<R>());
 }
 
 template <class R>
@@ -281,28 +282,10 @@ struct key_ref {
   std::string text() const { return render ? render(a, b) : std::string(); }
 };
 
-inline key_ref key_of_value(const value& v) {
-  return {[](const void* p, const void*) { return describe(*static_cast<const value*>(p)); }, &v, nullptr};
-}
-inline key_ref key_of_cell(const cell& c) {
-  return {[](const void* p, const void*) { return describe(to_value(*static_cast<const cell*>(p))); }, &c, nullptr};
-}
+key_ref key_of_value(const value& v);
+key_ref key_of_cell(const cell& c);
 /// The key of the record at `record`, a record of the table's type.
-inline key_ref key_of_record(const table_schema& s, const void* record) {
-  return {[](const void* schema, const void* r) {
-            const auto& sc = *static_cast<const table_schema*>(schema);
-            const column_def& k = sc.columns[sc.key];
-            try {
-              cell c;
-              std::string scratch;
-              k.codec->encode(static_cast<const char*>(r) + k.offset, c, scratch);
-              return describe(to_value(c));
-            } catch (...) {
-              return std::string("(unprintable)");
-            }
-          },
-          &s, record};
-}
+key_ref key_of_record(const table_schema& s, const void* record);
 
 template <class K>
 key_ref make_key_ref(const K& k) {
@@ -317,24 +300,11 @@ key_ref make_key_ref(const K& k) {
 }
 
 /// Builds the context of an error about a record in a table.
-inline error_context context_of(const table_schema& s, const key_ref& k = {}, std::string backend = {}) {
-  return error_context{std::string(s.record), std::string(s.table), k.text(), std::move(backend)};
-}
+error_context context_of(const table_schema& s, const key_ref& k = {}, std::string backend = {});
 
 /// Called in a catch block of a codec step for one field: rethrows the exception as an error that
 /// names the record, the key and the field (a stowage::error passes unchanged).
-[[noreturn]] inline void field_failed(const table_schema& s, std::size_t field_index, const key_ref& k) {
-  try {
-    throw;
-  } catch (const codec_failure& c) {
-    throw_error(c.kind, "field '" + std::string(s.columns[field_index].name) + "': " + c.message, context_of(s, k));
-  } catch (const error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw_error(error_kind::bad_input, "field '" + std::string(s.columns[field_index].name) + "': " + e.what(),
-                context_of(s, k));
-  }
-}
+[[noreturn]] void field_failed(const table_schema& s, std::size_t field_index, const key_ref& k);
 
 /// Runs a codec step for one field, turning a codec_failure into an error that names the
 /// record, the key and the field.
@@ -349,24 +319,10 @@ decltype(auto) with_field_context(const table_schema& s, std::size_t field_index
 
 /// Writes the stored form of field i of the record at `record` into out (`scratch` holds bytes a
 /// conversion makes, until the next call with it).
-inline void encode_field(const table_schema& s, std::size_t i, const void* record, cell& out, std::string& scratch) {
-  const column_def& c = s.columns[i];
-  try {
-    c.codec->encode(static_cast<const char*>(record) + c.offset, out, scratch);
-  } catch (...) {
-    field_failed(s, i, key_of_record(s, record));
-  }
-}
+void encode_field(const table_schema& s, std::size_t i, const void* record, cell& out, std::string& scratch);
 
 /// Reads a stored value into field i of the record at `record`; `key` names the row in errors.
-inline void decode_field(const table_schema& s, std::size_t i, void* record, const cell& in, const key_ref& key) {
-  const column_def& c = s.columns[i];
-  try {
-    c.codec->decode(static_cast<char*>(record) + c.offset, in);
-  } catch (...) {
-    field_failed(s, i, key);
-  }
-}
+void decode_field(const table_schema& s, std::size_t i, void* record, const cell& in, const key_ref& key);
 
 /// A key as a cell for a table whose key field has type K. A key that cannot be stored (a time
 /// point out of range, an enum value without a name) is the same stowage::error as such a value
@@ -383,23 +339,10 @@ cell key_cell(const table_schema& s, const K& key, std::string& scratch) {
 }
 
 /// The record as a row of stored values, in field order.
-inline std::vector<value> encode_row(const table_schema& s, const void* record) {
-  std::vector<value> row;
-  row.reserve(s.columns.size());
-  cell c;
-  std::string scratch;
-  for (std::size_t i = 0; i < s.columns.size(); ++i) {
-    encode_field(s, i, record, c, scratch);
-    row.push_back(to_value(c));
-  }
-  return row;
-}
+std::vector<value> encode_row(const table_schema& s, const void* record);
 
 /// Reads a row of stored values, in field order, into the record at `record`.
-inline void decode_row(const table_schema& s, const std::vector<value>& row, void* record) {
-  key_ref key = key_of_value(row[s.key]);
-  for (std::size_t i = 0; i < s.columns.size(); ++i) decode_field(s, i, record, cell_of(row[i]), key);
-}
+void decode_row(const table_schema& s, const std::vector<value>& row, void* record);
 
 // ---- kept while backends move to the table above
 template <class K>
@@ -431,3 +374,7 @@ R decode_row(const std::vector<value>& row) {
 
 }  // namespace detail
 }  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+#include <stowage/record/impl/record.ipp>
+#endif

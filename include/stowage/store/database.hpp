@@ -24,6 +24,7 @@
 #include <vector>
 
 #include <stowage/backend/concepts.hpp>
+#include <stowage/detail/config.hpp>
 #include <stowage/query/query_spec.hpp>
 
 namespace stowage {
@@ -33,11 +34,7 @@ class database;
 
 namespace detail {
 /// The error for a write the backend refused: an insert of an existing key, an update of a missing one.
-[[noreturn]] inline void write_refused(const table_schema& s, const void* record, write_result r) {
-  if (r == write_result::key_exists)
-    throw conflict_error("a record with this key exists already", context_of(s, key_of_record(s, record)));
-  throw not_found_error("there is no record with this key to update", context_of(s, key_of_record(s, record)));
-}
+[[noreturn]] void write_refused(const table_schema& s, const void* record, write_result r);
 
 template <class B, class R, bool = plain_backend<B>>
 struct cursor_of {
@@ -548,3 +545,7 @@ std::invoke_result_t<F&> transact(database<Backend>& db, F&& fn, retry_options o
 }
 
 }  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+#include <stowage/store/impl/database.ipp>
+#endif

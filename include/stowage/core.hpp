@@ -1,0 +1,15 @@
+// stowage's core without a backend: records, queries, stores and transactions. Each backend's
+// header includes it (<stowage/sqlite.hpp>); <stowage/stowage.hpp> adds the memory backend.
+#pragma once
+
+#include <stowage/backend/concepts.hpp>
+#include <stowage/error.hpp>
+#include <stowage/query/predicate.hpp>
+#include <stowage/record/column.hpp>
+#include <stowage/record/record.hpp>
+#include <stowage/record/types.hpp>
+#include <stowage/store/database.hpp>
+
+#define STOWAGE_VERSION_MAJOR 0
+#define STOWAGE_VERSION_MINOR 1
+#define STOWAGE_VERSION_PATCH 0
