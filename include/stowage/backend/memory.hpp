@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include <stowage/backend/concepts.hpp>
@@ -90,6 +91,8 @@ class memory {
     std::optional<row> before;
   };
 
+  /// Whether a transaction is open: only then do writes keep what they replace.
+  bool in_transaction() const noexcept { return !marks_.empty(); }
   void log(stored_table* t, const value& key, std::optional<row> before);
 
   static std::optional<row> indexed(const unique_index& u, const row& r);

@@ -50,14 +50,20 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
 STOWAGE_INLINE write_result memory::write(table_handle& h, const void* record, write_mode mode) {
   row values = to_stored(h, detail::encode_row(*h.schema, record));
   const value& key = values[h.table->key];
-  auto it = h.table->rows.find(key);
-  if (mode == write_mode::insert && it != h.table->rows.end()) return write_result::key_exists;
-  if (mode == write_mode::update && it == h.table->rows.end()) return write_result::key_missing;
+  auto& rows = h.table->rows;
+  // one search: the place of the key, where it is or where it goes
+  auto it = rows.lower_bound(key);
+  const bool found = it != rows.end() && !rows.key_comp()(key, it->first);
+  if (mode == write_mode::insert && found) return write_result::key_exists;
+  if (mode == write_mode::update && !found) return write_result::key_missing;
   check_unique(h, values, key);
-  std::optional<row> before;
-  if (it != h.table->rows.end()) before = it->second;
-  log(h.table, key, std::move(before));
-  store(*h.table, key, std::move(values));
+  if (in_transaction()) log(h.table, key, found ? std::optional<row>(it->second) : std::nullopt);
+  if (found && h.table->uniques.empty())
+    it->second = std::move(values);
+  else if (!found && h.table->uniques.empty())
+    rows.emplace_hint(it, key, std::move(values));
+  else
+    store(*h.table, key, std::move(values));
   return write_result::done;
 }
 
@@ -72,8 +78,11 @@ STOWAGE_INLINE bool memory::erase(table_handle& h, const detail::cell& key) {
   value k = detail::to_value(key);
   auto it = h.table->rows.find(k);
   if (it == h.table->rows.end()) return false;
-  log(h.table, k, it->second);
-  store(*h.table, k, std::nullopt);
+  if (in_transaction()) log(h.table, k, it->second);
+  if (h.table->uniques.empty())
+    h.table->rows.erase(it);
+  else
+    store(*h.table, k, std::nullopt);
   return true;
 }
 
@@ -194,6 +203,8 @@ STOWAGE_INLINE void memory::remap(detail::expr& e, const std::vector<std::size_t
 }
 
 STOWAGE_INLINE bool memory::value_less::operator()(const value& a, const value& b) const {
+  // int64 keys, the common case, compare without compare_values' switch
+  if (a.index() == 1 && b.index() == 1) return *std::get_if<1>(&a) < *std::get_if<1>(&b);
   return detail::compare_values(a, b) < 0;
 }
 
@@ -206,6 +217,6 @@ STOWAGE_INLINE std::uint64_t memory::count(table_handle& h, const detail::query_
 }
 
 STOWAGE_INLINE void memory::log(stored_table* t, const value& key, std::optional<row> before) {
-  if (!marks_.empty()) undo_.push_back({t, key, std::move(before)});
+  if (in_transaction()) undo_.push_back({t, key, std::move(before)});
 }
 }  // namespace stowage
