@@ -266,6 +266,62 @@ std::pair<std::uint64_t, std::size_t> digest_rows(Rows&& rows, Digest&& digest) 
 }
 
 // ---------------------------------------------------------------------------------------------
+// One phase alone, for instruction counts.
+
+/// A workload a benchmark can run alone with --phase=raw-<name> or --phase=stowage-<name>, and the
+/// target for its instruction ratio stowage/raw (bench/instructions.py reads them from
+/// --phase=list).
+struct phase_info {
+  const char* name;
+  double target;
+};
+
+/// Which side and workload --phase=<side>-<workload> names.
+struct phase_choice {
+  bool stowage = false;
+  std::string workload;
+};
+
+/// Reads the value of --phase: "list" prints the workloads with their targets and exits;
+/// otherwise <side>-<workload> out of `workloads`, or cl.fail().
+inline phase_choice parse_phase(const command_line& cl, std::string_view v,
+                                std::initializer_list<phase_info> workloads) {
+  if (v == "list") {
+    for (const phase_info& w : workloads) std::printf("%s %.2f\n", w.name, w.target);
+    std::exit(0);
+  }
+  phase_choice c;
+  if (v.starts_with("raw-")) {
+    v.remove_prefix(4);
+  } else if (v.starts_with("stowage-")) {
+    v.remove_prefix(8);
+    c.stowage = true;
+  } else {
+    cl.fail("--phase takes raw-<workload>, stowage-<workload> or list");
+  }
+  for (const phase_info& w : workloads)
+    if (v == w.name) c.workload = w.name;
+  if (c.workload.empty()) cl.fail("--phase names an unknown workload (--phase=list lists them)");
+  return c;
+}
+
+/// Runs f once. Run under callgrind with --collect-atstart=no --toggle-collect='*measured_phase*'
+/// (as bench/instructions.py does), a benchmark counts the instructions of f alone: not its setup
+/// (the data set, opening, filling the table a read phase reads). noinline keeps the function a
+/// frame of its own for callgrind to find.
+template <class F>
+__attribute__((noinline)) void measured_phase(F&& f) {
+  f();
+}
+
+/// The line bench/instructions.py reads after a phase: how many rows it handled (the unit of its
+/// instructions per row) and a digest of what it read or wrote, the same on both sides.
+inline void print_phase(const phase_choice& c, std::size_t rows, std::uint64_t digest, double seconds) {
+  std::printf("phase %s-%s: %zu rows, digest %llu, %.3f s\n", c.stowage ? "stowage" : "raw", c.workload.c_str(), rows,
+              static_cast<unsigned long long>(digest), seconds);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Checks.
 
 /// Counts the places where the two sides read or stored different data, or not what was

@@ -1,6 +1,6 @@
 // stowage over SQLite against the raw sqlite3 C API, in one process, on the same data.
 //
-//   sqlite_bench [rows] [--reps=N] [--sync=off|normal|full] [--dir=PATH]
+//   sqlite_bench [rows] [--reps=N] [--sync=off|normal|full] [--dir=PATH] [--phase=SIDE-WORKLOAD|list]
 //
 // rows defaults to 200000, reps to 5, sync to full (stowage's default), dir to a fresh directory
 // under the system temp directory (removed afterwards). Each repetition creates fresh database
@@ -20,6 +20,11 @@
 // checks that the schema and the statements stowage actually runs (seen through sqlite3_trace_v2)
 // match the raw side's, and warns when they do not. It fails (exit 1) when the two sides read
 // back different data; it never judges timings.
+//
+// --phase=raw-get (raw or stowage; insert, get or range) runs that one workload of that one side
+// once, after its setup (the table filled by the same side, for get and range), inside
+// bench_common::measured_phase, and prints its rows and digest: bench/instructions.py runs each
+// under callgrind and prints instructions per row for both sides.
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -30,6 +35,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -65,16 +71,23 @@ struct options {
   int reps = 5;
   std::string sync = "full";
   fs::path dir;
+  std::optional<phase_choice> phase;
 };
 
+constexpr std::initializer_list<phase_info> workloads = {{"insert", 1.03}, {"get", 1.03}, {"range", 1.08}};
+
 options parse(int argc, char** argv) {
-  const command_line cl("sqlite_bench", "sqlite_bench [rows] [--reps=N] [--sync=off|normal|full] [--dir=PATH]");
+  const command_line cl("sqlite_bench",
+                        "sqlite_bench [rows] [--reps=N] [--sync=off|normal|full] [--dir=PATH] "
+                        "[--phase=raw-WORKLOAD|stowage-WORKLOAD|list]");
   options o;
   cl.parse(argc, argv, o.rows, o.reps, [&](std::string_view a) {
     if (auto v = option_value(a, "--sync="))
       o.sync = std::string(*v);
     else if (auto v = option_value(a, "--dir="))
       o.dir = std::string(*v);
+    else if (auto v = option_value(a, "--phase="))
+      o.phase = parse_phase(cl, *v, workloads);
     else
       return false;
     return true;
@@ -201,10 +214,15 @@ std::string url_of(const fs::path& file, const std::string& sync) {
   return "file:" + file.string() + "?synchronous=" + sync;
 }
 
+// digest as an object rather than a function reference, so that the compiler inlines it into the
+// stowage side's loops as it does into the raw side's (a reference to digest left it a call,
+// about 45 instructions a get).
+constexpr auto inlined_digest = [](const Event& e) { return digest(e); };
+
 std::pair<std::uint64_t, std::size_t> stowage_range(const stowage::table<Event, stowage::sqlite>& t, std::int64_t lo,
                                                     std::int64_t hi) {
   using stowage::where;
-  return digest_rows(t.query(where<&Event::time> >= lo && where<&Event::time> < hi), digest);
+  return digest_rows(t.query(where<&Event::time> >= lo && where<&Event::time> < hi), inlined_digest);
 }
 
 /// Removes a database file with its WAL and shared-memory files.
@@ -312,7 +330,7 @@ int run(const options& o, const fs::path& dir) {
       // 2. point gets in one shuffled order
       std::uint64_t rsum = 0, ssum = 0;
       auto raw_get = [&] { timed(get.raw, n, [&] { rsum = raw_gets(raw, d.probe); }); };
-      auto sto_get = [&] { timed(get.stowage, n, [&] { ssum = stowage_gets(t, d.probe, digest); }); };
+      auto sto_get = [&] { timed(get.stowage, n, [&] { ssum = stowage_gets(t, d.probe, inlined_digest); }); };
       in_turn(raw_get, sto_get);
       check.expect_same("point gets", rsum, ssum);
 
@@ -343,9 +361,42 @@ int run(const options& o, const fs::path& dir) {
   return finish(table, check, warnings);
 }
 
+/// --phase: one workload of one side, alone.
+int run_phase(const options& o, const fs::path& dir) {
+  const data_set d = make_data(o.rows);
+  const phase_choice& p = *o.phase;
+  const fs::path file = dir / "phase.db";
+  remove_db(file);
+  std::uint64_t sum = 0;
+  std::size_t rows = o.rows;
+  series time;
+  auto measure = [&](auto&& f) { timed(time, 1, [&] { measured_phase(f); }); };
+  if (!p.stowage) {
+    raw_db raw(file, o.sync);
+    raw.create_schema();
+    if (p.workload != "insert") raw_insert(raw, d.events, sql_upsert);
+    if (p.workload == "insert") measure([&] { raw_insert(raw, d.events, sql_upsert); });
+    if (p.workload == "get") measure([&] { sum = raw_gets(raw, d.probe); });
+    if (p.workload == "range") measure([&] { std::tie(sum, rows) = raw_range(raw, d.lo, d.hi); });
+  } else {
+    store sdb{url_of(file, o.sync)};
+    auto t = sdb.table<Event>();
+    if (p.workload != "insert") t.put_many(d.events);
+    if (p.workload == "insert") measure([&] { t.put_many(d.events); });
+    if (p.workload == "get") measure([&] { sum = stowage_gets(t, d.probe, inlined_digest); });
+    if (p.workload == "range") measure([&] { std::tie(sum, rows) = stowage_range(t, d.lo, d.hi); });
+  }
+  if (p.workload == "insert")
+    for (const Event& e : d.events) sum += digest(e);
+  remove_db(file);
+  print_phase(p, rows, sum, time.wall[0] / 1e9);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const options o = parse(argc, argv);
-  return run_in_directory("sqlite_bench", o.dir, "stowage-bench-", [&](const fs::path& dir) { return run(o, dir); });
+  return run_in_directory("sqlite_bench", o.dir, "stowage-bench-",
+                          [&](const fs::path& dir) { return o.phase ? run_phase(o, dir) : run(o, dir); });
 }

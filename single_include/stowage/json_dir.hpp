@@ -6,6 +6,8 @@
 // The json_dir backend: database<stowage::json_dir> db{"dir:path/to/store"}. Needs only
 // nlohmann_json.
 
+#include <nlohmann/json.hpp>
+
 // ---- begin stowage/backend/json_dir.hpp
 // The json_dir backend: each table is a directory with one pretty-printed JSON file per record,
 // <root>/<table>/<encoded key>.json, meant to be read, edited, diffed and committed by people.
@@ -107,7 +109,20 @@ constexpr civil_date civil_from_days(std::int64_t z) {
   return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
 }
 
-inline std::string format_iso_utc(std::int64_t micros) {
+std::string format_iso_utc(std::int64_t micros);
+
+/// Parses what format_iso_utc writes (the fraction may have 0 to 6 digits); nullopt otherwise.
+std::optional<std::int64_t> parse_iso_utc(std::string_view s);
+
+}  // namespace stowage::detail
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/detail/impl/iso_time.ipp
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+STOWAGE_INLINE std::string format_iso_utc(std::int64_t micros) {
   constexpr std::int64_t per_day = 86'400'000'000;
   std::int64_t days = micros / per_day, rest = micros % per_day;
   if (rest < 0) rest += per_day, --days;
@@ -120,8 +135,7 @@ inline std::string format_iso_utc(std::int64_t micros) {
   return buf;
 }
 
-/// Parses what format_iso_utc writes (the fraction may have 0 to 6 digits); nullopt otherwise.
-inline std::optional<std::int64_t> parse_iso_utc(std::string_view s) {
+STOWAGE_INLINE std::optional<std::int64_t> parse_iso_utc(std::string_view s) {
   auto number = [&](std::size_t pos, std::size_t len, std::int64_t& out) {
     if (pos + len > s.size()) return false;
     auto r = std::from_chars(s.data() + pos, s.data() + pos + len, out);
@@ -150,6 +164,8 @@ inline std::optional<std::int64_t> parse_iso_utc(std::string_view s) {
 }
 
 }  // namespace stowage::detail
+// ---- end stowage/detail/impl/iso_time.ipp
+#endif
 // ---- end stowage/detail/iso_time.hpp
 
 namespace stowage {
@@ -551,16 +567,15 @@ class json_dir {
     return {t.get(), &s};
   }
 
-  template <class R>
-  write_result write(table_handle& h, const R& r, write_mode mode) {
+  write_result write(table_handle& h, const void* record, write_mode mode) {
     namespace impl = detail::json_dir_impl;
     const auto& s = *h.schema;
-    std::vector<value> row = detail::encode_row(r);
+    std::vector<value> row = detail::encode_row(s, record);
     std::string file = file_of(row[s.key]);
     // the existence and uniqueness checks and the write happen under one lock, so another
     // process cannot insert the same key in between
     auto lock = exclusive();
-    auto key = detail::make_key_ref(record_info<R>::key_of(r));
+    auto key = detail::key_of_record(s, record);
     std::optional<json> existing;
     try {
       existing = load(h, file);
@@ -586,37 +601,34 @@ class json_dir {
     return write_result::done;
   }
 
-  template <class R, class K>
-  std::optional<R> get(table_handle& h, const K& key) {
-    std::string file = file_of(detail::key_value(*h.schema, key));
+  bool get(table_handle& h, const detail::cell& key, void* out) {
+    std::string file = file_of(detail::to_value(key));
     auto doc = load(h, file);
-    if (!doc) return std::nullopt;
-    return detail::decode_row<R>(row_of(h, *doc, file));
+    if (!doc) return false;
+    detail::decode_row(*h.schema, row_of(h, *doc, file), out);
+    return true;
   }
 
-  template <class R, class K>
-  bool erase(table_handle& h, const K& key) {
-    std::string file = file_of(detail::key_value(*h.schema, key));
+  bool erase(table_handle& h, const detail::cell& key) {
+    std::string file = file_of(detail::to_value(key));
     auto lock = exclusive();
     if (!load(h, file)) return false;
     store(*h.data, file, std::nullopt);
     return true;
   }
 
-  /// A snapshot of the selected records.
-  template <class R>
-  using cursor = detail::snapshot_cursor<R>;
+  /// A snapshot of the selected records, decoded as they are yielded.
+  using cursor = detail::row_cursor;
 
-  template <class R>
-  cursor<R> select(table_handle& h, const detail::query_spec& q) {
+  cursor select(table_handle& h, const detail::query_spec& q) {
     auto rows = all_rows(h);
     std::vector<const std::vector<value>*> pointers;
     for (const auto& r : rows) pointers.push_back(&r);
-    std::vector<R> out;
+    std::vector<std::vector<value>> out;
     for (const auto* r : detail::select_rows(
              pointers, q, [](const std::vector<value>& v) -> const auto& { return v; }))
-      out.push_back(detail::decode_row<R>(*r));
-    return cursor<R>(std::move(out));
+      out.push_back(std::move(*const_cast<std::vector<value>*>(r)));  // rows is this call's own copy
+    return cursor(*h.schema, std::move(out));
   }
 
   std::uint64_t count(table_handle& h, const detail::query_spec& q) {
@@ -851,8 +863,8 @@ class json_dir {
   std::vector<value> row_of(const table_handle& h, const json& doc, const std::string& file) {
     const auto& s = *h.schema;
     std::vector<value> row(s.columns.size());
-    auto key = detail::key_ref{[](const void* p) { return "in file " + *static_cast<const std::string*>(p) + ".json"; },
-                               &file};
+    auto key = detail::key_ref{
+        [](const void* p, const void*) { return "in file " + *static_cast<const std::string*>(p) + ".json"; }, &file};
     for (std::size_t i = 0; i < s.columns.size(); ++i) {
       auto it = doc.find(std::string(s.columns[i].name));
       // a field the file lacks (added to the record later) holds its default
@@ -1068,10 +1080,4 @@ class json_dir {
 
 }  // namespace stowage
 // ---- end stowage/backend/json_dir.hpp
-// ---- begin stowage/json.hpp
-// The core plus nlohmann_json, for records with nlohmann::json, nested-struct or vector fields.
-
-#include <nlohmann/json.hpp>
-
-// ---- end stowage/json.hpp
 // ---- end stowage/json_dir.hpp

@@ -48,60 +48,17 @@
 namespace stowage::sql {
 
 /// Appends name as a quoted identifier, doubling the quote character inside it.
-inline void quote_identifier(std::string& out, std::string_view name, char quote = '"') {
-  out += quote;
-  for (char c : name) {
-    if (c == quote) out += quote;
-    out += c;
-  }
-  out += quote;
-}
+void quote_identifier(std::string& out, std::string_view name, char quote = '"');
 
 /// The smallest string greater than every string that starts with p, or empty when none is
 /// (p is empty or all 0xFF bytes); lets a prefix test use an index as a range.
-inline std::string prefix_upper_bound(std::string p) {
-  while (!p.empty() && static_cast<unsigned char>(p.back()) == 0xFF) p.pop_back();
-  if (!p.empty()) p.back() = static_cast<char>(static_cast<unsigned char>(p.back()) + 1);
-  return p;
-}
+std::string prefix_upper_bound(std::string p);
 
 /// The same for a server that accepts only valid UTF-8 text (PostgreSQL): the successor of p's
 /// last character replaces it, which is the least valid string above every string starting with
 /// p, as byte order is code point order in UTF-8. Empty when there is none; p itself if p is not
 /// valid UTF-8 (the server will refuse it with a clear message).
-inline std::string utf8_prefix_upper_bound(std::string p) {
-  while (!p.empty()) {
-    // the last character: its lead byte and code point
-    std::size_t lead = p.size() - 1;
-    while (lead > 0 && (static_cast<unsigned char>(p[lead]) & 0xC0) == 0x80 && p.size() - lead < 4) --lead;
-    auto b0 = static_cast<unsigned char>(p[lead]);
-    std::size_t len = b0 < 0x80 ? 1 : b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : b0 >= 0xC0 ? 2 : 0;
-    if (len != p.size() - lead) return p;
-    char32_t cp = len == 1 ? b0 : b0 & (0x7F >> len);
-    for (std::size_t i = lead + 1; i < p.size(); ++i) cp = (cp << 6) | (static_cast<unsigned char>(p[i]) & 0x3F);
-    p.resize(lead);
-    if (cp == 0x10FFFF) continue;  // no successor: carry into the character before
-    ++cp;
-    if (cp == 0xD800) cp = 0xE000;  // surrogates are not characters
-    if (cp < 0x80) {
-      p += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      p += static_cast<char>(0xC0 | (cp >> 6));
-      p += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      p += static_cast<char>(0xE0 | (cp >> 12));
-      p += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      p += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      p += static_cast<char>(0xF0 | (cp >> 18));
-      p += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      p += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      p += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-    return p;
-  }
-  return p;
-}
+std::string utf8_prefix_upper_bound(std::string p);
 
 /// Builds one statement's text and its parameters.
 template <class Dialect>
@@ -226,6 +183,65 @@ class builder {
 };
 
 }  // namespace stowage::sql
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/sql/impl/render.ipp
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::sql {
+
+STOWAGE_INLINE void quote_identifier(std::string& out, std::string_view name, char quote) {
+  out += quote;
+  for (char c : name) {
+    if (c == quote) out += quote;
+    out += c;
+  }
+  out += quote;
+}
+
+STOWAGE_INLINE std::string prefix_upper_bound(std::string p) {
+  while (!p.empty() && static_cast<unsigned char>(p.back()) == 0xFF) p.pop_back();
+  if (!p.empty()) p.back() = static_cast<char>(static_cast<unsigned char>(p.back()) + 1);
+  return p;
+}
+
+STOWAGE_INLINE std::string utf8_prefix_upper_bound(std::string p) {
+  while (!p.empty()) {
+    // the last character: its lead byte and code point
+    std::size_t lead = p.size() - 1;
+    while (lead > 0 && (static_cast<unsigned char>(p[lead]) & 0xC0) == 0x80 && p.size() - lead < 4) --lead;
+    auto b0 = static_cast<unsigned char>(p[lead]);
+    std::size_t len = b0 < 0x80 ? 1 : b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : b0 >= 0xC0 ? 2 : 0;
+    if (len != p.size() - lead) return p;
+    char32_t cp = len == 1 ? b0 : b0 & (0x7F >> len);
+    for (std::size_t i = lead + 1; i < p.size(); ++i) cp = (cp << 6) | (static_cast<unsigned char>(p[i]) & 0x3F);
+    p.resize(lead);
+    if (cp == 0x10FFFF) continue;  // no successor: carry into the character before
+    ++cp;
+    if (cp == 0xD800) cp = 0xE000;  // surrogates are not characters
+    if (cp < 0x80) {
+      p += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      p += static_cast<char>(0xC0 | (cp >> 6));
+      p += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      p += static_cast<char>(0xE0 | (cp >> 12));
+      p += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      p += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      p += static_cast<char>(0xF0 | (cp >> 18));
+      p += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      p += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      p += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    return p;
+  }
+  return p;
+}
+
+}  // namespace stowage::sql
+// ---- end stowage/sql/impl/render.ipp
+#endif
 // ---- end stowage/sql/render.hpp
 
 namespace stowage {
@@ -252,33 +268,9 @@ struct dialect {
   static constexpr std::int64_t no_limit = -1;
 };
 
-constexpr std::string_view column_type(column_kind k) {
-  switch (k) {
-    case column_kind::boolean: return "BOOLEAN";
-    case column_kind::int16:
-    case column_kind::int32:
-    case column_kind::int64: return "INTEGER";
-    // BLOB affinity (SQLite looks for "BLOB" before "REAL"): a REAL column writes a whole
-    // double as an integer and reads it back as 0.0 for -0.0; this one keeps the double's bits
-    case column_kind::real32:
-    case column_kind::real64: return "REAL_BLOB";
-    case column_kind::text: return "TEXT";
-    case column_kind::blob: return "BLOB";
-    case column_kind::timestamp: return "TIMESTAMP";
-    case column_kind::json: return "JSON_TEXT";  // TEXT affinity: SQLite keeps the text as written
-  }
-  return "BLOB";
-}
+std::string_view column_type(column_kind k);
 
-inline std::optional<column_kind> kind_of_type(std::string_view t) {
-  for (column_kind k : {column_kind::boolean, column_kind::int64, column_kind::real64, column_kind::text,
-                        column_kind::blob, column_kind::timestamp, column_kind::json})
-    if (column_type(k) == t) return k;
-  // tables created by stowage 0.1.0 declared doubles REAL: they keep working as they are, and
-  // -0.0 stored in them reads back as 0.0 (SQLite cannot change a column's type in place)
-  if (t == "REAL") return column_kind::real64;
-  return std::nullopt;
-}
+std::optional<column_kind> kind_of_type(std::string_view t);
 
 /// Binds one stored value (as visit_stored yields it) to parameter i.
 struct binder {
@@ -295,6 +287,15 @@ struct binder {
     // a null pointer would bind NULL, not an empty blob
     const void* p = b.data.empty() ? static_cast<const void*>("") : b.data.data();
     return sqlite3_bind_blob64(stmt, i, p, b.data.size(), b.stable ? SQLITE_STATIC : SQLITE_TRANSIENT);
+  }
+  int operator()(const cell& c) const {
+    switch (c.t) {
+      case cell::type::integer: return sqlite3_bind_int64(stmt, i, c.i);
+      case cell::type::real: return sqlite3_bind_double(stmt, i, c.d);
+      case cell::type::text: return (*this)(text_ref{c.text(), c.stable});
+      case cell::type::blob: return (*this)(blob_ref{c.blob(), c.stable});
+      default: return sqlite3_bind_null(stmt, i);
+    }
   }
   int operator()(const value& v) const {
     return std::visit(
@@ -313,53 +314,228 @@ struct binder {
   }
 };
 
-/// Reads column i of the current row as a field's stored type.
-struct column_source {
-  sqlite3_stmt* stmt;
-  int i;
-  int t = sqlite3_column_type(stmt, i);
-  bool is_null() const { return t == SQLITE_NULL; }
-  template <class S>
-  S get() const {
-    if constexpr (std::same_as<S, std::int64_t>) {
-      if (t != SQLITE_INTEGER) throw codec_failure{error_kind::corrupt, "expected an integer, found " + type_word(t)};
-      return sqlite3_column_int64(stmt, i);
-    } else if constexpr (std::same_as<S, double>) {
-      if (t != SQLITE_FLOAT && t != SQLITE_INTEGER)
-        throw codec_failure{error_kind::corrupt, "expected a number, found " + type_word(t)};
-      return sqlite3_column_double(stmt, i);
-    } else if constexpr (std::same_as<S, std::string>) {
-      if (t != SQLITE_TEXT) throw codec_failure{error_kind::corrupt, "expected text, found " + type_word(t)};
-      auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-      return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
-    } else {
-      if (t != SQLITE_BLOB) throw codec_failure{error_kind::corrupt, "expected a blob, found " + type_word(t)};
-      auto p = static_cast<const std::byte*>(sqlite3_column_blob(stmt, i));
-      auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt, i));
-      return p ? bytes(p, p + n) : bytes();
-    }
-  }
-  /// Reads a text column into s, reusing s's buffer.
-  void assign_to(std::string& s) const {
-    if (t == SQLITE_NULL) throw codec_failure{error_kind::corrupt, "stored NULL in a field that is not optional"};
-    if (t != SQLITE_TEXT) throw codec_failure{error_kind::corrupt, "expected text, found " + type_word(t)};
-    auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-    s.assign(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
-  }
-  static std::string type_word(int t) {
-    switch (t) {
-      case SQLITE_INTEGER: return "an integer";
-      case SQLITE_FLOAT: return "a real number";
-      case SQLITE_TEXT: return "text";
-      case SQLITE_BLOB: return "a blob";
-      default: return "NULL";
-    }
-  }
-};
+/// Column i of the current row as a cell; text and blob bytes stay the statement's until it steps.
+cell column_cell(sqlite3_stmt* stmt, int i);
 
 /// like(pattern, text[, escape]), which SQLite calls for `text LIKE pattern [ESCAPE escape]`.
 /// Values are read as bytes, so a NUL inside text or pattern is one byte like any other.
-inline void like_function(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+void like_function(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+
+/// stowage's own parameters of a SQLite URL.
+struct url_options {
+  int busy_timeout = 5000;
+  std::string synchronous = "full";
+};
+
+/// Reads and checks stowage's parameters from the query of a "file:" URI (other URLs are file
+/// names and have none). Parsed from the text as SQLite parses it, not asked of SQLite, because
+/// SQLite keeps no parameters for an in-memory database. A parameter given twice is checked
+/// each time; the first counts, as with SQLite's own.
+url_options read_url_options(std::string_view url, std::string_view path);
+
+}  // namespace detail::sqlite_impl
+
+class sqlite {
+ public:
+  static constexpr std::string_view name = "sqlite";
+  static constexpr bool streams = true;
+
+  explicit sqlite(std::string_view url);
+
+  sqlite(const sqlite&) = delete;
+  sqlite& operator=(const sqlite&) = delete;
+
+  ~sqlite();
+
+  /// The prepared statements of one record type's table.
+  struct table_state {
+    const detail::table_schema* schema;
+    detail::sqlite_impl::statement put, insert, update, get, erase, clear;
+    bool stale = true;
+  };
+  using table_handle = table_state*;
+
+  table_handle open_table(const detail::table_schema& s);
+
+  write_result write(table_handle h, const void* record, write_mode mode);
+
+  bool get(table_handle h, const detail::cell& key, void* out);
+
+  bool erase(table_handle h, const detail::cell& key);
+
+  /// A statement lent from the query cache; it goes back when the lease ends.
+  class lease {
+   public:
+    lease(sqlite* owner, std::string sql, std::vector<value> params, detail::sqlite_impl::statement st);
+    lease(lease&&) noexcept = default;
+    lease& operator=(lease&&) noexcept = default;
+    ~lease();
+    sqlite3_stmt* get() const noexcept;
+    const std::vector<value>& params() const noexcept;
+
+   private:
+    sqlite* owner_;
+    std::string sql_;
+    std::vector<value> params_;  // bound without copying, so they live as long as the statement
+    detail::sqlite_impl::statement st_;
+  };
+
+  /// A query being read. Its statement streams, one row a step, until the connection is about
+  /// to change something (a write, a transaction's end): then the rows it has not yet yielded are
+  /// read into memory first, so a loop sees the records as they were when it began, as on every
+  /// backend, and not its own writes (which could make it run forever).
+  struct open_query {
+    void (*read_rest)(open_query&);
+  };
+
+  class cursor {
+   public:
+    cursor(sqlite* owner, const detail::table_schema* s, lease l);
+    cursor(cursor&&) noexcept = default;
+    cursor& operator=(cursor&&) = delete;
+    ~cursor();
+
+    bool next(void* out);
+
+   private:
+    struct state : open_query {
+      state(sqlite* o, const detail::table_schema* s, lease l)
+          : open_query{&read_rest_of}, owner(o), schema(s), statement(std::move(l)) {}
+      bool step(void* out);
+      static void read_rest_of(open_query& q);
+
+      sqlite* owner;
+      const detail::table_schema* schema;
+      std::optional<lease> statement;
+      bool done = false;
+      bool buffered = false;    // read to the end into rest; no longer in owner->open_queries_
+      std::vector<value> rest;  // the rows read ahead, one column after another
+      std::size_t pos = 0;
+      std::exception_ptr error;  // what ended the read ahead, thrown after its rows
+    };
+    std::unique_ptr<state> state_;
+  };
+
+  cursor select(table_handle h, const detail::query_spec& q);
+
+  std::uint64_t count(table_handle h, const detail::query_spec& q);
+
+  void clear(table_handle h);
+
+  void begin(unsigned depth);
+  void commit(unsigned depth);
+  void rollback(unsigned depth);
+
+  /// The raw connection, for what stowage does not wrap.
+  sqlite3* native_handle() const noexcept { return db_.get(); }
+
+ private:
+  struct reset_on_exit {
+    sqlite3_stmt* st;
+    ~reset_on_exit();
+  };
+
+  /// Reads what the open queries have not yet yielded, before the connection changes anything.
+  void settle_queries();
+
+  [[noreturn]] void fail(int rc, std::string_view what, const detail::table_schema* s, const detail::key_ref& key);
+  [[noreturn]] static void fail(int rc, int ext, std::string msg, std::string_view what, const detail::table_schema* s,
+                                const detail::key_ref& key);
+
+  void exec(const char* sql, const detail::table_schema* s = nullptr);
+
+  detail::sqlite_impl::statement prepare(const std::string& sql, const detail::table_schema* s);
+
+  lease prepared(const table_state& t, sql::builder<detail::sqlite_impl::dialect>& b);
+
+  void give_back(std::string sql, detail::sqlite_impl::statement st);
+
+  bool key_taken(table_state& t, const detail::cell& key);
+
+  void bind_key(const table_state& t, sqlite3_stmt* st, const detail::cell& key);
+
+  /// Decodes the current row into the record at `out`, reusing the buffers of its fields.
+  void decode_into(void* out, sqlite3_stmt* st, const detail::table_schema& s, detail::key_ref key);
+
+  /// The error fail() would throw, as an exception_ptr to throw later.
+  std::exception_ptr failure(int rc, std::string_view what, const detail::table_schema* s);
+
+  table_state& live(table_handle h);
+
+  /// Creates or migrates the table, then prepares its statements.
+  void refresh(table_state& t);
+
+  std::vector<detail::stored_column> stored_columns(const detail::table_schema& s);
+
+  void create_or_migrate(const detail::table_schema& s);
+
+  void prepare_statements(table_state& t);
+
+  static constexpr std::size_t max_cached_queries = 64;
+
+  std::unique_ptr<sqlite3, detail::sqlite_impl::connection_deleter> db_;
+  std::deque<std::unique_ptr<table_state>> tables_;
+  std::unordered_map<std::string, std::vector<detail::sqlite_impl::statement>> idle_;
+  std::vector<open_query*> open_queries_;
+  std::string scratch_;  // bytes a field's conversion makes while a record is bound
+  unsigned depth_ = 0;
+  bool schema_changed_in_transaction_ = false;
+};
+
+}  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/backend/impl/sqlite.ipp
+// The SQLite backend's functions, compiled where <stowage/detail/config.hpp> says.
+
+namespace stowage {
+namespace detail::sqlite_impl {
+
+STOWAGE_INLINE std::string_view column_type(column_kind k) {
+  switch (k) {
+    case column_kind::boolean: return "BOOLEAN";
+    case column_kind::int16:
+    case column_kind::int32:
+    case column_kind::int64: return "INTEGER";
+    // BLOB affinity (SQLite looks for "BLOB" before "REAL"): a REAL column writes a whole
+    // double as an integer and reads it back as 0.0 for -0.0; this one keeps the double's bits
+    case column_kind::real32:
+    case column_kind::real64: return "REAL_BLOB";
+    case column_kind::text: return "TEXT";
+    case column_kind::blob: return "BLOB";
+    case column_kind::timestamp: return "TIMESTAMP";
+    case column_kind::json: return "JSON_TEXT";  // TEXT affinity: SQLite keeps the text as written
+  }
+  return "BLOB";
+}
+
+STOWAGE_INLINE std::optional<column_kind> kind_of_type(std::string_view t) {
+  for (column_kind k : {column_kind::boolean, column_kind::int64, column_kind::real64, column_kind::text,
+                        column_kind::blob, column_kind::timestamp, column_kind::json})
+    if (column_type(k) == t) return k;
+  // tables created by stowage 0.1.0 declared doubles REAL: they keep working as they are, and
+  // -0.0 stored in them reads back as 0.0 (SQLite cannot change a column's type in place)
+  if (t == "REAL") return column_kind::real64;
+  return std::nullopt;
+}
+
+STOWAGE_INLINE cell column_cell(sqlite3_stmt* stmt, int i) {
+  switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_INTEGER: return cell::integer(sqlite3_column_int64(stmt, i));
+    case SQLITE_FLOAT: return cell::real(sqlite3_column_double(stmt, i));
+    case SQLITE_TEXT: {
+      auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));  // before _bytes, as SQLite asks
+      return cell::text({p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))});
+    }
+    case SQLITE_BLOB: {
+      auto p = static_cast<const std::byte*>(sqlite3_column_blob(stmt, i));
+      return cell::blob({p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))});
+    }
+    default: return cell::null();
+  }
+}
+
+STOWAGE_INLINE void like_function(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   for (int i = 0; i < argc; ++i)
     if (sqlite3_value_type(argv[i]) == SQLITE_NULL) return sqlite3_result_null(ctx);
   auto bytes_of = [](sqlite3_value* v) {
@@ -378,17 +554,7 @@ inline void like_function(sqlite3_context* ctx, int argc, sqlite3_value** argv) 
   sqlite3_result_int(ctx, like_match(text, pattern, escape) ? 1 : 0);
 }
 
-/// stowage's own parameters of a SQLite URL.
-struct url_options {
-  int busy_timeout = 5000;
-  std::string synchronous = "full";
-};
-
-/// Reads and checks stowage's parameters from the query of a "file:" URI (other URLs are file
-/// names and have none). Parsed from the text as SQLite parses it, not asked of SQLite, because
-/// SQLite keeps no parameters for an in-memory database. A parameter given twice is checked
-/// each time; the first counts, as with SQLite's own.
-inline url_options read_url_options(std::string_view url, std::string_view path) {
+STOWAGE_INLINE url_options read_url_options(std::string_view url, std::string_view path) {
   auto refuse = [&](std::string_view what) -> void {
     std::string shown;  // what() is cut at a NUL byte
     for (char c : url) shown += c == '\0' ? std::string_view("\\0") : std::string_view(&c, 1);
@@ -447,589 +613,501 @@ inline url_options read_url_options(std::string_view url, std::string_view path)
 
 }  // namespace detail::sqlite_impl
 
-class sqlite {
- public:
-  static constexpr std::string_view name = "sqlite";
-  static constexpr bool streams = true;
+STOWAGE_INLINE sqlite::sqlite(std::string_view url) {
+  std::string path(url);
+  if (path.starts_with("sqlite:")) path = "file:" + path.substr(7);
+  if (path.empty()) throw bad_input_error("the sqlite backend needs a URL: \"file:path.db\" or \":memory:\"");
+  auto options = detail::sqlite_impl::read_url_options(url, path);
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &raw,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+      nullptr);
+  db_.reset(raw);
+  if (rc != SQLITE_OK) {
+    std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    throw unavailable_error("cannot open the SQLite database \"" + std::string(url) + "\"",
+                            error_context{{}, {}, {}, msg});
+  }
+  sqlite3_busy_timeout(raw, options.busy_timeout);
+  const char* file = sqlite3_db_filename(raw, "main");
+  if (file && *file) exec("PRAGMA journal_mode=WAL");
+  exec(("PRAGMA synchronous=" + options.synchronous).c_str());
+  // LIKE is stowage's bytewise matcher, as on the backends that filter in process; SQLite's
+  // own counts UTF-8 characters, stops at a NUL and refuses patterns over 50 000 bytes
+  for (int args : {2, 3}) {
+    rc = sqlite3_create_function_v2(raw, "like", args, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                    &detail::sqlite_impl::like_function, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) fail(rc, "cannot register the LIKE function", nullptr, {});
+  }
+}
 
-  explicit sqlite(std::string_view url) {
-    std::string path(url);
-    if (path.starts_with("sqlite:")) path = "file:" + path.substr(7);
-    if (path.empty()) throw bad_input_error("the sqlite backend needs a URL: \"file:path.db\" or \":memory:\"");
-    auto options = detail::sqlite_impl::read_url_options(url, path);
-    sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(
-        path.c_str(), &raw,
-        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-        nullptr);
-    db_.reset(raw);
-    if (rc != SQLITE_OK) {
-      std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
-      throw unavailable_error("cannot open the SQLite database \"" + std::string(url) + "\"",
-                              error_context{{}, {}, {}, msg});
+STOWAGE_INLINE sqlite::~sqlite() {
+  tables_.clear();
+  idle_.clear();
+}
+
+STOWAGE_INLINE auto sqlite::open_table(const detail::table_schema& s) -> table_handle {
+  auto& t = tables_.emplace_back(std::make_unique<table_state>());
+  t->schema = &s;
+  refresh(*t);
+  return t.get();
+}
+
+STOWAGE_INLINE write_result sqlite::write(table_handle h, const void* record, write_mode mode) {
+  settle_queries();
+  auto& t = live(h);
+  const auto& s = *t.schema;
+  sqlite3_stmt* st = (mode == write_mode::upsert ? t.put : mode == write_mode::insert ? t.insert : t.update).get();
+  auto key = detail::key_of_record(s, record);
+  reset_on_exit guard{st};
+  detail::cell c;
+  for (std::size_t i = 0; i < s.columns.size(); ++i) {
+    detail::encode_field(s, i, record, c, scratch_);  // an unstable cell's bytes are copied when bound
+    int rc = detail::sqlite_impl::binder{st, static_cast<int>(i) + 1}(c);
+    if (rc != SQLITE_OK) fail(rc, "cannot bind a value", t.schema, key);
+  }
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_DONE) {
+    if (mode == write_mode::update && sqlite3_changes(db_.get()) == 0) return write_result::key_missing;
+    return write_result::done;
+  }
+  if (mode == write_mode::insert && (rc & 0xFF) == SQLITE_CONSTRAINT) {
+    int ext = sqlite3_extended_errcode(db_.get());
+    if (ext == SQLITE_CONSTRAINT_PRIMARYKEY) return write_result::key_exists;
+    // the key is checked first, as on every backend: SQLite may name a unique index that the
+    // record collides with as well, so ask whether the key is taken (the probe overwrites
+    // the connection's error, hence the copy)
+    std::string msg = sqlite3_errmsg(db_.get());
+    sqlite3_reset(st);
+    detail::encode_field(s, s.key, record, c, scratch_);
+    if (key_taken(t, c)) return write_result::key_exists;
+    fail(rc, ext, msg, "cannot write the record", t.schema, key);
+  }
+  fail(rc, "cannot write the record", t.schema, key);
+}
+
+STOWAGE_INLINE bool sqlite::get(table_handle h, const detail::cell& key, void* out) {
+  auto& t = live(h);
+  sqlite3_stmt* st = t.get.get();
+  reset_on_exit guard{st};
+  bind_key(t, st, key);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_DONE) return false;
+  if (rc != SQLITE_ROW) fail(rc, "cannot read the record", t.schema, detail::key_of_cell(key));
+  decode_into(out, st, *t.schema, detail::key_of_cell(key));
+  return true;
+}
+
+STOWAGE_INLINE bool sqlite::erase(table_handle h, const detail::cell& key) {
+  settle_queries();
+  auto& t = live(h);
+  sqlite3_stmt* st = t.erase.get();
+  reset_on_exit guard{st};
+  bind_key(t, st, key);
+  int rc = sqlite3_step(st);
+  if (rc != SQLITE_DONE) fail(rc, "cannot delete the record", t.schema, detail::key_of_cell(key));
+  return sqlite3_changes(db_.get()) > 0;
+}
+
+STOWAGE_INLINE bool sqlite::cursor::next(void* out) {
+  auto& s = *state_;
+  if (!s.buffered) return s.step(out);
+  // a row read ahead: its stored values, decoded now, where the row is due
+  const std::size_t n = s.schema->columns.size();
+  if (s.pos + n > s.rest.size()) {
+    if (s.error) std::rethrow_exception(std::exchange(s.error, nullptr));
+    return false;
+  }
+  const value* row = s.rest.data() + s.pos;
+  s.pos += n;
+  detail::key_ref key = detail::key_of_value(row[s.schema->key]);
+  for (std::size_t i = 0; i < n; ++i) detail::decode_field(*s.schema, i, out, detail::cell_of(row[i]), key);
+  return true;
+}
+
+STOWAGE_INLINE bool sqlite::cursor::state::step(void* out) {
+  if (done) return false;
+  int rc = sqlite3_step(statement->get());
+  if (rc == SQLITE_ROW) {
+    owner->decode_into(out, statement->get(), *schema, {});
+    return true;
+  }
+  done = true;
+  if (rc != SQLITE_DONE) owner->fail(rc, "cannot read the query's next record", schema, {});
+  return false;
+}
+
+STOWAGE_INLINE void sqlite::cursor::state::read_rest_of(open_query& q) {
+  auto& s = static_cast<state&>(q);
+  int rc;
+  sqlite3_stmt* st = s.statement->get();
+  const int n = static_cast<int>(s.schema->columns.size());
+  while (!s.done && (rc = sqlite3_step(st)) == SQLITE_ROW)
+    for (int i = 0; i < n; ++i) s.rest.push_back(detail::to_value(detail::sqlite_impl::column_cell(st, i)));
+  if (!s.done && rc != SQLITE_DONE) {
+    // the rows read so far are yielded, then the failure, where it is due
+    s.error = s.owner->failure(rc, "cannot read the query's next record", s.schema);
+  }
+  s.done = true;
+  s.buffered = true;
+  s.statement.reset();  // back to the cache
+}
+
+STOWAGE_INLINE auto sqlite::select(table_handle h, const detail::query_spec& q) -> cursor {
+  auto& t = live(h);
+  sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
+  b.raw("SELECT ").column_list().raw(" FROM ").ident(t.schema->table).clauses(q);
+  return cursor(this, t.schema, prepared(t, b));
+}
+
+STOWAGE_INLINE std::uint64_t sqlite::count(table_handle h, const detail::query_spec& q) {
+  auto& t = live(h);
+  sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
+  if (q.limit || q.offset)
+    b.raw("SELECT COUNT(*) FROM (SELECT 1 FROM ").ident(t.schema->table).clauses(q, false).raw(")");
+  else
+    b.raw("SELECT COUNT(*) FROM ").ident(t.schema->table).clauses(q, false);  // an aggregate needs no order
+  lease l = prepared(t, b);
+  int rc = sqlite3_step(l.get());
+  if (rc != SQLITE_ROW) fail(rc, "cannot count records", t.schema, {});
+  auto n = static_cast<std::uint64_t>(sqlite3_column_int64(l.get(), 0));
+  sqlite3_reset(l.get());
+  return n;
+}
+
+STOWAGE_INLINE void sqlite::clear(table_handle h) {
+  settle_queries();
+  auto& t = live(h);
+  reset_on_exit guard{t.clear.get()};
+  int rc = sqlite3_step(t.clear.get());
+  if (rc != SQLITE_DONE) fail(rc, "cannot clear the table", t.schema, {});
+}
+
+STOWAGE_INLINE void sqlite::begin(unsigned depth) {
+  // an open query's read transaction would become this one's, and could not take the write lock
+  // should another connection have written since the query began
+  if (depth == 0) settle_queries();
+  if (depth == 0)
+    exec("BEGIN IMMEDIATE");
+  else
+    exec(("SAVEPOINT stowage_" + std::to_string(depth)).c_str());
+  depth_ = depth + 1;
+}
+
+STOWAGE_INLINE void sqlite::commit(unsigned depth) {
+  settle_queries();
+  if (depth == 0)
+    exec("COMMIT");
+  else
+    exec(("RELEASE stowage_" + std::to_string(depth)).c_str());
+  depth_ = depth;
+  if (depth == 0) schema_changed_in_transaction_ = false;
+}
+
+STOWAGE_INLINE void sqlite::rollback(unsigned depth) {
+  settle_queries();  // a rollback would cut the open queries short
+  depth_ = depth;
+  if (depth == 0) {
+    // ROLLBACK fails when SQLite already rolled back by itself (after an I/O error or a full disk)
+    if (!sqlite3_get_autocommit(db_.get())) exec("ROLLBACK");
+  } else {
+    auto name = "stowage_" + std::to_string(depth);
+    exec(("ROLLBACK TO " + name + "; RELEASE " + name).c_str());
+  }
+  // tables created or migrated inside the rolled-back scope may be gone again
+  if (schema_changed_in_transaction_)
+    for (auto& t : tables_) t->stale = true;
+  if (depth == 0) schema_changed_in_transaction_ = false;
+}
+
+STOWAGE_INLINE void sqlite::settle_queries() {
+  if (open_queries_.empty()) return;
+  auto open = std::exchange(open_queries_, {});
+  for (open_query* q : open) q->read_rest(*q);
+}
+
+STOWAGE_INLINE void sqlite::fail(int rc, int ext, std::string msg, std::string_view what, const detail::table_schema* s,
+                                 const detail::key_ref& key) {
+  error_kind kind = error_kind::internal;
+  switch (rc & 0xFF) {
+    case SQLITE_CONSTRAINT: kind = error_kind::constraint; break;
+    case SQLITE_BUSY: kind = ext == SQLITE_BUSY_SNAPSHOT ? error_kind::conflict : error_kind::unavailable; break;
+    case SQLITE_LOCKED:
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_NOMEM:
+    case SQLITE_PROTOCOL: kind = error_kind::unavailable; break;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: kind = error_kind::corrupt; break;
+    case SQLITE_TOOBIG:
+    case SQLITE_MISMATCH:
+    case SQLITE_RANGE: kind = error_kind::bad_input; break;
+    default: break;
+  }
+  error_context ctx = s ? detail::context_of(*s, key, msg) : error_context{{}, {}, key.text(), msg};
+  // a snapshot that went stale under another writer: the transaction may succeed when run again
+  if (ext == SQLITE_BUSY_SNAPSHOT) throw retryable_conflict(what, std::move(ctx));
+  throw_error(kind, what, std::move(ctx));
+}
+
+STOWAGE_INLINE void sqlite::exec(const char* sql, const detail::table_schema* s) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, &err);
+  sqlite3_free(err);
+  if (rc != SQLITE_OK) fail(rc, std::string("cannot run ") + sql, s, {});
+}
+
+STOWAGE_INLINE detail::sqlite_impl::statement sqlite::prepare(const std::string& sql, const detail::table_schema* s) {
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v3(db_.get(), sql.c_str(), static_cast<int>(sql.size() + 1), SQLITE_PREPARE_PERSISTENT, &st,
+                              nullptr);
+  detail::sqlite_impl::statement out(st);
+  if (rc != SQLITE_OK) fail(rc, "cannot prepare " + sql, s, {});
+  return out;
+}
+
+STOWAGE_INLINE auto sqlite::prepared(const table_state& t, sql::builder<detail::sqlite_impl::dialect>& b) -> lease {
+  detail::sqlite_impl::statement st;
+  auto it = idle_.find(b.text);
+  if (it != idle_.end() && !it->second.empty()) {
+    st = std::move(it->second.back());
+    it->second.pop_back();
+  } else {
+    st = prepare(b.text, t.schema);
+  }
+  lease l(this, std::move(b.text), std::move(b.params), std::move(st));
+  for (std::size_t i = 0; i < l.params().size(); ++i) {
+    int rc = detail::sqlite_impl::binder{l.get(), static_cast<int>(i) + 1}(l.params()[i]);
+    if (rc != SQLITE_OK) fail(rc, "cannot bind a query parameter", t.schema, {});
+  }
+  return l;
+}
+
+STOWAGE_INLINE void sqlite::give_back(std::string sql, detail::sqlite_impl::statement st) {
+  sqlite3_reset(st.get());
+  sqlite3_clear_bindings(st.get());
+  if (idle_.size() >= max_cached_queries && !idle_.count(sql)) idle_.erase(idle_.begin());
+  idle_[std::move(sql)].push_back(std::move(st));
+}
+
+STOWAGE_INLINE bool sqlite::key_taken(table_state& t, const detail::cell& key) {
+  sqlite3_stmt* st = t.get.get();
+  reset_on_exit guard{st};
+  bind_key(t, st, key);
+  int rc = sqlite3_step(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail(rc, "cannot read the record", t.schema, detail::key_of_cell(key));
+  return rc == SQLITE_ROW;
+}
+
+STOWAGE_INLINE void sqlite::bind_key(const table_state& t, sqlite3_stmt* st, const detail::cell& key) {
+  int rc = detail::sqlite_impl::binder{st, 1}(key);
+  if (rc != SQLITE_OK) fail(rc, "cannot bind the key", t.schema, detail::key_of_cell(key));
+}
+
+STOWAGE_INLINE void sqlite::decode_into(void* out, sqlite3_stmt* st, const detail::table_schema& s,
+                                        detail::key_ref key) {
+  // name the row by the key it holds, rendered only if an error needs it: the statement is
+  // still on this row while the fields are decoded
+  if (!key.render)
+    key = detail::key_ref{[](const void* stmt, const void* schema) {
+                            auto col = static_cast<int>(static_cast<const detail::table_schema*>(schema)->key);
+                            auto cell = detail::sqlite_impl::column_cell(
+                                static_cast<sqlite3_stmt*>(const_cast<void*>(stmt)), col);
+                            return detail::describe(detail::to_value(cell));
+                          },
+                          st, &s};
+  const int n = static_cast<int>(s.columns.size());
+  for (int i = 0; i < n; ++i)
+    detail::decode_field(s, static_cast<std::size_t>(i), out, detail::sqlite_impl::column_cell(st, i), key);
+}
+
+STOWAGE_INLINE std::exception_ptr sqlite::failure(int rc, std::string_view what, const detail::table_schema* s) {
+  try {
+    fail(rc, what, s, {});
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
+STOWAGE_INLINE auto sqlite::live(table_handle h) -> table_state& {
+  if (h->stale) refresh(*h);
+  return *h;
+}
+
+STOWAGE_INLINE void sqlite::refresh(table_state& t) {
+  settle_queries();  // a table created or altered under a running statement
+  const auto& s = *t.schema;
+  if (depth_ > 0) schema_changed_in_transaction_ = true;
+  exec("SAVEPOINT stowage_open", &s);
+  try {
+    create_or_migrate(s);
+    exec("RELEASE stowage_open", &s);
+  } catch (...) {
+    sqlite3_exec(db_.get(), "ROLLBACK TO stowage_open; RELEASE stowage_open", nullptr, nullptr, nullptr);
+    throw;
+  }
+  prepare_statements(t);
+  t.stale = false;
+}
+
+STOWAGE_INLINE std::vector<detail::stored_column> sqlite::stored_columns(const detail::table_schema& s) {
+  std::string sql = "SELECT name, type, pk FROM pragma_table_info(?1)";
+  auto st = prepare(sql, &s);
+  sqlite3_bind_text(st.get(), 1, s.table.data(), static_cast<int>(s.table.size()), SQLITE_STATIC);
+  std::vector<detail::stored_column> out;
+  int rc;
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+    std::string col = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0));
+    std::string type = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 1));
+    auto kind = detail::sqlite_impl::kind_of_type(type);
+    if (!kind)
+      throw schema_error("the stored column '" + col + "' has the type " + type + ", which stowage does not create",
+                         detail::context_of(s));
+    out.push_back({col, *kind, sqlite3_column_int(st.get(), 2) > 0});
+  }
+  if (rc != SQLITE_DONE) fail(rc, "cannot read the table's columns", &s, {});
+  return out;
+}
+
+STOWAGE_INLINE void sqlite::create_or_migrate(const detail::table_schema& s) {
+  using detail::sqlite_impl::column_type;
+  auto stored = stored_columns(s);
+  sql::builder<detail::sqlite_impl::dialect> b(s);
+  if (stored.empty()) {
+    bool integer_key = s.columns[s.key].kind == column_kind::int16 || s.columns[s.key].kind == column_kind::int32 ||
+                       s.columns[s.key].kind == column_kind::int64;
+    b.raw("CREATE TABLE ").ident(s.table).raw(" (");
+    for (std::size_t i = 0; i < s.columns.size(); ++i) {
+      if (i) b.raw(", ");
+      b.column(i).raw(" ").raw(column_type(s.columns[i].kind));
+      if (!s.columns[i].nullable) b.raw(" NOT NULL");
+      if (i == s.key) b.raw(" PRIMARY KEY");
     }
-    sqlite3_busy_timeout(raw, options.busy_timeout);
-    const char* file = sqlite3_db_filename(raw, "main");
-    if (file && *file) exec("PRAGMA journal_mode=WAL");
-    exec(("PRAGMA synchronous=" + options.synchronous).c_str());
-    // LIKE is stowage's bytewise matcher, as on the backends that filter in process; SQLite's
-    // own counts UTF-8 characters, stops at a NUL and refuses patterns over 50 000 bytes
-    for (int args : {2, 3}) {
-      rc = sqlite3_create_function_v2(raw, "like", args, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
-                                      &detail::sqlite_impl::like_function, nullptr, nullptr, nullptr);
-      if (rc != SQLITE_OK) fail(rc, "cannot register the LIKE function", nullptr, {});
+    // an INTEGER PRIMARY KEY is the rowid itself; other keys are cheaper clustered
+    b.raw(integer_key ? ")" : ") WITHOUT ROWID");
+    exec(b.text.c_str(), &s);
+  } else {
+    auto plan = detail::plan_migration(s, stored);
+    for (std::size_t i : plan.added) {
+      // added as nullable: SQLite needs a literal default for NOT NULL, and values go in as
+      // parameters only
+      sql::builder<detail::sqlite_impl::dialect> add(s);
+      add.raw("ALTER TABLE ").ident(s.table).raw(" ADD COLUMN ").column(i).raw(" ").raw(column_type(s.columns[i].kind));
+      exec(add.text.c_str(), &s);
+      if (s.columns[i].default_value.index() != 0) {
+        sql::builder<detail::sqlite_impl::dialect> fill(s);
+        fill.raw("UPDATE ").ident(s.table).raw(" SET ").column(i).raw(" = ").param(s.columns[i].default_value);
+        auto st = prepare(fill.text, &s);
+        detail::sqlite_impl::binder{st.get(), 1}(fill.params[0]);
+        int rc = sqlite3_step(st.get());
+        if (rc != SQLITE_DONE) fail(rc, "cannot fill an added column with its default", &s, {});
+      }
     }
   }
-
-  sqlite(const sqlite&) = delete;
-  sqlite& operator=(const sqlite&) = delete;
-
-  ~sqlite() {
-    tables_.clear();
-    idle_.clear();
+  for (const auto& ix : s.indexes) {
+    sql::builder<detail::sqlite_impl::dialect> c(s);
+    c.raw(ix.unique ? "CREATE UNIQUE INDEX IF NOT EXISTS " : "CREATE INDEX IF NOT EXISTS ")
+        .ident(ix.name)
+        .raw(" ON ")
+        .ident(s.table)
+        .raw(" (");
+    for (std::size_t i = 0; i < ix.columns.size(); ++i) {
+      if (i) c.raw(", ");
+      c.column(ix.columns[i]);
+    }
+    c.raw(")");
+    exec(c.text.c_str(), &s);
   }
+}
 
-  /// The prepared statements of one record type's table.
-  struct table_state {
-    const detail::table_schema* schema;
-    detail::sqlite_impl::statement put, insert, update, get, erase, clear;
-    bool stale = true;
+STOWAGE_INLINE void sqlite::prepare_statements(table_state& t) {
+  const auto& s = *t.schema;
+  using B = sql::builder<detail::sqlite_impl::dialect>;
+  // "?" + std::to_string(n) would do, but g++ 12 at -O3 takes the insertion at the front of the
+  // temporary for an overflow (a false -Wstringop-overflow / -Wrestrict), and a header is
+  // compiled with its users' flags: the text is appended piece by piece instead
+  auto placeholders = [&](B& b) {
+    for (std::size_t i = 0; i < s.columns.size(); ++i) {
+      if (i) b.raw(", ");
+      b.raw("?").raw(std::to_string(i + 1));
+    }
   };
-  using table_handle = table_state*;
-
-  table_handle open_table(const detail::table_schema& s) {
-    auto& t = tables_.emplace_back(std::make_unique<table_state>());
-    t->schema = &s;
-    refresh(*t);
-    return t.get();
-  }
-
-  template <class R>
-  write_result write(table_handle h, const R& r, write_mode mode) {
-    settle_queries();
-    auto& t = live(h);
-    sqlite3_stmt* st = (mode == write_mode::upsert ? t.put : mode == write_mode::insert ? t.insert : t.update).get();
-    auto key = detail::make_key_ref(record_info<R>::key_of(r));
-    reset_on_exit guard{st};
-    detail::for_each_field(r, [&](auto i, const auto& f) {
-      int rc = detail::with_field_context(*t.schema, i, key, [&] {
-        return detail::visit_stored(f, detail::sqlite_impl::binder{st, static_cast<int>(i) + 1});
-      });
-      if (rc != SQLITE_OK) fail(rc, "cannot bind a value", t.schema, key);
-    });
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-      if (mode == write_mode::update && sqlite3_changes(db_.get()) == 0) return write_result::key_missing;
-      return write_result::done;
-    }
-    if (mode == write_mode::insert && (rc & 0xFF) == SQLITE_CONSTRAINT) {
-      int ext = sqlite3_extended_errcode(db_.get());
-      if (ext == SQLITE_CONSTRAINT_PRIMARYKEY) return write_result::key_exists;
-      // the key is checked first, as on every backend: SQLite may name a unique index that the
-      // record collides with as well, so ask whether the key is taken (the probe overwrites
-      // the connection's error, hence the copy)
-      std::string msg = sqlite3_errmsg(db_.get());
-      sqlite3_reset(st);
-      if (key_taken(t, record_info<R>::key_of(r))) return write_result::key_exists;
-      fail(rc, ext, msg, "cannot write the record", t.schema, key);
-    }
-    fail(rc, "cannot write the record", t.schema, key);
-  }
-
-  template <class R, class K>
-  std::optional<R> get(table_handle h, const K& key) {
-    auto& t = live(h);
-    sqlite3_stmt* st = t.get.get();
-    reset_on_exit guard{st};
-    bind_key(t, st, key);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) return std::nullopt;
-    if (rc != SQLITE_ROW) fail(rc, "cannot read the record", t.schema, detail::make_key_ref(key));
-    return decode<R>(st, *t.schema, detail::make_key_ref(key));
-  }
-
-  template <class R, class K>
-  bool erase(table_handle h, const K& key) {
-    settle_queries();
-    auto& t = live(h);
-    sqlite3_stmt* st = t.erase.get();
-    reset_on_exit guard{st};
-    bind_key(t, st, key);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE) fail(rc, "cannot delete the record", t.schema, detail::make_key_ref(key));
-    return sqlite3_changes(db_.get()) > 0;
-  }
-
-  /// A statement lent from the query cache; it goes back when the lease ends.
-  class lease {
-   public:
-    lease(sqlite* owner, std::string sql, std::vector<value> params, detail::sqlite_impl::statement st)
-        : owner_(owner), sql_(std::move(sql)), params_(std::move(params)), st_(std::move(st)) {}
-    lease(lease&&) noexcept = default;
-    lease& operator=(lease&&) noexcept = default;
-    ~lease() {
-      if (st_) owner_->give_back(std::move(sql_), std::move(st_));
-    }
-    sqlite3_stmt* get() const noexcept { return st_.get(); }
-    const std::vector<value>& params() const noexcept { return params_; }
-
-   private:
-    sqlite* owner_;
-    std::string sql_;
-    std::vector<value> params_;  // bound without copying, so they live as long as the statement
-    detail::sqlite_impl::statement st_;
-  };
-
-  /// A query being read. Its statement streams, one row a step, until the connection is about
-  /// to change something (a write, a transaction's end): then the rows it has not yet yielded are
-  /// read into memory first, so a loop sees the records as they were when it began, as on every
-  /// backend, and not its own writes (which could make it run forever).
-  struct open_query {
-    void (*read_rest)(open_query&);
-  };
-
-  template <class R>
-  class cursor {
-   public:
-    cursor(sqlite* owner, const detail::table_schema* s, lease l)
-        : state_(std::make_unique<state>(owner, s, std::move(l))) {
-      owner->open_queries_.push_back(state_.get());
-    }
-    cursor(cursor&&) noexcept = default;
-    cursor& operator=(cursor&&) = delete;
-    ~cursor() {
-      if (state_ && !state_->buffered) std::erase(state_->owner->open_queries_, state_.get());
-    }
-
-    bool next(R& out) {
-      auto& s = *state_;
-      if (!s.buffered) return s.step(out);
-      if (s.pos < s.rest.size()) {
-        out = std::move(s.rest[s.pos++]);
-        return true;
-      }
-      // a row that failed to decode while the rest was read fails here, where it is due
-      if (s.error) std::rethrow_exception(std::exchange(s.error, nullptr));
-      return false;
-    }
-
-   private:
-    struct state : open_query {
-      state(sqlite* o, const detail::table_schema* s, lease l)
-          : open_query{&read_rest_of}, owner(o), schema(s), statement(std::move(l)) {}
-      bool step(R& out) {
-        if (done) return false;
-        int rc = sqlite3_step(statement->get());
-        if (rc == SQLITE_ROW) {
-          owner->decode_into<R>(out, statement->get(), *schema, {});
-          return true;
-        }
-        done = true;
-        if (rc != SQLITE_DONE) owner->fail(rc, "cannot read the query's next record", schema, {});
-        return false;
-      }
-      static void read_rest_of(open_query& q) {
-        auto& s = static_cast<state&>(q);
-        try {
-          for (R r{}; s.step(r); r = R{}) s.rest.push_back(std::move(r));
-        } catch (...) {
-          s.error = std::current_exception();
-        }
-        s.done = true;
-        s.buffered = true;
-        s.statement.reset();  // back to the cache
-      }
-
-      sqlite* owner;
-      const detail::table_schema* schema;
-      std::optional<lease> statement;
-      bool done = false;
-      bool buffered = false;  // read to the end into rest; no longer in owner->open_queries_
-      std::vector<R> rest;
-      std::size_t pos = 0;
-      std::exception_ptr error;
-    };
-    std::unique_ptr<state> state_;
-  };
-
-  template <class R>
-  cursor<R> select(table_handle h, const detail::query_spec& q) {
-    auto& t = live(h);
-    sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
-    b.raw("SELECT ").column_list().raw(" FROM ").ident(t.schema->table).clauses(q);
-    return cursor<R>(this, t.schema, prepared(t, b));
-  }
-
-  std::uint64_t count(table_handle h, const detail::query_spec& q) {
-    auto& t = live(h);
-    sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
-    if (q.limit || q.offset)
-      b.raw("SELECT COUNT(*) FROM (SELECT 1 FROM ").ident(t.schema->table).clauses(q, false).raw(")");
-    else
-      b.raw("SELECT COUNT(*) FROM ").ident(t.schema->table).clauses(q, false);  // an aggregate needs no order
-    lease l = prepared(t, b);
-    int rc = sqlite3_step(l.get());
-    if (rc != SQLITE_ROW) fail(rc, "cannot count records", t.schema, {});
-    auto n = static_cast<std::uint64_t>(sqlite3_column_int64(l.get(), 0));
-    sqlite3_reset(l.get());
-    return n;
-  }
-
-  void clear(table_handle h) {
-    settle_queries();
-    auto& t = live(h);
-    reset_on_exit guard{t.clear.get()};
-    int rc = sqlite3_step(t.clear.get());
-    if (rc != SQLITE_DONE) fail(rc, "cannot clear the table", t.schema, {});
-  }
-
-  void begin(unsigned depth) {
-    // an open query's read transaction would become this one's, and could not take the write lock
-    // should another connection have written since the query began
-    if (depth == 0) settle_queries();
-    if (depth == 0)
-      exec("BEGIN IMMEDIATE");
-    else
-      exec(("SAVEPOINT stowage_" + std::to_string(depth)).c_str());
-    depth_ = depth + 1;
-  }
-  void commit(unsigned depth) {
-    settle_queries();
-    if (depth == 0)
-      exec("COMMIT");
-    else
-      exec(("RELEASE stowage_" + std::to_string(depth)).c_str());
-    depth_ = depth;
-    if (depth == 0) schema_changed_in_transaction_ = false;
-  }
-  void rollback(unsigned depth) {
-    settle_queries();  // a rollback would cut the open queries short
-    depth_ = depth;
-    if (depth == 0) {
-      // ROLLBACK fails when SQLite already rolled back by itself (after an I/O error or a full disk)
-      if (!sqlite3_get_autocommit(db_.get())) exec("ROLLBACK");
-    } else {
-      auto name = "stowage_" + std::to_string(depth);
-      exec(("ROLLBACK TO " + name + "; RELEASE " + name).c_str());
-    }
-    // tables created or migrated inside the rolled-back scope may be gone again
-    if (schema_changed_in_transaction_)
-      for (auto& t : tables_) t->stale = true;
-    if (depth == 0) schema_changed_in_transaction_ = false;
-  }
-
-  /// The raw connection, for what stowage does not wrap.
-  sqlite3* native_handle() const noexcept { return db_.get(); }
-
- private:
-  struct reset_on_exit {
-    sqlite3_stmt* st;
-    ~reset_on_exit() { sqlite3_reset(st); }
-  };
-
-  /// Reads what the open queries have not yet yielded, before the connection changes anything.
-  void settle_queries() {
-    if (open_queries_.empty()) return;
-    auto open = std::exchange(open_queries_, {});
-    for (open_query* q : open) q->read_rest(*q);
-  }
-
-  [[noreturn]] void fail(int rc, std::string_view what, const detail::table_schema* s, const detail::key_ref& key) {
-    fail(rc, sqlite3_extended_errcode(db_.get()), sqlite3_errmsg(db_.get()), what, s, key);
-  }
-  [[noreturn]] static void fail(int rc, int ext, std::string msg, std::string_view what, const detail::table_schema* s,
-                                const detail::key_ref& key) {
-    error_kind kind = error_kind::internal;
-    switch (rc & 0xFF) {
-      case SQLITE_CONSTRAINT: kind = error_kind::constraint; break;
-      case SQLITE_BUSY: kind = ext == SQLITE_BUSY_SNAPSHOT ? error_kind::conflict : error_kind::unavailable; break;
-      case SQLITE_LOCKED:
-      case SQLITE_CANTOPEN:
-      case SQLITE_IOERR:
-      case SQLITE_FULL:
-      case SQLITE_READONLY:
-      case SQLITE_PERM:
-      case SQLITE_NOMEM:
-      case SQLITE_PROTOCOL: kind = error_kind::unavailable; break;
-      case SQLITE_CORRUPT:
-      case SQLITE_NOTADB: kind = error_kind::corrupt; break;
-      case SQLITE_TOOBIG:
-      case SQLITE_MISMATCH:
-      case SQLITE_RANGE: kind = error_kind::bad_input; break;
-      default: break;
-    }
-    error_context ctx = s ? detail::context_of(*s, key, msg) : error_context{{}, {}, key.text(), msg};
-    // a snapshot that went stale under another writer: the transaction may succeed when run again
-    if (ext == SQLITE_BUSY_SNAPSHOT) throw retryable_conflict(what, std::move(ctx));
-    throw_error(kind, what, std::move(ctx));
-  }
-
-  void exec(const char* sql, const detail::table_schema* s = nullptr) {
-    char* err = nullptr;
-    int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, &err);
-    sqlite3_free(err);
-    if (rc != SQLITE_OK) fail(rc, std::string("cannot run ") + sql, s, {});
-  }
-
-  detail::sqlite_impl::statement prepare(const std::string& sql, const detail::table_schema* s) {
-    sqlite3_stmt* st = nullptr;
-    int rc = sqlite3_prepare_v3(db_.get(), sql.c_str(), static_cast<int>(sql.size() + 1), SQLITE_PREPARE_PERSISTENT,
-                                &st, nullptr);
-    detail::sqlite_impl::statement out(st);
-    if (rc != SQLITE_OK) fail(rc, "cannot prepare " + sql, s, {});
-    return out;
-  }
-
-  lease prepared(const table_state& t, sql::builder<detail::sqlite_impl::dialect>& b) {
-    detail::sqlite_impl::statement st;
-    auto it = idle_.find(b.text);
-    if (it != idle_.end() && !it->second.empty()) {
-      st = std::move(it->second.back());
-      it->second.pop_back();
-    } else {
-      st = prepare(b.text, t.schema);
-    }
-    lease l(this, std::move(b.text), std::move(b.params), std::move(st));
-    for (std::size_t i = 0; i < l.params().size(); ++i) {
-      int rc = detail::sqlite_impl::binder{l.get(), static_cast<int>(i) + 1}(l.params()[i]);
-      if (rc != SQLITE_OK) fail(rc, "cannot bind a query parameter", t.schema, {});
-    }
-    return l;
-  }
-
-  void give_back(std::string sql, detail::sqlite_impl::statement st) {
-    sqlite3_reset(st.get());
-    sqlite3_clear_bindings(st.get());
-    if (idle_.size() >= max_cached_queries && !idle_.count(sql)) idle_.erase(idle_.begin());
-    idle_[std::move(sql)].push_back(std::move(st));
-  }
-
-  template <class K>
-  bool key_taken(table_state& t, const K& key) {
-    sqlite3_stmt* st = t.get.get();
-    reset_on_exit guard{st};
-    bind_key(t, st, key);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail(rc, "cannot read the record", t.schema, detail::make_key_ref(key));
-    return rc == SQLITE_ROW;
-  }
-
-  template <class K>
-  void bind_key(const table_state& t, sqlite3_stmt* st, const K& key) {
-    auto ref = detail::make_key_ref(key);
-    int rc = detail::with_field_context(*t.schema, t.schema->key, ref, [&] {
-      return detail::visit_stored(key, detail::sqlite_impl::binder{st, 1});
-    });
-    if (rc != SQLITE_OK) fail(rc, "cannot bind the key", t.schema, ref);
-  }
-
-  template <class R>
-  R decode(sqlite3_stmt* st, const detail::table_schema& s, detail::key_ref key) {
-    R r{};
-    decode_into(r, st, s, key);
-    return r;
-  }
-
-  /// Decodes the current row into r, reusing the buffers of its string fields.
-  template <class R>
-  void decode_into(R& r, sqlite3_stmt* st, const detail::table_schema& s, detail::key_ref key) {
-    // name the row by the key it holds, rendered only if an error needs it: the statement is
-    // still on this row while the fields are decoded
-    struct row_key {
-      sqlite3_stmt* st;
-      int col;
-    } rk{st, static_cast<int>(s.key)};
-    if (!key.render)
-      key = detail::key_ref{[](const void* p) {
-                              auto k = static_cast<const row_key*>(p);
-                              return detail::describe(read_key_value(k->st, k->col));
-                            },
-                            &rk};
-    detail::for_each_field(r, [&](auto i, auto& f) {
-      using F = std::remove_cvref_t<decltype(f)>;
-      detail::with_field_context(s, i, key, [&] {
-        detail::sqlite_impl::column_source src{st, static_cast<int>(i)};
-        if constexpr (std::same_as<F, std::string>)
-          src.assign_to(f);
-        else
-          f = detail::read_stored<F>(src);
-      });
-    });
-  }
-
-  static value read_key_value(sqlite3_stmt* st, int i) {
-    switch (sqlite3_column_type(st, i)) {
-      case SQLITE_INTEGER: return sqlite3_column_int64(st, i);
-      case SQLITE_FLOAT: return sqlite3_column_double(st, i);
-      case SQLITE_TEXT:
-        return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, i)),
-                           static_cast<std::size_t>(sqlite3_column_bytes(st, i)));
-      default: return value{};
-    }
-  }
-
-  table_state& live(table_handle h) {
-    if (h->stale) refresh(*h);
-    return *h;
-  }
-
-  /// Creates or migrates the table, then prepares its statements.
-  void refresh(table_state& t) {
-    settle_queries();  // a table created or altered under a running statement
-    const auto& s = *t.schema;
-    if (depth_ > 0) schema_changed_in_transaction_ = true;
-    exec("SAVEPOINT stowage_open", &s);
-    try {
-      create_or_migrate(s);
-      exec("RELEASE stowage_open", &s);
-    } catch (...) {
-      sqlite3_exec(db_.get(), "ROLLBACK TO stowage_open; RELEASE stowage_open", nullptr, nullptr, nullptr);
-      throw;
-    }
-    prepare_statements(t);
-    t.stale = false;
-  }
-
-  std::vector<detail::stored_column> stored_columns(const detail::table_schema& s) {
-    std::string sql = "SELECT name, type, pk FROM pragma_table_info(?1)";
-    auto st = prepare(sql, &s);
-    sqlite3_bind_text(st.get(), 1, s.table.data(), static_cast<int>(s.table.size()), SQLITE_STATIC);
-    std::vector<detail::stored_column> out;
-    int rc;
-    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
-      std::string col = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0));
-      std::string type = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 1));
-      auto kind = detail::sqlite_impl::kind_of_type(type);
-      if (!kind)
-        throw schema_error("the stored column '" + col + "' has the type " + type + ", which stowage does not create",
-                           detail::context_of(s));
-      out.push_back({col, *kind, sqlite3_column_int(st.get(), 2) > 0});
-    }
-    if (rc != SQLITE_DONE) fail(rc, "cannot read the table's columns", &s, {});
-    return out;
-  }
-
-  void create_or_migrate(const detail::table_schema& s) {
-    using detail::sqlite_impl::column_type;
-    auto stored = stored_columns(s);
-    sql::builder<detail::sqlite_impl::dialect> b(s);
-    if (stored.empty()) {
-      bool integer_key = s.columns[s.key].kind == column_kind::int16 || s.columns[s.key].kind == column_kind::int32 ||
-                         s.columns[s.key].kind == column_kind::int64;
-      b.raw("CREATE TABLE ").ident(s.table).raw(" (");
-      for (std::size_t i = 0; i < s.columns.size(); ++i) {
-        if (i) b.raw(", ");
-        b.column(i).raw(" ").raw(column_type(s.columns[i].kind));
-        if (!s.columns[i].nullable) b.raw(" NOT NULL");
-        if (i == s.key) b.raw(" PRIMARY KEY");
-      }
-      // an INTEGER PRIMARY KEY is the rowid itself; other keys are cheaper clustered
-      b.raw(integer_key ? ")" : ") WITHOUT ROWID");
-      exec(b.text.c_str(), &s);
-    } else {
-      auto plan = detail::plan_migration(s, stored);
-      for (std::size_t i : plan.added) {
-        // added as nullable: SQLite needs a literal default for NOT NULL, and values go in as
-        // parameters only
-        sql::builder<detail::sqlite_impl::dialect> add(s);
-        add.raw("ALTER TABLE ")
-            .ident(s.table)
-            .raw(" ADD COLUMN ")
-            .column(i)
-            .raw(" ")
-            .raw(column_type(s.columns[i].kind));
-        exec(add.text.c_str(), &s);
-        if (s.columns[i].default_value.index() != 0) {
-          sql::builder<detail::sqlite_impl::dialect> fill(s);
-          fill.raw("UPDATE ").ident(s.table).raw(" SET ").column(i).raw(" = ").param(s.columns[i].default_value);
-          auto st = prepare(fill.text, &s);
-          detail::sqlite_impl::binder{st.get(), 1}(fill.params[0]);
-          int rc = sqlite3_step(st.get());
-          if (rc != SQLITE_DONE) fail(rc, "cannot fill an added column with its default", &s, {});
-        }
-      }
-    }
-    for (const auto& ix : s.indexes) {
-      sql::builder<detail::sqlite_impl::dialect> c(s);
-      c.raw(ix.unique ? "CREATE UNIQUE INDEX IF NOT EXISTS " : "CREATE INDEX IF NOT EXISTS ")
-          .ident(ix.name)
-          .raw(" ON ")
-          .ident(s.table)
-          .raw(" (");
-      for (std::size_t i = 0; i < ix.columns.size(); ++i) {
-        if (i) c.raw(", ");
-        c.column(ix.columns[i]);
-      }
-      c.raw(")");
-      exec(c.text.c_str(), &s);
-    }
-  }
-
-  void prepare_statements(table_state& t) {
-    const auto& s = *t.schema;
-    using B = sql::builder<detail::sqlite_impl::dialect>;
-    // "?" + std::to_string(n) would do, but g++ 12 at -O3 takes the insertion at the front of the
-    // temporary for an overflow (a false -Wstringop-overflow / -Wrestrict), and a header is
-    // compiled with its users' flags: the text is appended piece by piece instead
-    auto placeholders = [&](B& b) {
-      for (std::size_t i = 0; i < s.columns.size(); ++i) {
-        if (i) b.raw(", ");
-        b.raw("?").raw(std::to_string(i + 1));
-      }
-    };
-    B insert(s);
-    insert.raw("INSERT INTO ").ident(s.table).raw(" (").column_list().raw(") VALUES (");
-    placeholders(insert);
-    insert.raw(")");
-    B put = insert;
-    put.raw(" ON CONFLICT (").column(s.key).raw(")");
-    if (s.columns.size() == 1)
-      put.raw(" DO NOTHING");
-    else {
-      put.raw(" DO UPDATE SET ");
-      bool first = true;
-      for (std::size_t i = 0; i < s.columns.size(); ++i) {
-        if (i == s.key) continue;
-        if (!first) put.raw(", ");
-        first = false;
-        put.column(i).raw(" = excluded.").column(i);
-      }
-    }
-    B update(s);
-    update.raw("UPDATE ").ident(s.table).raw(" SET ");
+  B insert(s);
+  insert.raw("INSERT INTO ").ident(s.table).raw(" (").column_list().raw(") VALUES (");
+  placeholders(insert);
+  insert.raw(")");
+  B put = insert;
+  put.raw(" ON CONFLICT (").column(s.key).raw(")");
+  if (s.columns.size() == 1)
+    put.raw(" DO NOTHING");
+  else {
+    put.raw(" DO UPDATE SET ");
     bool first = true;
     for (std::size_t i = 0; i < s.columns.size(); ++i) {
       if (i == s.key) continue;
-      if (!first) update.raw(", ");
+      if (!first) put.raw(", ");
       first = false;
-      update.column(i).raw(" = ?").raw(std::to_string(i + 1));
+      put.column(i).raw(" = excluded.").column(i);
     }
-    if (first) update.column(s.key).raw(" = ?").raw(std::to_string(s.key + 1));  // a key-only record
-    update.raw(" WHERE ").column(s.key).raw(" = ?").raw(std::to_string(s.key + 1));
-    B get(s);
-    get.raw("SELECT ").column_list().raw(" FROM ").ident(s.table).raw(" WHERE ").column(s.key).raw(" = ?1");
-    B erase(s);
-    erase.raw("DELETE FROM ").ident(s.table).raw(" WHERE ").column(s.key).raw(" = ?1");
-    B clear(s);
-    clear.raw("DELETE FROM ").ident(s.table);
-    t.put = prepare(put.text, &s);
-    t.insert = prepare(insert.text, &s);
-    t.update = prepare(update.text, &s);
-    t.get = prepare(get.text, &s);
-    t.erase = prepare(erase.text, &s);
-    t.clear = prepare(clear.text, &s);
   }
+  B update(s);
+  update.raw("UPDATE ").ident(s.table).raw(" SET ");
+  bool first = true;
+  for (std::size_t i = 0; i < s.columns.size(); ++i) {
+    if (i == s.key) continue;
+    if (!first) update.raw(", ");
+    first = false;
+    update.column(i).raw(" = ?").raw(std::to_string(i + 1));
+  }
+  if (first) update.column(s.key).raw(" = ?").raw(std::to_string(s.key + 1));  // a key-only record
+  update.raw(" WHERE ").column(s.key).raw(" = ?").raw(std::to_string(s.key + 1));
+  B get(s);
+  get.raw("SELECT ").column_list().raw(" FROM ").ident(s.table).raw(" WHERE ").column(s.key).raw(" = ?1");
+  B erase(s);
+  erase.raw("DELETE FROM ").ident(s.table).raw(" WHERE ").column(s.key).raw(" = ?1");
+  B clear(s);
+  clear.raw("DELETE FROM ").ident(s.table);
+  t.put = prepare(put.text, &s);
+  t.insert = prepare(insert.text, &s);
+  t.update = prepare(update.text, &s);
+  t.get = prepare(get.text, &s);
+  t.erase = prepare(erase.text, &s);
+  t.clear = prepare(clear.text, &s);
+}
 
-  static constexpr std::size_t max_cached_queries = 64;
+STOWAGE_INLINE sqlite::lease::lease(sqlite* owner, std::string sql, std::vector<value> params,
+                                    detail::sqlite_impl::statement st)
+    : owner_(owner), sql_(std::move(sql)), params_(std::move(params)), st_(std::move(st)) {}
 
-  std::unique_ptr<sqlite3, detail::sqlite_impl::connection_deleter> db_;
-  std::deque<std::unique_ptr<table_state>> tables_;
-  std::unordered_map<std::string, std::vector<detail::sqlite_impl::statement>> idle_;
-  std::vector<open_query*> open_queries_;
-  unsigned depth_ = 0;
-  bool schema_changed_in_transaction_ = false;
-};
+STOWAGE_INLINE sqlite::lease::~lease() {
+  if (st_) owner_->give_back(std::move(sql_), std::move(st_));
+}
 
+STOWAGE_INLINE sqlite3_stmt* sqlite::lease::get() const noexcept { return st_.get(); }
+
+STOWAGE_INLINE const std::vector<value>& sqlite::lease::params() const noexcept { return params_; }
+
+STOWAGE_INLINE sqlite::cursor::cursor(sqlite* owner, const detail::table_schema* s, lease l)
+    : state_(std::make_unique<state>(owner, s, std::move(l))) {
+  owner->open_queries_.push_back(state_.get());
+}
+
+STOWAGE_INLINE sqlite::cursor::~cursor() {
+  if (state_ && !state_->buffered) std::erase(state_->owner->open_queries_, state_.get());
+}
+
+STOWAGE_INLINE sqlite::reset_on_exit::~reset_on_exit() { sqlite3_reset(st); }
+
+STOWAGE_INLINE void sqlite::fail(int rc, std::string_view what, const detail::table_schema* s,
+                                 const detail::key_ref& key) {
+  fail(rc, sqlite3_extended_errcode(db_.get()), sqlite3_errmsg(db_.get()), what, s, key);
+}
 }  // namespace stowage
+// ---- end stowage/backend/impl/sqlite.ipp
+#endif
 // ---- end stowage/backend/sqlite.hpp
 // ---- end stowage/sqlite.hpp

@@ -3,10 +3,28 @@
 #pragma once
 // ---- begin stowage/stowage.hpp
 // stowage: typed records in any storage backend chosen at compile time.
-// This header is the core: records, queries, stores and the memory backend. Each other
+// This header is the core (records, queries, stores) and the memory backend. Each other
 // backend has a header of its own (<stowage/sqlite.hpp>), the only one that needs its client
-// library. Records with JSON, nested-struct or vector fields also need <nlohmann/json.hpp>
-// (or <stowage/json.hpp>).
+// library, which brings the core without the memory backend. Records with JSON, nested-struct
+// or vector fields also need <nlohmann/json.hpp> (or <stowage/json.hpp>).
+
+// ---- begin stowage/backend/memory.hpp
+// The memory backend: tables of stored values in process, with the same semantics as the SQL
+// backends (the conformance suite checks it), transactions included. Nothing is persisted.
+//
+// Thread safety: database<memory> serializes every operation; a transaction holds the database
+// for its lifetime, so other threads wait for it to end. Queries return a snapshot.
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
 
 // ---- begin stowage/backend/concepts.hpp
 // The contract between stowage's store layer and a storage backend. A backend is a policy type
@@ -51,19 +69,54 @@
 // the sqlite backend registers it as SQLite's like() function, so the three cannot disagree.
 
 #include <cstddef>
+// ---- begin stowage/detail/config.hpp
+// How stowage's compiled code reaches a program: header-only (the default), or compiled once.
+//
+// Header-only, each translation unit compiles the library functions it uses. With
+// STOWAGE_SEPARATE_COMPILATION defined for the whole program, the functions that do not depend
+// on a record type are only declared in the headers, and one source file of the program that
+// defines STOWAGE_IMPLEMENTATION before its includes compiles them once (README, "Compile time").
+
+#ifdef STOWAGE_SEPARATE_COMPILATION
+#define STOWAGE_INLINE
+#else
+#define STOWAGE_INLINE inline
+#endif
+// ---- end stowage/detail/config.hpp
 #include <string_view>
 
 namespace stowage::detail {
 
 /// Whether p ends in an escape that escapes nothing ("a\"), which no text can match.
-inline bool like_pattern_dangles(std::string_view p, char escape = '\\') {
+bool like_pattern_dangles(std::string_view p, char escape = '\\');
+
+/// Whether the tokens of p (no % among them) match s byte for byte, s as long as p has tokens.
+bool like_match_fixed(std::string_view s, std::string_view p, char escape);
+
+/// Whether s matches the LIKE pattern p. Iterative, with no recursion and no exponential
+/// backtracking: when a byte fails to match, only the last % seen takes one more byte and
+/// the rest of the pattern is tried again from there (a % before it never needs to take more,
+/// as the last one can take anything). The part after the last % matches the end of s, so it
+/// is compared there once. Time is linear in |s| + |p| for usual patterns, |s| * |p| at worst
+/// (a long run of literals between two %s that almost matches at every place). A dangling
+/// escape at the end matches nothing (like_pattern_dangles).
+bool like_match(std::string_view s, std::string_view p, char escape = '\\');
+
+}  // namespace stowage::detail
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/query/impl/like.ipp
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+STOWAGE_INLINE bool like_pattern_dangles(std::string_view p, char escape) {
   std::size_t i = 0;
   while (i < p.size()) i += p[i] == escape ? 2 : 1;
   return i > p.size();
 }
 
-/// Whether the tokens of p (no % among them) match s byte for byte, s as long as p has tokens.
-inline bool like_match_fixed(std::string_view s, std::string_view p, char escape) {
+STOWAGE_INLINE bool like_match_fixed(std::string_view s, std::string_view p, char escape) {
   std::size_t si = 0;
   for (std::size_t pi = 0; pi < p.size(); ++pi, ++si) {
     if (si == s.size()) return false;
@@ -76,14 +129,7 @@ inline bool like_match_fixed(std::string_view s, std::string_view p, char escape
   return si == s.size();
 }
 
-/// Whether s matches the LIKE pattern p. Iterative, with no recursion and no exponential
-/// backtracking: when a byte fails to match, only the last % seen takes one more byte and
-/// the rest of the pattern is tried again from there (a % before it never needs to take more,
-/// as the last one can take anything). The part after the last % matches the end of s, so it
-/// is compared there once. Time is linear in |s| + |p| for usual patterns, |s| * |p| at worst
-/// (a long run of literals between two %s that almost matches at every place). A dangling
-/// escape at the end matches nothing (like_pattern_dangles).
-inline bool like_match(std::string_view s, std::string_view p, char escape = '\\') {
+STOWAGE_INLINE bool like_match(std::string_view s, std::string_view p, char escape) {
   constexpr std::size_t none = std::string_view::npos;
   // where the part after the last % begins, and how many bytes it matches
   std::size_t tail = 0, tail_bytes = 0;
@@ -128,6 +174,8 @@ inline bool like_match(std::string_view s, std::string_view p, char escape = '\\
 }
 
 }  // namespace stowage::detail
+// ---- end stowage/query/impl/like.ipp
+#endif
 // ---- end stowage/query/like.hpp
 // ---- begin stowage/record/record.hpp
 // Records: plain structs reflected with Boost.Hana. This file holds the record_traits
@@ -145,6 +193,7 @@ inline bool like_match(std::string_view s, std::string_view p, char escape = '\\
 #include <boost/hana/second.hpp>
 #include <boost/hana/string.hpp>
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -213,6 +262,20 @@ constexpr std::string_view enumerator_name() {
 
 }  // namespace stowage::detail
 // ---- end stowage/detail/type_name.hpp
+// ---- begin stowage/record/codec.hpp
+// Type-erased field codecs: how a field's bytes in a record become one stored value (a cell) and
+// back. There is one codec per field *type* (int, std::string, a time point, a JSON document...),
+// shared by every record and every backend, so a record costs the compiler a table of pointers
+// rather than a copy of each backend's binding and decoding code. Backends walk that table with
+// plain functions (record.hpp).
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
 // ---- begin stowage/record/column.hpp
 // How a field's C++ type becomes a stored column: the column_traits customization point, the
 // built-in mappings, and the small value type the memory backend and query parameters share.
@@ -290,54 +353,15 @@ class error : public std::runtime_error {
   const std::string& backend_message() const noexcept { return ctx_.backend_message; }
 
  private:
-  static std::string compose(error_kind kind, std::string_view summary, const error_context& c) {
-    std::string m = "stowage: ";
-    m += to_string(kind);
-    if (!summary.empty()) one_line(m.append(": "), summary);
-    if (!c.record.empty()) one_line(m.append("; record "), c.record);
-    if (!c.table.empty()) one_line(m.append(" (table "), c.table).append(")");
-    if (!c.key.empty()) escaped(m.append(", key "), c.key);
-    if (!c.backend_message.empty()) one_line(m.append("; backend says: "), c.backend_message);
-    return m;
-  }
+  static std::string compose(error_kind kind, std::string_view summary, const error_context& c);
 
   // what() is one line, so that logs and test reports stay readable: a line break becomes "; ",
   // or a space where the next line is indented as the continuation of a sentence (PostgreSQL
   // wraps its messages so), other control characters become spaces, and trailing ones go.
-  static std::string& one_line(std::string& m, std::string_view part) {
-    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
-    for (std::size_t i = 0; i < part.size(); ++i) {
-      char c = part[i];
-      if (c == '\n' || c == '\r') {
-        std::size_t j = i;
-        while (j < part.size() && (part[j] == '\n' || part[j] == '\r')) ++j;
-        bool continued = j < part.size() && (part[j] == ' ' || part[j] == '\t');
-        while (j < part.size() && space(part[j])) ++j;
-        if (j == part.size()) break;
-        m += continued ? " " : "; ";
-        i = j - 1;
-      } else {
-        m += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c;
-      }
-    }
-    return m;
-  }
+  static std::string& one_line(std::string& m, std::string_view part);
 
   // a key is data, not prose: its control bytes are shown as \xNN rather than joined into text
-  static std::string& escaped(std::string& m, std::string_view key) {
-    static constexpr char hex[] = "0123456789abcdef";
-    for (char c : key) {
-      auto u = static_cast<unsigned char>(c);
-      if (u < 0x20 || u == 0x7f) {
-        m += "\\x";
-        m += hex[u >> 4];
-        m += hex[u & 15];
-      } else {
-        m += c;
-      }
-    }
-    return m;
-  }
+  static std::string& escaped(std::string& m, std::string_view key);
 
   error_kind kind_;
   error_context ctx_;
@@ -368,7 +392,17 @@ class retryable_conflict : public conflict_error {
 
 /// Throws the subclass of stowage::error that matches `kind`, so callers can catch either
 /// the subclass or the root and switch on kind().
-[[noreturn]] inline void throw_error(error_kind kind, std::string_view summary, error_context ctx = {}) {
+[[noreturn]] void throw_error(error_kind kind, std::string_view summary, error_context ctx = {});
+
+}  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/impl/error.ipp
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage {
+
+[[noreturn]] STOWAGE_INLINE void throw_error(error_kind kind, std::string_view summary, error_context ctx) {
   switch (kind) {
     case error_kind::not_found: throw not_found_error(summary, std::move(ctx));
     case error_kind::conflict: throw conflict_error(summary, std::move(ctx));
@@ -383,6 +417,55 @@ class retryable_conflict : public conflict_error {
 }
 
 }  // namespace stowage
+namespace stowage {
+
+STOWAGE_INLINE std::string error::compose(error_kind kind, std::string_view summary, const error_context& c) {
+  std::string m = "stowage: ";
+  m += to_string(kind);
+  if (!summary.empty()) one_line(m.append(": "), summary);
+  if (!c.record.empty()) one_line(m.append("; record "), c.record);
+  if (!c.table.empty()) one_line(m.append(" (table "), c.table).append(")");
+  if (!c.key.empty()) escaped(m.append(", key "), c.key);
+  if (!c.backend_message.empty()) one_line(m.append("; backend says: "), c.backend_message);
+  return m;
+}
+
+STOWAGE_INLINE std::string& error::one_line(std::string& m, std::string_view part) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
+  for (std::size_t i = 0; i < part.size(); ++i) {
+    char c = part[i];
+    if (c == '\n' || c == '\r') {
+      std::size_t j = i;
+      while (j < part.size() && (part[j] == '\n' || part[j] == '\r')) ++j;
+      bool continued = j < part.size() && (part[j] == ' ' || part[j] == '\t');
+      while (j < part.size() && space(part[j])) ++j;
+      if (j == part.size()) break;
+      m += continued ? " " : "; ";
+      i = j - 1;
+    } else {
+      m += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c;
+    }
+  }
+  return m;
+}
+
+STOWAGE_INLINE std::string& error::escaped(std::string& m, std::string_view key) {
+  static constexpr char hex[] = "0123456789abcdef";
+  for (char c : key) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      m += "\\x";
+      m += hex[u >> 4];
+      m += hex[u & 15];
+    } else {
+      m += c;
+    }
+  }
+  return m;
+}
+}  // namespace stowage
+// ---- end stowage/impl/error.ipp
+#endif
 // ---- end stowage/error.hpp
 // ---- begin stowage/record/enum_names.hpp
 // Enumerations are stored by name. Names are found at compile time for enumerators whose value
@@ -794,21 +877,6 @@ decltype(auto) visit_stored(const T& v, F&& f) {
   }
 }
 
-template <class T>
-value to_value(const T& v) {
-  return visit_stored(v, [](auto s) -> value {
-    using S = decltype(s);
-    if constexpr (std::same_as<S, null_ref>)
-      return std::monostate{};
-    else if constexpr (std::same_as<S, text_ref>)
-      return std::string(s.text);
-    else if constexpr (std::same_as<S, blob_ref>)
-      return bytes(s.data.begin(), s.data.end());
-    else
-      return s;
-  });
-}
-
 /// Decodes a field from a source that answers is_null() and get<storage type>().
 template <class T, class Source>
 T read_stored(Source&& src) {
@@ -822,23 +890,19 @@ T read_stored(Source&& src) {
   }
 }
 
-struct value_source {
-  const value& v;
-  bool is_null() const noexcept { return std::holds_alternative<std::monostate>(v); }
-  template <class S>
-  S get() const {
-    if (auto* p = std::get_if<S>(&v)) return *p;
-    throw codec_failure{error_kind::corrupt, "stored value has the wrong type"};
-  }
-};
-
-template <class T>
-T from_value(const value& v) {
-  return read_stored<T>(value_source{v});
-}
-
 /// A short human-readable rendering of a stored value for error messages.
-inline std::string describe(const value& v) {
+std::string describe(const value& v);
+
+}  // namespace detail
+}  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/record/impl/column.ipp
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+STOWAGE_INLINE std::string describe(const value& v) {
   constexpr std::size_t max = 64;
   struct visitor {
     std::string operator()(std::monostate) const { return "NULL"; }
@@ -873,9 +937,235 @@ inline std::string describe(const value& v) {
   return std::visit(visitor{}, v);
 }
 
-}  // namespace detail
-}  // namespace stowage
+}  // namespace stowage::detail
+// ---- end stowage/record/impl/column.ipp
+#endif
 // ---- end stowage/record/column.hpp
+
+namespace stowage::detail {
+
+/// One stored value on its way between a record and a backend, owning nothing: text and blob
+/// bytes belong to the record, to a backend's buffer or to the caller's scratch string.
+struct cell {
+  enum class type : std::uint8_t { null, integer, real, text, blob };
+  type t = type::null;
+  /// The bytes outlive the operation (they belong to the record, or are static), so a backend
+  /// may keep a pointer to them until the statement runs instead of copying them.
+  bool stable = true;
+  std::int64_t i = 0;
+  double d = 0;
+  const char* p = nullptr;  // text or blob bytes
+  std::size_t n = 0;
+
+  std::string_view text() const noexcept { return {p ? p : "", n}; }
+  std::span<const std::byte> blob() const noexcept { return {reinterpret_cast<const std::byte*>(p), n}; }
+
+  static cell null() noexcept { return {}; }
+  static cell integer(std::int64_t v) noexcept { return {type::integer, true, v, 0, nullptr, 0}; }
+  static cell real(double v) noexcept { return {type::real, true, 0, v, nullptr, 0}; }
+  static cell text(std::string_view s, bool stable = true) noexcept {
+    return {type::text, stable, 0, 0, s.data(), s.size()};
+  }
+  static cell blob(std::span<const std::byte> b, bool stable = true) noexcept {
+    return {type::blob, stable, 0, 0, reinterpret_cast<const char*>(b.data()), b.size()};
+  }
+};
+
+/// How one field type is stored. encode writes the stored form of the field at `field` into
+/// `out`, using `scratch` for bytes a conversion creates; decode reads a cell into the field at
+/// `field`, reusing its buffers. Both throw codec_failure (or any std::exception from a user's
+/// column_traits) for a value that cannot be stored or read.
+struct field_codec {
+  void (*encode)(const void* field, cell& out, std::string& scratch);
+  void (*decode)(void* field, const cell& in);
+};
+
+const char* cell_type_word(cell::type t) noexcept;
+
+[[noreturn]] void wrong_cell(const char* expected, cell::type found);
+
+/// The cell's value as a storage type S (what column_traits<T>::from_storage takes).
+template <class S>
+S cell_as(const cell& c) {
+  if constexpr (std::same_as<S, std::int64_t>) {
+    if (c.t != cell::type::integer) wrong_cell("an integer", c.t);
+    return c.i;
+  } else if constexpr (std::same_as<S, double>) {
+    if (c.t == cell::type::real) return c.d;
+    if (c.t != cell::type::integer) wrong_cell("a number", c.t);
+    return static_cast<double>(c.i);
+  } else if constexpr (std::same_as<S, std::string>) {
+    if (c.t != cell::type::text) wrong_cell("text", c.t);
+    return std::string(c.text());
+  } else {
+    if (c.t != cell::type::blob) wrong_cell("a blob", c.t);
+    auto b = c.blob();
+    return bytes(b.begin(), b.end());
+  }
+}
+
+template <class T>
+void encode_column(const T& v, cell& out, std::string& scratch) {
+  using traits = column_traits<T>;
+  using S = typename traits::storage_type;
+  decltype(auto) s = traits::to_storage(v);
+  constexpr bool stable = std::is_lvalue_reference_v<decltype(traits::to_storage(v))>;
+  if constexpr (std::same_as<S, std::string>) {
+    if constexpr (stable || std::same_as<std::remove_cvref_t<decltype(s)>, std::string_view>) {
+      out = cell::text(std::string_view(s), stable);
+    } else {
+      scratch = std::move(s);
+      out = cell::text(scratch, false);
+    }
+  } else if constexpr (std::same_as<S, bytes>) {
+    if constexpr (stable) {
+      out = cell::blob(std::span<const std::byte>(s), true);
+    } else {
+      std::span<const std::byte> b(s);
+      scratch.assign(reinterpret_cast<const char*>(b.data()), b.size());
+      out = cell::blob({reinterpret_cast<const std::byte*>(scratch.data()), scratch.size()}, false);
+    }
+  } else if constexpr (std::same_as<S, double>) {
+    out = cell::real(static_cast<double>(s));
+  } else {
+    out = cell::integer(static_cast<std::int64_t>(s));
+  }
+}
+
+/// A column value made from a cell.
+template <class T>
+T make_column(const cell& in) {
+  using traits = column_traits<T>;
+  return traits::from_storage(cell_as<typename traits::storage_type>(in));
+}
+
+/// Reads a cell into a column value; text and blobs go into the field's own buffer.
+template <class T>
+void decode_column(T& f, const cell& in) {
+  if constexpr (std::same_as<T, std::string>) {
+    if (in.t != cell::type::text) wrong_cell("text", in.t);
+    f.assign(in.p ? in.p : "", in.n);
+  } else if constexpr (std::same_as<T, bytes>) {
+    if (in.t != cell::type::blob) wrong_cell("a blob", in.t);
+    auto b = in.blob();
+    f.assign(b.begin(), b.end());
+  } else {
+    f = make_column<T>(in);
+  }
+}
+
+template <class F>
+void encode_typed(const void* field, cell& out, std::string& scratch) {
+  const F& v = *static_cast<const F*>(field);
+  if constexpr (field_info<F>::nullable) {
+    if (!v)
+      out = cell::null();
+    else
+      encode_column(*v, out, scratch);
+  } else {
+    encode_column(v, out, scratch);
+  }
+}
+
+[[noreturn]] void null_in_required_field();
+
+template <class F>
+void decode_typed(void* field, const cell& in) {
+  F& f = *static_cast<F*>(field);
+  if constexpr (field_info<F>::nullable) {
+    using T = typename field_info<F>::column_type;
+    if (in.t == cell::type::null)
+      f.reset();
+    else if (f)
+      decode_column(*f, in);
+    else
+      f.emplace(make_column<T>(in));
+  } else {
+    if (in.t == cell::type::null) null_in_required_field();
+    decode_column(f, in);
+  }
+}
+
+/// The codec of field type F: one per type in a program.
+template <class F>
+inline constexpr field_codec codec_of{&encode_typed<F>, &decode_typed<F>};
+
+/// A cell as an owning value, and back (the cell then refers to the value's bytes).
+value to_value(const cell& c);
+inline cell cell_of(const value& v) noexcept {
+  switch (v.index()) {
+    case 1: return cell::integer(*std::get_if<1>(&v));
+    case 2: return cell::real(*std::get_if<2>(&v));
+    case 3: return cell::text(*std::get_if<3>(&v));
+    case 4: return cell::blob(*std::get_if<4>(&v));
+    default: return cell::null();
+  }
+}
+
+/// A field value as a stored value, through its codec.
+template <class T>
+value to_value(const T& v) {
+  cell c;
+  std::string scratch;
+  codec_of<T>.encode(&v, c, scratch);
+  return to_value(c);
+}
+
+template <class T>
+T from_value(const value& v) {
+  cell c = cell_of(v);
+  if constexpr (field_info<T>::nullable) {
+    if (c.t == cell::type::null) return std::nullopt;
+    return T(make_column<typename field_info<T>::column_type>(c));
+  } else {
+    if (c.t == cell::type::null) null_in_required_field();
+    return make_column<T>(c);
+  }
+}
+
+}  // namespace stowage::detail
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/record/impl/codec.ipp
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+STOWAGE_INLINE const char* cell_type_word(cell::type t) noexcept {
+  switch (t) {
+    case cell::type::integer: return "an integer";
+    case cell::type::real: return "a real number";
+    case cell::type::text: return "text";
+    case cell::type::blob: return "a blob";
+    default: return "NULL";
+  }
+}
+
+[[noreturn]] STOWAGE_INLINE void wrong_cell(const char* expected, cell::type found) {
+  throw codec_failure{error_kind::corrupt, std::string("expected ") + expected + ", found " + cell_type_word(found)};
+}
+
+[[noreturn]] STOWAGE_INLINE void null_in_required_field() {
+  throw codec_failure{error_kind::corrupt, "stored NULL in a field that is not optional"};
+}
+
+STOWAGE_INLINE value to_value(const cell& c) {
+  switch (c.t) {
+    case cell::type::integer: return c.i;
+    case cell::type::real: return c.d;
+    case cell::type::text: return std::string(c.text());
+    case cell::type::blob: {
+      auto b = c.blob();
+      return bytes(b.begin(), b.end());
+    }
+    default: return std::monostate{};
+  }
+}
+
+}  // namespace stowage::detail
+// ---- end stowage/record/impl/codec.ipp
+#endif
+// ---- end stowage/record/codec.hpp
 // ---- begin stowage/record/json.hpp
 // Columns stored as JSON text: nlohmann::json fields, nested reflected structs and vectors.
 // Only <nlohmann/json_fwd.hpp> is included here; the code below depends on the field type, so
@@ -1331,12 +1621,14 @@ constexpr bool check_field_storable() {
 
 namespace detail {
 
-/// One column as the backends create it.
+/// One column as the backends create it, and where its field lives in a record.
 struct column_def {
   std::string_view name;
   column_kind kind;
   bool nullable;
-  value default_value;  // what a column added by migration holds in existing rows
+  value default_value;       // what a column added by migration holds in existing rows
+  std::size_t offset;        // of the field from the start of the record
+  const field_codec* codec;  // how the field is stored
 };
 
 struct index_def {
@@ -1345,7 +1637,8 @@ struct index_def {
   bool unique;
 };
 
-/// The runtime description of a record's table, built once per record type.
+/// The runtime description of a record's table, built once per record type. Everything a
+/// backend does with records goes through it, so backends are plain code, not templates.
 struct table_schema {
   std::string_view record;
   std::string_view table;
@@ -1356,67 +1649,74 @@ struct table_schema {
   std::string_view key_name() const { return columns[key].name; }
 };
 
+/// What a record type tells make_schema about one of its fields.
+struct column_spec {
+  std::string_view name;
+  column_kind kind;
+  bool nullable;
+  std::size_t offset;
+  const field_codec* codec;
+};
+
+/// An index a record declares: whether it is unique, and its fields by index.
+struct index_spec {
+  bool unique;
+  std::span<const std::size_t> columns;
+};
+
+/// Builds a table's description from what a record type declares; `defaults` points to a
+/// default-initialized record, whose fields give the values of columns added by migration.
+table_schema make_schema(std::string_view record, std::string_view table, std::size_t key,
+                         std::span<const column_spec> columns, const void* defaults,
+                         std::span<const index_spec> indexes);
+
 template <class R, auto... M>
-index_def make_index(bool unique_flag) {
-  index_def d;
-  d.unique = unique_flag;
-  d.name = std::string(record_info<R>::table) + (unique_flag ? "_uq" : "_ix");
-  (
-      [&] {
-        constexpr std::size_t i = member_index_v<R, M>;
-        static_assert(i != npos, "an index in stowage::record_traits names a member that is not a reflected field");
-        d.columns.push_back(i);
-        d.name += "_";
-        d.name += field_names_v<R>[i];
-      }(),
-      ...);
-  return d;
-}
+struct index_columns {
+  static_assert(((member_index_v<R, M> != npos) && ...),
+                "an index in stowage::record_traits names a member that is not a reflected field");
+  static constexpr std::size_t value[] = {member_index_v<R, M>...};
+};
 
 template <class R, class Index>
-struct index_maker;
+struct index_spec_of;
 template <class R, auto... M>
-struct index_maker<R, stowage::index<M...>> {
-  static index_def make() { return make_index<R, M...>(false); }
+struct index_spec_of<R, stowage::index<M...>> {
+  static constexpr index_spec value{false, index_columns<R, M...>::value};
 };
 template <class R, auto... M>
-struct index_maker<R, stowage::unique<M...>> {
-  static index_def make() { return make_index<R, M...>(true); }
+struct index_spec_of<R, stowage::unique<M...>> {
+  static constexpr index_spec value{true, index_columns<R, M...>::value};
 };
 
+template <class R, class... Ix>
+constexpr std::array<index_spec, sizeof...(Ix)> index_specs(std::tuple<Ix...>*) {
+  return {index_spec_of<R, Ix>::value...};
+}
+
 template <class R>
-std::vector<index_def> indexes_of() {
+std::span<const index_spec> indexes_of() {
   if constexpr (requires { typename record_traits<R>::indexes; }) {
-    return std::apply([](auto... ix) { return std::vector<index_def>{index_maker<R, decltype(ix)>::make()...}; },
-                      typename record_traits<R>::indexes{});
+    static constexpr auto specs = index_specs<R>(static_cast<typename record_traits<R>::indexes*>(nullptr));
+    return specs;
   } else {
     return {};
   }
 }
 
-/// The stored form of a default-initialized field, or NULL when it has none (an enum whose
-/// zero value is no enumerator, say).
-template <class F>
-value default_of(const F& f) {
-  try {
-    return to_value(f);
-  } catch (const codec_failure&) {
-    return value{};
-  }
+template <class R, std::size_t I>
+std::size_t offset_of(const R& r) {
+  return static_cast<std::size_t>(reinterpret_cast<const char*>(&field<I>(r)) - reinterpret_cast<const char*>(&r));
 }
 
 template <class R, std::size_t... I>
 table_schema build_schema(std::index_sequence<I...>) {
   (check_field_storable<R, I>(), ...);
   const R defaults{};
-  table_schema s;
-  s.record = record_info<R>::record_name;
-  s.table = record_info<R>::table;
-  s.key = record_info<R>::key;
-  s.columns = {column_def{field_names_v<R>[I], kind_of<field_t<R, I>>(), field_info<field_t<R, I>>::nullable,
-                          default_of(field<I>(defaults))}...};
-  s.indexes = indexes_of<R>();
-  return s;
+  const column_spec columns[] = {column_spec{field_names_v<R>[I], kind_of<field_t<R, I>>(),
+                                             field_info<field_t<R, I>>::nullable, offset_of<R, I>(defaults),
+                                             &codec_of<field_t<R, I>>}...};
+  return make_schema(record_info<R>::record_name, record_info<R>::table, record_info<R>::key, columns, &defaults,
+                     indexes_of<R>());
 }
 
 template <class R>
@@ -1425,29 +1725,38 @@ const table_schema& schema_of() {
   return s;
 }
 
-/// A function that renders a key for error messages, and the key it renders.
+/// A key for error messages, rendered only when an error needs it: a function and the two
+/// pointers it reads.
 struct key_ref {
-  std::string (*render)(const void*) = nullptr;
-  const void* key = nullptr;
-  std::string text() const { return render ? render(key) : std::string(); }
+  std::string (*render)(const void*, const void*) = nullptr;
+  const void* a = nullptr;
+  const void* b = nullptr;
+  std::string text() const { return render ? render(a, b) : std::string(); }
 };
+
+key_ref key_of_value(const value& v);
+key_ref key_of_cell(const cell& c);
+/// The key of the record at `record`, a record of the table's type.
+key_ref key_of_record(const table_schema& s, const void* record);
 
 template <class K>
 key_ref make_key_ref(const K& k) {
-  return key_ref{[](const void* p) {
-                   try {
-                     return describe(to_value(*static_cast<const K*>(p)));
-                   } catch (...) {
-                     return std::string("(unprintable)");
-                   }
-                 },
-                 &k};
+  return {[](const void* p, const void*) {
+            try {
+              return describe(to_value(*static_cast<const K*>(p)));
+            } catch (...) {
+              return std::string("(unprintable)");
+            }
+          },
+          &k, nullptr};
 }
 
 /// Builds the context of an error about a record in a table.
-inline error_context context_of(const table_schema& s, const key_ref& k = {}, std::string backend = {}) {
-  return error_context{std::string(s.record), std::string(s.table), k.text(), std::move(backend)};
-}
+error_context context_of(const table_schema& s, const key_ref& k = {}, std::string backend = {});
+
+/// Called in a catch block of a codec step for one field: rethrows the exception as an error that
+/// names the record, the key and the field (a stowage::error passes unchanged).
+[[noreturn]] void field_failed(const table_schema& s, std::size_t field_index, const key_ref& k);
 
 /// Runs a codec step for one field, turning a codec_failure into an error that names the
 /// record, the key and the field.
@@ -1455,6 +1764,117 @@ template <class F>
 decltype(auto) with_field_context(const table_schema& s, std::size_t field_index, const key_ref& k, F&& f) {
   try {
     return f();
+  } catch (...) {
+    field_failed(s, field_index, k);
+  }
+}
+
+/// Writes the stored form of field i of the record at `record` into out (`scratch` holds bytes a
+/// conversion makes, until the next call with it).
+void encode_field(const table_schema& s, std::size_t i, const void* record, cell& out, std::string& scratch);
+
+/// Reads a stored value into field i of the record at `record`; `key` names the row in errors.
+void decode_field(const table_schema& s, std::size_t i, void* record, const cell& in, const key_ref& key);
+
+/// A key as a cell for a table whose key field has type K. A key that cannot be stored (a time
+/// point out of range, an enum value without a name) is the same stowage::error as such a value
+/// in its field.
+template <class K>
+cell key_cell(const table_schema& s, const K& key, std::string& scratch) {
+  cell c;
+  try {
+    codec_of<K>.encode(&key, c, scratch);
+  } catch (...) {
+    field_failed(s, s.key, key_ref{});
+  }
+  return c;
+}
+
+/// The record as a row of stored values, in field order.
+std::vector<value> encode_row(const table_schema& s, const void* record);
+
+/// Reads a row of stored values, in field order, into the record at `record`.
+void decode_row(const table_schema& s, const std::vector<value>& row, void* record);
+
+// ---- kept while backends move to the table above
+template <class K>
+value key_value(const table_schema& s, const K& key) {
+  std::string scratch;
+  return to_value(key_cell(s, key, scratch));
+}
+
+template <class R, class F, std::size_t... I>
+void for_each_field_impl(R& r, F&& f, std::index_sequence<I...>) {
+  (f(std::integral_constant<std::size_t, I>{}, field<I>(r)), ...);
+}
+template <class R, class F>
+void for_each_field(R& r, F&& f) {
+  for_each_field_impl(r, f, std::make_index_sequence<field_count<std::remove_const_t<R>>>{});
+}
+
+template <class R>
+std::vector<value> encode_row(const R& r) {
+  return encode_row(schema_of<R>(), &r);
+}
+
+template <class R>
+R decode_row(const std::vector<value>& row) {
+  R r{};
+  decode_row(schema_of<R>(), row, &r);
+  return r;
+}
+
+}  // namespace detail
+}  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/record/impl/record.ipp
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+STOWAGE_INLINE value default_of(const field_codec& codec, const void* field) {
+  try {
+    cell c;
+    std::string scratch;
+    codec.encode(field, c, scratch);
+    return to_value(c);
+  } catch (...) {
+    return value{};
+  }
+}
+
+STOWAGE_INLINE key_ref key_of_value(const value& v) {
+  return {[](const void* p, const void*) { return describe(*static_cast<const value*>(p)); }, &v, nullptr};
+}
+
+STOWAGE_INLINE key_ref key_of_cell(const cell& c) {
+  return {[](const void* p, const void*) { return describe(to_value(*static_cast<const cell*>(p))); }, &c, nullptr};
+}
+
+STOWAGE_INLINE key_ref key_of_record(const table_schema& s, const void* record) {
+  return {[](const void* schema, const void* r) {
+            const auto& sc = *static_cast<const table_schema*>(schema);
+            const column_def& k = sc.columns[sc.key];
+            try {
+              cell c;
+              std::string scratch;
+              k.codec->encode(static_cast<const char*>(r) + k.offset, c, scratch);
+              return describe(to_value(c));
+            } catch (...) {
+              return std::string("(unprintable)");
+            }
+          },
+          &s, record};
+}
+
+STOWAGE_INLINE error_context context_of(const table_schema& s, const key_ref& k, std::string backend) {
+  return error_context{std::string(s.record), std::string(s.table), k.text(), std::move(backend)};
+}
+
+[[noreturn]] STOWAGE_INLINE void field_failed(const table_schema& s, std::size_t field_index, const key_ref& k) {
+  try {
+    throw;
   } catch (const codec_failure& c) {
     throw_error(c.kind, "field '" + std::string(s.columns[field_index].name) + "': " + c.message, context_of(s, k));
   } catch (const error&) {
@@ -1465,48 +1885,72 @@ decltype(auto) with_field_context(const table_schema& s, std::size_t field_index
   }
 }
 
-/// A key as a stored value. A key that cannot be stored (a time point out of range, an enum
-/// value without a name) is the same stowage::error as such a value in its field.
-template <class K>
-value key_value(const table_schema& s, const K& key) {
-  return with_field_context(s, s.key, make_key_ref(key), [&] { return to_value(key); });
+STOWAGE_INLINE void encode_field(const table_schema& s, std::size_t i, const void* record, cell& out,
+                                 std::string& scratch) {
+  const column_def& c = s.columns[i];
+  try {
+    c.codec->encode(static_cast<const char*>(record) + c.offset, out, scratch);
+  } catch (...) {
+    field_failed(s, i, key_of_record(s, record));
+  }
 }
 
-/// Calls f(index_constant, field) for each field of r.
-template <class R, class F, std::size_t... I>
-void for_each_field_impl(R& r, F&& f, std::index_sequence<I...>) {
-  (f(std::integral_constant<std::size_t, I>{}, field<I>(r)), ...);
-}
-template <class R, class F>
-void for_each_field(R& r, F&& f) {
-  for_each_field_impl(r, f, std::make_index_sequence<field_count<std::remove_const_t<R>>>{});
+STOWAGE_INLINE void decode_field(const table_schema& s, std::size_t i, void* record, const cell& in,
+                                 const key_ref& key) {
+  const column_def& c = s.columns[i];
+  try {
+    c.codec->decode(static_cast<char*>(record) + c.offset, in);
+  } catch (...) {
+    field_failed(s, i, key);
+  }
 }
 
-/// The record as a row of stored values, in field order.
-template <class R>
-std::vector<value> encode_row(const R& r) {
-  const auto& s = schema_of<R>();
+STOWAGE_INLINE std::vector<value> encode_row(const table_schema& s, const void* record) {
   std::vector<value> row;
-  row.reserve(field_count<R>);
-  for_each_field(r, [&](auto i, const auto& f) {
-    row.push_back(with_field_context(s, i, make_key_ref(record_info<R>::key_of(r)), [&] { return to_value(f); }));
-  });
+  row.reserve(s.columns.size());
+  cell c;
+  std::string scratch;
+  for (std::size_t i = 0; i < s.columns.size(); ++i) {
+    encode_field(s, i, record, c, scratch);
+    row.push_back(to_value(c));
+  }
   return row;
 }
 
-template <class R>
-R decode_row(const std::vector<value>& row) {
-  const auto& s = schema_of<R>();
-  R r{};
-  for_each_field(r, [&](auto i, auto& f) {
-    using F = std::remove_cvref_t<decltype(f)>;
-    f = with_field_context(s, i, key_ref{}, [&] { return from_value<F>(row[i]); });
-  });
-  return r;
+STOWAGE_INLINE void decode_row(const table_schema& s, const std::vector<value>& row, void* record) {
+  key_ref key = key_of_value(row[s.key]);
+  for (std::size_t i = 0; i < s.columns.size(); ++i) decode_field(s, i, record, cell_of(row[i]), key);
 }
 
-}  // namespace detail
-}  // namespace stowage
+STOWAGE_INLINE table_schema make_schema(std::string_view record, std::string_view table, std::size_t key,
+                                        std::span<const column_spec> columns, const void* defaults,
+                                        std::span<const index_spec> indexes) {
+  table_schema s;
+  s.record = record;
+  s.table = table;
+  s.key = key;
+  s.columns.reserve(columns.size());
+  for (const column_spec& c : columns)
+    s.columns.push_back(column_def{c.name, c.kind, c.nullable,
+                                   default_of(*c.codec, static_cast<const char*>(defaults) + c.offset), c.offset,
+                                   c.codec});
+  for (const index_spec& ix : indexes) {
+    index_def d;
+    d.unique = ix.unique;
+    d.name = std::string(table) + (ix.unique ? "_uq" : "_ix");
+    for (std::size_t i : ix.columns) {
+      d.columns.push_back(i);
+      d.name += "_";
+      d.name += columns[i].name;
+    }
+    s.indexes.push_back(std::move(d));
+  }
+  return s;
+}
+
+}  // namespace stowage::detail
+// ---- end stowage/record/impl/record.ipp
+#endif
 // ---- end stowage/record/record.hpp
 
 namespace stowage {
@@ -1711,7 +2155,46 @@ enum class write_result { done, key_exists, key_missing };
 
 namespace detail {
 
-/// A cursor over records selected up front, for backends that answer a query with a snapshot.
+/// Where get_many puts the records it finds: slot(context, i) is the record to read the row of
+/// keys[i] into (called only for keys that have a record).
+struct record_slots {
+  void* context;
+  void* (*slot)(void* context, std::size_t i);
+};
+
+/// A small record that the transitional concept below uses to check a backend's old template members.
+struct probe_record {
+  BOOST_HANA_DEFINE_STRUCT(probe_record, (std::int64_t, id), (std::string, name));
+};
+
+/// A backend whose record operations are plain functions over table_schema (the current contract).
+template <class B>
+concept plain_backend = requires(B& b, typename B::table_handle& h, const void* record, void* out, const cell& key,
+                                 const query_spec& q) {
+  { b.write(h, record, write_mode::upsert) } -> std::same_as<write_result>;
+  { b.get(h, key, out) } -> std::same_as<bool>;
+  { b.erase(h, key) } -> std::same_as<bool>;
+  { b.select(h, q).next(out) } -> std::same_as<bool>;
+};
+
+/// A cursor over rows of stored values (in field order) selected up front: the snapshot that
+/// backends filtering in process return from select(). Each row is decoded as it is yielded.
+class row_cursor {
+ public:
+  row_cursor(const table_schema& s, std::vector<std::vector<value>> rows) : schema_(&s), rows_(std::move(rows)) {}
+  bool next(void* out) {
+    if (pos_ == rows_.size()) return false;
+    decode_row(*schema_, rows_[pos_++], out);
+    return true;
+  }
+
+ private:
+  const table_schema* schema_;
+  std::vector<std::vector<value>> rows_;
+  std::size_t pos_ = 0;
+};
+
+/// A cursor over records selected up front (the transitional template form).
 template <class Record>
 class snapshot_cursor {
  public:
@@ -1727,18 +2210,26 @@ class snapshot_cursor {
   std::size_t pos_ = 0;
 };
 
-/// A small record that the concept uses to check a backend's record operations.
-struct probe_record {
-  BOOST_HANA_DEFINE_STRUCT(probe_record, (std::int64_t, id), (std::string, name));
+/// The former contract, with record operations as member templates; kept until every backend has
+/// moved to plain_backend.
+template <class B>
+concept legacy_backend = requires(B& b, typename B::table_handle& h, const probe_record& r, const std::int64_t& key,
+                                  const query_spec& q) {
+  { b.write(h, r, write_mode::upsert) } -> std::same_as<write_result>;
+  { b.template get<probe_record>(h, key) } -> std::same_as<std::optional<probe_record>>;
+  { b.template erase<probe_record>(h, key) } -> std::same_as<bool>;
+  { b.template select<probe_record>(h, q).next(std::declval<probe_record&>()) } -> std::same_as<bool>;
 };
 
 }  // namespace detail
 
-/// A storage backend. The requirements, each a member of B:
+/// A storage backend: a class whose members below do what their comments say. Records reach it
+/// type-erased: `record` points to a record of the table's type, whose fields the backend reads
+/// and writes with detail::encode_field and detail::decode_field through the table_schema given
+/// to open_table; keys arrive as one stored value (a detail::cell).
 template <class B>
 concept backend = requires(B& b, const B& cb, const detail::table_schema& schema, typename B::table_handle& h,
-                           const detail::probe_record& r, const std::int64_t& key, const detail::query_spec& q,
-                           unsigned depth) {
+                           const detail::query_spec& q, unsigned depth) {
   // opens a store from a URL (each backend documents its forms); throws unavailable_error
   requires std::constructible_from<B, std::string_view>;
   // whether a query's cursor reads the store while it is iterated (it then holds the database's
@@ -1746,15 +2237,13 @@ concept backend = requires(B& b, const B& cb, const detail::table_schema& schema
   { B::streams } -> std::convertible_to<bool>;
   // creates or migrates the table for a record's schema; the handle stays valid for B's lifetime
   { b.open_table(schema) } -> std::same_as<typename B::table_handle>;
-  // writes one record in the given mode; throws constraint_error for a unique index violation
-  { b.write(h, r, write_mode::upsert) } -> std::same_as<write_result>;
-  // reads the record with this key
-  { b.template get<detail::probe_record>(h, key) } -> std::same_as<std::optional<detail::probe_record>>;
-  // deletes the record with this key, saying whether there was one
-  { b.template erase<detail::probe_record>(h, key) } -> std::same_as<bool>;
-  // a cursor over the records a query selects, with bool next(Record&); it yields the records as
-  // they were when select() ran, whatever the same database writes while it is read
-  { b.template select<detail::probe_record>(h, q).next(std::declval<detail::probe_record&>()) } -> std::same_as<bool>;
+  // write(h, record, mode) -> write_result: writes one record in the given mode; throws
+  //     constraint_error for a unique index violation
+  // get(h, key, out) -> bool: reads the record with this key into *out, saying whether there is one
+  // erase(h, key) -> bool: deletes the record with this key, saying whether there was one
+  // select(h, q) -> a cursor with bool next(void* out): the records a query selects, as they
+  //     were when select() ran, whatever the same database writes while it is read
+  requires detail::plain_backend<B> || detail::legacy_backend<B>;
   // how many records the query selects, honouring offset and limit
   { b.count(h, q) } -> std::same_as<std::uint64_t>;
   // deletes every record of the table
@@ -1772,8 +2261,10 @@ concept backend = requires(B& b, const B& cb, const detail::table_schema& schema
 //       pool): database<B> then takes no lock, and a transaction belongs to the thread that began
 //       it, which the backend tracks
 //   begin(depth, isolation)                     a transaction at an isolation level
-//   get_many<R>(handle, keys)                   a batch of gets, in the order of the keys
-//   put_many<R>(handle, records)                a batch of upserts, all or none
+//   get_many(handle, std::span<const detail::cell> keys, detail::record_slots out)
+//                                               a batch of gets
+//   put_many(handle, std::span<const void* const> records)
+//                                               a batch of upserts, all or none
 namespace detail {
 template <class B>
 constexpr bool is_concurrent() {
@@ -1786,23 +2277,6 @@ constexpr bool is_concurrent() {
 
 }  // namespace stowage
 // ---- end stowage/backend/concepts.hpp
-// ---- begin stowage/backend/memory.hpp
-// The memory backend: tables of stored values in process, with the same semantics as the SQL
-// backends (the conformance suite checks it), transactions included. Nothing is persisted.
-//
-// Thread safety: database<memory> serializes every operation; a transaction holds the database
-// for its lifetime, so other threads wait for it to end. Queries return a snapshot.
-
-#include <algorithm>
-#include <deque>
-#include <map>
-#include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <unordered_map>
-#include <vector>
-
 // ---- begin stowage/backend/schema_diff.hpp
 // Additive migration, shared by every backend: compare a stored table with a record's schema,
 // list the columns to add, and refuse anything else with a message that says what differs.
@@ -1838,7 +2312,17 @@ struct migration_plan {
   std::vector<std::size_t> added;  // indexes into schema.columns
 };
 
-inline migration_plan plan_migration(const table_schema& s, const std::vector<stored_column>& stored) {
+migration_plan plan_migration(const table_schema& s, const std::vector<stored_column>& stored);
+
+}  // namespace stowage::detail
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/backend/impl/schema_diff.ipp
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+STOWAGE_INLINE migration_plan plan_migration(const table_schema& s, const std::vector<stored_column>& stored) {
   std::vector<std::string> problems;
   for (const auto& sc : stored) {
     auto it = std::find_if(s.columns.begin(), s.columns.end(), [&](auto& c) { return c.name == sc.name; });
@@ -1875,6 +2359,8 @@ inline migration_plan plan_migration(const table_schema& s, const std::vector<st
 }
 
 }  // namespace stowage::detail
+// ---- end stowage/backend/impl/schema_diff.ipp
+#endif
 // ---- end stowage/backend/schema_diff.hpp
 // ---- begin stowage/query/evaluate.hpp
 // Evaluation of predicates over rows of stored values, with SQL's semantics: three-valued logic
@@ -1893,7 +2379,44 @@ namespace stowage::detail {
 enum class truth : std::uint8_t { no, yes, unknown };
 
 /// Orders two non-NULL values of the same column. Text and blobs compare bytewise.
-inline std::strong_ordering compare_values(const value& a, const value& b) {
+std::strong_ordering compare_values(const value& a, const value& b);
+
+/// Orders values with NULL before everything, as ORDER BY does.
+std::strong_ordering compare_for_sort(const value& a, const value& b);
+
+truth evaluate(const expr& e, const std::vector<value>& row);
+
+/// Applies a query's filter, order, offset and limit to rows, returning the chosen rows.
+template <class Row, class Project>
+std::vector<const Row*> select_rows(const std::vector<const Row*>& rows, const query_spec& q, Project&& values_of) {
+  std::vector<const Row*> out;
+  for (const Row* r : rows)
+    if (!q.filter || evaluate(*q.filter, values_of(*r)) == truth::yes) out.push_back(r);
+  if (!q.order.empty()) {
+    std::stable_sort(out.begin(), out.end(), [&](const Row* a, const Row* b) {
+      for (const auto& t : q.order) {
+        auto c = compare_for_sort(values_of(*a)[t.field], values_of(*b)[t.field]);
+        if (c != 0) return t.dir == direction::asc ? c < 0 : c > 0;
+      }
+      return false;
+    });
+  }
+  std::size_t first = static_cast<std::size_t>(std::min<std::uint64_t>(q.offset, out.size()));
+  std::size_t last = out.size();
+  if (q.limit) last = static_cast<std::size_t>(std::min<std::uint64_t>(first + *q.limit, out.size()));
+  return std::vector<const Row*>(out.begin() + static_cast<std::ptrdiff_t>(first),
+                                 out.begin() + static_cast<std::ptrdiff_t>(last));
+}
+
+}  // namespace stowage::detail
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/query/impl/evaluate.ipp
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+STOWAGE_INLINE std::strong_ordering compare_values(const value& a, const value& b) {
   if (a.index() != b.index()) return a.index() <=> b.index();
   switch (a.index()) {
     case 1: return std::get<1>(a) <=> std::get<1>(b);
@@ -1914,14 +2437,13 @@ inline std::strong_ordering compare_values(const value& a, const value& b) {
   }
 }
 
-/// Orders values with NULL before everything, as ORDER BY does.
-inline std::strong_ordering compare_for_sort(const value& a, const value& b) {
+STOWAGE_INLINE std::strong_ordering compare_for_sort(const value& a, const value& b) {
   bool an = a.index() == 0, bn = b.index() == 0;
   if (an || bn) return bn <=> an;
   return compare_values(a, b);
 }
 
-inline truth evaluate(const expr& e, const std::vector<value>& row) {
+STOWAGE_INLINE truth evaluate(const expr& e, const std::vector<value>& row) {
   auto of = [](bool b) { return b ? truth::yes : truth::no; };
   switch (e.kind) {
     case op::and_: {
@@ -1970,29 +2492,9 @@ inline truth evaluate(const expr& e, const std::vector<value>& row) {
   }
 }
 
-/// Applies a query's filter, order, offset and limit to rows, returning the chosen rows.
-template <class Row, class Project>
-std::vector<const Row*> select_rows(const std::vector<const Row*>& rows, const query_spec& q, Project&& values_of) {
-  std::vector<const Row*> out;
-  for (const Row* r : rows)
-    if (!q.filter || evaluate(*q.filter, values_of(*r)) == truth::yes) out.push_back(r);
-  if (!q.order.empty()) {
-    std::stable_sort(out.begin(), out.end(), [&](const Row* a, const Row* b) {
-      for (const auto& t : q.order) {
-        auto c = compare_for_sort(values_of(*a)[t.field], values_of(*b)[t.field]);
-        if (c != 0) return t.dir == direction::asc ? c < 0 : c > 0;
-      }
-      return false;
-    });
-  }
-  std::size_t first = static_cast<std::size_t>(std::min<std::uint64_t>(q.offset, out.size()));
-  std::size_t last = out.size();
-  if (q.limit) last = static_cast<std::size_t>(std::min<std::uint64_t>(first + *q.limit, out.size()));
-  return std::vector<const Row*>(out.begin() + static_cast<std::ptrdiff_t>(first),
-                                 out.begin() + static_cast<std::ptrdiff_t>(last));
-}
-
 }  // namespace stowage::detail
+// ---- end stowage/query/impl/evaluate.ipp
+#endif
 // ---- end stowage/query/evaluate.hpp
 
 namespace stowage {
@@ -2003,19 +2505,14 @@ class memory {
   static constexpr bool streams = false;
 
   /// Accepts "memory:" or an empty URL. Each database<memory> has a store of its own.
-  explicit memory(std::string_view url = "memory:") {
-    if (!url.empty() && url != "memory:" && url != ":memory:")
-      throw bad_input_error("the memory backend takes the URL \"memory:\", not \"" + std::string(url) + "\"");
-  }
+  explicit memory(std::string_view url = "memory:");
 
  private:
   struct value_less {
-    bool operator()(const value& a, const value& b) const { return detail::compare_values(a, b) < 0; }
+    bool operator()(const value& a, const value& b) const;
   };
   struct rows_less {
-    bool operator()(const std::vector<value>& a, const std::vector<value>& b) const {
-      return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), value_less{});
-    }
+    bool operator()(const std::vector<value>& a, const std::vector<value>& b) const;
   };
   using row = std::vector<value>;
 
@@ -2042,116 +2539,26 @@ class memory {
     bool identity;                       // positions[i] == i for every field
   };
 
-  table_handle open_table(const detail::table_schema& s) {
-    auto& t = tables_[std::string(s.table)];
-    if (!t) {
-      t = std::make_unique<stored_table>();
-      t->name = std::string(s.table);
-      for (std::size_t i = 0; i < s.columns.size(); ++i)
-        t->columns.push_back({std::string(s.columns[i].name), s.columns[i].kind, i == s.key});
-      t->key = s.key;
-    } else {
-      auto plan = detail::plan_migration(s, t->columns);
-      for (std::size_t i : plan.added) {
-        t->columns.push_back({std::string(s.columns[i].name), s.columns[i].kind, false});
-        for (auto& [k, r] : t->rows) r.push_back(s.columns[i].default_value);
-      }
-    }
-    table_handle h{t.get(), &s, {}, true};
-    for (const auto& c : s.columns) {
-      auto it = std::find_if(t->columns.begin(), t->columns.end(), [&](auto& sc) { return sc.name == c.name; });
-      h.positions.push_back(static_cast<std::size_t>(it - t->columns.begin()));
-    }
-    for (std::size_t i = 0; i < h.positions.size(); ++i) h.identity = h.identity && h.positions[i] == i;
-    for (const auto& ix : s.indexes) {
-      if (!ix.unique) continue;
-      auto found = std::find_if(t->uniques.begin(), t->uniques.end(), [&](auto& u) { return u.name == ix.name; });
-      if (found != t->uniques.end()) continue;
-      unique_index u{ix.name, {}, {}};
-      for (std::size_t c : ix.columns) u.columns.push_back(h.positions[c]);
-      for (const auto& [k, r] : t->rows) {
-        auto entry = indexed(u, r);
-        if (!entry) continue;
-        if (u.entries.count(*entry))
-          throw constraint_error("existing records violate unique index " + ix.name, detail::context_of(s));
-        u.entries.emplace(std::move(*entry), k);
-      }
-      t->uniques.push_back(std::move(u));
-    }
-    return h;
-  }
+  table_handle open_table(const detail::table_schema& s);
 
-  template <class R>
-  write_result write(table_handle& h, const R& r, write_mode mode) {
-    row values = to_stored(h, detail::encode_row(r));
-    const value& key = values[h.table->key];
-    auto it = h.table->rows.find(key);
-    if (mode == write_mode::insert && it != h.table->rows.end()) return write_result::key_exists;
-    if (mode == write_mode::update && it == h.table->rows.end()) return write_result::key_missing;
-    check_unique(h, values, key);
-    std::optional<row> before;
-    if (it != h.table->rows.end()) before = it->second;
-    log(h.table, key, std::move(before));
-    store(*h.table, key, std::move(values));
-    return write_result::done;
-  }
+  write_result write(table_handle& h, const void* record, write_mode mode);
 
-  template <class R, class K>
-  std::optional<R> get(table_handle& h, const K& key) {
-    auto it = h.table->rows.find(detail::key_value(*h.schema, key));
-    if (it == h.table->rows.end()) return std::nullopt;
-    return decode<R>(h, it->second);
-  }
+  bool get(table_handle& h, const detail::cell& key, void* out);
 
-  template <class R, class K>
-  bool erase(table_handle& h, const K& key) {
-    value k = detail::key_value(*h.schema, key);
-    auto it = h.table->rows.find(k);
-    if (it == h.table->rows.end()) return false;
-    log(h.table, k, it->second);
-    store(*h.table, k, std::nullopt);
-    return true;
-  }
+  bool erase(table_handle& h, const detail::cell& key);
 
-  /// A snapshot of the selected records.
-  template <class R>
-  using cursor = detail::snapshot_cursor<R>;
+  /// A snapshot of the selected records, decoded as they are yielded.
+  using cursor = detail::row_cursor;
 
-  template <class R>
-  cursor<R> select(table_handle& h, const detail::query_spec& q) {
-    std::vector<R> out;
-    for (const row* r : matching(h, q)) out.push_back(decode<R>(h, *r));
-    return cursor<R>(std::move(out));
-  }
+  cursor select(table_handle& h, const detail::query_spec& q);
 
-  std::uint64_t count(table_handle& h, const detail::query_spec& q) { return matching(h, q).size(); }
+  std::uint64_t count(table_handle& h, const detail::query_spec& q);
 
-  void clear(table_handle& h) {
-    auto& t = *h.table;
-    if (!marks_.empty())
-      for (auto& [k, r] : t.rows) undo_.push_back({&t, k, std::move(r)});
-    t.rows.clear();
-    for (auto& u : t.uniques) u.entries.clear();
-  }
+  void clear(table_handle& h);
 
-  void begin(unsigned depth) {
-    if (depth == 0) undo_.clear();
-    marks_.resize(depth + 1);
-    marks_[depth] = undo_.size();
-  }
-  void commit(unsigned depth) {
-    marks_.resize(depth);
-    if (depth == 0) undo_.clear();
-  }
-  void rollback(unsigned depth) {
-    std::size_t mark = marks_[depth];
-    while (undo_.size() > mark) {
-      auto& u = undo_.back();
-      store(*u.table, u.key, std::move(u.before));
-      undo_.pop_back();
-    }
-    marks_.resize(depth);
-  }
+  void begin(unsigned depth);
+  void commit(unsigned depth);
+  void rollback(unsigned depth);
 
  private:
   struct undo_entry {
@@ -2160,85 +2567,24 @@ class memory {
     std::optional<row> before;
   };
 
-  void log(stored_table* t, const value& key, std::optional<row> before) {
-    if (!marks_.empty()) undo_.push_back({t, key, std::move(before)});
-  }
+  /// Whether a transaction is open: only then do writes keep what they replace.
+  bool in_transaction() const noexcept { return !marks_.empty(); }
+  void log(stored_table* t, const value& key, std::optional<row> before);
 
-  static std::optional<row> indexed(const unique_index& u, const row& r) {
-    row entry;
-    for (std::size_t c : u.columns) {
-      if (r[c].index() == 0) return std::nullopt;  // NULLs never collide, as in SQL
-      entry.push_back(r[c]);
-    }
-    return entry;
-  }
+  static std::optional<row> indexed(const unique_index& u, const row& r);
 
-  void check_unique(const table_handle& h, const row& r, const value& key) {
-    for (const auto& u : h.table->uniques) {
-      auto entry = indexed(u, r);
-      if (!entry) continue;
-      auto it = u.entries.find(*entry);
-      if (it != u.entries.end() && detail::compare_values(it->second, key) != 0)
-        throw constraint_error(
-            "unique index " + u.name + " already holds these values (record " + detail::describe(it->second) + ")",
-            detail::context_of(
-                *h.schema,
-                detail::key_ref{[](const void* p) { return detail::describe(*static_cast<const value*>(p)); }, &key}));
-    }
-  }
+  void check_unique(const table_handle& h, const row& r, const value& key);
 
   /// Sets or removes the row with this key, keeping the unique indexes in step.
-  static void store(stored_table& t, const value& key, std::optional<row> r) {
-    auto it = t.rows.find(key);
-    if (it != t.rows.end()) {
-      for (auto& u : t.uniques)
-        if (auto e = indexed(u, it->second)) u.entries.erase(*e);
-    }
-    if (!r) {
-      if (it != t.rows.end()) t.rows.erase(it);
-      return;
-    }
-    for (auto& u : t.uniques)
-      if (auto e = indexed(u, *r)) u.entries.emplace(std::move(*e), key);
-    if (it != t.rows.end())
-      it->second = std::move(*r);
-    else
-      t.rows.emplace(key, std::move(*r));
-  }
+  static void store(stored_table& t, const value& key, std::optional<row> r);
 
-  static row to_stored(const table_handle& h, row fields) {
-    if (h.identity && fields.size() == h.table->columns.size()) return fields;
-    row out(h.table->columns.size());
-    for (std::size_t i = 0; i < fields.size(); ++i) out[h.positions[i]] = std::move(fields[i]);
-    return out;
-  }
+  static row to_stored(const table_handle& h, row fields);
 
-  template <class R>
-  static R decode(const table_handle& h, const row& stored) {
-    if (h.identity && stored.size() == h.positions.size()) return detail::decode_row<R>(stored);
-    row fields;
-    fields.reserve(h.positions.size());
-    for (std::size_t p : h.positions) fields.push_back(stored[p]);
-    return detail::decode_row<R>(fields);
-  }
+  static void decode(const table_handle& h, const row& stored, void* out);
 
-  std::vector<const row*> matching(const table_handle& h, const detail::query_spec& q) {
-    // the query names fields by record index; translate to stored positions once
-    detail::query_spec stored = q;
-    if (!h.identity) {
-      if (stored.filter) remap(*stored.filter, h.positions);
-      for (auto& o : stored.order) o.field = h.positions[o.field];
-    }
-    std::vector<const row*> all;
-    all.reserve(h.table->rows.size());
-    for (const auto& [k, r] : h.table->rows) all.push_back(&r);
-    return detail::select_rows(all, stored, [](const row& r) -> const row& { return r; });
-  }
+  std::vector<const row*> matching(const table_handle& h, const detail::query_spec& q);
 
-  static void remap(detail::expr& e, const std::vector<std::size_t>& positions) {
-    e.field = positions[e.field];
-    for (auto& c : e.children) remap(c, positions);
-  }
+  static void remap(detail::expr& e, const std::vector<std::size_t>& positions);
 
   std::unordered_map<std::string, std::unique_ptr<stored_table>> tables_;
   std::deque<undo_entry> undo_;
@@ -2246,7 +2592,237 @@ class memory {
 };
 
 }  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/backend/impl/memory.ipp
+// The memory backend's functions, compiled where <stowage/detail/config.hpp> says.
+
+namespace stowage {
+
+STOWAGE_INLINE memory::memory(std::string_view url) {
+  if (!url.empty() && url != "memory:" && url != ":memory:")
+    throw bad_input_error("the memory backend takes the URL \"memory:\", not \"" + std::string(url) + "\"");
+}
+
+STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_handle {
+  auto& t = tables_[std::string(s.table)];
+  if (!t) {
+    t = std::make_unique<stored_table>();
+    t->name = std::string(s.table);
+    for (std::size_t i = 0; i < s.columns.size(); ++i)
+      t->columns.push_back({std::string(s.columns[i].name), s.columns[i].kind, i == s.key});
+    t->key = s.key;
+  } else {
+    auto plan = detail::plan_migration(s, t->columns);
+    for (std::size_t i : plan.added) {
+      t->columns.push_back({std::string(s.columns[i].name), s.columns[i].kind, false});
+      for (auto& [k, r] : t->rows) r.push_back(s.columns[i].default_value);
+    }
+  }
+  table_handle h{t.get(), &s, {}, true};
+  for (const auto& c : s.columns) {
+    auto it = std::find_if(t->columns.begin(), t->columns.end(), [&](auto& sc) { return sc.name == c.name; });
+    h.positions.push_back(static_cast<std::size_t>(it - t->columns.begin()));
+  }
+  for (std::size_t i = 0; i < h.positions.size(); ++i) h.identity = h.identity && h.positions[i] == i;
+  for (const auto& ix : s.indexes) {
+    if (!ix.unique) continue;
+    auto found = std::find_if(t->uniques.begin(), t->uniques.end(), [&](auto& u) { return u.name == ix.name; });
+    if (found != t->uniques.end()) continue;
+    unique_index u{ix.name, {}, {}};
+    for (std::size_t c : ix.columns) u.columns.push_back(h.positions[c]);
+    for (const auto& [k, r] : t->rows) {
+      auto entry = indexed(u, r);
+      if (!entry) continue;
+      if (u.entries.count(*entry))
+        throw constraint_error("existing records violate unique index " + ix.name, detail::context_of(s));
+      u.entries.emplace(std::move(*entry), k);
+    }
+    t->uniques.push_back(std::move(u));
+  }
+  return h;
+}
+
+STOWAGE_INLINE write_result memory::write(table_handle& h, const void* record, write_mode mode) {
+  row values = to_stored(h, detail::encode_row(*h.schema, record));
+  const value& key = values[h.table->key];
+  auto& rows = h.table->rows;
+  // one search: the place of the key, where it is or where it goes
+  auto it = rows.lower_bound(key);
+  const bool found = it != rows.end() && !rows.key_comp()(key, it->first);
+  if (mode == write_mode::insert && found) return write_result::key_exists;
+  if (mode == write_mode::update && !found) return write_result::key_missing;
+  check_unique(h, values, key);
+  if (in_transaction()) log(h.table, key, found ? std::optional<row>(it->second) : std::nullopt);
+  if (found && h.table->uniques.empty())
+    it->second = std::move(values);
+  else if (!found && h.table->uniques.empty())
+    rows.emplace_hint(it, key, std::move(values));
+  else
+    store(*h.table, key, std::move(values));
+  return write_result::done;
+}
+
+STOWAGE_INLINE bool memory::get(table_handle& h, const detail::cell& key, void* out) {
+  auto it = h.table->rows.find(detail::to_value(key));
+  if (it == h.table->rows.end()) return false;
+  decode(h, it->second, out);
+  return true;
+}
+
+STOWAGE_INLINE bool memory::erase(table_handle& h, const detail::cell& key) {
+  value k = detail::to_value(key);
+  auto it = h.table->rows.find(k);
+  if (it == h.table->rows.end()) return false;
+  if (in_transaction()) log(h.table, k, it->second);
+  if (h.table->uniques.empty())
+    h.table->rows.erase(it);
+  else
+    store(*h.table, k, std::nullopt);
+  return true;
+}
+
+STOWAGE_INLINE auto memory::select(table_handle& h, const detail::query_spec& q) -> cursor {
+  std::vector<row> out;
+  auto chosen = matching(h, q);
+  out.reserve(chosen.size());
+  for (const row* r : chosen) {
+    if (h.identity && r->size() == h.positions.size()) {
+      out.push_back(*r);
+    } else {
+      auto& fields = out.emplace_back();
+      fields.reserve(h.positions.size());
+      for (std::size_t p : h.positions) fields.push_back((*r)[p]);
+    }
+  }
+  return cursor(*h.schema, std::move(out));
+}
+
+STOWAGE_INLINE void memory::clear(table_handle& h) {
+  auto& t = *h.table;
+  if (!marks_.empty())
+    for (auto& [k, r] : t.rows) undo_.push_back({&t, k, std::move(r)});
+  t.rows.clear();
+  for (auto& u : t.uniques) u.entries.clear();
+}
+
+STOWAGE_INLINE void memory::begin(unsigned depth) {
+  if (depth == 0) undo_.clear();
+  marks_.resize(depth + 1);
+  marks_[depth] = undo_.size();
+}
+
+STOWAGE_INLINE void memory::commit(unsigned depth) {
+  marks_.resize(depth);
+  if (depth == 0) undo_.clear();
+}
+
+STOWAGE_INLINE void memory::rollback(unsigned depth) {
+  std::size_t mark = marks_[depth];
+  while (undo_.size() > mark) {
+    auto& u = undo_.back();
+    store(*u.table, u.key, std::move(u.before));
+    undo_.pop_back();
+  }
+  marks_.resize(depth);
+}
+
+STOWAGE_INLINE auto memory::indexed(const unique_index& u, const row& r) -> std::optional<row> {
+  row entry;
+  for (std::size_t c : u.columns) {
+    if (r[c].index() == 0) return std::nullopt;  // NULLs never collide, as in SQL
+    entry.push_back(r[c]);
+  }
+  return entry;
+}
+
+STOWAGE_INLINE void memory::check_unique(const table_handle& h, const row& r, const value& key) {
+  for (const auto& u : h.table->uniques) {
+    auto entry = indexed(u, r);
+    if (!entry) continue;
+    auto it = u.entries.find(*entry);
+    if (it != u.entries.end() && detail::compare_values(it->second, key) != 0)
+      throw constraint_error(
+          "unique index " + u.name + " already holds these values (record " + detail::describe(it->second) + ")",
+          detail::context_of(*h.schema, detail::key_of_value(key)));
+  }
+}
+
+STOWAGE_INLINE void memory::store(stored_table& t, const value& key, std::optional<row> r) {
+  auto it = t.rows.find(key);
+  if (it != t.rows.end()) {
+    for (auto& u : t.uniques)
+      if (auto e = indexed(u, it->second)) u.entries.erase(*e);
+  }
+  if (!r) {
+    if (it != t.rows.end()) t.rows.erase(it);
+    return;
+  }
+  for (auto& u : t.uniques)
+    if (auto e = indexed(u, *r)) u.entries.emplace(std::move(*e), key);
+  if (it != t.rows.end())
+    it->second = std::move(*r);
+  else
+    t.rows.emplace(key, std::move(*r));
+}
+
+STOWAGE_INLINE auto memory::to_stored(const table_handle& h, row fields) -> row {
+  if (h.identity && fields.size() == h.table->columns.size()) return fields;
+  row out(h.table->columns.size());
+  for (std::size_t i = 0; i < fields.size(); ++i) out[h.positions[i]] = std::move(fields[i]);
+  return out;
+}
+
+STOWAGE_INLINE void memory::decode(const table_handle& h, const row& stored, void* out) {
+  const auto& s = *h.schema;
+  detail::key_ref key = detail::key_of_value(stored[h.table->key]);
+  for (std::size_t i = 0; i < s.columns.size(); ++i)
+    detail::decode_field(s, i, out, detail::cell_of(stored[h.positions[i]]), key);
+}
+
+STOWAGE_INLINE auto memory::matching(const table_handle& h, const detail::query_spec& q) -> std::vector<const row*> {
+  // the query names fields by record index; translate to stored positions once
+  detail::query_spec stored = q;
+  if (!h.identity) {
+    if (stored.filter) remap(*stored.filter, h.positions);
+    for (auto& o : stored.order) o.field = h.positions[o.field];
+  }
+  std::vector<const row*> all;
+  all.reserve(h.table->rows.size());
+  for (const auto& [k, r] : h.table->rows) all.push_back(&r);
+  return detail::select_rows(all, stored, [](const row& r) -> const row& { return r; });
+}
+
+STOWAGE_INLINE void memory::remap(detail::expr& e, const std::vector<std::size_t>& positions) {
+  e.field = positions[e.field];
+  for (auto& c : e.children) remap(c, positions);
+}
+
+STOWAGE_INLINE bool memory::value_less::operator()(const value& a, const value& b) const {
+  // int64 keys, the common case, compare without compare_values' switch
+  if (a.index() == 1 && b.index() == 1) return *std::get_if<1>(&a) < *std::get_if<1>(&b);
+  return detail::compare_values(a, b) < 0;
+}
+
+STOWAGE_INLINE bool memory::rows_less::operator()(const std::vector<value>& a, const std::vector<value>& b) const {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), value_less{});
+}
+
+STOWAGE_INLINE std::uint64_t memory::count(table_handle& h, const detail::query_spec& q) {
+  return matching(h, q).size();
+}
+
+STOWAGE_INLINE void memory::log(stored_table* t, const value& key, std::optional<row> before) {
+  if (in_transaction()) undo_.push_back({t, key, std::move(before)});
+}
+}  // namespace stowage
+// ---- end stowage/backend/impl/memory.ipp
+#endif
 // ---- end stowage/backend/memory.hpp
+// ---- begin stowage/core.hpp
+// stowage's core without a backend: records, queries, stores and transactions. Each backend's
+// header includes it (<stowage/sqlite.hpp>); <stowage/stowage.hpp> adds the memory backend.
+
 // ---- begin stowage/store/database.hpp
 // The store layer users talk to: database<Backend> owns the backend and its lock, table<Record,
 // Backend> is the handle for one record type, query<Record, Backend> a lazy range of records,
@@ -2262,7 +2838,9 @@ class memory {
 #include <mutex>
 #include <optional>
 #include <ranges>
+#include <span>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <type_traits>
@@ -2277,6 +2855,20 @@ template <backend Backend>
 class database;
 
 namespace detail {
+/// The error for a write the backend refused: an insert of an existing key, an update of a missing one.
+[[noreturn]] void write_refused(const table_schema& s, const void* record, write_result r);
+
+template <class B, class R, bool = plain_backend<B>>
+struct cursor_of {
+  using type =
+      decltype(std::declval<B&>().select(std::declval<typename B::table_handle&>(), std::declval<const query_spec&>()));
+};
+template <class B, class R>
+struct cursor_of<B, R, false> {
+  using type = decltype(std::declval<B&>().template select<R>(std::declval<typename B::table_handle&>(),
+                                                              std::declval<const query_spec&>()));
+};
+
 /// A range whose elements convert to T (the records of put_many, the keys of get_many).
 template <class R, class T>
 concept range_of = std::ranges::input_range<R> &&
@@ -2385,7 +2977,12 @@ class query {
     const Record& operator*() const { return state_->current; }
     const Record* operator->() const { return &state_->current; }
     iterator& operator++() {
-      if (!state_->cursor.next(state_->current)) state_.reset();
+      bool more;
+      if constexpr (detail::plain_backend<Backend>)
+        more = state_->cursor.next(&state_->current);
+      else
+        more = state_->cursor.next(state_->current);
+      if (!more) state_.reset();
       return *this;
     }
     void operator++(int) { ++*this; }
@@ -2393,8 +2990,7 @@ class query {
 
    private:
     friend class query;
-    using cursor_t = decltype(std::declval<Backend&>().template select<Record>(
-        std::declval<handle&>(), std::declval<const detail::query_spec&>()));
+    using cursor_t = typename detail::cursor_of<Backend, Record>::type;
     struct state {
       std::unique_lock<std::recursive_mutex> lock;
       cursor_t cursor;
@@ -2433,7 +3029,14 @@ class query {
     auto lock = db_->guard();
     auto& b = db_->backend_;
     auto s = std::unique_ptr<typename iterator::state>(
-        new typename iterator::state{std::move(lock), b.template select<Record>(*handle_, spec_), Record{}});
+        new typename iterator::state{std::move(lock),
+                                     [&] {
+                                       if constexpr (detail::plain_backend<Backend>)
+                                         return b.select(*handle_, spec_);
+                                       else
+                                         return b.template select<Record>(*handle_, spec_);
+                                     }(),
+                                     Record{}});
     if constexpr (!Backend::streams) {
       if (s->lock.owns_lock()) s->lock.unlock();
     }
@@ -2488,8 +3091,17 @@ class table {
 
   /// The record with this key, if there is one.
   std::optional<Record> get(const key_type& key) const {
-    auto lock = db_->guard();
-    return db_->backend_.template get<Record>(*handle_, key);
+    if constexpr (detail::plain_backend<Backend>) {
+      std::string scratch;
+      detail::cell k = detail::key_cell(schema(), key, scratch);
+      std::optional<Record> out(std::in_place);
+      auto lock = db_->guard();
+      if (!db_->backend_.get(*handle_, k, &*out)) out.reset();
+      return out;
+    } else {
+      auto lock = db_->guard();
+      return db_->backend_.template get<Record>(*handle_, key);
+    }
   }
 
   /// The records with these keys, in the order of the keys (nullopt where there is none).
@@ -2502,8 +3114,42 @@ class table {
       std::vector<key_type> converted;
       for (auto&& k : keys) converted.emplace_back(k);
       return get_many(converted);
+    } else if constexpr (requires(std::span<const detail::cell> k, detail::record_slots s) {
+                           db_->backend_.get_many(*handle_, k, s);
+                         }) {
+      // the keys as cells: their bytes stay in the keys or in one scratch string each
+      std::vector<detail::cell> cells;
+      std::vector<std::string> scratch;
+      if constexpr (std::ranges::sized_range<Keys>) {
+        cells.reserve(std::ranges::size(keys));
+        scratch.reserve(std::ranges::size(keys));
+      }
+      for (const key_type& k : keys) {
+        scratch.emplace_back();
+        cells.push_back(detail::key_cell(schema(), k, scratch.back()));
+      }
+      // a reallocation would move the scratch strings' bytes (short strings live inside them)
+      for (std::size_t i = 0; i < cells.size(); ++i)
+        if (!cells[i].stable && cells[i].n) cells[i].p = scratch[i].data();
+      std::vector<std::optional<Record>> out(cells.size());
+      db_->backend_.get_many(*handle_, std::span<const detail::cell>(cells),
+                             detail::record_slots{&out, [](void* ctx, std::size_t i) -> void* {
+                                                    auto& v = *static_cast<std::vector<std::optional<Record>>*>(ctx);
+                                                    return &v[i].emplace();
+                                                  }});
+      return out;
     } else if constexpr (requires { db_->backend_.template get_many<Record>(*handle_, keys); }) {
       return db_->backend_.template get_many<Record>(*handle_, keys);
+    } else if constexpr (detail::plain_backend<Backend>) {
+      std::vector<std::optional<Record>> out;
+      if constexpr (std::ranges::sized_range<Keys>) out.reserve(std::ranges::size(keys));
+      for (const key_type& k : keys) {
+        std::string scratch;
+        detail::cell c = detail::key_cell(schema(), k, scratch);
+        auto& r = out.emplace_back(std::in_place);
+        if (!db_->backend_.get(*handle_, c, &*r)) r.reset();
+      }
+      return out;
     } else {
       std::vector<std::optional<Record>> out;
       if constexpr (std::ranges::sized_range<Keys>) out.reserve(std::ranges::size(keys));
@@ -2516,14 +3162,27 @@ class table {
   }
   /// Deletes the record with this key; false when there was none.
   bool erase(const key_type& key) {
-    auto lock = db_->guard();
-    return db_->backend_.template erase<Record>(*handle_, key);
+    if constexpr (detail::plain_backend<Backend>) {
+      std::string scratch;
+      detail::cell k = detail::key_cell(schema(), key, scratch);
+      auto lock = db_->guard();
+      return db_->backend_.erase(*handle_, k);
+    } else {
+      auto lock = db_->guard();
+      return db_->backend_.template erase<Record>(*handle_, key);
+    }
   }
 
   /// Stores many records in one transaction: all of them, or none when one fails.
   template <detail::range_of<Record> Records>
   void put_many(const Records& records) {
-    if constexpr (requires { db_->backend_.template put_many<Record>(*handle_, records); }) {
+    if constexpr (requires(std::span<const void* const> r) { db_->backend_.put_many(*handle_, r); }) {
+      std::vector<const void*> pointers;
+      if constexpr (std::ranges::sized_range<Records>) pointers.reserve(std::ranges::size(records));
+      for (const Record& r : records) pointers.push_back(&r);
+      auto lock = db_->guard();
+      db_->backend_.put_many(*handle_, std::span<const void* const>(pointers));
+    } else if constexpr (requires { db_->backend_.template put_many<Record>(*handle_, records); }) {
       auto lock = db_->guard();
       db_->backend_.template put_many<Record>(*handle_, records);
     } else {
@@ -2559,16 +3218,14 @@ class table {
     write_locked(r, mode);
   }
   void write_locked(const Record& r, write_mode mode) {
-    switch (db_->backend_.write(*handle_, r, mode)) {
-      case write_result::done: return;
-      case write_result::key_exists:
-        throw conflict_error("a record with this key exists already",
-                             detail::context_of(detail::schema_of<Record>(), detail::make_key_ref(info::key_of(r))));
-      case write_result::key_missing:
-        throw not_found_error("there is no record with this key to update",
-                              detail::context_of(detail::schema_of<Record>(), detail::make_key_ref(info::key_of(r))));
-    }
+    write_result result;
+    if constexpr (detail::plain_backend<Backend>)
+      result = db_->backend_.write(*handle_, static_cast<const void*>(&r), mode);
+    else
+      result = db_->backend_.write(*handle_, r, mode);
+    if (result != write_result::done) detail::write_refused(schema(), &r, result);
   }
+  static const detail::table_schema& schema() { return detail::schema_of<Record>(); }
 
   database<Backend>* db_;
   typename Backend::table_handle* handle_;
@@ -2710,9 +3367,26 @@ std::invoke_result_t<F&> transact(database<Backend>& db, F&& fn, retry_options o
 }
 
 }  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/store/impl/database.ipp
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+[[noreturn]] STOWAGE_INLINE void write_refused(const table_schema& s, const void* record, write_result r) {
+  if (r == write_result::key_exists)
+    throw conflict_error("a record with this key exists already", context_of(s, key_of_record(s, record)));
+  throw not_found_error("there is no record with this key to update", context_of(s, key_of_record(s, record)));
+}
+
+}  // namespace stowage::detail
+// ---- end stowage/store/impl/database.ipp
+#endif
 // ---- end stowage/store/database.hpp
 
 #define STOWAGE_VERSION_MAJOR 0
 #define STOWAGE_VERSION_MINOR 1
 #define STOWAGE_VERSION_PATCH 0
+// ---- end stowage/core.hpp
 // ---- end stowage/stowage.hpp
