@@ -1,6 +1,7 @@
 // stowage uses no virtual dispatch: no library type a store uses is polymorphic.
 #include <catch2/catch.hpp>
 #include <stowage/sqlite.hpp>
+#include <stowage/stowage.hpp>
 #include <type_traits>
 
 namespace {

@@ -33,16 +33,20 @@ STOWAGE_INLINE std::optional<column_kind> kind_of_type(std::string_view t) {
 }
 
 STOWAGE_INLINE cell column_cell(sqlite3_stmt* stmt, int i) {
-  switch (sqlite3_column_type(stmt, i)) {
-    case SQLITE_INTEGER: return cell::integer(sqlite3_column_int64(stmt, i));
-    case SQLITE_FLOAT: return cell::real(sqlite3_column_double(stmt, i));
+  // one statement call for the column, then the value's own accessors, which need no statement
+  // lookup (reading an unprotected value so is safe here: database<sqlite> serializes the
+  // connection's use)
+  sqlite3_value* v = sqlite3_column_value(stmt, i);
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_INTEGER: return cell::integer(sqlite3_value_int64(v));
+    case SQLITE_FLOAT: return cell::real(sqlite3_value_double(v));
     case SQLITE_TEXT: {
-      auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));  // before _bytes, as SQLite asks
-      return cell::text({p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))});
+      auto p = reinterpret_cast<const char*>(sqlite3_value_text(v));  // before _bytes, as SQLite asks
+      return cell::text({p, static_cast<std::size_t>(sqlite3_value_bytes(v))});
     }
     case SQLITE_BLOB: {
-      auto p = static_cast<const std::byte*>(sqlite3_column_blob(stmt, i));
-      return cell::blob({p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))});
+      auto p = static_cast<const std::byte*>(sqlite3_value_blob(v));
+      return cell::blob({p, static_cast<std::size_t>(sqlite3_value_bytes(v))});
     }
     default: return cell::null();
   }
