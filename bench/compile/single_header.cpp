@@ -1,0 +1,14 @@
+// Compile-cost unit 4: every single header (single_include/stowage/*.hpp) included and nothing
+// used. Templates are not instantiated here, so stowage's own cost is what any program pays for
+// reading the whole library (parsing it, and compiling what is not a template); the other units
+// measure what using it costs. Built with -DSTOWAGE_BENCH_DEPS_ONLY=<header>: only the headers the
+// single headers include (Boost.Hana, nlohmann_json, sqlite3.h, libpq-fe.h, the standard ones).
+#ifdef STOWAGE_BENCH_DEPS_ONLY
+#include STOWAGE_BENCH_DEPS_ONLY
+#else
+#include <stowage/json.hpp>
+#include <stowage/json_dir.hpp>
+#include <stowage/postgres.hpp>
+#include <stowage/sqlite.hpp>
+#include <stowage/stowage.hpp>
+#endif
