@@ -186,7 +186,7 @@ def summarize(samples):
             "user_s_samples": [round(u, 3) for u in users], "spread_pct": round(spread, 1)}
 
 
-def measure(args):
+def measure(args, on_row=lambda rows, deps_lists, loads: None):
     extra = shlex.split(args.cxxflags)
     units = [args.only] if args.only else list(UNITS)
     plan = [(cxx, level, unit) for cxx in args.compilers for level in args.levels for unit in units]
@@ -239,6 +239,7 @@ def measure(args):
             "own_user_s": round(result["full"]["user_s"] - result["deps"]["user_s"], 3),
             "own_rss_mib": round(result["full"]["rss_mib"] - result["deps"]["rss_mib"], 1),
         })
+        on_row(rows, deps_lists, (load_start, os.getloadavg()))
     for f in pathlib.Path(workdir).iterdir():
         f.unlink()
     os.rmdir(workdir)
@@ -284,12 +285,14 @@ def print_table(rows, old_rows):
           "spread = (max - min) / median of the noisier form")
 
 
-def write_results(rows, deps_lists, compilers, loads, note):
+def write_results(run_id, rows, deps_lists, compilers, loads, note):
+    """Stores rows in results.json, replacing the rows of the same unit, compiler and level; called
+    after each row, so that an interrupted run keeps what it measured."""
     data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"rows": [], "runs": []}
     commit = git_commit()
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
     run = {
-        "commit": commit, "date": now,
+        "id": run_id, "commit": commit, "date": now,
         "machine": {"cpus": os.cpu_count(), "cpu": cpu_model(), "system": platform.platform(),
                     "load_average_start_end": [round(loads[0][0], 1), round(loads[1][0], 1)]},
         "compilers": {label(c): version(c) for c in compilers},
@@ -297,15 +300,62 @@ def write_results(rows, deps_lists, compilers, loads, note):
     }
     if note:
         run["note"] = note
-    data.setdefault("runs", []).append(run)
+    data["runs"] = [r for r in data.get("runs", []) if r.get("id") != run_id] + [run]
     fresh = {key(r): dict(r, commit=commit, date=now) for r in rows}
     kept = [r for r in data.get("rows", []) if key(r) not in fresh]
     rank = {u: i for i, u in enumerate(UNITS)}
     data["rows"] = sorted(kept + list(fresh.values()),
                           key=lambda r: (rank.get(r["unit"], 99), r["compiler"], r["level"]))
     data.setdefault("deps", {}).update(deps_lists)
-    RESULTS.write_text(json.dumps(data, indent=1) + "\n")
-    log(f"wrote {RESULTS.relative_to(ROOT)}")
+    tmp = RESULTS.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n")
+    os.replace(tmp, RESULTS)
+
+
+def without_arguments(name):
+    """std::vector<int>::push_back -> std::vector<>::push_back"""
+    out, depth = [], 0
+    for c in name:
+        if c == "<":
+            if depth == 0:
+                out.append("<")
+            depth += 1
+        elif c == ">" and depth > 0:
+            depth -= 1
+            if depth == 0:
+                out.append(">")
+        elif depth == 0:
+            out.append(c)
+    return "".join(out)
+
+
+def shorter_path(path):
+    p = os.path.normpath(path)
+    for base in (str(ROOT) + os.sep, "/usr/include/"):
+        if p.startswith(base):
+            return p[len(base):]
+    return p
+
+
+def demangle(names):
+    try:
+        r = subprocess.run(["c++filt"], input="\n".join(names), capture_output=True, text=True)
+        out = r.stdout.splitlines()
+        return out if r.returncode == 0 and len(out) == len(names) else names
+    except OSError:
+        return names
+
+
+def markdown(data):
+    """The committed results as the Markdown table README shows."""
+    print("| unit | compiler | level | full: CPU s / MiB | dependencies only | stowage's own |")
+    print("|---|---|---|---|---|---|")
+    for r in data["rows"]:
+        print(f'| {r["unit"]} | {r["compiler"]} | {r["level"]} | {r["full"]["user_s"]:.2f} / {r["full"]["rss_mib"]:.0f} '
+              f'| {r["deps"]["user_s"]:.2f} / {r["deps"]["rss_mib"]:.0f} '
+              f'| **{r["own_user_s"]:.2f}** / {r["own_rss_mib"]:.0f} |')
+    commits = sorted({r["commit"][:7] for r in data["rows"]})
+    print(f"\nmeasured on {', '.join(commits)}")
 
 
 def trace(args):
@@ -328,28 +378,30 @@ def trace(args):
     print(f"{label(cxx)} {level} {unit}: {user:.2f} s user CPU, {rss:.0f} MiB (with -ftime-trace)")
     totals = sorted(((e["name"][6:], e["dur"]) for e in events if e.get("name", "").startswith("Total ")),
                     key=lambda t: -t[1])
-    print("\ntop categories (seconds; nested categories overlap: Frontend holds Source, Backend holds "
-          "OptFunction and so on)")
+    whole = next((d for n, d in totals if n == "ExecuteCompiler"), 0) or 1
+    print(f"\nThe trace's times are wall-clock ({whole / 1e6:.2f} s in all): on a busy machine they are longer "
+          "than the CPU time; the percentages are of the whole.")
+    print("\ntop categories, seconds (they nest: Frontend holds Source, Backend holds OptFunction...)")
     for name, dur in totals[:15]:
-        print(f"  {dur / 1e6:8.3f}  {name}")
+        print(f"  {dur / 1e6:8.3f} {dur / whole * 100:5.1f}%  {name}")
     groups = [
-        ("instantiations (class and function templates)", {"InstantiateClass", "InstantiateFunction"}),
-        ("functions (code generation and optimization)", {"CodeGen Function", "OptFunction",
-                                                          "RunPass", "DebugType"}),
-        ("headers (parsing, nested headers included)", {"Source"}),
+        ("instantiations (class and function templates; nested instantiations counted in their parent too)",
+         {"InstantiateClass", "InstantiateFunction"}, str),
+        ("instantiated templates, their arguments dropped", {"InstantiateClass", "InstantiateFunction"},
+         without_arguments),
+        ("functions (code generation and optimization)", {"CodeGen Function", "OptFunction"}, str),
+        ("headers (parsing; nested headers counted in their parent too)", {"Source"}, shorter_path),
     ]
-    for title, names in groups:
+    for title, names, name_of in groups:
         sums = collections.Counter()
         for e in events:
             if e.get("ph") == "X" and e.get("name") in names:
-                detail = e.get("args", {}).get("detail", "?")
-                if title.startswith("functions") and e["name"] == "RunPass":
-                    continue
-                sums[detail] += e["dur"]
-        print(f"\ntop 20 {title} (seconds, summed over the unit)")
-        for detail, dur in sums.most_common(20):
-            shown = detail if len(detail) <= 150 else detail[:147] + "..."
-            print(f"  {dur / 1e6:8.3f}  {shown}")
+                sums[name_of(e.get("args", {}).get("detail", "?"))] += e["dur"]
+        top = sums.most_common(20)
+        shown = demangle([d for d, _ in top]) if title.startswith("functions") else [d for d, _ in top]
+        print(f"\ntop 20 {title}, seconds summed over the unit")
+        for name, (_, dur) in zip(shown, top):
+            print(f"  {dur / 1e6:8.3f} {dur / whole * 100:5.1f}%  {name if len(name) <= 160 else name[:157] + '...'}")
     return 0
 
 
@@ -364,6 +416,8 @@ def main():
     parser.add_argument("--note", default="", help="a note stored with the run by --write")
     parser.add_argument("--no-compare", action="store_true", help="do not compare with results.json")
     parser.add_argument("--show-deps", action="store_true", help="print each unit's deps-only header list")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print the committed results as a Markdown table (no compiling)")
     parser.add_argument("--trace", choices=list(UNITS),
                         help="compile this unit once with clang -ftime-trace (at the last of --levels) "
                              "and print where the time goes")
@@ -374,8 +428,16 @@ def main():
         parser.error("--reps must be at least 1")
     if args.trace:
         return trace(args)
+    if args.markdown:
+        markdown(json.loads(RESULTS.read_text()))
+        return 0
 
-    rows, deps_lists, failed, loads = measure(args)
+    on_row = lambda rows, deps_lists, loads: None
+    if args.write:
+        run_id = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+        on_row = lambda rows, deps_lists, loads: write_results(run_id, rows, deps_lists, args.compilers, loads,
+                                                               args.note)
+    rows, deps_lists, failed, loads = measure(args, on_row)
     if args.show_deps:
         for unit, deps in deps_lists.items():
             print(f"{unit} deps-only ({len(deps)} headers): " + " ".join(deps))
@@ -386,7 +448,7 @@ def main():
     print_table(rows, old_rows)
     print(f"load average at start and end: {loads[0][0]:.1f}, {loads[1][0]:.1f} ({os.cpu_count()} CPUs)")
     if args.write and rows:
-        write_results(rows, deps_lists, args.compilers, loads, args.note)
+        log(f"wrote {RESULTS.relative_to(ROOT)}")
     return 1 if failed else 0
 
 
