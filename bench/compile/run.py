@@ -12,12 +12,14 @@ and optimization level asked for, several times, in two forms:
 
 stowage's own cost is full minus deps-only. The deps-only header is derived on every run from the
 preprocessor's include tree of the full unit (the compiler's -H output, for the same compiler,
-flags and level): every header outside stowage that a stowage header or the unit includes. The
-script then checks that the deps-only form opens exactly the headers outside stowage that the full
-form opens, and warns if not.
+flags and level): every header outside stowage that a stowage header or the unit includes. -H
+shows a header where it is first opened only; one first opened by another dependency comes in
+through that one. The script then checks that the deps-only form opens exactly the headers outside
+stowage that the full form opens, and warns if not.
 
 Measured per compile: user CPU seconds and peak resident memory of the compiler process and the
-processes it waits for (cc1plus, as), from os.wait4. Printed per unit, compiler and level: the
+processes it waits for (cc1plus, as), from os.wait4 (the same figures /usr/bin/time prints, and
+within noise of cc1plus run alone; clang runs its cc1 in the driver's process). Printed per unit, compiler and level: the
 median over the repetitions for full and deps-only, and the difference; then, unless --no-compare,
 the figure in the committed results file (bench/compile/results.json) and the change. Timings are
 never judged: the exit status is non-zero only when a compile fails.
@@ -36,6 +38,7 @@ import pathlib
 import platform
 import re
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -200,19 +203,19 @@ def measure(args, on_row=lambda rows, deps_lists, loads: None):
         source = HERE / UNITS[unit][0]
         try:
             deps, outside_full = derive_deps(cxx, flags, unit)
+            header = write_deps_header(workdir, label(cxx), level, unit, deps)
+            define = [f'-D{DEPS_MACRO}="{header}"']
+            outside_deps = {p for _, p in include_tree(cxx, flags, source, define)} - {os.path.normpath(str(header))}
         except RuntimeError as e:
             log(str(e))
             failed = True
             done += 2 * args.reps
             continue
-        header = write_deps_header(workdir, label(cxx), level, unit, deps)
-        define = [f'-D{DEPS_MACRO}="{header}"']
-        outside_deps = {p for _, p in include_tree(cxx, flags, source, define)} - {os.path.normpath(str(header))}
         if outside_deps != outside_full:
             log(f"warning: {unit} ({label(cxx)} {level}): the deps-only form opens "
                 f"{len(outside_deps - outside_full)} headers the full form does not, and misses "
                 f"{len(outside_full - outside_deps)}")
-        deps_lists.setdefault(unit, deps)
+        deps_lists.setdefault(unit, deps)  # as the first compiler and level derive it
         result = {}
         for form, defines in (("full", []), ("deps", define)):
             samples = []
@@ -240,9 +243,7 @@ def measure(args, on_row=lambda rows, deps_lists, loads: None):
             "own_rss_mib": round(result["full"]["rss_mib"] - result["deps"]["rss_mib"], 1),
         })
         on_row(rows, deps_lists, (load_start, os.getloadavg()))
-    for f in pathlib.Path(workdir).iterdir():
-        f.unlink()
-    os.rmdir(workdir)
+    shutil.rmtree(workdir)
     return rows, deps_lists, failed, (load_start, os.getloadavg())
 
 

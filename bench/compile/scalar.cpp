@@ -23,7 +23,8 @@ int bench_scalar() {
   auto readings = db.table<Reading>();
   readings.put({1, "roof", 3, 21.5, stowage::timestamp{}});
   int n = readings.get(1) ? 1 : 0;
-  for (const Reading& r : readings.query(stowage::where<&Reading::floor> > 2)) n += r.floor;
+  // the parentheses keep clang-format from reading "> >" as a shift
+  for (const Reading& r : readings.query((stowage::where<&Reading::floor>) > 2)) n += r.floor;
   return n;
 }
 #endif

@@ -57,7 +57,8 @@ int use(const char* url) {
   n += orders.get("o-1") ? 1 : 0;
   n += products.get("p-1") ? 1 : 0;
   for (const Customer& c : customers.query(stowage::where<&Customer::region> == "eu")) n += c.name.size() > 0;
-  for (const Order& o : orders.query(stowage::where<&Order::total> > 5.0)) n += o.paid;
+  // the parentheses keep clang-format from reading "> >" as a shift
+  for (const Order& o : orders.query((stowage::where<&Order::total>) > 5.0)) n += o.paid;
   for (const Product& p : products.query(stowage::where<&Product::stock> < 10)) n += p.stock;
   return n;
 }
