@@ -40,7 +40,10 @@ def inline(path, seen, skip, out):
         return
     seen.add(path)
     rel = path.relative_to(SOURCE.parent).as_posix()
-    out.append(f"// ---- begin {rel}\n")
+    # a guard per file, so that two single headers that both hold a file (sqlite.hpp and
+    # postgres.hpp both hold the SQL renderer) can be included in one program
+    guard = "STOWAGE_SINGLE_" + re.sub(r"[^A-Za-z0-9]", "_", rel).upper()
+    out.append(f"// ---- begin {rel}\n#ifndef {guard}\n#define {guard}\n")
     for line in path.read_text().splitlines(keepends=True):
         if PRAGMA_ONCE.match(line):
             continue
@@ -49,7 +52,7 @@ def inline(path, seen, skip, out):
             inline(SOURCE.parent / m.group(1), seen, skip, out)
         else:
             out.append(line)
-    out.append(f"// ---- end {rel}\n")
+    out.append(f"#endif  // {guard}\n// ---- end {rel}\n")
 
 
 def generate():

@@ -70,8 +70,22 @@ def is_stowage(path):
     return any(p.startswith(str(d) + os.sep) for d in STOWAGE_DIRS)
 
 
+def libpq_include():
+    """libpq's include directory (Debian keeps libpq-fe.h in /usr/include/postgresql), or None."""
+    try:
+        r = subprocess.run(["pg_config", "--includedir"], capture_output=True, text=True)
+    except OSError:
+        return None
+    d = r.stdout.strip()
+    return d if r.returncode == 0 and d and os.path.isdir(d) else None
+
+
+LIBPQ_INCLUDE = libpq_include()
+
+
 def base_flags(unit, level, extra):
-    return ["-std=c++20", level, "-I", str(UNITS[unit][1])] + extra
+    pq = ["-isystem", LIBPQ_INCLUDE] if LIBPQ_INCLUDE else []
+    return ["-std=c++20", level, "-I", str(UNITS[unit][1])] + pq + extra
 
 
 def search_dirs(cxx, flags):

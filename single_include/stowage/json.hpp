@@ -3,8 +3,11 @@
 #pragma once
 #include "stowage.hpp"
 // ---- begin stowage/json.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_JSON_HPP
+#define STOWAGE_SINGLE_STOWAGE_JSON_HPP
 // The core plus nlohmann_json, for records with nlohmann::json, nested-struct or vector fields.
 
 #include <nlohmann/json.hpp>
 
+#endif  // STOWAGE_SINGLE_STOWAGE_JSON_HPP
 // ---- end stowage/json.hpp

@@ -3,12 +3,16 @@
 #pragma once
 #include "stowage.hpp"
 // ---- begin stowage/json_dir.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_JSON_DIR_HPP
+#define STOWAGE_SINGLE_STOWAGE_JSON_DIR_HPP
 // The json_dir backend: database<stowage::json_dir> db{"dir:path/to/store"}. Needs only
 // nlohmann_json.
 
 #include <nlohmann/json.hpp>
 
 // ---- begin stowage/backend/json_dir.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_JSON_DIR_HPP
+#define STOWAGE_SINGLE_STOWAGE_BACKEND_JSON_DIR_HPP
 // The json_dir backend: each table is a directory with one pretty-printed JSON file per record,
 // <root>/<table>/<encoded key>.json, meant to be read, edited, diffed and committed by people.
 //
@@ -71,6 +75,8 @@
 #include <vector>
 
 // ---- begin stowage/detail/iso_time.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_DETAIL_ISO_TIME_HPP
+#define STOWAGE_SINGLE_STOWAGE_DETAIL_ISO_TIME_HPP
 // UTC timestamps as ISO 8601 text with microseconds: 2026-11-22T23:53:33.123456Z.
 
 #include <charconv>
@@ -118,6 +124,8 @@ std::optional<std::int64_t> parse_iso_utc(std::string_view s);
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
 // ---- begin stowage/detail/impl/iso_time.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_DETAIL_IMPL_ISO_TIME_IPP
+#define STOWAGE_SINGLE_STOWAGE_DETAIL_IMPL_ISO_TIME_IPP
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 
 namespace stowage::detail {
@@ -164,8 +172,10 @@ STOWAGE_INLINE std::optional<std::int64_t> parse_iso_utc(std::string_view s) {
 }
 
 }  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_DETAIL_IMPL_ISO_TIME_IPP
 // ---- end stowage/detail/impl/iso_time.ipp
 #endif
+#endif  // STOWAGE_SINGLE_STOWAGE_DETAIL_ISO_TIME_HPP
 // ---- end stowage/detail/iso_time.hpp
 
 namespace stowage {
@@ -1079,5 +1089,7 @@ class json_dir {
 };
 
 }  // namespace stowage
+#endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_JSON_DIR_HPP
 // ---- end stowage/backend/json_dir.hpp
+#endif  // STOWAGE_SINGLE_STOWAGE_JSON_DIR_HPP
 // ---- end stowage/json_dir.hpp

@@ -3,9 +3,13 @@
 #pragma once
 #include "stowage.hpp"
 // ---- begin stowage/postgres.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_POSTGRES_HPP
+#define STOWAGE_SINGLE_STOWAGE_POSTGRES_HPP
 // stowage with the PostgreSQL backend: database<stowage::postgres>. Needs libpq.
 
 // ---- begin stowage/backend/postgres.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_POSTGRES_HPP
+#define STOWAGE_SINGLE_STOWAGE_BACKEND_POSTGRES_HPP
 // The PostgreSQL backend, on libpq.
 //
 // URLs: postgresql://user:password@host:port/dbname?param=value&... (also postgres://). A unix
@@ -55,6 +59,8 @@
 #include <vector>
 
 // ---- begin stowage/sql/render.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_SQL_RENDER_HPP
+#define STOWAGE_SINGLE_STOWAGE_SQL_RENDER_HPP
 // Rendering of queries to SQL text, shared by the SQL backends. A dialect says how identifiers
 // are quoted and placeholders written; values never enter the text, they are collected as
 // parameters in the order the placeholders appear.
@@ -205,6 +211,8 @@ class builder {
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
 // ---- begin stowage/sql/impl/render.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_SQL_IMPL_RENDER_IPP
+#define STOWAGE_SINGLE_STOWAGE_SQL_IMPL_RENDER_IPP
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 
 namespace stowage::sql {
@@ -259,8 +267,10 @@ STOWAGE_INLINE std::string utf8_prefix_upper_bound(std::string p) {
 }
 
 }  // namespace stowage::sql
+#endif  // STOWAGE_SINGLE_STOWAGE_SQL_IMPL_RENDER_IPP
 // ---- end stowage/sql/impl/render.ipp
 #endif
+#endif  // STOWAGE_SINGLE_STOWAGE_SQL_RENDER_HPP
 // ---- end stowage/sql/render.hpp
 
 namespace stowage {
@@ -1918,5 +1928,7 @@ class postgres {
 };
 
 }  // namespace stowage
+#endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_POSTGRES_HPP
 // ---- end stowage/backend/postgres.hpp
+#endif  // STOWAGE_SINGLE_STOWAGE_POSTGRES_HPP
 // ---- end stowage/postgres.hpp

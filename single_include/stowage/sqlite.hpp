@@ -3,9 +3,13 @@
 #pragma once
 #include "stowage.hpp"
 // ---- begin stowage/sqlite.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_SQLITE_HPP
+#define STOWAGE_SINGLE_STOWAGE_SQLITE_HPP
 // The SQLite backend: database<stowage::sqlite> db{"file:app.db"}. Needs libsqlite3.
 
 // ---- begin stowage/backend/sqlite.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_SQLITE_HPP
+#define STOWAGE_SINGLE_STOWAGE_BACKEND_SQLITE_HPP
 // The SQLite backend, on the sqlite3 C API.
 //
 // URLs: "file:path/to.db" (an SQLite URI; query parameters such as ?mode=ro pass through),
@@ -36,6 +40,8 @@
 #include <vector>
 
 // ---- begin stowage/sql/render.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_SQL_RENDER_HPP
+#define STOWAGE_SINGLE_STOWAGE_SQL_RENDER_HPP
 // Rendering of queries to SQL text, shared by the SQL backends. A dialect says how identifiers
 // are quoted and placeholders written; values never enter the text, they are collected as
 // parameters in the order the placeholders appear.
@@ -186,6 +192,8 @@ class builder {
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
 // ---- begin stowage/sql/impl/render.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_SQL_IMPL_RENDER_IPP
+#define STOWAGE_SINGLE_STOWAGE_SQL_IMPL_RENDER_IPP
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 
 namespace stowage::sql {
@@ -240,8 +248,10 @@ STOWAGE_INLINE std::string utf8_prefix_upper_bound(std::string p) {
 }
 
 }  // namespace stowage::sql
+#endif  // STOWAGE_SINGLE_STOWAGE_SQL_IMPL_RENDER_IPP
 // ---- end stowage/sql/impl/render.ipp
 #endif
+#endif  // STOWAGE_SINGLE_STOWAGE_SQL_RENDER_HPP
 // ---- end stowage/sql/render.hpp
 
 namespace stowage {
@@ -297,21 +307,7 @@ struct binder {
       default: return sqlite3_bind_null(stmt, i);
     }
   }
-  int operator()(const value& v) const {
-    return std::visit(
-        [this](const auto& x) -> int {
-          using X = std::remove_cvref_t<decltype(x)>;
-          if constexpr (std::same_as<X, std::monostate>)
-            return (*this)(null_ref{});
-          else if constexpr (std::same_as<X, std::string>)
-            return (*this)(text_ref{x, true});
-          else if constexpr (std::same_as<X, bytes>)
-            return (*this)(blob_ref{x, true});
-          else
-            return (*this)(x);
-        },
-        v);
-  }
+  int operator()(const value& v) const;
 };
 
 /// Column i of the current row as a cell; text and blob bytes stay the statement's until it steps.
@@ -486,10 +482,15 @@ class sqlite {
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
 // ---- begin stowage/backend/impl/sqlite.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_SQLITE_IPP
+#define STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_SQLITE_IPP
 // The SQLite backend's functions, compiled where <stowage/detail/config.hpp> says.
 
 namespace stowage {
 namespace detail::sqlite_impl {
+
+// a value bound as a parameter outlives the statement's run (the lease holds it)
+STOWAGE_INLINE int binder::operator()(const value& v) const { return (*this)(cell_of(v)); }
 
 STOWAGE_INLINE std::string_view column_type(column_kind k) {
   switch (k) {
@@ -520,16 +521,20 @@ STOWAGE_INLINE std::optional<column_kind> kind_of_type(std::string_view t) {
 }
 
 STOWAGE_INLINE cell column_cell(sqlite3_stmt* stmt, int i) {
-  switch (sqlite3_column_type(stmt, i)) {
-    case SQLITE_INTEGER: return cell::integer(sqlite3_column_int64(stmt, i));
-    case SQLITE_FLOAT: return cell::real(sqlite3_column_double(stmt, i));
+  // one statement call for the column, then the value's own accessors, which need no statement
+  // lookup (reading an unprotected value so is safe here: database<sqlite> serializes the
+  // connection's use)
+  sqlite3_value* v = sqlite3_column_value(stmt, i);
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_INTEGER: return cell::integer(sqlite3_value_int64(v));
+    case SQLITE_FLOAT: return cell::real(sqlite3_value_double(v));
     case SQLITE_TEXT: {
-      auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));  // before _bytes, as SQLite asks
-      return cell::text({p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))});
+      auto p = reinterpret_cast<const char*>(sqlite3_value_text(v));  // before _bytes, as SQLite asks
+      return cell::text({p, static_cast<std::size_t>(sqlite3_value_bytes(v))});
     }
     case SQLITE_BLOB: {
-      auto p = static_cast<const std::byte*>(sqlite3_column_blob(stmt, i));
-      return cell::blob({p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))});
+      auto p = static_cast<const std::byte*>(sqlite3_value_blob(v));
+      return cell::blob({p, static_cast<std::size_t>(sqlite3_value_bytes(v))});
     }
     default: return cell::null();
   }
@@ -1107,7 +1112,10 @@ STOWAGE_INLINE void sqlite::fail(int rc, std::string_view what, const detail::ta
   fail(rc, sqlite3_extended_errcode(db_.get()), sqlite3_errmsg(db_.get()), what, s, key);
 }
 }  // namespace stowage
+#endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_SQLITE_IPP
 // ---- end stowage/backend/impl/sqlite.ipp
 #endif
+#endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_SQLITE_HPP
 // ---- end stowage/backend/sqlite.hpp
+#endif  // STOWAGE_SINGLE_STOWAGE_SQLITE_HPP
 // ---- end stowage/sqlite.hpp

@@ -2,6 +2,8 @@
 // Do not edit: change include/stowage and run the script again. License: MIT.
 #pragma once
 // ---- begin stowage/stowage.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_STOWAGE_HPP
+#define STOWAGE_SINGLE_STOWAGE_STOWAGE_HPP
 // stowage: typed records in any storage backend chosen at compile time.
 // This header is the core (records, queries, stores) and the memory backend. Each other
 // backend has a header of its own (<stowage/sqlite.hpp>), the only one that needs its client
@@ -9,6 +11,8 @@
 // or vector fields also need <nlohmann/json.hpp> (or <stowage/json.hpp>).
 
 // ---- begin stowage/backend/memory.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_MEMORY_HPP
+#define STOWAGE_SINGLE_STOWAGE_BACKEND_MEMORY_HPP
 // The memory backend: tables of stored values in process, with the same semantics as the SQL
 // backends (the conformance suite checks it), transactions included. Nothing is persisted.
 //
@@ -27,6 +31,8 @@
 #include <vector>
 
 // ---- begin stowage/backend/concepts.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_CONCEPTS_HPP
+#define STOWAGE_SINGLE_STOWAGE_BACKEND_CONCEPTS_HPP
 // The contract between stowage's store layer and a storage backend. A backend is a policy type
 // chosen at compile time (database<sqlite>); nothing here is virtual.
 
@@ -39,6 +45,8 @@
 #include <vector>
 
 // ---- begin stowage/query/query_spec.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_QUERY_SPEC_HPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_QUERY_SPEC_HPP
 // What a query asks for, independent of the record type: filter, order, offset and limit.
 
 #include <cstdint>
@@ -46,7 +54,26 @@
 #include <utility>
 #include <vector>
 
+// ---- begin stowage/detail/config.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_DETAIL_CONFIG_HPP
+#define STOWAGE_SINGLE_STOWAGE_DETAIL_CONFIG_HPP
+// How stowage's compiled code reaches a program: header-only (the default), or compiled once.
+//
+// Header-only, each translation unit compiles the library functions it uses. With
+// STOWAGE_SEPARATE_COMPILATION defined for the whole program, the functions that do not depend
+// on a record type are only declared in the headers, and one source file of the program that
+// defines STOWAGE_IMPLEMENTATION before its includes compiles them once (README, "Compile time").
+
+#ifdef STOWAGE_SEPARATE_COMPILATION
+#define STOWAGE_INLINE
+#else
+#define STOWAGE_INLINE inline
+#endif
+#endif  // STOWAGE_SINGLE_STOWAGE_DETAIL_CONFIG_HPP
+// ---- end stowage/detail/config.hpp
 // ---- begin stowage/query/predicate.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_PREDICATE_HPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_PREDICATE_HPP
 // Typed predicates over a record's fields: where<&Event::schema> == "order.created".
 // Each comparison is checked at compile time against the field's type, then kept as a small
 // expression tree of stored values that every backend renders (SQL) or evaluates (memory).
@@ -63,26 +90,14 @@
 #include <vector>
 
 // ---- begin stowage/query/like.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_LIKE_HPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_LIKE_HPP
 // LIKE matching with stowage's one meaning, bytewise on every backend: % matches any run of
 // bytes (the empty one too), _ exactly one byte, and the escape byte (a backslash) makes the
 // byte after it literal. NUL is an ordinary byte. memory and json_dir evaluate LIKE with it, and
 // the sqlite backend registers it as SQLite's like() function, so the three cannot disagree.
 
 #include <cstddef>
-// ---- begin stowage/detail/config.hpp
-// How stowage's compiled code reaches a program: header-only (the default), or compiled once.
-//
-// Header-only, each translation unit compiles the library functions it uses. With
-// STOWAGE_SEPARATE_COMPILATION defined for the whole program, the functions that do not depend
-// on a record type are only declared in the headers, and one source file of the program that
-// defines STOWAGE_IMPLEMENTATION before its includes compiles them once (README, "Compile time").
-
-#ifdef STOWAGE_SEPARATE_COMPILATION
-#define STOWAGE_INLINE
-#else
-#define STOWAGE_INLINE inline
-#endif
-// ---- end stowage/detail/config.hpp
 #include <string_view>
 
 namespace stowage::detail {
@@ -106,6 +121,8 @@ bool like_match(std::string_view s, std::string_view p, char escape = '\\');
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
 // ---- begin stowage/query/impl/like.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_LIKE_IPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_LIKE_IPP
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 
 namespace stowage::detail {
@@ -174,10 +191,14 @@ STOWAGE_INLINE bool like_match(std::string_view s, std::string_view p, char esca
 }
 
 }  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_LIKE_IPP
 // ---- end stowage/query/impl/like.ipp
 #endif
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_LIKE_HPP
 // ---- end stowage/query/like.hpp
 // ---- begin stowage/record/record.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_RECORD_RECORD_HPP
+#define STOWAGE_SINGLE_STOWAGE_RECORD_RECORD_HPP
 // Records: plain structs reflected with Boost.Hana. This file holds the record_traits
 // customization point, compile-time field lookup, and the runtime table description that the
 // backends create tables from.
@@ -202,6 +223,8 @@ STOWAGE_INLINE bool like_match(std::string_view s, std::string_view p, char esca
 #include <vector>
 
 // ---- begin stowage/detail/type_name.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_DETAIL_TYPE_NAME_HPP
+#define STOWAGE_SINGLE_STOWAGE_DETAIL_TYPE_NAME_HPP
 // Compile-time names of types and enumerators, read from the compiler's function signature.
 
 #include <array>
@@ -261,8 +284,11 @@ constexpr std::string_view enumerator_name() {
 }
 
 }  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_DETAIL_TYPE_NAME_HPP
 // ---- end stowage/detail/type_name.hpp
 // ---- begin stowage/record/codec.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_RECORD_CODEC_HPP
+#define STOWAGE_SINGLE_STOWAGE_RECORD_CODEC_HPP
 // Type-erased field codecs: how a field's bytes in a record become one stored value (a cell) and
 // back. There is one codec per field *type* (int, std::string, a time point, a JSON document...),
 // shared by every record and every backend, so a record costs the compiler a table of pointers
@@ -277,6 +303,8 @@ constexpr std::string_view enumerator_name() {
 #include <type_traits>
 
 // ---- begin stowage/record/column.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_RECORD_COLUMN_HPP
+#define STOWAGE_SINGLE_STOWAGE_RECORD_COLUMN_HPP
 // How a field's C++ type becomes a stored column: the column_traits customization point, the
 // built-in mappings, and the small value type the memory backend and query parameters share.
 
@@ -295,6 +323,8 @@ constexpr std::string_view enumerator_name() {
 #include <variant>
 
 // ---- begin stowage/error.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_ERROR_HPP
+#define STOWAGE_SINGLE_STOWAGE_ERROR_HPP
 // The exception hierarchy every stowage operation reports failures through.
 
 #include <stdexcept>
@@ -398,6 +428,8 @@ class retryable_conflict : public conflict_error {
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
 // ---- begin stowage/impl/error.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_IMPL_ERROR_IPP
+#define STOWAGE_SINGLE_STOWAGE_IMPL_ERROR_IPP
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 
 namespace stowage {
@@ -464,10 +496,14 @@ STOWAGE_INLINE std::string& error::escaped(std::string& m, std::string_view key)
   return m;
 }
 }  // namespace stowage
+#endif  // STOWAGE_SINGLE_STOWAGE_IMPL_ERROR_IPP
 // ---- end stowage/impl/error.ipp
 #endif
+#endif  // STOWAGE_SINGLE_STOWAGE_ERROR_HPP
 // ---- end stowage/error.hpp
 // ---- begin stowage/record/enum_names.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_RECORD_ENUM_NAMES_HPP
+#define STOWAGE_SINGLE_STOWAGE_RECORD_ENUM_NAMES_HPP
 // Enumerations are stored by name. Names are found at compile time for enumerators whose value
 // lies in [-128, 127] (or [0, 255] for an unsigned underlying type); any other enum can list its
 // names by specializing stowage::enum_traits.
@@ -537,8 +573,11 @@ constexpr std::optional<E> enum_from_name(std::string_view s) {
 
 }  // namespace detail
 }  // namespace stowage
+#endif  // STOWAGE_SINGLE_STOWAGE_RECORD_ENUM_NAMES_HPP
 // ---- end stowage/record/enum_names.hpp
 // ---- begin stowage/record/types.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_RECORD_TYPES_HPP
+#define STOWAGE_SINGLE_STOWAGE_RECORD_TYPES_HPP
 // Vocabulary types for record fields that the standard library does not name directly.
 
 #include <chrono>
@@ -561,6 +600,7 @@ inline constexpr direction asc = direction::asc;
 inline constexpr direction desc = direction::desc;
 
 }  // namespace stowage
+#endif  // STOWAGE_SINGLE_STOWAGE_RECORD_TYPES_HPP
 // ---- end stowage/record/types.hpp
 
 namespace stowage {
@@ -898,6 +938,8 @@ std::string describe(const value& v);
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
 // ---- begin stowage/record/impl/column.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_RECORD_IMPL_COLUMN_IPP
+#define STOWAGE_SINGLE_STOWAGE_RECORD_IMPL_COLUMN_IPP
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 
 namespace stowage::detail {
@@ -938,8 +980,10 @@ STOWAGE_INLINE std::string describe(const value& v) {
 }
 
 }  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_RECORD_IMPL_COLUMN_IPP
 // ---- end stowage/record/impl/column.ipp
 #endif
+#endif  // STOWAGE_SINGLE_STOWAGE_RECORD_COLUMN_HPP
 // ---- end stowage/record/column.hpp
 
 namespace stowage::detail {
@@ -1127,6 +1171,8 @@ T from_value(const value& v) {
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
 // ---- begin stowage/record/impl/codec.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_RECORD_IMPL_CODEC_IPP
+#define STOWAGE_SINGLE_STOWAGE_RECORD_IMPL_CODEC_IPP
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 
 namespace stowage::detail {
@@ -1163,10 +1209,14 @@ STOWAGE_INLINE value to_value(const cell& c) {
 }
 
 }  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_RECORD_IMPL_CODEC_IPP
 // ---- end stowage/record/impl/codec.ipp
 #endif
+#endif  // STOWAGE_SINGLE_STOWAGE_RECORD_CODEC_HPP
 // ---- end stowage/record/codec.hpp
 // ---- begin stowage/record/json.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_RECORD_JSON_HPP
+#define STOWAGE_SINGLE_STOWAGE_RECORD_JSON_HPP
 // Columns stored as JSON text: nlohmann::json fields, nested reflected structs and vectors.
 // Only <nlohmann/json_fwd.hpp> is included here; the code below depends on the field type, so
 // nlohmann's full header is parsed only by translation units whose records use JSON columns
@@ -1478,6 +1528,7 @@ struct column_traits<T> {
 };
 
 }  // namespace stowage
+#endif  // STOWAGE_SINGLE_STOWAGE_RECORD_JSON_HPP
 // ---- end stowage/record/json.hpp
 
 namespace stowage {
@@ -1829,6 +1880,8 @@ R decode_row(const std::vector<value>& row) {
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
 // ---- begin stowage/record/impl/record.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_RECORD_IMPL_RECORD_IPP
+#define STOWAGE_SINGLE_STOWAGE_RECORD_IMPL_RECORD_IPP
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 
 namespace stowage::detail {
@@ -1949,8 +2002,10 @@ STOWAGE_INLINE table_schema make_schema(std::string_view record, std::string_vie
 }
 
 }  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_RECORD_IMPL_RECORD_IPP
 // ---- end stowage/record/impl/record.ipp
 #endif
+#endif  // STOWAGE_SINGLE_STOWAGE_RECORD_RECORD_HPP
 // ---- end stowage/record/record.hpp
 
 namespace stowage {
@@ -1965,6 +2020,15 @@ struct expr {
   std::vector<value> values;
   std::vector<expr> children;
 };
+
+/// The nodes predicates are built from, made by plain functions so that a record type's
+/// predicates do not each compile the copying of values and nodes.
+expr comparison(op o, std::size_t field, value v);
+expr comparison(op o, std::size_t field, std::vector<value> values);
+expr combination(op o, expr a, expr b);
+expr negation(expr a);
+expr null_test(std::size_t field);
+value text_value(std::string_view s);
 
 /// Whether a value of type V may be compared with a field whose column type is T.
 template <class T, class V>
@@ -2005,14 +2069,12 @@ class predicate {
   const detail::expr& expr() const noexcept { return expr_; }
 
   friend predicate operator&&(predicate a, predicate b) {
-    return predicate(detail::expr{detail::op::and_, 0, {}, {std::move(a.expr_), std::move(b.expr_)}});
+    return predicate(detail::combination(detail::op::and_, std::move(a.expr_), std::move(b.expr_)));
   }
   friend predicate operator||(predicate a, predicate b) {
-    return predicate(detail::expr{detail::op::or_, 0, {}, {std::move(a.expr_), std::move(b.expr_)}});
+    return predicate(detail::combination(detail::op::or_, std::move(a.expr_), std::move(b.expr_)));
   }
-  friend predicate operator!(predicate a) {
-    return predicate(detail::expr{detail::op::not_, 0, {}, {std::move(a.expr_)}});
-  }
+  friend predicate operator!(predicate a) { return predicate(detail::negation(std::move(a.expr_))); }
 
  private:
   detail::expr expr_;
@@ -2038,7 +2100,7 @@ struct field_ref {
     static_assert(detail::comparable<column_type, V>(),
                   "stowage: the value compared with this field has the wrong type; the record and the "
                   "field are the template arguments of field_ref in the lines above");
-    return predicate<record>(detail::expr{o, index, {detail::column_value<column_type>(v)}, {}});
+    return predicate<record>(detail::comparison(o, index, detail::column_value<column_type>(v)));
   }
 
   template <class V>
@@ -2078,9 +2140,9 @@ struct field_ref {
     using V = std::ranges::range_value_t<Values>;
     static_assert(detail::comparable<column_type, V>(),
                   "stowage: the values given to in() have the wrong type for this field");
-    detail::expr e{detail::op::in, index, {}, {}};
-    for (const auto& v : values) e.values.push_back(detail::column_value<column_type>(v));
-    return predicate<record>(std::move(e));
+    std::vector<value> list;
+    for (const auto& v : values) list.push_back(detail::column_value<column_type>(v));
+    return predicate<record>(detail::comparison(detail::op::in, index, std::move(list)));
   }
   predicate<record> in(std::initializer_list<column_type> values) const {
     return in<std::initializer_list<column_type>>(values);
@@ -2089,7 +2151,7 @@ struct field_ref {
   /// The text field starts with `p` (bytewise; an index on the field serves it).
   predicate<record> starts_with(std::string_view p) const {
     static_assert(std::same_as<column_type, std::string>, "starts_with applies to std::string fields");
-    return predicate<record>(detail::expr{detail::op::prefix, index, {value(std::string(p))}, {}});
+    return predicate<record>(detail::comparison(detail::op::prefix, index, detail::text_value(p)));
   }
 
   /// SQL LIKE, bytewise and case-sensitive on every backend: % matches any run of bytes, _
@@ -2101,12 +2163,12 @@ struct field_ref {
       throw bad_input_error("field '" + std::string(detail::field_names_v<record>[index]) +
                                 "': a LIKE pattern cannot end in an unpaired escape (\\); write \\\\ for a backslash",
                             detail::context_of(detail::schema_of<record>()));
-    return predicate<record>(detail::expr{detail::op::like, index, {value(std::string(pattern))}, {}});
+    return predicate<record>(detail::comparison(detail::op::like, index, detail::text_value(pattern)));
   }
 
   predicate<record> is_null() const {
     static_assert(detail::field_info<field_type>::nullable, "is_null applies to std::optional fields");
-    return predicate<record>(detail::expr{detail::op::is_null, index, {}, {}});
+    return predicate<record>(detail::null_test(index));
   }
 };
 
@@ -2118,6 +2180,48 @@ template <auto M>
 inline constexpr field_ref<M> field{};
 
 }  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/query/impl/predicate.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_PREDICATE_IPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_PREDICATE_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+STOWAGE_INLINE expr comparison(op o, std::size_t field, value v) {
+  expr e{o, field, {}, {}};
+  e.values.push_back(std::move(v));
+  return e;
+}
+
+STOWAGE_INLINE expr comparison(op o, std::size_t field, std::vector<value> values) {
+  return expr{o, field, std::move(values), {}};
+}
+
+STOWAGE_INLINE expr combination(op o, expr a, expr b) {
+  expr e{o, 0, {}, {}};
+  e.children.reserve(2);
+  e.children.push_back(std::move(a));
+  e.children.push_back(std::move(b));
+  return e;
+}
+
+STOWAGE_INLINE expr negation(expr a) {
+  expr e{op::not_, 0, {}, {}};
+  e.children.push_back(std::move(a));
+  return e;
+}
+
+STOWAGE_INLINE expr null_test(std::size_t field) { return expr{op::is_null, field, {}, {}}; }
+
+STOWAGE_INLINE value text_value(std::string_view s) { return value(std::string(s)); }
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_PREDICATE_IPP
+// ---- end stowage/query/impl/predicate.ipp
+#endif
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_PREDICATE_HPP
 // ---- end stowage/query/predicate.hpp
 
 namespace stowage::detail {
@@ -2128,6 +2232,13 @@ struct order_term {
 };
 
 struct query_spec {
+  query_spec() = default;
+  query_spec(const query_spec&);  // out of line: copying the filter tree is compiled once
+  query_spec(query_spec&&) noexcept = default;
+  query_spec& operator=(const query_spec&);
+  query_spec& operator=(query_spec&&) noexcept = default;
+  ~query_spec() = default;
+
   std::optional<expr> filter;
   std::vector<order_term> order;
   std::uint64_t offset = 0;
@@ -2135,6 +2246,23 @@ struct query_spec {
 };
 
 }  // namespace stowage::detail
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/query/impl/query_spec.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_QUERY_SPEC_IPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_QUERY_SPEC_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+STOWAGE_INLINE query_spec::query_spec(const query_spec&) = default;
+STOWAGE_INLINE query_spec& query_spec::operator=(const query_spec&) = default;
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_QUERY_SPEC_IPP
+// ---- end stowage/query/impl/query_spec.ipp
+#endif
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_QUERY_SPEC_HPP
 // ---- end stowage/query/query_spec.hpp
 
 namespace stowage {
@@ -2276,8 +2404,11 @@ constexpr bool is_concurrent() {
 }  // namespace detail
 
 }  // namespace stowage
+#endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_CONCEPTS_HPP
 // ---- end stowage/backend/concepts.hpp
 // ---- begin stowage/backend/schema_diff.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_SCHEMA_DIFF_HPP
+#define STOWAGE_SINGLE_STOWAGE_BACKEND_SCHEMA_DIFF_HPP
 // Additive migration, shared by every backend: compare a stored table with a record's schema,
 // list the columns to add, and refuse anything else with a message that says what differs.
 
@@ -2318,6 +2449,8 @@ migration_plan plan_migration(const table_schema& s, const std::vector<stored_co
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
 // ---- begin stowage/backend/impl/schema_diff.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_SCHEMA_DIFF_IPP
+#define STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_SCHEMA_DIFF_IPP
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 
 namespace stowage::detail {
@@ -2359,10 +2492,14 @@ STOWAGE_INLINE migration_plan plan_migration(const table_schema& s, const std::v
 }
 
 }  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_SCHEMA_DIFF_IPP
 // ---- end stowage/backend/impl/schema_diff.ipp
 #endif
+#endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_SCHEMA_DIFF_HPP
 // ---- end stowage/backend/schema_diff.hpp
 // ---- begin stowage/query/evaluate.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_EVALUATE_HPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_EVALUATE_HPP
 // Evaluation of predicates over rows of stored values, with SQL's semantics: three-valued logic
 // for NULL, bytewise text order, NULLs first in ascending order. The memory backend (and any
 // backend that filters in process) uses this; the conformance suite holds it to the SQL ones.
@@ -2412,6 +2549,8 @@ std::vector<const Row*> select_rows(const std::vector<const Row*>& rows, const q
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
 // ---- begin stowage/query/impl/evaluate.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_EVALUATE_IPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_EVALUATE_IPP
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 
 namespace stowage::detail {
@@ -2493,8 +2632,10 @@ STOWAGE_INLINE truth evaluate(const expr& e, const std::vector<value>& row) {
 }
 
 }  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_EVALUATE_IPP
 // ---- end stowage/query/impl/evaluate.ipp
 #endif
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_EVALUATE_HPP
 // ---- end stowage/query/evaluate.hpp
 
 namespace stowage {
@@ -2595,6 +2736,8 @@ class memory {
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
 // ---- begin stowage/backend/impl/memory.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_MEMORY_IPP
+#define STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_MEMORY_IPP
 // The memory backend's functions, compiled where <stowage/detail/config.hpp> says.
 
 namespace stowage {
@@ -2816,14 +2959,20 @@ STOWAGE_INLINE void memory::log(stored_table* t, const value& key, std::optional
   if (in_transaction()) undo_.push_back({t, key, std::move(before)});
 }
 }  // namespace stowage
+#endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_MEMORY_IPP
 // ---- end stowage/backend/impl/memory.ipp
 #endif
+#endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_MEMORY_HPP
 // ---- end stowage/backend/memory.hpp
 // ---- begin stowage/core.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_CORE_HPP
+#define STOWAGE_SINGLE_STOWAGE_CORE_HPP
 // stowage's core without a backend: records, queries, stores and transactions. Each backend's
 // header includes it (<stowage/sqlite.hpp>); <stowage/stowage.hpp> adds the memory backend.
 
 // ---- begin stowage/store/database.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_STORE_DATABASE_HPP
+#define STOWAGE_SINGLE_STOWAGE_STORE_DATABASE_HPP
 // The store layer users talk to: database<Backend> owns the backend and its lock, table<Record,
 // Backend> is the handle for one record type, query<Record, Backend> a lazy range of records,
 // and transaction<Backend> an RAII scope (a savepoint when nested).
@@ -3370,6 +3519,8 @@ std::invoke_result_t<F&> transact(database<Backend>& db, F&& fn, retry_options o
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
 // ---- begin stowage/store/impl/database.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_STORE_IMPL_DATABASE_IPP
+#define STOWAGE_SINGLE_STOWAGE_STORE_IMPL_DATABASE_IPP
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 
 namespace stowage::detail {
@@ -3381,12 +3532,16 @@ namespace stowage::detail {
 }
 
 }  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_STORE_IMPL_DATABASE_IPP
 // ---- end stowage/store/impl/database.ipp
 #endif
+#endif  // STOWAGE_SINGLE_STOWAGE_STORE_DATABASE_HPP
 // ---- end stowage/store/database.hpp
 
 #define STOWAGE_VERSION_MAJOR 0
 #define STOWAGE_VERSION_MINOR 1
 #define STOWAGE_VERSION_PATCH 0
+#endif  // STOWAGE_SINGLE_STOWAGE_CORE_HPP
 // ---- end stowage/core.hpp
+#endif  // STOWAGE_SINGLE_STOWAGE_STOWAGE_HPP
 // ---- end stowage/stowage.hpp

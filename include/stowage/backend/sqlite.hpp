@@ -87,21 +87,7 @@ struct binder {
       default: return sqlite3_bind_null(stmt, i);
     }
   }
-  int operator()(const value& v) const {
-    return std::visit(
-        [this](const auto& x) -> int {
-          using X = std::remove_cvref_t<decltype(x)>;
-          if constexpr (std::same_as<X, std::monostate>)
-            return (*this)(null_ref{});
-          else if constexpr (std::same_as<X, std::string>)
-            return (*this)(text_ref{x, true});
-          else if constexpr (std::same_as<X, bytes>)
-            return (*this)(blob_ref{x, true});
-          else
-            return (*this)(x);
-        },
-        v);
-  }
+  int operator()(const value& v) const;
 };
 
 /// Column i of the current row as a cell; text and blob bytes stay the statement's until it steps.

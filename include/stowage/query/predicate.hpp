@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include <stowage/detail/config.hpp>
 #include <stowage/query/like.hpp>
 #include <stowage/record/record.hpp>
 
@@ -29,6 +30,15 @@ struct expr {
   std::vector<value> values;
   std::vector<expr> children;
 };
+
+/// The nodes predicates are built from, made by plain functions so that a record type's
+/// predicates do not each compile the copying of values and nodes.
+expr comparison(op o, std::size_t field, value v);
+expr comparison(op o, std::size_t field, std::vector<value> values);
+expr combination(op o, expr a, expr b);
+expr negation(expr a);
+expr null_test(std::size_t field);
+value text_value(std::string_view s);
 
 /// Whether a value of type V may be compared with a field whose column type is T.
 template <class T, class V>
@@ -69,14 +79,12 @@ class predicate {
   const detail::expr& expr() const noexcept { return expr_; }
 
   friend predicate operator&&(predicate a, predicate b) {
-    return predicate(detail::expr{detail::op::and_, 0, {}, {std::move(a.expr_), std::move(b.expr_)}});
+    return predicate(detail::combination(detail::op::and_, std::move(a.expr_), std::move(b.expr_)));
   }
   friend predicate operator||(predicate a, predicate b) {
-    return predicate(detail::expr{detail::op::or_, 0, {}, {std::move(a.expr_), std::move(b.expr_)}});
+    return predicate(detail::combination(detail::op::or_, std::move(a.expr_), std::move(b.expr_)));
   }
-  friend predicate operator!(predicate a) {
-    return predicate(detail::expr{detail::op::not_, 0, {}, {std::move(a.expr_)}});
-  }
+  friend predicate operator!(predicate a) { return predicate(detail::negation(std::move(a.expr_))); }
 
  private:
   detail::expr expr_;
@@ -102,7 +110,7 @@ struct field_ref {
     static_assert(detail::comparable<column_type, V>(),
                   "stowage: the value compared with this field has the wrong type; the record and the "
                   "field are the template arguments of field_ref in the lines above");
-    return predicate<record>(detail::expr{o, index, {detail::column_value<column_type>(v)}, {}});
+    return predicate<record>(detail::comparison(o, index, detail::column_value<column_type>(v)));
   }
 
   template <class V>
@@ -142,9 +150,9 @@ struct field_ref {
     using V = std::ranges::range_value_t<Values>;
     static_assert(detail::comparable<column_type, V>(),
                   "stowage: the values given to in() have the wrong type for this field");
-    detail::expr e{detail::op::in, index, {}, {}};
-    for (const auto& v : values) e.values.push_back(detail::column_value<column_type>(v));
-    return predicate<record>(std::move(e));
+    std::vector<value> list;
+    for (const auto& v : values) list.push_back(detail::column_value<column_type>(v));
+    return predicate<record>(detail::comparison(detail::op::in, index, std::move(list)));
   }
   predicate<record> in(std::initializer_list<column_type> values) const {
     return in<std::initializer_list<column_type>>(values);
@@ -153,7 +161,7 @@ struct field_ref {
   /// The text field starts with `p` (bytewise; an index on the field serves it).
   predicate<record> starts_with(std::string_view p) const {
     static_assert(std::same_as<column_type, std::string>, "starts_with applies to std::string fields");
-    return predicate<record>(detail::expr{detail::op::prefix, index, {value(std::string(p))}, {}});
+    return predicate<record>(detail::comparison(detail::op::prefix, index, detail::text_value(p)));
   }
 
   /// SQL LIKE, bytewise and case-sensitive on every backend: % matches any run of bytes, _
@@ -165,12 +173,12 @@ struct field_ref {
       throw bad_input_error("field '" + std::string(detail::field_names_v<record>[index]) +
                                 "': a LIKE pattern cannot end in an unpaired escape (\\); write \\\\ for a backslash",
                             detail::context_of(detail::schema_of<record>()));
-    return predicate<record>(detail::expr{detail::op::like, index, {value(std::string(pattern))}, {}});
+    return predicate<record>(detail::comparison(detail::op::like, index, detail::text_value(pattern)));
   }
 
   predicate<record> is_null() const {
     static_assert(detail::field_info<field_type>::nullable, "is_null applies to std::optional fields");
-    return predicate<record>(detail::expr{detail::op::is_null, index, {}, {}});
+    return predicate<record>(detail::null_test(index));
   }
 };
 
@@ -182,3 +190,7 @@ template <auto M>
 inline constexpr field_ref<M> field{};
 
 }  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+#include <stowage/query/impl/predicate.ipp>
+#endif

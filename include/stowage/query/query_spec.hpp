@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include <stowage/detail/config.hpp>
 #include <stowage/query/predicate.hpp>
 
 namespace stowage::detail {
@@ -16,6 +17,13 @@ struct order_term {
 };
 
 struct query_spec {
+  query_spec() = default;
+  query_spec(const query_spec&);  // out of line: copying the filter tree is compiled once
+  query_spec(query_spec&&) noexcept = default;
+  query_spec& operator=(const query_spec&);
+  query_spec& operator=(query_spec&&) noexcept = default;
+  ~query_spec() = default;
+
   std::optional<expr> filter;
   std::vector<order_term> order;
   std::uint64_t offset = 0;
@@ -23,3 +31,7 @@ struct query_spec {
 };
 
 }  // namespace stowage::detail
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+#include <stowage/query/impl/query_spec.ipp>
+#endif

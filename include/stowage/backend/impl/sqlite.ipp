@@ -4,6 +4,9 @@
 namespace stowage {
 namespace detail::sqlite_impl {
 
+// a value bound as a parameter outlives the statement's run (the lease holds it)
+STOWAGE_INLINE int binder::operator()(const value& v) const { return (*this)(cell_of(v)); }
+
 STOWAGE_INLINE std::string_view column_type(column_kind k) {
   switch (k) {
     case column_kind::boolean: return "BOOLEAN";

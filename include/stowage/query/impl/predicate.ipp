@@ -1,0 +1,34 @@
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+#pragma once
+
+namespace stowage::detail {
+
+STOWAGE_INLINE expr comparison(op o, std::size_t field, value v) {
+  expr e{o, field, {}, {}};
+  e.values.push_back(std::move(v));
+  return e;
+}
+
+STOWAGE_INLINE expr comparison(op o, std::size_t field, std::vector<value> values) {
+  return expr{o, field, std::move(values), {}};
+}
+
+STOWAGE_INLINE expr combination(op o, expr a, expr b) {
+  expr e{o, 0, {}, {}};
+  e.children.reserve(2);
+  e.children.push_back(std::move(a));
+  e.children.push_back(std::move(b));
+  return e;
+}
+
+STOWAGE_INLINE expr negation(expr a) {
+  expr e{op::not_, 0, {}, {}};
+  e.children.push_back(std::move(a));
+  return e;
+}
+
+STOWAGE_INLINE expr null_test(std::size_t field) { return expr{op::is_null, field, {}, {}}; }
+
+STOWAGE_INLINE value text_value(std::string_view s) { return value(std::string(s)); }
+
+}  // namespace stowage::detail
