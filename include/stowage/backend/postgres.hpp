@@ -131,10 +131,42 @@ inline std::uint64_t read_be(const char* p, int n) {
   for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
   return v;
 }
-inline void write_be(std::string& out, std::uint64_t v, int n) {
-  char b[8];
-  for (int i = n - 1; i >= 0; --i, v >>= 8) b[i] = static_cast<char>(v & 0xFF);
-  out.append(b, static_cast<std::size_t>(n));
+/// Writes the N low bytes of v at p, most significant first (compilers make this one store).
+template <int N>
+void put_be(char* p, std::uint64_t v) {
+  unsigned char b[N];
+  for (int i = 0; i < N; ++i) b[i] = static_cast<unsigned char>(v >> (8 * (N - 1 - i)));
+  std::memcpy(p, b, N);
+}
+
+/// A growing byte buffer written through a pointer: COPY rows and parameters are built a few
+/// bytes at a time, and a std::string::append for each costs a call and a capacity check apiece.
+class byte_buffer {
+ public:
+  std::size_t size() const { return used_; }
+  const char* data() const { return bytes_.data(); }
+  void clear() { used_ = 0; }
+  /// Room for n more bytes, counted in the size: the caller writes all n of them.
+  char* extend(std::size_t n) {
+    if (bytes_.size() - used_ < n) [[unlikely]]
+      grow(n);
+    char* p = bytes_.data() + used_;
+    used_ += n;
+    return p;
+  }
+  void append(const char* p, std::size_t n) {
+    if (n) std::memcpy(extend(n), p, n);
+  }
+
+ private:
+  [[gnu::noinline]] void grow(std::size_t n) { bytes_.resize(std::max(bytes_.size() * 2, used_ + n + 256)); }
+
+  std::string bytes_;  // its size is the capacity; used_ bytes of it are the content
+  std::size_t used_ = 0;
+};
+inline void write_be(byte_buffer& out, std::uint64_t v, int n) {
+  char* p = out.extend(static_cast<std::size_t>(n));
+  for (int i = n - 1; i >= 0; --i, v >>= 8) p[i] = static_cast<char>(v & 0xFF);
 }
 
 /// Whether s is valid UTF-8, as PostgreSQL requires of text (checked here so that a bad string
@@ -161,69 +193,127 @@ inline bool valid_utf8(std::string_view s) {
   return true;
 }
 
+/// How many leading bytes of s are ASCII other than NUL, counted eight at a time: what most
+/// text is, settled in a few instructions a word; what follows goes through the full checks.
+inline std::size_t plain_ascii_prefix(std::string_view s) {
+  constexpr std::uint64_t ones = 0x0101010101010101, highs = 0x8080808080808080;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    // a byte of 0 borrows into its high bit, a byte of 0x80 or more has it already
+    if (((w | (w - ones)) & highs) != 0) return i;
+  }
+  while (i < s.size() && static_cast<unsigned char>(s[i] - 1) < 0x7F) ++i;
+  return i;
+}
+
 // PostgreSQL's timestamps: 4713 BC to 294276 AD, in microseconds from 2000-01-01
 inline constexpr std::int64_t min_timestamp_us = -211'813'488'000'000'000;
 inline constexpr std::int64_t end_timestamp_us = 9'223'371'331'200'000'000;
 
-/// Appends a value's binary form for a column of kind k: what both a bound parameter and a
-/// field of a binary COPY row carry. Refuses what PostgreSQL cannot store, naming the reason.
-inline void append_binary(std::string& out, column_kind k, std::int64_t v) {
-  auto fits = [&](std::int64_t lo, std::int64_t hi) {
-    if (v < lo || v > hi)
-      throw codec_failure{error_kind::bad_input,
-                          std::to_string(v) + " does not fit the stored column (" + std::string(column_type(k)) + ")"};
-  };
+/// The size of the binary form of an integer (or bool, or time) stored as kind k.
+constexpr std::size_t int_size(column_kind k) {
   switch (k) {
-    case column_kind::boolean: out += static_cast<char>(v != 0); return;
-    case column_kind::int16:
-      fits(std::numeric_limits<std::int16_t>::min(), std::numeric_limits<std::int16_t>::max());
-      write_be(out, static_cast<std::uint64_t>(v), 2);
-      return;
-    case column_kind::int32:
-      fits(std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max());
-      write_be(out, static_cast<std::uint64_t>(v), 4);
-      return;
-    case column_kind::timestamp:
-      if (v < min_timestamp_us + epoch_shift_us || v - epoch_shift_us >= end_timestamp_us)
-        throw codec_failure{error_kind::bad_input,
-                            "the time is out of the range PostgreSQL stores (4713 BC to 294276 AD)"};
-      write_be(out, static_cast<std::uint64_t>(v - epoch_shift_us), 8);
-      return;
-    default: write_be(out, static_cast<std::uint64_t>(v), 8); return;
+    case column_kind::boolean: return 1;
+    case column_kind::int16: return 2;
+    case column_kind::int32: return 4;
+    default: return 8;
   }
 }
-inline void append_binary(std::string& out, column_kind k, double v) {
-  if (k == column_kind::real32)
-    write_be(out, std::bit_cast<std::uint32_t>(static_cast<float>(v)), 4);
-  else
-    write_be(out, std::bit_cast<std::uint64_t>(v), 8);
+
+/// Writes an integer's binary form for a column of kind k at p (int_size(k) bytes). Refuses
+/// what PostgreSQL cannot store, naming the reason.
+/// The refusals, out of line: the encoders stay small enough to inline.
+[[noreturn]] inline void refuse_int(column_kind k, std::int64_t v) {
+  if (k == column_kind::timestamp)
+    throw codec_failure{error_kind::bad_input, "the time is out of the range PostgreSQL stores (4713 BC to 294276 AD)"};
+  throw codec_failure{error_kind::bad_input,
+                      std::to_string(v) + " does not fit the stored column (" + std::string(column_type(k)) + ")"};
 }
-/// Text is sent as it is (after the checks), jsonb with its version byte first.
-inline void check_text(column_kind k, std::string_view t) {
-  if (k == column_kind::json) return;  // the JSON codec wrote it: valid UTF-8, NUL escaped
-  if (t.find('\0') != std::string_view::npos)
+[[noreturn]] inline void refuse_text(bool nul) {
+  if (nul)
     throw codec_failure{error_kind::bad_input,
                         "PostgreSQL text cannot hold a NUL byte (store such data as stowage::bytes)"};
-  if (!valid_utf8(t)) throw codec_failure{error_kind::bad_input, "PostgreSQL text must be valid UTF-8"};
+  throw codec_failure{error_kind::bad_input, "PostgreSQL text must be valid UTF-8"};
 }
-inline void append_binary(std::string& out, column_kind k, detail::text_ref t) {
+
+/// Writes an integer's binary form for a column of kind k at p (int_size(k) bytes). Refuses
+/// what PostgreSQL cannot store, naming the reason.
+[[gnu::always_inline]] inline void put_int(char* p, column_kind k, std::int64_t v) {
+  switch (k) {
+    case column_kind::boolean: *p = static_cast<char>(v != 0); return;
+    case column_kind::int16:
+      if (v != static_cast<std::int16_t>(v)) refuse_int(k, v);
+      put_be<2>(p, static_cast<std::uint64_t>(v));
+      return;
+    case column_kind::int32:
+      if (v != static_cast<std::int32_t>(v)) refuse_int(k, v);
+      put_be<4>(p, static_cast<std::uint64_t>(v));
+      return;
+    case column_kind::timestamp:
+      if (v < min_timestamp_us + epoch_shift_us || v - epoch_shift_us >= end_timestamp_us) refuse_int(k, v);
+      put_be<8>(p, static_cast<std::uint64_t>(v - epoch_shift_us));
+      return;
+    default: put_be<8>(p, static_cast<std::uint64_t>(v)); return;
+  }
+}
+/// Text is sent as it is (after the checks), jsonb with its version byte first.
+[[gnu::always_inline]] inline void check_text(column_kind k, std::string_view t) {
+  if (k == column_kind::json) return;  // the JSON codec wrote it: valid UTF-8, NUL escaped
+  std::size_t plain = plain_ascii_prefix(t);
+  if (plain == t.size()) return;
+  t.remove_prefix(plain);
+  if (t.find('\0') != std::string_view::npos) refuse_text(true);
+  if (!valid_utf8(t)) refuse_text(false);
+}
+
+/// Appends a value's binary form for a column of kind k: what a bound parameter carries.
+inline void append_binary(byte_buffer& out, column_kind k, std::int64_t v) {
+  char* p = out.extend(int_size(k));
+  put_int(p, k, v);
+}
+inline void append_binary(byte_buffer& out, column_kind k, double v) {
+  if (k == column_kind::real32)
+    put_be<4>(out.extend(4), std::bit_cast<std::uint32_t>(static_cast<float>(v)));
+  else
+    put_be<8>(out.extend(8), std::bit_cast<std::uint64_t>(v));
+}
+inline void append_binary(byte_buffer& out, column_kind k, detail::text_ref t) {
   check_text(k, t.text);
-  if (k == column_kind::json) out += '\1';
-  out.append(t.text);
+  if (k == column_kind::json) *out.extend(1) = '\1';
+  out.append(t.text.data(), t.text.size());
 }
-inline void append_binary(std::string& out, column_kind, detail::blob_ref b) {
+inline void append_binary(byte_buffer& out, column_kind, detail::blob_ref b) {
   out.append(reinterpret_cast<const char*>(b.data.data()), b.data.size());
 }
 
 /// Appends one field of a binary COPY row, its length first, for a column stored as kind k.
-inline void copy_field(std::string& out, column_kind, detail::null_ref) { write_be(out, 0xFFFFFFFF, 4); }
-template <class V>
-void copy_field(std::string& out, column_kind k, const V& v) {
-  std::size_t at = out.size();
-  write_be(out, 0, 4);
+inline void copy_field(byte_buffer& out, column_kind, detail::null_ref) { put_be<4>(out.extend(4), 0xFFFFFFFF); }
+[[gnu::always_inline]] inline void copy_field(byte_buffer& out, column_kind k, std::int64_t v) {
+  std::size_t n = int_size(k);
+  char* p = out.extend(4 + n);
+  put_be<4>(p, n);
+  put_int(p + 4, k, v);
+}
+[[gnu::always_inline]] inline void copy_field(byte_buffer& out, column_kind k, double v) {
+  std::size_t n = k == column_kind::real32 ? 4 : 8;
+  put_be<4>(out.extend(4), n);
   append_binary(out, k, v);
-  auto n = static_cast<std::uint32_t>(out.size() - at - 4);
-  for (int i = 3; i >= 0; --i, n >>= 8) out[at + static_cast<std::size_t>(i)] = static_cast<char>(n & 0xFF);
+}
+[[gnu::always_inline]] inline void copy_field(byte_buffer& out, column_kind k, detail::text_ref t) {
+  check_text(k, t.text);
+  bool json = k == column_kind::json;
+  std::size_t n = t.text.size() + (json ? 1 : 0);
+  char* p = out.extend(4 + n);
+  put_be<4>(p, n);
+  if (json) p[4] = '\1';
+  if (!t.text.empty()) std::memcpy(p + 4 + (json ? 1 : 0), t.text.data(), t.text.size());
+}
+inline void copy_field(byte_buffer& out, column_kind, detail::blob_ref b) {
+  char* p = out.extend(4 + b.data.size());
+  put_be<4>(p, b.data.size());
+  if (!b.data.empty()) std::memcpy(p + 4, b.data.data(), b.data.size());
 }
 
 /// The kind a parameter travels as: integers as int8 and reals as float8, which the server
@@ -307,7 +397,7 @@ class params {
     int length;  // -1 for NULL
   };
 
-  std::string scratch_;
+  byte_buffer scratch_;
   std::vector<slot> slots_;
   std::vector<const char*> values_;
   std::vector<int> lengths_;
@@ -1641,7 +1731,8 @@ class postgres {
     detail::pg::result start(PQexec(c.conn, b.text.c_str()));
     if (PQresultStatus(start.get()) != PGRES_COPY_IN)
       return copy_failure{error_of(c, start.get(), "cannot start a COPY", &s, {}), false};
-    std::string buf("PGCOPY\n\377\r\n\0", 11);
+    detail::pg::byte_buffer buf;
+    buf.append("PGCOPY\n\377\r\n\0", 11);
     detail::pg::write_be(buf, 0, 4);  // flags
     detail::pg::write_be(buf, 0, 4);  // header extension length
     auto columns = static_cast<std::uint64_t>(s.columns.size() + (with_seq ? 1 : 0));
@@ -1654,12 +1745,17 @@ class postgres {
       for (std::size_t i = 0; i < rows.size(); ++i) {
         const R& r = *rows[i];
         detail::pg::write_be(buf, columns, 2);
-        auto key = detail::make_key_ref(record_info<R>::key_of(r));
-        detail::for_each_field(r, [&](auto f, const auto& v) {
-          detail::with_field_context(s, f, key, [&] {
+        // the field in hand is noted rather than each wrapped in with_field_context: the row's
+        // encoding then inlines into this loop, and a failure is named as it would have been
+        std::size_t field = 0;
+        try {
+          detail::for_each_field(r, [&](auto f, const auto& v) {
+            field = f;
             detail::visit_stored(v, [&](auto x) { detail::pg::copy_field(buf, t.stored[f], x); });
           });
-        });
+        } catch (...) {
+          detail::with_field_context(s, field, detail::make_key_ref(record_info<R>::key_of(r)), [] { throw; });
+        }
         if (with_seq) {
           detail::pg::write_be(buf, 8, 4);
           detail::pg::write_be(buf, i, 8);
