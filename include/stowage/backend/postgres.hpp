@@ -131,6 +131,15 @@ inline std::uint64_t read_be(const char* p, int n) {
   for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
   return v;
 }
+/// Reads N bytes at p as a big-endian number (compilers make this one load).
+template <int N>
+std::uint64_t get_be(const char* p) {
+  unsigned char b[N];
+  std::memcpy(b, p, N);
+  std::uint64_t v = 0;
+  for (int i = 0; i < N; ++i) v = (v << 8) | b[i];
+  return v;
+}
 /// Writes the N low bytes of v at p, most significant first (compilers make this one store).
 template <int N>
 void put_be(char* p, std::uint64_t v) {
@@ -475,6 +484,101 @@ struct column_source {
     }
     throw codec_failure{error_kind::corrupt,
                         "expected text, found a value of type " + std::to_string(PQftype(res, col))};
+  }
+};
+
+/// The type a column of kind k reads back as (text may also be a varchar column).
+constexpr Oid result_type(column_kind k) {
+  switch (k) {
+    case column_kind::boolean: return bool_oid;
+    case column_kind::int16: return int2_oid;
+    case column_kind::int32: return int4_oid;
+    case column_kind::int64: return int8_oid;
+    case column_kind::real32: return float4_oid;
+    case column_kind::real64: return float8_oid;
+    case column_kind::text: return text_oid;
+    case column_kind::blob: return bytea_oid;
+    case column_kind::timestamp: return timestamptz_oid;
+    case column_kind::json: return jsonb_oid;
+  }
+  return bytea_oid;
+}
+
+/// The first column of a result whose type is not the one the table stores (as open_table
+/// read it), or -1. Checked once per statement's result, so that rows are then decoded by the
+/// known kinds without asking libpq each field's type.
+inline int mismatched_column(const PGresult* res, const std::vector<column_kind>& stored) {
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    Oid t = PQftype(res, static_cast<int>(i));
+    if (t != result_type(stored[i]) && !(stored[i] == column_kind::text && t == varchar_oid))
+      return static_cast<int>(i);
+  }
+  return -1;
+}
+
+/// One field of one row of a binary result whose column types were checked: two libpq calls
+/// (the bytes and their length; a third for NULL only when a text or bytes value is empty),
+/// the type taken from the column's kind.
+struct cell_source {
+  const char* p;
+  std::size_t n;
+  bool null;
+  column_kind kind;
+
+  cell_source(const PGresult* res, int row, int col, column_kind k)
+      : p(PQgetvalue(res, row, col)), n(static_cast<std::size_t>(PQgetlength(res, row, col))), null(false), kind(k) {
+    // a value of a fixed-size type is never empty: length 0 is NULL; text and bytes may be ''
+    if (n == 0)
+      null = k == column_kind::text || k == column_kind::blob || k == column_kind::json
+                 ? PQgetisnull(res, row, col) != 0
+                 : true;
+  }
+  bool is_null() const { return null; }
+  [[noreturn]] void refuse(const char* expected) const {
+    throw codec_failure{error_kind::corrupt, std::string("expected ") + expected + ", found a " + std::to_string(n) +
+                                                 "-byte value of a " + std::string(column_type(kind)) + " column"};
+  }
+  template <int N>
+  std::uint64_t fixed(const char* expected) const {
+    if (n != N) refuse(expected);
+    return get_be<N>(p);
+  }
+  template <class S>
+  S get() const {
+    if constexpr (std::same_as<S, std::int64_t>) {
+      switch (kind) {
+        case column_kind::int64: return static_cast<std::int64_t>(fixed<8>("an integer"));
+        case column_kind::int32: return static_cast<std::int32_t>(static_cast<std::uint32_t>(fixed<4>("an integer")));
+        case column_kind::int16: return static_cast<std::int16_t>(static_cast<std::uint16_t>(fixed<2>("an integer")));
+        case column_kind::boolean: return fixed<1>("an integer") != 0;
+        case column_kind::timestamp: return static_cast<std::int64_t>(fixed<8>("an integer")) + epoch_shift_us;
+        default: refuse("an integer");
+      }
+    } else if constexpr (std::same_as<S, double>) {
+      if (kind == column_kind::real64) return std::bit_cast<double>(fixed<8>("a number"));
+      if (kind == column_kind::real32) return std::bit_cast<float>(static_cast<std::uint32_t>(fixed<4>("a number")));
+      refuse("a number");
+    } else if constexpr (std::same_as<S, std::string>) {
+      std::string s;
+      assign_to(s);
+      return s;
+    } else {
+      if (kind != column_kind::blob) refuse("bytes");
+      auto b = reinterpret_cast<const std::byte*>(p);
+      return bytes(b, b + n);
+    }
+  }
+  /// Reads a text column into s, reusing s's buffer.
+  void assign_to(std::string& s) const {
+    if (null) throw codec_failure{error_kind::corrupt, "stored NULL in a field that is not optional"};
+    if (kind == column_kind::text) {
+      s.assign(p, n);
+    } else if (kind == column_kind::json) {
+      if (n == 0 || p[0] != 1) throw codec_failure{error_kind::corrupt, "unknown jsonb format version"};
+      s.assign(p + 1, n - 1);
+    } else {
+      refuse("text");
+    }
   }
 };
 
@@ -842,7 +946,7 @@ class postgres {
     auto res = run(t, table_state::get, p, PGRES_TUPLES_OK, "cannot read the record", ref);
     if (PQntuples(res.get()) == 0) return std::nullopt;
     R r{};
-    decode_into(r, res.get(), 0, *t.schema, ref);
+    decode_into(r, res.get(), 0, t, ref, true);
     return r;
   }
 
@@ -876,7 +980,7 @@ class postgres {
         out.emplace_back();
       } else {
         auto& r = out.emplace_back(std::in_place);
-        decode_into(*r, res.get(), 0, *t.schema, {});
+        decode_into(*r, res.get(), 0, t, {}, true);
       }
     }
     pl.finish();
@@ -923,17 +1027,24 @@ class postgres {
   template <class R>
   class cursor {
    public:
-    cursor(postgres* owner, const detail::table_schema* s, lease c, std::string cursor_name, std::uint64_t session)
-        : owner_(owner), schema_(s), c_(std::move(c)), name_(std::move(cursor_name)), session_(session) {}
+    cursor(postgres* owner, const table_state* t, lease c, std::string cursor_name, std::uint64_t session)
+        : owner_(owner),
+          table_(t),
+          schema_(t->schema),
+          c_(std::move(c)),
+          name_(std::move(cursor_name)),
+          session_(session) {}
     cursor(cursor&& o) noexcept
         : owner_(o.owner_),
+          table_(o.table_),
           schema_(o.schema_),
           c_(std::move(o.c_)),
           name_(std::move(o.name_)),
           session_(o.session_),
           batch_(std::move(o.batch_)),
           row_(o.row_),
-          done_(std::exchange(o.done_, true)) {}
+          done_(std::exchange(o.done_, true)),
+          checked_(o.checked_) {}
     cursor& operator=(cursor&&) = delete;
     ~cursor() {
       if (done_) return;
@@ -959,7 +1070,9 @@ class postgres {
         batch_.reset(PQgetResult(c_->conn));
         auto st = PQresultStatus(batch_.get());
         if (st == PGRES_SINGLE_TUPLE) {
-          owner_->decode_into(out, batch_.get(), 0, *schema_, {});
+          // one statement, one row description: its types are checked with the first row
+          owner_->decode_into(out, batch_.get(), 0, *table_, {}, !checked_);
+          checked_ = true;
           return true;
         }
         done_ = true;
@@ -992,13 +1105,15 @@ class postgres {
           return false;
         }
       }
-      owner_->decode_into(out, batch_.get(), row_++, *schema_, {});
+      owner_->decode_into(out, batch_.get(), row_, *table_, {}, row_ == 0);
+      ++row_;
       return true;
     }
 
    private:
     static constexpr int fetch_size = 512;
     postgres* owner_;
+    const table_state* table_;
     const detail::table_schema* schema_;
     lease c_;
     std::string name_;  // the server-side cursor; empty in single-row mode
@@ -1006,6 +1121,7 @@ class postgres {
     detail::pg::result batch_;
     int row_ = 0;
     bool done_ = false;
+    bool checked_ = false;  // the result's column types, in single-row mode
   };
 
   template <class R>
@@ -1026,13 +1142,13 @@ class postgres {
           PQexecParams(c->conn, declare.c_str(), p.size(), types.data(), values, p.lengths(), p.formats(), 1));
       if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(*c, r.get(), "cannot run the query", t.schema, {});
       auto session = session_id();
-      return cursor<R>(this, t.schema, std::move(c), std::move(cursor_name), session);
+      return cursor<R>(this, &t, std::move(c), std::move(cursor_name), session);
     }
     const std::string& stmt = prepared_query(*c, b, t.schema);
     if (!PQsendQueryPrepared(c->conn, stmt.c_str(), p.size(), values, p.lengths(), p.formats(), 1) ||
         !PQsetSingleRowMode(c->conn))
       fail(*c, nullptr, "cannot run the query", t.schema, {});
-    return cursor<R>(this, t.schema, std::move(c), {}, 0);
+    return cursor<R>(this, &t, std::move(c), {}, 0);
   }
 
   std::uint64_t count(table_handle h, const detail::query_spec& q) {
@@ -1372,9 +1488,12 @@ class postgres {
     }
   }
 
-  /// Decodes row `row` of a result into r, reusing the buffers of its string fields.
+  /// Decodes row `row` of a result into r, reusing the buffers of its string fields. The
+  /// result's column types are checked against the table's when `check` (once per statement):
+  /// the fields are then read by their stored kinds.
   template <class R>
-  void decode_into(R& r, const PGresult* res, int row, const detail::table_schema& s, detail::key_ref key) {
+  void decode_into(R& r, const PGresult* res, int row, const table_state& t, detail::key_ref key, bool check) {
+    const auto& s = *t.schema;
     struct row_key {
       const PGresult* res;
       int row;
@@ -1394,16 +1513,30 @@ class postgres {
                               }
                             },
                             &rk};
-    detail::for_each_field(r, [&](auto i, auto& f) {
-      using F = std::remove_cvref_t<decltype(f)>;
-      detail::with_field_context(s, i, key, [&] {
-        detail::pg::column_source src{res, row, static_cast<int>(i)};
+    if (check) {
+      if (int bad = detail::pg::mismatched_column(res, t.stored); bad >= 0)
+        detail::with_field_context(s, static_cast<std::size_t>(bad), key, [&] {
+          throw detail::codec_failure{error_kind::corrupt,
+                                      "the result's column has the type " + std::to_string(PQftype(res, bad)) +
+                                          ", not the table's " + std::string(detail::pg::column_type(t.stored[bad]))};
+        });
+    }
+    // the field in hand is noted rather than each wrapped in with_field_context: the row's
+    // decoding then inlines, and a failure is named as it would have been
+    std::size_t field = 0;
+    try {
+      detail::for_each_field(r, [&](auto i, auto& f) {
+        using F = std::remove_cvref_t<decltype(f)>;
+        field = i;
+        detail::pg::cell_source src{res, row, static_cast<int>(i), t.stored[i]};
         if constexpr (std::same_as<F, std::string>)
           src.assign_to(f);
         else
           f = detail::read_stored<F>(src);
       });
-    });
+    } catch (...) {
+      detail::with_field_context(s, field, key, [] { throw; });
+    }
   }
 
   /// Runs one of a table's statements on the calling thread's connection and checks its status.
@@ -1684,23 +1817,60 @@ class postgres {
 
   /// A large batch by binary COPY. New keys go straight into the table; when a key exists (or
   /// repeats in the batch) that COPY is undone and the rows go through a staging table, from
-  /// which one INSERT ... ON CONFLICT DO UPDATE keeps the last record of each key.
+  /// which one INSERT ... ON CONFLICT DO UPDATE keeps the last record of each key. A few keys
+  /// of the batch are looked up first, in the round trip that begins it: when one exists the
+  /// rows go to the staging table at once, rather than after a COPY bound to fail.
   template <class R>
   void copied_upsert(table_state& t, lease& c, const std::vector<const R*>& rows) {
     bool nested = c.in_transaction();
-    exec(*c, nested ? "SAVEPOINT stowage_many; SAVEPOINT stowage_copy" : "BEGIN; SAVEPOINT stowage_copy", t.schema);
+    ensure_prepared(*c, t, table_state::get);
     try {
-      auto failed = copy_rows(*c, t, rows, t.schema->table, false);
-      if (!failed) {
-        exec(*c,
-             nested ? "RELEASE SAVEPOINT stowage_copy; RELEASE SAVEPOINT stowage_many"
-                    : "RELEASE SAVEPOINT stowage_copy; COMMIT",
-             t.schema);
-        return;
+      bool existing = false;
+      {
+        pipeline pl(*this, *c);
+        pl.send(nested ? "SAVEPOINT stowage_many" : "BEGIN");
+        pl.send("SAVEPOINT stowage_copy");
+        const char* name = t.names[table_state::get].c_str();
+        detail::pg::params p;
+        for (std::size_t i = 0; i < probes; ++i) {
+          const R& r = *rows[i * rows.size() / probes];
+          const auto& key = record_info<R>::key_of(r);
+          p.clear();
+          add_key(p, t, key, detail::make_key_ref(key));
+          const char* const* values = p.values();
+          if (!PQsendQueryPrepared(c->conn, name, 1, values, p.lengths(), p.formats(), 1))
+            pl.lost("cannot send a lookup");
+        }
+        pl.sync();
+        for (int i = 0; i < 2; ++i) {
+          auto begun = pl.next();
+          if (PQresultStatus(begun.get()) != PGRES_COMMAND_OK) pl.fail(begun.get(), "cannot begin a batch", t.schema);
+        }
+        for (std::size_t i = 0; i < probes; ++i) {
+          auto res = pl.next();
+          auto st = PQresultStatus(res.get());
+          if (st != PGRES_TUPLES_OK && st != PGRES_SINGLE_TUPLE)
+            pl.fail(res.get(), "cannot look up a key of a batch", t.schema);
+          existing = existing || PQntuples(res.get()) > 0;
+        }
+        pl.finish();
       }
-      if (!failed->existing_key) failed->error.raise();
-      exec(*c, "ROLLBACK TO SAVEPOINT stowage_copy; RELEASE SAVEPOINT stowage_copy", t.schema);
-      exec(*c, t.stage_sql.c_str(), t.schema);  // create the staging table if need be, and empty it
+      if (existing) {
+        // create the staging table if need be, and empty it
+        exec(*c, ("RELEASE SAVEPOINT stowage_copy; " + t.stage_sql).c_str(), t.schema);
+      } else {
+        auto failed = copy_rows(*c, t, rows, t.schema->table, false);
+        if (!failed) {
+          exec(*c,
+               nested ? "RELEASE SAVEPOINT stowage_copy; RELEASE SAVEPOINT stowage_many"
+                      : "RELEASE SAVEPOINT stowage_copy; COMMIT",
+               t.schema);
+          return;
+        }
+        if (!failed->existing_key) failed->error.raise();
+        exec(*c, "ROLLBACK TO SAVEPOINT stowage_copy; RELEASE SAVEPOINT stowage_copy", t.schema);
+        exec(*c, t.stage_sql.c_str(), t.schema);
+      }
       if (auto again = copy_rows(*c, t, rows, t.stage, true)) again->error.raise();
       exec(*c, t.merge_sql.c_str(), t.schema);
       exec(*c, nested ? "RELEASE SAVEPOINT stowage_many" : "COMMIT", t.schema);
@@ -1790,6 +1960,7 @@ class postgres {
 
   static constexpr std::size_t max_cached_queries = 128;
   static constexpr std::size_t copy_threshold = 64;  // from here on a batch goes by COPY
+  static constexpr std::size_t probes = 4;           // keys of a COPY batch looked up first
 
   detail::pg::pool pool_;
   std::mutex tables_mutex_;
