@@ -37,6 +37,12 @@
 // tables have the same shape and that stowage prepared the raw side's statement texts, and
 // warns when not. Timings are printed, never judged. Client CPU time (this process) is printed
 // beside the wall-clock time: the rest is the server's work and the wait for it.
+//
+// Instructions per row, which a busy machine does not disturb: each timed workload is a function
+// of its own (timed_*), and bench/postgres_instructions.py runs the benchmark once under
+// valgrind --tool=callgrind and prints each one's client instructions per row, raw and stowage:
+//
+//   scripts/with-pg bench/postgres_instructions.py build/bench/postgres_bench
 #include <libpq-fe.h>
 #include <poll.h>
 
