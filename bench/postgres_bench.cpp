@@ -37,6 +37,12 @@
 // tables have the same shape and that stowage prepared the raw side's statement texts, and
 // warns when not. Timings are printed, never judged. Client CPU time (this process) is printed
 // beside the wall-clock time: the rest is the server's work and the wait for it.
+//
+// Instructions per row, which a busy machine does not disturb: each timed workload is a function
+// of its own (timed_*), and bench/postgres_instructions.py runs the benchmark once under
+// valgrind --tool=callgrind and prints each one's client instructions per row, raw and stowage:
+//
+//   scripts/with-pg bench/postgres_instructions.py build/bench/postgres_bench
 #include <libpq-fe.h>
 #include <poll.h>
 
@@ -560,9 +566,45 @@ std::pair<std::uint64_t, std::size_t> raw_range(raw_conn& db, std::int64_t lo, s
 using store = stowage::database<stowage::postgres>;
 using item_table = stowage::table<Item, stowage::postgres>;
 
+// Each timed workload is a function of its own, never inlined, so that an instruction profile
+// of the whole run (valgrind --tool=callgrind, then callgrind_annotate --inclusive=yes) gives
+// each side's cost under its name; the names begin with timed_ and end in _raw or _stowage.
+
+[[gnu::noinline]] void timed_insert_copy_raw(raw_conn& db, const std::vector<Item>& items) { raw_copy(db, items); }
+[[gnu::noinline]] void timed_insert_rows_raw(raw_conn& db, const std::vector<Item>& items) {
+  raw_insert_rows(db, items);
+}
+[[gnu::noinline]] void timed_insert_upsert_raw(raw_conn& db, const std::vector<Item>& items) {
+  raw_upsert_pipelined(db, items);
+}
+[[gnu::noinline]] void timed_insert_stowage(item_table& t, const std::vector<Item>& items) { t.put_many(items); }
+[[gnu::noinline]] void timed_reput_raw(raw_conn& db, const std::vector<Item>& items) { raw_copy_merge(db, items); }
+[[gnu::noinline]] void timed_reput_stowage(item_table& t, const std::vector<Item>& items) { t.put_many(items); }
+[[gnu::noinline]] std::uint64_t timed_gets_raw(raw_conn& db, const std::vector<std::int64_t>& keys) {
+  return raw_gets(db, keys);
+}
+[[gnu::noinline]] std::uint64_t timed_gets_stowage(const item_table& t, const std::vector<std::int64_t>& keys) {
+  return stowage_gets(t, keys, digest);
+}
+[[gnu::noinline]] std::vector<std::optional<Item>> timed_get_many_raw(raw_conn& db,
+                                                                      const std::vector<std::int64_t>& keys) {
+  return raw_get_many(db, keys);
+}
+[[gnu::noinline]] std::vector<std::optional<Item>> timed_get_many_stowage(const item_table& t,
+                                                                          const std::vector<std::int64_t>& keys) {
+  return t.get_many(keys);
+}
+[[gnu::noinline]] std::pair<std::uint64_t, std::size_t> timed_range_raw(raw_conn& db, std::int64_t lo,
+                                                                        std::int64_t hi) {
+  return raw_range(db, lo, hi);
+}
 std::pair<std::uint64_t, std::size_t> stowage_range(const item_table& t, std::int64_t lo, std::int64_t hi) {
   using stowage::where;
   return digest_rows(t.query(where<&Item::id> >= lo && where<&Item::id> < hi), digest);
+}
+[[gnu::noinline]] std::pair<std::uint64_t, std::size_t> timed_range_stowage(const item_table& t, std::int64_t lo,
+                                                                            std::int64_t hi) {
+  return stowage_range(t, lo, hi);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -667,18 +709,18 @@ int run(const options& o, const std::string& url) {
     std::string fp_rows, fp_upsert, fp_copy, fp_stowage;
     auto raw_inserts = [&] {
       raw.exec("TRUNCATE bench_raw.items");
-      timed(rows, n, client_cpu, [&] { raw_insert_rows(raw, d.items); });
+      timed(rows, n, client_cpu, [&] { timed_insert_rows_raw(raw, d.items); });
       fp_rows = fingerprint(raw, "bench_raw.items");
       raw.exec("TRUNCATE bench_raw.items");
-      timed(upsert, n, client_cpu, [&] { raw_upsert_pipelined(raw, d.items); });
+      timed(upsert, n, client_cpu, [&] { timed_insert_upsert_raw(raw, d.items); });
       fp_upsert = fingerprint(raw, "bench_raw.items");
       raw.exec("TRUNCATE bench_raw.items");
-      timed(copy, n, client_cpu, [&] { raw_copy(raw, d.items); });
+      timed(copy, n, client_cpu, [&] { timed_insert_copy_raw(raw, d.items); });
       fp_copy = fingerprint(raw, "bench_raw.items");
     };
     auto stowage_insert = [&] {
       raw.exec("TRUNCATE bench_stowage.items");
-      timed(put_many, n, client_cpu, [&] { t.put_many(d.items); });
+      timed(put_many, n, client_cpu, [&] { timed_insert_stowage(t, d.items); });
       fp_stowage = fingerprint(raw, "bench_stowage.items");
     };
     in_turn(raw_inserts, stowage_insert);
@@ -688,8 +730,8 @@ int run(const options& o, const std::string& url) {
     check.expect_same("bulk insert: rows stored", fp_stowage.substr(0, fp_stowage.find(' ')), std::to_string(n));
 
     // 1b. every row again, over its existing key
-    in_turn([&] { timed(reput_raw, n, client_cpu, [&] { raw_copy_merge(raw, d.items); }); },
-            [&] { timed(reput_sto, n, client_cpu, [&] { t.put_many(d.items); }); });
+    in_turn([&] { timed(reput_raw, n, client_cpu, [&] { timed_reput_raw(raw, d.items); }); },
+            [&] { timed(reput_sto, n, client_cpu, [&] { timed_reput_stowage(t, d.items); }); });
     check.expect_same("re-put: rows stored by COPY and merge and by put_many", fingerprint(raw, "bench_raw.items"),
                       fingerprint(raw, "bench_stowage.items"));
     raw.exec("VACUUM ANALYZE bench_raw.items");
@@ -697,15 +739,18 @@ int run(const options& o, const std::string& url) {
 
     // 2. point gets
     std::uint64_t rsum = 0, ssum = 0;
-    in_turn([&] { timed(get_raw, o.gets, client_cpu, [&] { rsum = raw_gets(raw, d.probe); }); },
-            [&] { timed(get_sto, o.gets, client_cpu, [&] { ssum = stowage_gets(t, d.probe, digest); }); });
+    in_turn([&] { timed(get_raw, o.gets, client_cpu, [&] { rsum = timed_gets_raw(raw, d.probe); }); },
+            [&] { timed(get_sto, o.gets, client_cpu, [&] { ssum = timed_gets_stowage(t, d.probe); }); });
     check.expect_same("point gets, raw (checksum)", rsum, probe_sum);
     check.expect_same("point gets, stowage (checksum)", ssum, probe_sum);
 
     // 3. batch gets
     std::vector<std::optional<Item>> rmany, smany;
-    in_turn([&] { timed(many_raw, o.gets, client_cpu, [&] { rsum = sum_of(rmany = raw_get_many(raw, d.probe)); }); },
-            [&] { timed(many_sto, o.gets, client_cpu, [&] { ssum = sum_of(smany = t.get_many(d.probe)); }); });
+    in_turn(
+        [&] { timed(many_raw, o.gets, client_cpu, [&] { rsum = sum_of(rmany = timed_get_many_raw(raw, d.probe)); }); },
+        [&] {
+          timed(many_sto, o.gets, client_cpu, [&] { ssum = sum_of(smany = timed_get_many_stowage(t, d.probe)); });
+        });
     check.expect_same("batch gets, raw (records)", rmany.size(), d.probe.size());
     check.expect_same("batch gets, stowage (records)", smany.size(), d.probe.size());
     check.expect_same("batch gets, raw (checksum)", rsum, probe_sum);
@@ -718,8 +763,8 @@ int run(const options& o, const std::string& url) {
 
     // 4. range query, streamed
     std::pair<std::uint64_t, std::size_t> rr, sr;
-    in_turn([&] { timed(range_raw, o.range, client_cpu, [&] { rr = raw_range(raw, d.lo, d.hi); }); },
-            [&] { timed(range_sto, o.range, client_cpu, [&] { sr = stowage_range(t, d.lo, d.hi); }); });
+    in_turn([&] { timed(range_raw, o.range, client_cpu, [&] { rr = timed_range_raw(raw, d.lo, d.hi); }); },
+            [&] { timed(range_sto, o.range, client_cpu, [&] { sr = timed_range_stowage(t, d.lo, d.hi); }); });
     check.expect_same("range query, raw (rows)", rr.second, o.range);
     check.expect_same("range query, stowage (rows)", sr.second, o.range);
     check.expect_same("range query, raw (checksum)", rr.first, range_sum);

@@ -353,10 +353,51 @@ inline std::uint64_t read_be(const char* p, int n) {
   for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
   return v;
 }
-inline void write_be(std::string& out, std::uint64_t v, int n) {
-  char b[8];
-  for (int i = n - 1; i >= 0; --i, v >>= 8) b[i] = static_cast<char>(v & 0xFF);
-  out.append(b, static_cast<std::size_t>(n));
+/// Reads N bytes at p as a big-endian number (compilers make this one load).
+template <int N>
+std::uint64_t get_be(const char* p) {
+  unsigned char b[N];
+  std::memcpy(b, p, N);
+  std::uint64_t v = 0;
+  for (int i = 0; i < N; ++i) v = (v << 8) | b[i];
+  return v;
+}
+/// Writes the N low bytes of v at p, most significant first (compilers make this one store).
+template <int N>
+void put_be(char* p, std::uint64_t v) {
+  unsigned char b[N];
+  for (int i = 0; i < N; ++i) b[i] = static_cast<unsigned char>(v >> (8 * (N - 1 - i)));
+  std::memcpy(p, b, N);
+}
+
+/// A growing byte buffer written through a pointer: COPY rows and parameters are built a few
+/// bytes at a time, and a std::string::append for each costs a call and a capacity check apiece.
+class byte_buffer {
+ public:
+  std::size_t size() const { return used_; }
+  const char* data() const { return bytes_.data(); }
+  void clear() { used_ = 0; }
+  /// Room for n more bytes, counted in the size: the caller writes all n of them.
+  char* extend(std::size_t n) {
+    if (bytes_.size() - used_ < n) [[unlikely]]
+      grow(n);
+    char* p = bytes_.data() + used_;
+    used_ += n;
+    return p;
+  }
+  void append(const char* p, std::size_t n) {
+    if (n) std::memcpy(extend(n), p, n);
+  }
+
+ private:
+  [[gnu::noinline]] void grow(std::size_t n) { bytes_.resize(std::max(bytes_.size() * 2, used_ + n + 256)); }
+
+  std::string bytes_;  // its size is the capacity; used_ bytes of it are the content
+  std::size_t used_ = 0;
+};
+inline void write_be(byte_buffer& out, std::uint64_t v, int n) {
+  char* p = out.extend(static_cast<std::size_t>(n));
+  for (int i = n - 1; i >= 0; --i, v >>= 8) p[i] = static_cast<char>(v & 0xFF);
 }
 
 /// Whether s is valid UTF-8, as PostgreSQL requires of text (checked here so that a bad string
@@ -383,69 +424,127 @@ inline bool valid_utf8(std::string_view s) {
   return true;
 }
 
+/// How many leading bytes of s are ASCII other than NUL, counted eight at a time: what most
+/// text is, settled in a few instructions a word; what follows goes through the full checks.
+inline std::size_t plain_ascii_prefix(std::string_view s) {
+  constexpr std::uint64_t ones = 0x0101010101010101, highs = 0x8080808080808080;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    // a byte of 0 borrows into its high bit, a byte of 0x80 or more has it already
+    if (((w | (w - ones)) & highs) != 0) return i;
+  }
+  while (i < s.size() && static_cast<unsigned char>(s[i] - 1) < 0x7F) ++i;
+  return i;
+}
+
 // PostgreSQL's timestamps: 4713 BC to 294276 AD, in microseconds from 2000-01-01
 inline constexpr std::int64_t min_timestamp_us = -211'813'488'000'000'000;
 inline constexpr std::int64_t end_timestamp_us = 9'223'371'331'200'000'000;
 
-/// Appends a value's binary form for a column of kind k: what both a bound parameter and a
-/// field of a binary COPY row carry. Refuses what PostgreSQL cannot store, naming the reason.
-inline void append_binary(std::string& out, column_kind k, std::int64_t v) {
-  auto fits = [&](std::int64_t lo, std::int64_t hi) {
-    if (v < lo || v > hi)
-      throw codec_failure{error_kind::bad_input,
-                          std::to_string(v) + " does not fit the stored column (" + std::string(column_type(k)) + ")"};
-  };
+/// The size of the binary form of an integer (or bool, or time) stored as kind k.
+constexpr std::size_t int_size(column_kind k) {
   switch (k) {
-    case column_kind::boolean: out += static_cast<char>(v != 0); return;
-    case column_kind::int16:
-      fits(std::numeric_limits<std::int16_t>::min(), std::numeric_limits<std::int16_t>::max());
-      write_be(out, static_cast<std::uint64_t>(v), 2);
-      return;
-    case column_kind::int32:
-      fits(std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max());
-      write_be(out, static_cast<std::uint64_t>(v), 4);
-      return;
-    case column_kind::timestamp:
-      if (v < min_timestamp_us + epoch_shift_us || v - epoch_shift_us >= end_timestamp_us)
-        throw codec_failure{error_kind::bad_input,
-                            "the time is out of the range PostgreSQL stores (4713 BC to 294276 AD)"};
-      write_be(out, static_cast<std::uint64_t>(v - epoch_shift_us), 8);
-      return;
-    default: write_be(out, static_cast<std::uint64_t>(v), 8); return;
+    case column_kind::boolean: return 1;
+    case column_kind::int16: return 2;
+    case column_kind::int32: return 4;
+    default: return 8;
   }
 }
-inline void append_binary(std::string& out, column_kind k, double v) {
-  if (k == column_kind::real32)
-    write_be(out, std::bit_cast<std::uint32_t>(static_cast<float>(v)), 4);
-  else
-    write_be(out, std::bit_cast<std::uint64_t>(v), 8);
+
+/// Writes an integer's binary form for a column of kind k at p (int_size(k) bytes). Refuses
+/// what PostgreSQL cannot store, naming the reason.
+/// The refusals, out of line: the encoders stay small enough to inline.
+[[noreturn]] inline void refuse_int(column_kind k, std::int64_t v) {
+  if (k == column_kind::timestamp)
+    throw codec_failure{error_kind::bad_input, "the time is out of the range PostgreSQL stores (4713 BC to 294276 AD)"};
+  throw codec_failure{error_kind::bad_input,
+                      std::to_string(v) + " does not fit the stored column (" + std::string(column_type(k)) + ")"};
 }
-/// Text is sent as it is (after the checks), jsonb with its version byte first.
-inline void check_text(column_kind k, std::string_view t) {
-  if (k == column_kind::json) return;  // the JSON codec wrote it: valid UTF-8, NUL escaped
-  if (t.find('\0') != std::string_view::npos)
+[[noreturn]] inline void refuse_text(bool nul) {
+  if (nul)
     throw codec_failure{error_kind::bad_input,
                         "PostgreSQL text cannot hold a NUL byte (store such data as stowage::bytes)"};
-  if (!valid_utf8(t)) throw codec_failure{error_kind::bad_input, "PostgreSQL text must be valid UTF-8"};
+  throw codec_failure{error_kind::bad_input, "PostgreSQL text must be valid UTF-8"};
 }
-inline void append_binary(std::string& out, column_kind k, detail::text_ref t) {
+
+/// Writes an integer's binary form for a column of kind k at p (int_size(k) bytes). Refuses
+/// what PostgreSQL cannot store, naming the reason.
+[[gnu::always_inline]] inline void put_int(char* p, column_kind k, std::int64_t v) {
+  switch (k) {
+    case column_kind::boolean: *p = static_cast<char>(v != 0); return;
+    case column_kind::int16:
+      if (v != static_cast<std::int16_t>(v)) refuse_int(k, v);
+      put_be<2>(p, static_cast<std::uint64_t>(v));
+      return;
+    case column_kind::int32:
+      if (v != static_cast<std::int32_t>(v)) refuse_int(k, v);
+      put_be<4>(p, static_cast<std::uint64_t>(v));
+      return;
+    case column_kind::timestamp:
+      if (v < min_timestamp_us + epoch_shift_us || v - epoch_shift_us >= end_timestamp_us) refuse_int(k, v);
+      put_be<8>(p, static_cast<std::uint64_t>(v - epoch_shift_us));
+      return;
+    default: put_be<8>(p, static_cast<std::uint64_t>(v)); return;
+  }
+}
+/// Text is sent as it is (after the checks), jsonb with its version byte first.
+[[gnu::always_inline]] inline void check_text(column_kind k, std::string_view t) {
+  if (k == column_kind::json) return;  // the JSON codec wrote it: valid UTF-8, NUL escaped
+  std::size_t plain = plain_ascii_prefix(t);
+  if (plain == t.size()) return;
+  t.remove_prefix(plain);
+  if (t.find('\0') != std::string_view::npos) refuse_text(true);
+  if (!valid_utf8(t)) refuse_text(false);
+}
+
+/// Appends a value's binary form for a column of kind k: what a bound parameter carries.
+inline void append_binary(byte_buffer& out, column_kind k, std::int64_t v) {
+  char* p = out.extend(int_size(k));
+  put_int(p, k, v);
+}
+inline void append_binary(byte_buffer& out, column_kind k, double v) {
+  if (k == column_kind::real32)
+    put_be<4>(out.extend(4), std::bit_cast<std::uint32_t>(static_cast<float>(v)));
+  else
+    put_be<8>(out.extend(8), std::bit_cast<std::uint64_t>(v));
+}
+inline void append_binary(byte_buffer& out, column_kind k, detail::text_ref t) {
   check_text(k, t.text);
-  if (k == column_kind::json) out += '\1';
-  out.append(t.text);
+  if (k == column_kind::json) *out.extend(1) = '\1';
+  out.append(t.text.data(), t.text.size());
 }
-inline void append_binary(std::string& out, column_kind, detail::blob_ref b) {
+inline void append_binary(byte_buffer& out, column_kind, detail::blob_ref b) {
   out.append(reinterpret_cast<const char*>(b.data.data()), b.data.size());
 }
 
 /// Appends one field of a binary COPY row, its length first, for a column stored as kind k.
-inline void copy_field(std::string& out, column_kind, detail::null_ref) { write_be(out, 0xFFFFFFFF, 4); }
-template <class V>
-void copy_field(std::string& out, column_kind k, const V& v) {
-  std::size_t at = out.size();
-  write_be(out, 0, 4);
+inline void copy_field(byte_buffer& out, column_kind, detail::null_ref) { put_be<4>(out.extend(4), 0xFFFFFFFF); }
+[[gnu::always_inline]] inline void copy_field(byte_buffer& out, column_kind k, std::int64_t v) {
+  std::size_t n = int_size(k);
+  char* p = out.extend(4 + n);
+  put_be<4>(p, n);
+  put_int(p + 4, k, v);
+}
+[[gnu::always_inline]] inline void copy_field(byte_buffer& out, column_kind k, double v) {
+  std::size_t n = k == column_kind::real32 ? 4 : 8;
+  put_be<4>(out.extend(4), n);
   append_binary(out, k, v);
-  auto n = static_cast<std::uint32_t>(out.size() - at - 4);
-  for (int i = 3; i >= 0; --i, n >>= 8) out[at + static_cast<std::size_t>(i)] = static_cast<char>(n & 0xFF);
+}
+[[gnu::always_inline]] inline void copy_field(byte_buffer& out, column_kind k, detail::text_ref t) {
+  check_text(k, t.text);
+  bool json = k == column_kind::json;
+  std::size_t n = t.text.size() + (json ? 1 : 0);
+  char* p = out.extend(4 + n);
+  put_be<4>(p, n);
+  if (json) p[4] = '\1';
+  if (!t.text.empty()) std::memcpy(p + 4 + (json ? 1 : 0), t.text.data(), t.text.size());
+}
+inline void copy_field(byte_buffer& out, column_kind, detail::blob_ref b) {
+  char* p = out.extend(4 + b.data.size());
+  put_be<4>(p, b.data.size());
+  if (!b.data.empty()) std::memcpy(p + 4, b.data.data(), b.data.size());
 }
 
 /// The kind a parameter travels as: integers as int8 and reals as float8, which the server
@@ -529,7 +628,7 @@ class params {
     int length;  // -1 for NULL
   };
 
-  std::string scratch_;
+  byte_buffer scratch_;
   std::vector<slot> slots_;
   std::vector<const char*> values_;
   std::vector<int> lengths_;
@@ -607,6 +706,101 @@ struct column_source {
     }
     throw codec_failure{error_kind::corrupt,
                         "expected text, found a value of type " + std::to_string(PQftype(res, col))};
+  }
+};
+
+/// The type a column of kind k reads back as (text may also be a varchar column).
+constexpr Oid result_type(column_kind k) {
+  switch (k) {
+    case column_kind::boolean: return bool_oid;
+    case column_kind::int16: return int2_oid;
+    case column_kind::int32: return int4_oid;
+    case column_kind::int64: return int8_oid;
+    case column_kind::real32: return float4_oid;
+    case column_kind::real64: return float8_oid;
+    case column_kind::text: return text_oid;
+    case column_kind::blob: return bytea_oid;
+    case column_kind::timestamp: return timestamptz_oid;
+    case column_kind::json: return jsonb_oid;
+  }
+  return bytea_oid;
+}
+
+/// The first column of a result whose type is not the one the table stores (as open_table
+/// read it), or -1. Checked once per statement's result, so that rows are then decoded by the
+/// known kinds without asking libpq each field's type.
+inline int mismatched_column(const PGresult* res, const std::vector<column_kind>& stored) {
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    Oid t = PQftype(res, static_cast<int>(i));
+    if (t != result_type(stored[i]) && !(stored[i] == column_kind::text && t == varchar_oid))
+      return static_cast<int>(i);
+  }
+  return -1;
+}
+
+/// One field of one row of a binary result whose column types were checked: two libpq calls
+/// (the bytes and their length; a third for NULL only when a text or bytes value is empty),
+/// the type taken from the column's kind.
+struct cell_source {
+  const char* p;
+  std::size_t n;
+  bool null;
+  column_kind kind;
+
+  cell_source(const PGresult* res, int row, int col, column_kind k)
+      : p(PQgetvalue(res, row, col)), n(static_cast<std::size_t>(PQgetlength(res, row, col))), null(false), kind(k) {
+    // a value of a fixed-size type is never empty: length 0 is NULL; text and bytes may be ''
+    if (n == 0)
+      null = k == column_kind::text || k == column_kind::blob || k == column_kind::json
+                 ? PQgetisnull(res, row, col) != 0
+                 : true;
+  }
+  bool is_null() const { return null; }
+  [[noreturn]] void refuse(const char* expected) const {
+    throw codec_failure{error_kind::corrupt, std::string("expected ") + expected + ", found a " + std::to_string(n) +
+                                                 "-byte value of a " + std::string(column_type(kind)) + " column"};
+  }
+  template <int N>
+  std::uint64_t fixed(const char* expected) const {
+    if (n != N) refuse(expected);
+    return get_be<N>(p);
+  }
+  template <class S>
+  S get() const {
+    if constexpr (std::same_as<S, std::int64_t>) {
+      switch (kind) {
+        case column_kind::int64: return static_cast<std::int64_t>(fixed<8>("an integer"));
+        case column_kind::int32: return static_cast<std::int32_t>(static_cast<std::uint32_t>(fixed<4>("an integer")));
+        case column_kind::int16: return static_cast<std::int16_t>(static_cast<std::uint16_t>(fixed<2>("an integer")));
+        case column_kind::boolean: return fixed<1>("an integer") != 0;
+        case column_kind::timestamp: return static_cast<std::int64_t>(fixed<8>("an integer")) + epoch_shift_us;
+        default: refuse("an integer");
+      }
+    } else if constexpr (std::same_as<S, double>) {
+      if (kind == column_kind::real64) return std::bit_cast<double>(fixed<8>("a number"));
+      if (kind == column_kind::real32) return std::bit_cast<float>(static_cast<std::uint32_t>(fixed<4>("a number")));
+      refuse("a number");
+    } else if constexpr (std::same_as<S, std::string>) {
+      std::string s;
+      assign_to(s);
+      return s;
+    } else {
+      if (kind != column_kind::blob) refuse("bytes");
+      auto b = reinterpret_cast<const std::byte*>(p);
+      return bytes(b, b + n);
+    }
+  }
+  /// Reads a text column into s, reusing s's buffer.
+  void assign_to(std::string& s) const {
+    if (null) throw codec_failure{error_kind::corrupt, "stored NULL in a field that is not optional"};
+    if (kind == column_kind::text) {
+      s.assign(p, n);
+    } else if (kind == column_kind::json) {
+      if (n == 0 || p[0] != 1) throw codec_failure{error_kind::corrupt, "unknown jsonb format version"};
+      s.assign(p + 1, n - 1);
+    } else {
+      refuse("text");
+    }
   }
 };
 
@@ -974,7 +1168,7 @@ class postgres {
     auto res = run(t, table_state::get, p, PGRES_TUPLES_OK, "cannot read the record", ref);
     if (PQntuples(res.get()) == 0) return std::nullopt;
     R r{};
-    decode_into(r, res.get(), 0, *t.schema, ref);
+    decode_into(r, res.get(), 0, t, ref, true);
     return r;
   }
 
@@ -1008,7 +1202,7 @@ class postgres {
         out.emplace_back();
       } else {
         auto& r = out.emplace_back(std::in_place);
-        decode_into(*r, res.get(), 0, *t.schema, {});
+        decode_into(*r, res.get(), 0, t, {}, true);
       }
     }
     pl.finish();
@@ -1055,17 +1249,24 @@ class postgres {
   template <class R>
   class cursor {
    public:
-    cursor(postgres* owner, const detail::table_schema* s, lease c, std::string cursor_name, std::uint64_t session)
-        : owner_(owner), schema_(s), c_(std::move(c)), name_(std::move(cursor_name)), session_(session) {}
+    cursor(postgres* owner, const table_state* t, lease c, std::string cursor_name, std::uint64_t session)
+        : owner_(owner),
+          table_(t),
+          schema_(t->schema),
+          c_(std::move(c)),
+          name_(std::move(cursor_name)),
+          session_(session) {}
     cursor(cursor&& o) noexcept
         : owner_(o.owner_),
+          table_(o.table_),
           schema_(o.schema_),
           c_(std::move(o.c_)),
           name_(std::move(o.name_)),
           session_(o.session_),
           batch_(std::move(o.batch_)),
           row_(o.row_),
-          done_(std::exchange(o.done_, true)) {}
+          done_(std::exchange(o.done_, true)),
+          checked_(o.checked_) {}
     cursor& operator=(cursor&&) = delete;
     ~cursor() {
       if (done_) return;
@@ -1091,7 +1292,9 @@ class postgres {
         batch_.reset(PQgetResult(c_->conn));
         auto st = PQresultStatus(batch_.get());
         if (st == PGRES_SINGLE_TUPLE) {
-          owner_->decode_into(out, batch_.get(), 0, *schema_, {});
+          // one statement, one row description: its types are checked with the first row
+          owner_->decode_into(out, batch_.get(), 0, *table_, {}, !checked_);
+          checked_ = true;
           return true;
         }
         done_ = true;
@@ -1124,13 +1327,15 @@ class postgres {
           return false;
         }
       }
-      owner_->decode_into(out, batch_.get(), row_++, *schema_, {});
+      owner_->decode_into(out, batch_.get(), row_, *table_, {}, row_ == 0);
+      ++row_;
       return true;
     }
 
    private:
     static constexpr int fetch_size = 512;
     postgres* owner_;
+    const table_state* table_;
     const detail::table_schema* schema_;
     lease c_;
     std::string name_;  // the server-side cursor; empty in single-row mode
@@ -1138,6 +1343,7 @@ class postgres {
     detail::pg::result batch_;
     int row_ = 0;
     bool done_ = false;
+    bool checked_ = false;  // the result's column types, in single-row mode
   };
 
   template <class R>
@@ -1158,13 +1364,13 @@ class postgres {
           PQexecParams(c->conn, declare.c_str(), p.size(), types.data(), values, p.lengths(), p.formats(), 1));
       if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(*c, r.get(), "cannot run the query", t.schema, {});
       auto session = session_id();
-      return cursor<R>(this, t.schema, std::move(c), std::move(cursor_name), session);
+      return cursor<R>(this, &t, std::move(c), std::move(cursor_name), session);
     }
     const std::string& stmt = prepared_query(*c, b, t.schema);
     if (!PQsendQueryPrepared(c->conn, stmt.c_str(), p.size(), values, p.lengths(), p.formats(), 1) ||
         !PQsetSingleRowMode(c->conn))
       fail(*c, nullptr, "cannot run the query", t.schema, {});
-    return cursor<R>(this, t.schema, std::move(c), {}, 0);
+    return cursor<R>(this, &t, std::move(c), {}, 0);
   }
 
   std::uint64_t count(table_handle h, const detail::query_spec& q) {
@@ -1504,9 +1710,12 @@ class postgres {
     }
   }
 
-  /// Decodes row `row` of a result into r, reusing the buffers of its string fields.
+  /// Decodes row `row` of a result into r, reusing the buffers of its string fields. The
+  /// result's column types are checked against the table's when `check` (once per statement):
+  /// the fields are then read by their stored kinds.
   template <class R>
-  void decode_into(R& r, const PGresult* res, int row, const detail::table_schema& s, detail::key_ref key) {
+  void decode_into(R& r, const PGresult* res, int row, const table_state& t, detail::key_ref key, bool check) {
+    const auto& s = *t.schema;
     struct row_key {
       const PGresult* res;
       int row;
@@ -1526,16 +1735,30 @@ class postgres {
                               }
                             },
                             &rk};
-    detail::for_each_field(r, [&](auto i, auto& f) {
-      using F = std::remove_cvref_t<decltype(f)>;
-      detail::with_field_context(s, i, key, [&] {
-        detail::pg::column_source src{res, row, static_cast<int>(i)};
+    if (check) {
+      if (int bad = detail::pg::mismatched_column(res, t.stored); bad >= 0)
+        detail::with_field_context(s, static_cast<std::size_t>(bad), key, [&] {
+          throw detail::codec_failure{error_kind::corrupt,
+                                      "the result's column has the type " + std::to_string(PQftype(res, bad)) +
+                                          ", not the table's " + std::string(detail::pg::column_type(t.stored[bad]))};
+        });
+    }
+    // the field in hand is noted rather than each wrapped in with_field_context: the row's
+    // decoding then inlines, and a failure is named as it would have been
+    std::size_t field = 0;
+    try {
+      detail::for_each_field(r, [&](auto i, auto& f) {
+        using F = std::remove_cvref_t<decltype(f)>;
+        field = i;
+        detail::pg::cell_source src{res, row, static_cast<int>(i), t.stored[i]};
         if constexpr (std::same_as<F, std::string>)
           src.assign_to(f);
         else
           f = detail::read_stored<F>(src);
       });
-    });
+    } catch (...) {
+      detail::with_field_context(s, field, key, [] { throw; });
+    }
   }
 
   /// Runs one of a table's statements on the calling thread's connection and checks its status.
@@ -1816,23 +2039,60 @@ class postgres {
 
   /// A large batch by binary COPY. New keys go straight into the table; when a key exists (or
   /// repeats in the batch) that COPY is undone and the rows go through a staging table, from
-  /// which one INSERT ... ON CONFLICT DO UPDATE keeps the last record of each key.
+  /// which one INSERT ... ON CONFLICT DO UPDATE keeps the last record of each key. A few keys
+  /// of the batch are looked up first, in the round trip that begins it: when one exists the
+  /// rows go to the staging table at once, rather than after a COPY bound to fail.
   template <class R>
   void copied_upsert(table_state& t, lease& c, const std::vector<const R*>& rows) {
     bool nested = c.in_transaction();
-    exec(*c, nested ? "SAVEPOINT stowage_many; SAVEPOINT stowage_copy" : "BEGIN; SAVEPOINT stowage_copy", t.schema);
+    ensure_prepared(*c, t, table_state::get);
     try {
-      auto failed = copy_rows(*c, t, rows, t.schema->table, false);
-      if (!failed) {
-        exec(*c,
-             nested ? "RELEASE SAVEPOINT stowage_copy; RELEASE SAVEPOINT stowage_many"
-                    : "RELEASE SAVEPOINT stowage_copy; COMMIT",
-             t.schema);
-        return;
+      bool existing = false;
+      {
+        pipeline pl(*this, *c);
+        pl.send(nested ? "SAVEPOINT stowage_many" : "BEGIN");
+        pl.send("SAVEPOINT stowage_copy");
+        const char* name = t.names[table_state::get].c_str();
+        detail::pg::params p;
+        for (std::size_t i = 0; i < probes; ++i) {
+          const R& r = *rows[i * rows.size() / probes];
+          const auto& key = record_info<R>::key_of(r);
+          p.clear();
+          add_key(p, t, key, detail::make_key_ref(key));
+          const char* const* values = p.values();
+          if (!PQsendQueryPrepared(c->conn, name, 1, values, p.lengths(), p.formats(), 1))
+            pl.lost("cannot send a lookup");
+        }
+        pl.sync();
+        for (int i = 0; i < 2; ++i) {
+          auto begun = pl.next();
+          if (PQresultStatus(begun.get()) != PGRES_COMMAND_OK) pl.fail(begun.get(), "cannot begin a batch", t.schema);
+        }
+        for (std::size_t i = 0; i < probes; ++i) {
+          auto res = pl.next();
+          auto st = PQresultStatus(res.get());
+          if (st != PGRES_TUPLES_OK && st != PGRES_SINGLE_TUPLE)
+            pl.fail(res.get(), "cannot look up a key of a batch", t.schema);
+          existing = existing || PQntuples(res.get()) > 0;
+        }
+        pl.finish();
       }
-      if (!failed->existing_key) failed->error.raise();
-      exec(*c, "ROLLBACK TO SAVEPOINT stowage_copy; RELEASE SAVEPOINT stowage_copy", t.schema);
-      exec(*c, t.stage_sql.c_str(), t.schema);  // create the staging table if need be, and empty it
+      if (existing) {
+        // create the staging table if need be, and empty it
+        exec(*c, ("RELEASE SAVEPOINT stowage_copy; " + t.stage_sql).c_str(), t.schema);
+      } else {
+        auto failed = copy_rows(*c, t, rows, t.schema->table, false);
+        if (!failed) {
+          exec(*c,
+               nested ? "RELEASE SAVEPOINT stowage_copy; RELEASE SAVEPOINT stowage_many"
+                      : "RELEASE SAVEPOINT stowage_copy; COMMIT",
+               t.schema);
+          return;
+        }
+        if (!failed->existing_key) failed->error.raise();
+        exec(*c, "ROLLBACK TO SAVEPOINT stowage_copy; RELEASE SAVEPOINT stowage_copy", t.schema);
+        exec(*c, t.stage_sql.c_str(), t.schema);
+      }
       if (auto again = copy_rows(*c, t, rows, t.stage, true)) again->error.raise();
       exec(*c, t.merge_sql.c_str(), t.schema);
       exec(*c, nested ? "RELEASE SAVEPOINT stowage_many" : "COMMIT", t.schema);
@@ -1863,7 +2123,8 @@ class postgres {
     detail::pg::result start(PQexec(c.conn, b.text.c_str()));
     if (PQresultStatus(start.get()) != PGRES_COPY_IN)
       return copy_failure{error_of(c, start.get(), "cannot start a COPY", &s, {}), false};
-    std::string buf("PGCOPY\n\377\r\n\0", 11);
+    detail::pg::byte_buffer buf;
+    buf.append("PGCOPY\n\377\r\n\0", 11);
     detail::pg::write_be(buf, 0, 4);  // flags
     detail::pg::write_be(buf, 0, 4);  // header extension length
     auto columns = static_cast<std::uint64_t>(s.columns.size() + (with_seq ? 1 : 0));
@@ -1876,12 +2137,17 @@ class postgres {
       for (std::size_t i = 0; i < rows.size(); ++i) {
         const R& r = *rows[i];
         detail::pg::write_be(buf, columns, 2);
-        auto key = detail::make_key_ref(record_info<R>::key_of(r));
-        detail::for_each_field(r, [&](auto f, const auto& v) {
-          detail::with_field_context(s, f, key, [&] {
+        // the field in hand is noted rather than each wrapped in with_field_context: the row's
+        // encoding then inlines into this loop, and a failure is named as it would have been
+        std::size_t field = 0;
+        try {
+          detail::for_each_field(r, [&](auto f, const auto& v) {
+            field = f;
             detail::visit_stored(v, [&](auto x) { detail::pg::copy_field(buf, t.stored[f], x); });
           });
-        });
+        } catch (...) {
+          detail::with_field_context(s, field, detail::make_key_ref(record_info<R>::key_of(r)), [] { throw; });
+        }
         if (with_seq) {
           detail::pg::write_be(buf, 8, 4);
           detail::pg::write_be(buf, i, 8);
@@ -1916,6 +2182,7 @@ class postgres {
 
   static constexpr std::size_t max_cached_queries = 128;
   static constexpr std::size_t copy_threshold = 64;  // from here on a batch goes by COPY
+  static constexpr std::size_t probes = 4;           // keys of a COPY batch looked up first
 
   detail::pg::pool pool_;
   std::mutex tables_mutex_;

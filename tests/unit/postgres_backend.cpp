@@ -352,3 +352,46 @@ TEST_CASE("a pooled connection killed by the server fails the next begin as unav
   }
   CHECK(t.get("b"));
 }
+
+TEST_CASE("a large put_many upserts whether the keys it looks up first exist or not", "[postgres]") {
+  // put_many looks up a few keys of a large batch (the first among them) before choosing COPY
+  // or the staging table; an existing or repeated key it did not look up makes the COPY fail,
+  // and the batch then goes through the staging table all the same
+  stowage::database<stowage::postgres> db(url_with());
+  auto t = db.table<counter>();
+  t.put_many(counters(300));
+  auto batch = [](int from, int to, std::int64_t value) {
+    std::vector<counter> out;
+    for (int i = from; i < to; ++i) out.push_back({"c" + std::to_string(i), value});
+    return out;
+  };
+  SECTION("every key exists") {
+    t.put_many(batch(0, 300, -7));
+    CHECK(t.count() == 300);
+    CHECK(t.count(stowage::where<&counter::value> == -7) == 300);
+  }
+  SECTION("one existing key among new ones, not the first") {
+    auto b = batch(1000, 1200, -8);
+    b[13] = {"c5", -8};  // in place of c1013
+    t.put_many(b);
+    CHECK(t.count() == 499);
+    CHECK(t.get("c5")->value == -8);
+    CHECK(t.get("c1199")->value == -8);
+    CHECK_FALSE(t.get("c1013"));
+  }
+  SECTION("new keys, one of them twice: the last record of it stays") {
+    auto b = batch(1000, 1200, -9);
+    b.push_back({"c1013", -10});
+    t.put_many(b);
+    CHECK(t.count() == 500);
+    CHECK(t.get("c1013")->value == -10);
+  }
+  SECTION("inside a transaction, rolled back") {
+    auto tx = db.transaction();
+    t.put_many(batch(0, 400, -11));
+    CHECK(t.count() == 400);
+    tx.rollback();
+    CHECK(t.count() == 300);
+    CHECK(t.count(stowage::where<&counter::value> == -11) == 0);
+  }
+}
