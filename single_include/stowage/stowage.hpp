@@ -2066,7 +2066,8 @@ template <class Record>
 class predicate {
  public:
   explicit predicate(detail::expr e) : expr_(std::move(e)) {}
-  const detail::expr& expr() const noexcept { return expr_; }
+  const detail::expr& expr() const& noexcept { return expr_; }
+  detail::expr expr() && noexcept { return std::move(expr_); }
 
   friend predicate operator&&(predicate a, predicate b) {
     return predicate(detail::combination(detail::op::and_, std::move(a.expr_), std::move(b.expr_)));
