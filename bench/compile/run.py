@@ -55,6 +55,7 @@ UNITS = collections.OrderedDict(
         ("three_records", ("three_records.cpp", ROOT / "include")),
         ("json_fields", ("json_fields.cpp", ROOT / "include")),
         ("single_header", ("single_header.cpp", ROOT / "single_include")),
+        ("implementation", ("implementation.cpp", ROOT / "include")),
     ]
 )
 STOWAGE_DIRS = [ROOT / "include" / "stowage", ROOT / "single_include" / "stowage"]
@@ -206,14 +207,17 @@ def summarize(samples):
 def measure(args, on_row=lambda rows, deps_lists, loads: None):
     extra = shlex.split(args.cxxflags)
     units = [args.only] if args.only else list(UNITS)
-    plan = [(cxx, level, unit) for cxx in args.compilers for level in args.levels for unit in units]
+    # the implementation unit is the file a separately compiled program compiles once: it has no
+    # header-only form
+    plan = [(cxx, level, unit, mode) for mode in args.modes for cxx in args.compilers for level in args.levels
+            for unit in units if not (unit == "implementation" and mode == "header-only")]
     total = len(plan) * 2 * args.reps
     done = 0
     rows, deps_lists, failed = [], {}, False
     workdir = tempfile.mkdtemp(prefix="stowage-ccbench-")
     load_start = os.getloadavg()
-    for cxx, level, unit in plan:
-        flags = base_flags(unit, level, extra)
+    for cxx, level, unit, mode in plan:
+        flags = base_flags(unit, level, extra + (["-DSTOWAGE_SEPARATE_COMPILATION"] if mode == "separate" else []))
         source = HERE / UNITS[unit][0]
         try:
             deps, outside_full = derive_deps(cxx, flags, unit)
@@ -243,7 +247,7 @@ def measure(args, on_row=lambda rows, deps_lists, loads: None):
                     done += args.reps - rep - 1
                     break
                 samples.append((user, rss))
-                log(f"[{done}/{total}] {label(cxx)} {level} {unit} {form} {rep + 1}/{args.reps}: "
+                log(f"[{done}/{total}] {label(cxx)} {level} {unit} ({mode}) {form} {rep + 1}/{args.reps}: "
                     f"{user:.2f} s, {rss:.0f} MiB")
             if len(samples) != args.reps:
                 break
@@ -251,7 +255,7 @@ def measure(args, on_row=lambda rows, deps_lists, loads: None):
         if len(result) != 2:
             continue
         rows.append({
-            "unit": unit, "compiler": label(cxx), "level": level, "reps": args.reps,
+            "unit": unit, "mode": mode, "compiler": label(cxx), "level": level, "reps": args.reps,
             "full": result["full"], "deps": result["deps"],
             "own_user_s": round(result["full"]["user_s"] - result["deps"]["user_s"], 3),
             "own_rss_mib": round(result["full"]["rss_mib"] - result["deps"]["rss_mib"], 1),
@@ -262,7 +266,7 @@ def measure(args, on_row=lambda rows, deps_lists, loads: None):
 
 
 def key(row):
-    return (row["unit"], row["compiler"], row["level"])
+    return (row["unit"], row.get("mode", "header-only"), row["compiler"], row["level"])
 
 
 def change(new, old):
@@ -275,18 +279,19 @@ def change(new, old):
 
 def print_table(rows, old_rows):
     old = {key(r): r for r in old_rows} if old_rows is not None else None
-    header = ["unit", "compiler", "level", "full s", "deps s", "own s", "spread", "full MiB", "deps MiB",
+    header = ["unit", "mode", "compiler", "level", "full s", "deps s", "own s", "spread", "full MiB", "deps MiB",
               "own MiB"]
     if old is not None:
         header += ["old own s", "own change", "old full s", "full change"]
     table = [header]
     for r in rows:
-        line = [r["unit"], r["compiler"], r["level"], f'{r["full"]["user_s"]:.2f}', f'{r["deps"]["user_s"]:.2f}',
+        line = [r["unit"], r["mode"], r["compiler"], r["level"], f'{r["full"]["user_s"]:.2f}', f'{r["deps"]["user_s"]:.2f}',
                 f'{r["own_user_s"]:.2f}',
                 f'{max(r["full"]["spread_pct"], r["deps"]["spread_pct"]):.0f}%',
                 f'{r["full"]["rss_mib"]:.0f}', f'{r["deps"]["rss_mib"]:.0f}', f'{r["own_rss_mib"]:.0f}']
         if old is not None:
-            o = old.get(key(r))
+            # a separately compiled row without a stored figure of its own is set against header-only's
+            o = old.get(key(r)) or old.get((r["unit"], "header-only", r["compiler"], r["level"]))
             if o is None:
                 line += ["-", "", "-", ""]
             else:
@@ -295,7 +300,7 @@ def print_table(rows, old_rows):
         table.append(line)
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
-        print("  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        print("  ".join(c.ljust(w) if i < 4 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
     print("user CPU seconds and peak memory: medians over the repetitions; own = full - deps; "
           "spread = (max - min) / median of the noisier form")
 
@@ -320,7 +325,8 @@ def write_results(run_id, rows, deps_lists, compilers, loads, note):
     kept = [r for r in data.get("rows", []) if key(r) not in fresh]
     rank = {u: i for i, u in enumerate(UNITS)}
     data["rows"] = sorted(kept + list(fresh.values()),
-                          key=lambda r: (rank.get(r["unit"], 99), r["compiler"], r["level"]))
+                          key=lambda r: (r.get("mode", "header-only") != "header-only", rank.get(r["unit"], 99),
+                                         r["compiler"], r["level"]))
     data.setdefault("deps", {}).update(deps_lists)
     tmp = RESULTS.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, indent=1) + "\n")
@@ -363,10 +369,11 @@ def demangle(names):
 
 def markdown(data):
     """The committed results as the Markdown table README shows."""
-    print("| unit | compiler | level | full: CPU s / MiB | dependencies only | stowage's own |")
-    print("|---|---|---|---|---|---|")
+    print("| unit | mode | compiler | level | full: CPU s / MiB | dependencies only | stowage's own |")
+    print("|---|---|---|---|---|---|---|")
     for r in data["rows"]:
-        print(f'| {r["unit"]} | {r["compiler"]} | {r["level"]} | {r["full"]["user_s"]:.2f} / {r["full"]["rss_mib"]:.0f} '
+        print(f'| {r["unit"]} | {r.get("mode", "header-only")} | {r["compiler"]} | {r["level"]} '
+              f'| {r["full"]["user_s"]:.2f} / {r["full"]["rss_mib"]:.0f} '
               f'| {r["deps"]["user_s"]:.2f} / {r["deps"]["rss_mib"]:.0f} '
               f'| **{r["own_user_s"]:.2f}** / {r["own_rss_mib"]:.0f} |')
     commits = sorted({r["commit"][:7] for r in data["rows"]})
@@ -378,7 +385,8 @@ def trace(args):
     unit = args.trace
     cxx = next((c for c in args.compilers if "clang" in label(c)), "clang++")
     level = args.levels[-1]
-    flags = base_flags(unit, level, shlex.split(args.cxxflags))
+    separate = ["-DSTOWAGE_SEPARATE_COMPILATION"] if args.modes == ["separate"] or unit == "implementation" else []
+    flags = base_flags(unit, level, shlex.split(args.cxxflags) + separate)
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="stowage-ccbench-trace-"))
     obj = workdir / f"{unit}.o"
     user, rss, text, rc = compile_once(cxx, flags + ["-ftime-trace", "-ftime-trace-granularity=50"],
@@ -426,6 +434,9 @@ def main():
     parser.add_argument("--levels", default="O0,O2", help="comma-separated: O0,O2 (the default) or =-O0,-O2")
     parser.add_argument("--only", choices=list(UNITS), help="measure one unit")
     parser.add_argument("--reps", type=int, default=5, help="compiles of each form (default 5)")
+    parser.add_argument("--modes", default="header-only,separate",
+                        help="comma-separated: header-only (the default way to use stowage), separate "
+                             "(STOWAGE_SEPARATE_COMPILATION; the implementation unit is the file compiled once)")
     parser.add_argument("--cxxflags", default="", help="more flags for every compile, e.g. -I<boost>")
     parser.add_argument("--write", action="store_true", help="store the rows measured in results.json")
     parser.add_argument("--note", default="", help="a note stored with the run by --write")
@@ -439,6 +450,9 @@ def main():
     args = parser.parse_args()
     args.compilers = [c for c in args.compilers.split(",") if c]
     args.levels = ["-" + l.lstrip("-") for l in args.levels.split(",") if l]
+    args.modes = [m for m in args.modes.split(",") if m]
+    if any(m not in ("header-only", "separate") for m in args.modes):
+        parser.error("--modes takes header-only and separate")
     if args.reps < 1:
         parser.error("--reps must be at least 1")
     if args.trace:
