@@ -2,5 +2,8 @@
 // nlohmann_json.
 #pragma once
 
+// first: the core's compile-time checks then show a short include chain (see stowage.hpp)
+#include <stowage/stowage.hpp>
+
 #include <stowage/backend/json_dir.hpp>
 #include <stowage/json.hpp>

@@ -5,6 +5,11 @@
 // (or <stowage/json.hpp>).
 #pragma once
 
+// First, so that the checks of records, backends and query values (static_asserts in these two
+// files) show an include chain of two lines above their message.
+#include <stowage/query/predicate.hpp>
+#include <stowage/store/database.hpp>
+
 #include <stowage/backend/concepts.hpp>
 #include <stowage/backend/memory.hpp>
 #include <stowage/error.hpp>

@@ -6,6 +6,8 @@
 // The json_dir backend: database<stowage::json_dir> db{"dir:path/to/store"}. Needs only
 // nlohmann_json.
 
+// first: the core's compile-time checks then show a short include chain (see stowage.hpp)
+
 // ---- begin stowage/backend/json_dir.hpp
 // The json_dir backend: each table is a directory with one pretty-printed JSON file per record,
 // <root>/<table>/<encoded key>.json, meant to be read, edited, diffed and committed by people.

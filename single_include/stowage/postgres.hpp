@@ -5,6 +5,8 @@
 // ---- begin stowage/postgres.hpp
 // stowage with the PostgreSQL backend: database<stowage::postgres>. Needs libpq.
 
+// first: the core's compile-time checks then show a short include chain (see stowage.hpp)
+
 // ---- begin stowage/backend/postgres.hpp
 // The PostgreSQL backend, on libpq.
 //

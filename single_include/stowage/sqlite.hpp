@@ -5,6 +5,8 @@
 // ---- begin stowage/sqlite.hpp
 // The SQLite backend: database<stowage::sqlite> db{"file:app.db"}. Needs libsqlite3.
 
+// first: the core's compile-time checks then show a short include chain (see stowage.hpp)
+
 // ---- begin stowage/backend/sqlite.hpp
 // The SQLite backend, on the sqlite3 C API.
 //

@@ -8,26 +8,8 @@
 // library. Records with JSON, nested-struct or vector fields also need <nlohmann/json.hpp>
 // (or <stowage/json.hpp>).
 
-// ---- begin stowage/backend/concepts.hpp
-// The contract between stowage's store layer and a storage backend. A backend is a policy type
-// chosen at compile time (database<sqlite>); nothing here is virtual.
-
-#include <concepts>
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-// ---- begin stowage/query/query_spec.hpp
-// What a query asks for, independent of the record type: filter, order, offset and limit.
-
-#include <cstdint>
-#include <optional>
-#include <utility>
-#include <vector>
-
+// First, so that the checks of records, backends and query values (static_asserts in these two
+// files) show an include chain of two lines above their message.
 // ---- begin stowage/query/predicate.hpp
 // Typed predicates over a record's fields: where<&Event::schema> == "order.created".
 // Each comparison is checked at compile time against the field's type, then kept as a small
@@ -1286,8 +1268,9 @@ constexpr bool all_fields_storable(std::index_sequence<I...>) {
 template <class R>
 concept record = std::is_class_v<R> && boost::hana::Struct<R>::value && std::default_initializable<R>;
 
-/// Compile-time facts about a record, combining reflection with record_traits.
-template <record R>
+/// Compile-time facts about a record, combining reflection with record_traits. (Not
+/// constrained: stowage::table names it for any type, and checks the type itself.)
+template <class R>
 struct record_info {
   using traits = record_traits<R>;
   static constexpr std::size_t size = detail::field_count<R>;
@@ -1542,6 +1525,11 @@ constexpr bool comparable() {
     return std::convertible_to<const V&, T>;
 }
 
+/// Whether a value of type Value may be compared with Field (&Record::field) of type FieldType.
+/// Named by the comparisons' static_asserts, so that the compiler prints all three.
+template <auto Field, class FieldType, class Value>
+inline constexpr bool value_fits_field = comparable<typename field_info<FieldType>::column_type, Value>();
+
 template <class T, class V>
 value column_value(const V& v) {
   try {
@@ -1590,42 +1578,69 @@ struct field_ref {
                 "or BOOST_HANA_ADAPT_STRUCT");
 
   template <class V>
-  static predicate<record> compare(detail::op o, const V& v) {
-    static_assert(detail::comparable<column_type, V>(),
-                  "stowage: the value compared with this field has the wrong type; the record and the "
-                  "field are the template arguments of field_ref in the lines above");
+  static constexpr bool fits = detail::value_fits_field<M, field_type, V>;
+
+  // Each comparison asserts that the value fits itself, one step from the user's line (the
+  // failed requirement names the field, its type and the value's type), and then calls the
+  // overload that builds nothing, so that the assertion is the only error.
+  template <class V>
+  static predicate<record> compare(detail::op o, const V& v, std::true_type) {
     return predicate<record>(detail::expr{o, index, {detail::column_value<column_type>(v)}, {}});
+  }
+  template <class V>
+  static predicate<record> compare(detail::op, const V&, std::false_type) {
+    return predicate<record>(detail::expr{});
   }
 
   template <class V>
   friend predicate<record> operator==(field_ref, const V& v) {
-    if constexpr (std::same_as<V, std::nullopt_t>)
+    if constexpr (std::same_as<V, std::nullopt_t>) {
       return field_ref{}.is_null();
-    else
-      return compare(detail::op::eq, v);
+    } else {
+      static_assert(detail::value_fits_field<M, field_type, V>,
+                    "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                    "value's type in the requirement)");
+      return compare(detail::op::eq, v, std::bool_constant<fits<V>>{});
+    }
   }
   template <class V>
   friend predicate<record> operator!=(field_ref, const V& v) {
-    if constexpr (std::same_as<V, std::nullopt_t>)
+    if constexpr (std::same_as<V, std::nullopt_t>) {
       return !field_ref{}.is_null();
-    else
-      return compare(detail::op::ne, v);
+    } else {
+      static_assert(detail::value_fits_field<M, field_type, V>,
+                    "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                    "value's type in the requirement)");
+      return compare(detail::op::ne, v, std::bool_constant<fits<V>>{});
+    }
   }
   template <class V>
   friend predicate<record> operator<(field_ref, const V& v) {
-    return compare(detail::op::lt, v);
+    static_assert(detail::value_fits_field<M, field_type, V>,
+                  "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                  "value's type in the requirement)");
+    return compare(detail::op::lt, v, std::bool_constant<fits<V>>{});
   }
   template <class V>
   friend predicate<record> operator<=(field_ref, const V& v) {
-    return compare(detail::op::le, v);
+    static_assert(detail::value_fits_field<M, field_type, V>,
+                  "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                  "value's type in the requirement)");
+    return compare(detail::op::le, v, std::bool_constant<fits<V>>{});
   }
   template <class V>
   friend predicate<record> operator>(field_ref, const V& v) {
-    return compare(detail::op::gt, v);
+    static_assert(detail::value_fits_field<M, field_type, V>,
+                  "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                  "value's type in the requirement)");
+    return compare(detail::op::gt, v, std::bool_constant<fits<V>>{});
   }
   template <class V>
   friend predicate<record> operator>=(field_ref, const V& v) {
-    return compare(detail::op::ge, v);
+    static_assert(detail::value_fits_field<M, field_type, V>,
+                  "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                  "value's type in the requirement)");
+    return compare(detail::op::ge, v, std::bool_constant<fits<V>>{});
   }
 
   /// The field equals one of the values; an empty list matches nothing.
@@ -1675,6 +1690,49 @@ inline constexpr field_ref<M> field{};
 
 }  // namespace stowage
 // ---- end stowage/query/predicate.hpp
+// ---- begin stowage/store/database.hpp
+// The store layer users talk to: database<Backend> owns the backend and its lock, table<Record,
+// Backend> is the handle for one record type, query<Record, Backend> a lazy range of records,
+// and transaction<Backend> an RAII scope (a savepoint when nested).
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <initializer_list>
+#include <iterator>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ranges>
+#include <stdexcept>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+// ---- begin stowage/backend/concepts.hpp
+// The contract between stowage's store layer and a storage backend. A backend is a policy type
+// chosen at compile time (database<sqlite>); nothing here is virtual.
+
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// ---- begin stowage/query/query_spec.hpp
+// What a query asks for, independent of the record type: filter, order, offset and limit.
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
 
 namespace stowage::detail {
 
@@ -2247,43 +2305,150 @@ class memory {
 
 }  // namespace stowage
 // ---- end stowage/backend/memory.hpp
-// ---- begin stowage/store/database.hpp
-// The store layer users talk to: database<Backend> owns the backend and its lock, table<Record,
-// Backend> is the handle for one record type, query<Record, Backend> a lazy range of records,
-// and transaction<Backend> an RAII scope (a savepoint when nested).
+// ---- begin stowage/detail/checks.hpp
+// What the entry points (database<B>, table<R, B>, where<M> == v) check about the types a
+// program hands them, as compile-time facts for their static_asserts. Each fact takes the
+// subject as template arguments (the record, a field as &Record::field, the types involved):
+// the compiler prints them in the failed requirement, so the error names what is wrong.
 
-#include <chrono>
-#include <cstdint>
-#include <exception>
-#include <functional>
-#include <initializer_list>
-#include <iterator>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <ranges>
-#include <stdexcept>
-#include <string_view>
-#include <thread>
+#include <concepts>
+#include <cstddef>
 #include <type_traits>
-#include <unordered_map>
 #include <utility>
-#include <vector>
 
+
+namespace stowage::detail {
+
+/// A class reflected with Boost.Hana.
+template <class Record>
+inline constexpr bool reflected = std::is_class_v<Record>&& boost::hana::Struct<Record>::value;
+
+template <class Record>
+constexpr std::size_t key_index() {
+  if constexpr (requires { record_traits<Record>::key; })
+    return member_index_v<Record, record_traits<Record>::key>;
+  else
+    return name_index<Record>("id");
+}
+
+template <class Record>
+constexpr bool find_key() {
+  if constexpr (reflected<Record>)
+    return key_index<Record>() != npos;
+  else
+    return true;  // its problem is that it is not reflected
+}
+/// A reflected record has a key field (true for another type: that is its problem).
+template <class Record>
+inline constexpr bool has_key = find_key<Record>();
+
+template <class Record>
+constexpr bool find_plain_key() {
+  if constexpr (!reflected<Record>)
+    return true;
+  else if constexpr (!has_key<Record>)
+    return true;
+  else
+    return !is_optional<field_t<Record, key_index<Record>()>>::value;
+}
+/// The key of a record with one is not std::optional.
+template <class Record>
+inline constexpr bool key_not_optional = find_plain_key<Record>();
+
+/// A field of a record: Field is &Record::field when Hana's accessor holds a member pointer
+/// (BOOST_HANA_DEFINE_STRUCT, BOOST_HANA_ADAPT_STRUCT), the field's index otherwise.
+template <auto Field, class Type>
+struct field_of {};
+struct no_field {};
+
+template <class Accessor, std::size_t I>
+struct field_subject {
+  static constexpr std::size_t value = I;
+};
+template <class T, T P, std::size_t I>
+struct field_subject<boost::hana::struct_detail::member_ptr<T, P>, I> {
+  static constexpr T value = P;
+};
+
+template <class Record, std::size_t I = 0>
+constexpr auto first_unstorable() {
+  if constexpr (!reflected<Record>) {
+    return no_field{};
+  } else if constexpr (I == field_count<Record>) {
+    return no_field{};
+  } else if constexpr (!field_type<field_t<Record, I>>) {
+    return field_of<field_subject<accessor_t<Record, I>, I>::value, field_t<Record, I>>{};
+  } else {
+    return first_unstorable<Record, I + 1>();
+  }
+}
+/// The first field (in declaration order) whose type stowage cannot store, or no_field.
+template <class Record>
+using first_unstorable_field = decltype(first_unstorable<Record>());
+
+/// Whether a field (field_of<&Record::field, Type>, or no_field) can be stored.
+template <class Field>
+inline constexpr bool storable = true;
+template <auto Field, class Type>
+inline constexpr bool storable<field_of<Field, Type>> = false;
+
+template <class Record>
+constexpr bool check_record() {
+  if constexpr (reflected<Record>)
+    return std::is_default_constructible_v<Record> && has_key<Record> && key_not_optional<Record> &&
+           std::same_as<first_unstorable_field<Record>, no_field>;
+  else
+    return false;
+}
+/// A record type that passes every check of stowage::table.
+template <class Record>
+inline constexpr bool valid_record = check_record<Record>();
+
+/// The key type of a record; for one without a key, a stand-in that keeps the declarations and
+/// the calls of stowage::table well-formed once its static_assert has failed.
+struct no_key_type {
+  template <class T>
+  no_key_type(const T&) {}
+};
+template <class Record>
+constexpr auto key_type_tag() {
+  if constexpr (!reflected<Record>)
+    return std::type_identity<no_key_type>{};
+  else if constexpr (!has_key<Record>)
+    return std::type_identity<no_key_type>{};
+  else
+    return std::type_identity<field_t<Record, key_index<Record>()>>{};
+}
+template <class Record>
+using key_type_of = typename decltype(key_type_tag<Record>())::type;
+
+}  // namespace stowage::detail
+// ---- end stowage/detail/checks.hpp
 
 namespace stowage {
 
-template <backend Backend>
+// The class templates below take any type and check it themselves, with static_asserts whose
+// failed requirement names the type (stowage/detail/checks.hpp), rather than with constraints,
+// whose failure g++ reports in dozens of lines. A class whose static_assert fails is left alone
+// by both compilers, so the assertion is the only error.
+template <class Backend>
 class database;
 
 namespace detail {
+template <class Backend>
+inline constexpr bool models_backend = backend<Backend>;
+/// Backend, or, for a type that is not one (reported by database<Backend>), a backend that
+/// stands in for it, so that tables and transactions of that database raise no further error.
+template <class Backend>
+using backend_or_stand_in = std::conditional_t<backend<Backend>, Backend, memory>;
+
 /// A range whose elements convert to T (the records of put_many, the keys of get_many).
 template <class R, class T>
 concept range_of = std::ranges::input_range<R> &&
     std::convertible_to<std::ranges::range_reference_t<R>, std::add_lvalue_reference_t<const T>>;
 }  // namespace detail
 
-template <record Record, backend Backend>
+template <class Record, class Backend>
 class table;
 
 /// An RAII transaction. Rolls back when it goes out of scope uncommitted. Transactions nest:
@@ -2298,7 +2463,7 @@ class table;
 /// end it). A transaction moved to another thread and destroyed there unended cannot be rolled
 /// back (its thread may be using the connection at that moment), so, like a std::thread
 /// destroyed while joinable, it calls std::terminate.
-template <backend Backend>
+template <class Backend>
 class transaction {
  public:
   transaction(const transaction&) = delete;
@@ -2370,7 +2535,7 @@ class transaction {
 
 /// A lazy query over one table. Build it with order_by, limit and offset (each returns a new
 /// query); iterate it to run it. Each iteration runs the query afresh.
-template <record Record, backend Backend>
+template <class Record, class Backend>
 class query {
  public:
   using handle = typename Backend::table_handle;
@@ -2407,7 +2572,8 @@ class query {
   /// Orders by a field; call again to add tie-breakers. NULLs come first in ascending order.
   template <auto M>
   query order_by(direction d = asc) const {
-    static_assert(std::same_as<typename field_ref<M>::record, Record>, "order_by names a field of another record type");
+    static_assert(std::is_same_v<typename field_ref<M>::record, Record>,
+                  "order_by names a field of another record type");
     query q = *this;
     q.spec_.order.push_back({field_ref<M>::index, d});
     return q;
@@ -2473,11 +2639,25 @@ class query {
 };
 
 /// The handle for one record type's table. Cheap to copy; valid while its database lives.
-template <record Record, backend Backend>
+template <class Record, class Backend>
 class table {
+  static_assert(detail::reflected<Record>,
+                "stowage: this record type is not reflected: declare its fields with BOOST_HANA_DEFINE_STRUCT, "
+                "or list them with BOOST_HANA_ADAPT_STRUCT");
+  static_assert(!detail::reflected<Record> || std::is_default_constructible_v<Record>,
+                "stowage: a record must be default-constructible (stowage makes one, then reads its fields)");
+  static_assert(detail::has_key<Record>,
+                "stowage: this record has no key: name a field `id`, or set `static constexpr auto key = "
+                "&Record::field;` in a stowage::record_traits<Record> specialization");
+  static_assert(detail::key_not_optional<Record>, "stowage: a record's key field cannot be std::optional");
+  static_assert(detail::storable<detail::first_unstorable_field<Record>>,
+                "stowage: this field's type cannot be stored: use a supported type (integers, floating point, "
+                "bool, std::string, stowage::bytes, time points, enums, reflected structs, std::vector, "
+                "nlohmann::json, std::optional of these) or specialize stowage::column_traits for it");
+
  public:
   using info = record_info<Record>;
-  using key_type = typename info::key_type;
+  using key_type = detail::key_type_of<Record>;
 
   /// Stores the record, replacing one with the same key.
   void put(const Record& r) { write(r, write_mode::upsert); }
@@ -2578,8 +2758,13 @@ class table {
 /// shared by threads: on memory, sqlite and json_dir one lock serializes every operation; on
 /// postgres the connection pool lets threads work in parallel. Not copyable or movable: table
 /// handles refer to it.
-template <backend Backend>
+template <class Backend>
 class database {
+  static_assert(detail::models_backend<Backend>,
+                "stowage: this type is not a backend: stowage::backend (stowage/backend/concepts.hpp) requires a "
+                "constructor from std::string_view, table_handle, streams, name, open_table, write, get<R>, "
+                "erase<R>, select<R>, count, clear, begin, commit and rollback");
+
  public:
   explicit database(std::string_view url) : backend_(url) {}
   database() requires std::default_initializable<Backend>
@@ -2588,22 +2773,30 @@ class database {
   database& operator=(const database&) = delete;
 
   /// The table of a record type, created (or migrated by adding columns) on first use.
-  template <record Record>
-  stowage::table<Record, Backend> table() {
-    auto lock = std::lock_guard(mutex_);  // the handle list, on every backend
-    const auto& schema = detail::schema_of<Record>();
-    for (auto& [s, h] : handles_)
-      if (s == &schema) return {this, h.get()};
-    auto h = std::make_unique<typename Backend::table_handle>(backend_.open_table(schema));
-    handles_.emplace_back(&schema, std::move(h));
-    return {this, handles_.back().second.get()};
+  template <class Record>
+  stowage::table<Record, detail::backend_or_stand_in<Backend>> table() {
+    if constexpr (!detail::valid_record<Record> || !detail::models_backend<Backend>) {
+      return {nullptr, nullptr};  // stowage::table<Record, B> or this database has reported the error
+    } else {
+      auto lock = std::lock_guard(mutex_);  // the handle list, on every backend
+      const auto& schema = detail::schema_of<Record>();
+      for (auto& [s, h] : handles_)
+        if (s == &schema) return {this, h.get()};
+      auto h = std::make_unique<typename Backend::table_handle>(backend_.open_table(schema));
+      handles_.emplace_back(&schema, std::move(h));
+      return {this, handles_.back().second.get()};
+    }
   }
 
   /// Begins a transaction, or a savepoint inside the current one, at the backend's default
   /// isolation level.
-  stowage::transaction<Backend> transaction() { return stowage::transaction<Backend>(*this, std::nullopt); }
+  stowage::transaction<detail::backend_or_stand_in<Backend>> transaction() {
+    return stowage::transaction<Backend>(*this, std::nullopt);
+  }
   /// Begins a transaction at an isolation level (a savepoint keeps the enclosing one's level).
-  stowage::transaction<Backend> transaction(isolation level) { return stowage::transaction<Backend>(*this, level); }
+  stowage::transaction<detail::backend_or_stand_in<Backend>> transaction(isolation level) {
+    return stowage::transaction<Backend>(*this, level);
+  }
 
   /// The backend itself, for what stowage does not wrap. Use it under lock() unless the backend
   /// is concurrent (postgres).
@@ -2611,9 +2804,9 @@ class database {
   std::recursive_mutex& lock() noexcept { return mutex_; }
 
  private:
-  template <record, stowage::backend>
+  template <class, class>
   friend class stowage::table;
-  template <record, stowage::backend>
+  template <class, class>
   friend class stowage::query;
   friend class stowage::transaction<Backend>;
 
@@ -2680,7 +2873,7 @@ class retry_options {
 /// conflict goes straight to the caller.
 ///
 ///     stowage::transact(db, [&] { auto a = accounts.get("x"); a->balance += 1; accounts.put(*a); });
-template <backend Backend, class F>
+template <class Backend, class F>
 std::invoke_result_t<F&> transact(database<Backend>& db, F&& fn, retry_options options = {}) {
   auto pause = options.backoff();
   for (unsigned attempt = 1;; ++attempt) {
@@ -2711,6 +2904,7 @@ std::invoke_result_t<F&> transact(database<Backend>& db, F&& fn, retry_options o
 
 }  // namespace stowage
 // ---- end stowage/store/database.hpp
+
 
 #define STOWAGE_VERSION_MAJOR 0
 #define STOWAGE_VERSION_MINOR 1
