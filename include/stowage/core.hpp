@@ -2,6 +2,11 @@
 // header includes it (<stowage/sqlite.hpp>); <stowage/stowage.hpp> adds the memory backend.
 #pragma once
 
+// First, so that the checks of records, backends and query values (static_asserts in these two
+// files) show an include chain of two lines above their message.
+#include <stowage/query/predicate.hpp>
+#include <stowage/store/database.hpp>
+
 #include <stowage/backend/concepts.hpp>
 #include <stowage/error.hpp>
 #include <stowage/query/predicate.hpp>

@@ -2,7 +2,9 @@
 // nlohmann_json.
 #pragma once
 
+// first: the core's compile-time checks then show a short include chain (see core.hpp)
+#include <stowage/core.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <stowage/backend/json_dir.hpp>
-#include <stowage/core.hpp>

@@ -1,5 +1,7 @@
 // stowage with the PostgreSQL backend: database<stowage::postgres>. Needs libpq.
 #pragma once
 
-#include <stowage/backend/postgres.hpp>
+// first: the core's compile-time checks then show a short include chain (see core.hpp)
 #include <stowage/core.hpp>
+
+#include <stowage/backend/postgres.hpp>

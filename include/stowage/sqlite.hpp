@@ -1,5 +1,7 @@
 // The SQLite backend: database<stowage::sqlite> db{"file:app.db"}. Needs libsqlite3.
 #pragma once
 
-#include <stowage/backend/sqlite.hpp>
+// first: the core's compile-time checks then show a short include chain (see core.hpp)
 #include <stowage/core.hpp>
+
+#include <stowage/backend/sqlite.hpp>

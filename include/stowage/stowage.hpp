@@ -5,5 +5,7 @@
 // or vector fields also need <nlohmann/json.hpp> (or <stowage/json.hpp>).
 #pragma once
 
-#include <stowage/backend/memory.hpp>
+// first: the core's compile-time checks then show a short include chain (see core.hpp)
 #include <stowage/core.hpp>
+
+#include <stowage/backend/memory.hpp>

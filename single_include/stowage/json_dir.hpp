@@ -8,6 +8,8 @@
 // The json_dir backend: database<stowage::json_dir> db{"dir:path/to/store"}. Needs only
 // nlohmann_json.
 
+// first: the core's compile-time checks then show a short include chain (see core.hpp)
+
 #include <nlohmann/json.hpp>
 
 // ---- begin stowage/backend/json_dir.hpp

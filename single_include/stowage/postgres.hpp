@@ -7,6 +7,8 @@
 #define STOWAGE_SINGLE_STOWAGE_POSTGRES_HPP
 // stowage with the PostgreSQL backend: database<stowage::postgres>. Needs libpq.
 
+// first: the core's compile-time checks then show a short include chain (see core.hpp)
+
 // ---- begin stowage/backend/postgres.hpp
 #ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_POSTGRES_HPP
 #define STOWAGE_SINGLE_STOWAGE_BACKEND_POSTGRES_HPP

@@ -7,6 +7,8 @@
 #define STOWAGE_SINGLE_STOWAGE_SQLITE_HPP
 // The SQLite backend: database<stowage::sqlite> db{"file:app.db"}. Needs libsqlite3.
 
+// first: the core's compile-time checks then show a short include chain (see core.hpp)
+
 // ---- begin stowage/backend/sqlite.hpp
 #ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_SQLITE_HPP
 #define STOWAGE_SINGLE_STOWAGE_BACKEND_SQLITE_HPP

@@ -10,47 +10,30 @@
 // library, which brings the core without the memory backend. Records with JSON, nested-struct
 // or vector fields also need <nlohmann/json.hpp> (or <stowage/json.hpp>).
 
-// ---- begin stowage/backend/memory.hpp
-#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_MEMORY_HPP
-#define STOWAGE_SINGLE_STOWAGE_BACKEND_MEMORY_HPP
-// The memory backend: tables of stored values in process, with the same semantics as the SQL
-// backends (the conformance suite checks it), transactions included. Nothing is persisted.
-//
-// Thread safety: database<memory> serializes every operation; a transaction holds the database
-// for its lifetime, so other threads wait for it to end. Queries return a snapshot.
+// first: the core's compile-time checks then show a short include chain (see core.hpp)
+// ---- begin stowage/core.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_CORE_HPP
+#define STOWAGE_SINGLE_STOWAGE_CORE_HPP
+// stowage's core without a backend: records, queries, stores and transactions. Each backend's
+// header includes it (<stowage/sqlite.hpp>); <stowage/stowage.hpp> adds the memory backend.
 
-#include <algorithm>
-#include <deque>
-#include <map>
-#include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <unordered_map>
-#include <variant>
-#include <vector>
-
-// ---- begin stowage/backend/concepts.hpp
-#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_CONCEPTS_HPP
-#define STOWAGE_SINGLE_STOWAGE_BACKEND_CONCEPTS_HPP
-// The contract between stowage's store layer and a storage backend. A backend is a policy type
-// chosen at compile time (database<sqlite>); nothing here is virtual.
+// First, so that the checks of records, backends and query values (static_asserts in these two
+// files) show an include chain of two lines above their message.
+// ---- begin stowage/query/predicate.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_PREDICATE_HPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_PREDICATE_HPP
+// Typed predicates over a record's fields: where<&Event::schema> == "order.created".
+// Each comparison is checked at compile time against the field's type, then kept as a small
+// expression tree of stored values that every backend renders (SQL) or evaluates (memory).
 
 #include <concepts>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
+#include <ranges>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
-
-// ---- begin stowage/query/query_spec.hpp
-#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_QUERY_SPEC_HPP
-#define STOWAGE_SINGLE_STOWAGE_QUERY_QUERY_SPEC_HPP
-// What a query asks for, independent of the record type: filter, order, offset and limit.
-
-#include <cstdint>
-#include <optional>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -71,24 +54,6 @@
 #endif
 #endif  // STOWAGE_SINGLE_STOWAGE_DETAIL_CONFIG_HPP
 // ---- end stowage/detail/config.hpp
-// ---- begin stowage/query/predicate.hpp
-#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_PREDICATE_HPP
-#define STOWAGE_SINGLE_STOWAGE_QUERY_PREDICATE_HPP
-// Typed predicates over a record's fields: where<&Event::schema> == "order.created".
-// Each comparison is checked at compile time against the field's type, then kept as a small
-// expression tree of stored values that every backend renders (SQL) or evaluates (memory).
-
-#include <concepts>
-#include <cstdint>
-#include <initializer_list>
-#include <optional>
-#include <ranges>
-#include <string>
-#include <string_view>
-#include <type_traits>
-#include <utility>
-#include <vector>
-
 // ---- begin stowage/query/like.hpp
 #ifndef STOWAGE_SINGLE_STOWAGE_QUERY_LIKE_HPP
 #define STOWAGE_SINGLE_STOWAGE_QUERY_LIKE_HPP
@@ -1627,8 +1592,9 @@ constexpr bool all_fields_storable(std::index_sequence<I...>) {
 template <class R>
 concept record = std::is_class_v<R> && boost::hana::Struct<R>::value && std::default_initializable<R>;
 
-/// Compile-time facts about a record, combining reflection with record_traits.
-template <record R>
+/// Compile-time facts about a record, combining reflection with record_traits. (Not
+/// constrained: stowage::table names it for any type, and checks the type itself.)
+template <class R>
 struct record_info {
   using traits = record_traits<R>;
   static constexpr std::size_t size = detail::field_count<R>;
@@ -2050,6 +2016,11 @@ constexpr bool comparable() {
     return std::convertible_to<const V&, T>;
 }
 
+/// Whether a value of type Value may be compared with Field (&Record::field) of type FieldType.
+/// Named by the comparisons' static_asserts, so that the compiler prints all three.
+template <auto Field, class FieldType, class Value>
+inline constexpr bool value_fits_field = comparable<typename field_info<FieldType>::column_type, Value>();
+
 template <class T, class V>
 value column_value(const V& v) {
   try {
@@ -2097,42 +2068,69 @@ struct field_ref {
                 "or BOOST_HANA_ADAPT_STRUCT");
 
   template <class V>
-  static predicate<record> compare(detail::op o, const V& v) {
-    static_assert(detail::comparable<column_type, V>(),
-                  "stowage: the value compared with this field has the wrong type; the record and the "
-                  "field are the template arguments of field_ref in the lines above");
+  static constexpr bool fits = detail::value_fits_field<M, field_type, V>;
+
+  // Each comparison asserts that the value fits itself, one step from the user's line (the
+  // failed requirement names the field, its type and the value's type), and then calls the
+  // overload that builds nothing, so that the assertion is the only error.
+  template <class V>
+  static predicate<record> compare(detail::op o, const V& v, std::true_type) {
     return predicate<record>(detail::comparison(o, index, detail::column_value<column_type>(v)));
+  }
+  template <class V>
+  static predicate<record> compare(detail::op, const V&, std::false_type) {
+    return predicate<record>(detail::expr{});
   }
 
   template <class V>
   friend predicate<record> operator==(field_ref, const V& v) {
-    if constexpr (std::same_as<V, std::nullopt_t>)
+    if constexpr (std::same_as<V, std::nullopt_t>) {
       return field_ref{}.is_null();
-    else
-      return compare(detail::op::eq, v);
+    } else {
+      static_assert(detail::value_fits_field<M, field_type, V>,
+                    "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                    "value's type in the requirement)");
+      return compare(detail::op::eq, v, std::bool_constant<fits<V>>{});
+    }
   }
   template <class V>
   friend predicate<record> operator!=(field_ref, const V& v) {
-    if constexpr (std::same_as<V, std::nullopt_t>)
+    if constexpr (std::same_as<V, std::nullopt_t>) {
       return !field_ref{}.is_null();
-    else
-      return compare(detail::op::ne, v);
+    } else {
+      static_assert(detail::value_fits_field<M, field_type, V>,
+                    "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                    "value's type in the requirement)");
+      return compare(detail::op::ne, v, std::bool_constant<fits<V>>{});
+    }
   }
   template <class V>
   friend predicate<record> operator<(field_ref, const V& v) {
-    return compare(detail::op::lt, v);
+    static_assert(detail::value_fits_field<M, field_type, V>,
+                  "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                  "value's type in the requirement)");
+    return compare(detail::op::lt, v, std::bool_constant<fits<V>>{});
   }
   template <class V>
   friend predicate<record> operator<=(field_ref, const V& v) {
-    return compare(detail::op::le, v);
+    static_assert(detail::value_fits_field<M, field_type, V>,
+                  "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                  "value's type in the requirement)");
+    return compare(detail::op::le, v, std::bool_constant<fits<V>>{});
   }
   template <class V>
   friend predicate<record> operator>(field_ref, const V& v) {
-    return compare(detail::op::gt, v);
+    static_assert(detail::value_fits_field<M, field_type, V>,
+                  "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                  "value's type in the requirement)");
+    return compare(detail::op::gt, v, std::bool_constant<fits<V>>{});
   }
   template <class V>
   friend predicate<record> operator>=(field_ref, const V& v) {
-    return compare(detail::op::ge, v);
+    static_assert(detail::value_fits_field<M, field_type, V>,
+                  "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                  "value's type in the requirement)");
+    return compare(detail::op::ge, v, std::bool_constant<fits<V>>{});
   }
 
   /// The field equals one of the values; an empty list matches nothing.
@@ -2224,6 +2222,57 @@ STOWAGE_INLINE value text_value(std::string_view s) { return value(std::string(s
 #endif
 #endif  // STOWAGE_SINGLE_STOWAGE_QUERY_PREDICATE_HPP
 // ---- end stowage/query/predicate.hpp
+// ---- begin stowage/store/database.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_STORE_DATABASE_HPP
+#define STOWAGE_SINGLE_STOWAGE_STORE_DATABASE_HPP
+// The store layer users talk to: database<Backend> owns the backend and its lock, table<Record,
+// Backend> is the handle for one record type, query<Record, Backend> a lazy range of records,
+// and transaction<Backend> an RAII scope (a savepoint when nested).
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <initializer_list>
+#include <iterator>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ranges>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+// ---- begin stowage/backend/concepts.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_CONCEPTS_HPP
+#define STOWAGE_SINGLE_STOWAGE_BACKEND_CONCEPTS_HPP
+// The contract between stowage's store layer and a storage backend. A backend is a policy type
+// chosen at compile time (database<sqlite>); nothing here is virtual.
+
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// ---- begin stowage/query/query_spec.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_QUERY_SPEC_HPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_QUERY_SPEC_HPP
+// What a query asks for, independent of the record type: filter, order, offset and limit.
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
 
 namespace stowage::detail {
 
@@ -2407,6 +2456,755 @@ constexpr bool is_concurrent() {
 }  // namespace stowage
 #endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_CONCEPTS_HPP
 // ---- end stowage/backend/concepts.hpp
+// ---- begin stowage/detail/checks.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_DETAIL_CHECKS_HPP
+#define STOWAGE_SINGLE_STOWAGE_DETAIL_CHECKS_HPP
+// What the entry points (database<B>, table<R, B>, where<M> == v) check about the types a
+// program hands them, as compile-time facts for their static_asserts. Each fact takes the
+// subject as template arguments (the record, a field as &Record::field, the types involved):
+// the compiler prints them in the failed requirement, so the error names what is wrong.
+
+#include <concepts>
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
+
+namespace stowage::detail {
+
+/// A class reflected with Boost.Hana.
+template <class Record>
+inline constexpr bool reflected = std::is_class_v<Record>&& boost::hana::Struct<Record>::value;
+
+template <class Record>
+constexpr std::size_t key_index() {
+  if constexpr (requires { record_traits<Record>::key; })
+    return member_index_v<Record, record_traits<Record>::key>;
+  else
+    return name_index<Record>("id");
+}
+
+template <class Record>
+constexpr bool find_key() {
+  if constexpr (reflected<Record>)
+    return key_index<Record>() != npos;
+  else
+    return true;  // its problem is that it is not reflected
+}
+/// A reflected record has a key field (true for another type: that is its problem).
+template <class Record>
+inline constexpr bool has_key = find_key<Record>();
+
+template <class Record>
+constexpr bool find_plain_key() {
+  if constexpr (!reflected<Record>)
+    return true;
+  else if constexpr (!has_key<Record>)
+    return true;
+  else
+    return !is_optional<field_t<Record, key_index<Record>()>>::value;
+}
+/// The key of a record with one is not std::optional.
+template <class Record>
+inline constexpr bool key_not_optional = find_plain_key<Record>();
+
+/// A field of a record: Field is &Record::field when Hana's accessor holds a member pointer
+/// (BOOST_HANA_DEFINE_STRUCT, BOOST_HANA_ADAPT_STRUCT), the field's index otherwise.
+template <auto Field, class Type>
+struct field_of {};
+struct no_field {};
+
+template <class Accessor, std::size_t I>
+struct field_subject {
+  static constexpr std::size_t value = I;
+};
+template <class T, T P, std::size_t I>
+struct field_subject<boost::hana::struct_detail::member_ptr<T, P>, I> {
+  static constexpr T value = P;
+};
+
+template <class Record, std::size_t I = 0>
+constexpr auto first_unstorable() {
+  if constexpr (!reflected<Record>) {
+    return no_field{};
+  } else if constexpr (I == field_count<Record>) {
+    return no_field{};
+  } else if constexpr (!field_type<field_t<Record, I>>) {
+    return field_of<field_subject<accessor_t<Record, I>, I>::value, field_t<Record, I>>{};
+  } else {
+    return first_unstorable<Record, I + 1>();
+  }
+}
+/// The first field (in declaration order) whose type stowage cannot store, or no_field.
+template <class Record>
+using first_unstorable_field = decltype(first_unstorable<Record>());
+
+/// Whether a field (field_of<&Record::field, Type>, or no_field) can be stored.
+template <class Field>
+inline constexpr bool storable = true;
+template <auto Field, class Type>
+inline constexpr bool storable<field_of<Field, Type>> = false;
+
+template <class Record>
+constexpr bool check_record() {
+  if constexpr (reflected<Record>)
+    return std::is_default_constructible_v<Record> && has_key<Record> && key_not_optional<Record> &&
+           std::same_as<first_unstorable_field<Record>, no_field>;
+  else
+    return false;
+}
+/// A record type that passes every check of stowage::table.
+template <class Record>
+inline constexpr bool valid_record = check_record<Record>();
+
+/// The key type of a record; for one without a key, a stand-in that keeps the declarations and
+/// the calls of stowage::table well-formed once its static_assert has failed.
+struct no_key_type {
+  template <class T>
+  no_key_type(const T&) {}
+};
+template <class Record>
+constexpr auto key_type_tag() {
+  if constexpr (!reflected<Record>)
+    return std::type_identity<no_key_type>{};
+  else if constexpr (!has_key<Record>)
+    return std::type_identity<no_key_type>{};
+  else
+    return std::type_identity<field_t<Record, key_index<Record>()>>{};
+}
+template <class Record>
+using key_type_of = typename decltype(key_type_tag<Record>())::type;
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_DETAIL_CHECKS_HPP
+// ---- end stowage/detail/checks.hpp
+
+namespace stowage {
+
+// The class templates below take any type and check it themselves, with static_asserts whose
+// failed requirement names the type (stowage/detail/checks.hpp), rather than with constraints,
+// whose failure g++ reports in dozens of lines. A class whose static_assert fails is left alone
+// by both compilers, so the assertion is the only error.
+template <class Backend>
+class database;
+
+namespace detail {
+/// The error for a write the backend refused: an insert of an existing key, an update of a missing one.
+[[noreturn]] void write_refused(const table_schema& s, const void* record, write_result r);
+
+template <class B, class R, bool = plain_backend<B>>
+struct cursor_of {
+  using type =
+      decltype(std::declval<B&>().select(std::declval<typename B::table_handle&>(), std::declval<const query_spec&>()));
+};
+template <class B, class R>
+struct cursor_of<B, R, false> {
+  using type = decltype(std::declval<B&>().template select<R>(std::declval<typename B::table_handle&>(),
+                                                              std::declval<const query_spec&>()));
+};
+template <class Backend>
+inline constexpr bool models_backend = backend<Backend>;
+
+/// A backend in name only: declared, never defined or run (a program using it does not compile).
+struct stand_in_backend {
+  static constexpr std::string_view name = "stand-in";
+  static constexpr bool streams = false;
+  using table_handle = int;
+  struct cursor {
+    bool next(void*);
+  };
+  explicit stand_in_backend(std::string_view);
+  table_handle open_table(const table_schema&);
+  write_result write(table_handle&, const void*, write_mode);
+  bool get(table_handle&, const cell&, void*);
+  bool erase(table_handle&, const cell&);
+  cursor select(table_handle&, const query_spec&);
+  std::uint64_t count(table_handle&, const query_spec&);
+  void clear(table_handle&);
+  void begin(unsigned);
+  void commit(unsigned);
+  void rollback(unsigned);
+};
+/// Backend, or, for a type that is not one (reported by database<Backend>), a backend that
+/// stands in for it, so that tables and transactions of that database raise no further error.
+template <class Backend>
+using backend_or_stand_in = std::conditional_t<backend<Backend>, Backend, stand_in_backend>;
+
+/// A range whose elements convert to T (the records of put_many, the keys of get_many).
+template <class R, class T>
+concept range_of = std::ranges::input_range<R> &&
+    std::convertible_to<std::ranges::range_reference_t<R>, std::add_lvalue_reference_t<const T>>;
+}  // namespace detail
+
+template <class Record, class Backend>
+class table;
+
+/// An RAII transaction. Rolls back when it goes out of scope uncommitted. Transactions nest:
+/// an inner one is a savepoint, and ending the outer one decides for all. A transaction belongs
+/// to the thread that began it: the operations that thread makes are part of it. On backends
+/// with one connection (memory, sqlite, json_dir) it holds its database for its lifetime, and
+/// other threads using the database wait until it ends; on postgres it holds one connection of
+/// the pool, and other threads go on with the others.
+///
+/// It must end in that thread too: commit() or rollback() from another thread throws
+/// std::logic_error and changes nothing (the transaction goes on, and its own thread may still
+/// end it). A transaction moved to another thread and destroyed there unended cannot be rolled
+/// back (its thread may be using the connection at that moment), so, like a std::thread
+/// destroyed while joinable, it calls std::terminate.
+template <class Backend>
+class transaction {
+ public:
+  transaction(const transaction&) = delete;
+  transaction& operator=(const transaction&) = delete;
+  transaction(transaction&& o) noexcept
+      : db_(std::exchange(o.db_, nullptr)), lock_(std::move(o.lock_)), depth_(o.depth_), owner_(o.owner_) {}
+
+  ~transaction() {
+    if (!db_) return;
+    if (owner_ != std::this_thread::get_id()) std::terminate();
+    try {
+      finish(false);
+    } catch (...) {  // a destructor cannot report; the backend is left rolled back or closed
+    }
+  }
+
+  /// Makes the changes since this transaction began permanent (or part of the enclosing one).
+  void commit() { finish(true); }
+  /// Discards the changes since this transaction began.
+  void rollback() { finish(false); }
+  /// The nesting depth: 0 for an outermost transaction.
+  unsigned depth() const noexcept { return depth_; }
+
+ private:
+  friend class database<Backend>;
+  transaction(database<Backend>& db, std::optional<isolation> level) : db_(&db), lock_(db.guard()) {
+    unsigned& depth = db.thread_depth();
+    depth_ = depth;
+    if constexpr (requires { db.backend_.begin(depth_, isolation::serializable); }) {
+      if (level)
+        db.backend_.begin(depth_, *level);
+      else
+        db.backend_.begin(depth_);
+    } else {
+      db.backend_.begin(depth_);  // these backends run one transaction at a time: serializable
+    }
+    ++depth;
+  }
+
+  void finish(bool commit) {
+    if (!db_) throw std::logic_error("stowage: this transaction has already ended");
+    // checked before anything is touched: on one connection the depth and the lock belong to
+    // the thread that began the transaction
+    if (owner_ != std::this_thread::get_id())
+      throw std::logic_error("stowage: a transaction must end in the thread that began it");
+    unsigned& depth = db_->thread_depth();
+    if (depth != depth_ + 1)
+      throw std::logic_error("stowage: a transaction must end after the transactions nested in it");
+    auto* db = std::exchange(db_, nullptr);
+    --depth;
+    if (commit) {
+      try {
+        db->backend_.commit(depth_);
+      } catch (...) {
+        db->backend_.rollback(depth_);
+        throw;
+      }
+    } else {
+      db->backend_.rollback(depth_);
+    }
+    if (lock_.owns_lock()) lock_.unlock();
+  }
+
+  database<Backend>* db_;
+  std::unique_lock<std::recursive_mutex> lock_;
+  unsigned depth_ = 0;
+  std::thread::id owner_ = std::this_thread::get_id();
+};
+
+/// A lazy query over one table. Build it with order_by, limit and offset (each returns a new
+/// query); iterate it to run it. Each iteration runs the query afresh.
+template <class Record, class Backend>
+class query {
+ public:
+  using handle = typename Backend::table_handle;
+
+  class iterator {
+   public:
+    using value_type = Record;
+    using difference_type = std::ptrdiff_t;
+    using iterator_concept = std::input_iterator_tag;
+
+    iterator() = default;
+    const Record& operator*() const { return state_->current; }
+    const Record* operator->() const { return &state_->current; }
+    iterator& operator++() {
+      bool more;
+      if constexpr (detail::plain_backend<Backend>)
+        more = state_->cursor.next(&state_->current);
+      else
+        more = state_->cursor.next(state_->current);
+      if (!more) state_.reset();
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+    friend bool operator==(const iterator& it, std::default_sentinel_t) { return !it.state_; }
+
+   private:
+    friend class query;
+    using cursor_t = typename detail::cursor_of<Backend, Record>::type;
+    struct state {
+      std::unique_lock<std::recursive_mutex> lock;
+      cursor_t cursor;
+      Record current{};
+    };
+    explicit iterator(std::unique_ptr<state> s) : state_(std::move(s)) { ++*this; }
+    std::unique_ptr<state> state_;
+  };
+
+  /// Orders by a field; call again to add tie-breakers. NULLs come first in ascending order.
+  template <auto M>
+  query order_by(direction d = asc) const {
+    static_assert(std::is_same_v<typename field_ref<M>::record, Record>,
+                  "order_by names a field of another record type");
+    query q = *this;
+    q.spec_.order.push_back({field_ref<M>::index, d});
+    return q;
+  }
+  /// The same, with the field as an argument: order_by(stowage::field<&Event::time>, desc).
+  /// Generic code may prefer it, as it needs no `template` keyword.
+  template <auto M>
+  query order_by(field_ref<M>, direction d = asc) const {
+    return order_by<M>(d);
+  }
+  query limit(std::uint64_t n) const {
+    query q = *this;
+    q.spec_.limit = n;
+    return q;
+  }
+  query offset(std::uint64_t n) const {
+    query q = *this;
+    q.spec_.offset = n;
+    return q;
+  }
+
+  iterator begin() const {
+    auto lock = db_->guard();
+    auto& b = db_->backend_;
+    auto s = std::unique_ptr<typename iterator::state>(
+        new typename iterator::state{std::move(lock),
+                                     [&] {
+                                       if constexpr (detail::plain_backend<Backend>)
+                                         return b.select(*handle_, spec_);
+                                       else
+                                         return b.template select<Record>(*handle_, spec_);
+                                     }(),
+                                     Record{}});
+    if constexpr (!Backend::streams) {
+      if (s->lock.owns_lock()) s->lock.unlock();
+    }
+    return iterator(std::move(s));
+  }
+  std::default_sentinel_t end() const noexcept { return {}; }
+
+  /// How many records the query yields.
+  std::uint64_t count() const {
+    auto lock = db_->guard();
+    return db_->backend_.count(*handle_, spec_);
+  }
+  /// Whether the query yields any record.
+  bool exists() const { return limit(1).count() > 0; }
+  /// The first record the query yields.
+  std::optional<Record> first() const {
+    for (const Record& r : limit(1)) return r;
+    return std::nullopt;
+  }
+  /// Runs the query and collects its records.
+  std::vector<Record> to_vector() const {
+    std::vector<Record> out;
+    for (auto it = begin(); it != end(); ++it) out.push_back(*it);
+    return out;
+  }
+
+  const detail::query_spec& spec() const noexcept { return spec_; }
+
+ private:
+  friend class table<Record, Backend>;
+  query(database<Backend>* db, handle* h, std::optional<detail::expr> filter) : db_(db), handle_(h) {
+    spec_.filter = std::move(filter);
+  }
+  database<Backend>* db_;
+  handle* handle_;
+  detail::query_spec spec_;
+};
+
+/// The handle for one record type's table. Cheap to copy; valid while its database lives.
+template <class Record, class Backend>
+class table {
+  static_assert(detail::reflected<Record>,
+                "stowage: this record type is not reflected: declare its fields with BOOST_HANA_DEFINE_STRUCT, "
+                "or list them with BOOST_HANA_ADAPT_STRUCT");
+  static_assert(!detail::reflected<Record> || std::is_default_constructible_v<Record>,
+                "stowage: a record must be default-constructible (stowage makes one, then reads its fields)");
+  static_assert(detail::has_key<Record>,
+                "stowage: this record has no key: name a field `id`, or set `static constexpr auto key = "
+                "&Record::field;` in a stowage::record_traits<Record> specialization");
+  static_assert(detail::key_not_optional<Record>, "stowage: a record's key field cannot be std::optional");
+  static_assert(detail::storable<detail::first_unstorable_field<Record>>,
+                "stowage: this field's type cannot be stored: use a supported type (integers, floating point, "
+                "bool, std::string, stowage::bytes, time points, enums, reflected structs, std::vector, "
+                "nlohmann::json, std::optional of these) or specialize stowage::column_traits for it");
+
+ public:
+  using info = record_info<Record>;
+  using key_type = detail::key_type_of<Record>;
+
+  /// Stores the record, replacing one with the same key.
+  void put(const Record& r) { write(r, write_mode::upsert); }
+  /// Stores a new record; conflict_error when its key exists.
+  void insert(const Record& r) { write(r, write_mode::insert); }
+  /// Replaces an existing record; not_found_error when its key does not exist.
+  void update(const Record& r) { write(r, write_mode::update); }
+
+  /// The record with this key, if there is one.
+  std::optional<Record> get(const key_type& key) const {
+    if constexpr (detail::plain_backend<Backend>) {
+      std::string scratch;
+      detail::cell k = detail::key_cell(schema(), key, scratch);
+      std::optional<Record> out(std::in_place);
+      auto lock = db_->guard();
+      if (!db_->backend_.get(*handle_, k, &*out)) out.reset();
+      return out;
+    } else {
+      auto lock = db_->guard();
+      return db_->backend_.template get<Record>(*handle_, key);
+    }
+  }
+
+  /// The records with these keys, in the order of the keys (nullopt where there is none).
+  /// postgres answers the whole batch in one round trip.
+  template <detail::range_of<key_type> Keys>
+  std::vector<std::optional<Record>> get_many(const Keys& keys) const {
+    auto lock = db_->guard();
+    if constexpr (!std::same_as<std::remove_cvref_t<std::ranges::range_reference_t<const Keys&>>, key_type>) {
+      // keys of another type (const char* for a string key, say): made key_type once, here
+      std::vector<key_type> converted;
+      for (auto&& k : keys) converted.emplace_back(k);
+      return get_many(converted);
+    } else if constexpr (requires(std::span<const detail::cell> k, detail::record_slots s) {
+                           db_->backend_.get_many(*handle_, k, s);
+                         }) {
+      // the keys as cells: their bytes stay in the keys or in one scratch string each
+      std::vector<detail::cell> cells;
+      std::vector<std::string> scratch;
+      if constexpr (std::ranges::sized_range<Keys>) {
+        cells.reserve(std::ranges::size(keys));
+        scratch.reserve(std::ranges::size(keys));
+      }
+      for (const key_type& k : keys) {
+        scratch.emplace_back();
+        cells.push_back(detail::key_cell(schema(), k, scratch.back()));
+      }
+      // a reallocation would move the scratch strings' bytes (short strings live inside them)
+      for (std::size_t i = 0; i < cells.size(); ++i)
+        if (!cells[i].stable && cells[i].n) cells[i].p = scratch[i].data();
+      std::vector<std::optional<Record>> out(cells.size());
+      db_->backend_.get_many(*handle_, std::span<const detail::cell>(cells),
+                             detail::record_slots{&out, [](void* ctx, std::size_t i) -> void* {
+                                                    auto& v = *static_cast<std::vector<std::optional<Record>>*>(ctx);
+                                                    return &v[i].emplace();
+                                                  }});
+      return out;
+    } else if constexpr (requires { db_->backend_.template get_many<Record>(*handle_, keys); }) {
+      return db_->backend_.template get_many<Record>(*handle_, keys);
+    } else if constexpr (detail::plain_backend<Backend>) {
+      std::vector<std::optional<Record>> out;
+      if constexpr (std::ranges::sized_range<Keys>) out.reserve(std::ranges::size(keys));
+      for (const key_type& k : keys) {
+        std::string scratch;
+        detail::cell c = detail::key_cell(schema(), k, scratch);
+        auto& r = out.emplace_back(std::in_place);
+        if (!db_->backend_.get(*handle_, c, &*r)) r.reset();
+      }
+      return out;
+    } else {
+      std::vector<std::optional<Record>> out;
+      if constexpr (std::ranges::sized_range<Keys>) out.reserve(std::ranges::size(keys));
+      for (const key_type& k : keys) out.push_back(db_->backend_.template get<Record>(*handle_, k));
+      return out;
+    }
+  }
+  std::vector<std::optional<Record>> get_many(std::initializer_list<key_type> keys) const {
+    return get_many<std::initializer_list<key_type>>(keys);
+  }
+  /// Deletes the record with this key; false when there was none.
+  bool erase(const key_type& key) {
+    if constexpr (detail::plain_backend<Backend>) {
+      std::string scratch;
+      detail::cell k = detail::key_cell(schema(), key, scratch);
+      auto lock = db_->guard();
+      return db_->backend_.erase(*handle_, k);
+    } else {
+      auto lock = db_->guard();
+      return db_->backend_.template erase<Record>(*handle_, key);
+    }
+  }
+
+  /// Stores many records in one transaction: all of them, or none when one fails.
+  template <detail::range_of<Record> Records>
+  void put_many(const Records& records) {
+    if constexpr (requires(std::span<const void* const> r) { db_->backend_.put_many(*handle_, r); }) {
+      std::vector<const void*> pointers;
+      if constexpr (std::ranges::sized_range<Records>) pointers.reserve(std::ranges::size(records));
+      for (const Record& r : records) pointers.push_back(&r);
+      auto lock = db_->guard();
+      db_->backend_.put_many(*handle_, std::span<const void* const>(pointers));
+    } else if constexpr (requires { db_->backend_.template put_many<Record>(*handle_, records); }) {
+      auto lock = db_->guard();
+      db_->backend_.template put_many<Record>(*handle_, records);
+    } else {
+      auto tx = db_->transaction();
+      for (const Record& r : records) write_locked(r, write_mode::upsert);
+      tx.commit();
+    }
+  }
+
+  /// Every record.
+  stowage::query<Record, Backend> query() const { return {db_, handle_, std::nullopt}; }
+  /// The records that satisfy p.
+  stowage::query<Record, Backend> query(predicate<Record> p) const { return {db_, handle_, std::move(p).expr()}; }
+
+  std::uint64_t count() const { return query().count(); }
+  std::uint64_t count(predicate<Record> p) const { return query(std::move(p)).count(); }
+  bool exists(predicate<Record> p) const { return query(std::move(p)).exists(); }
+
+  /// Deletes every record of the table.
+  void clear() {
+    auto lock = db_->guard();
+    db_->backend_.clear(*handle_);
+  }
+
+  database<Backend>& db() const noexcept { return *db_; }
+
+ private:
+  friend class database<Backend>;
+  table(database<Backend>* db, typename Backend::table_handle* h) : db_(db), handle_(h) {}
+
+  void write(const Record& r, write_mode mode) {
+    auto lock = db_->guard();
+    write_locked(r, mode);
+  }
+  void write_locked(const Record& r, write_mode mode) {
+    write_result result;
+    if constexpr (detail::plain_backend<Backend>)
+      result = db_->backend_.write(*handle_, static_cast<const void*>(&r), mode);
+    else
+      result = db_->backend_.write(*handle_, r, mode);
+    if (result != write_result::done) detail::write_refused(schema(), &r, result);
+  }
+  static const detail::table_schema& schema() { return detail::schema_of<Record>(); }
+
+  database<Backend>* db_;
+  typename Backend::table_handle* handle_;
+};
+
+/// A store on one backend: database<sqlite> db{"file:app.db"}. Owns the backend, and may be
+/// shared by threads: on memory, sqlite and json_dir one lock serializes every operation; on
+/// postgres the connection pool lets threads work in parallel. Not copyable or movable: table
+/// handles refer to it.
+template <class Backend>
+class database {
+  static_assert(detail::models_backend<Backend>,
+                "stowage: this type is not a backend: stowage::backend (stowage/backend/concepts.hpp) requires a "
+                "constructor from std::string_view, table_handle, streams, name, open_table, write, get<R>, "
+                "erase<R>, select<R>, count, clear, begin, commit and rollback");
+
+ public:
+  explicit database(std::string_view url) : backend_(url) {}
+  database() requires std::default_initializable<Backend>
+  = default;
+  database(const database&) = delete;
+  database& operator=(const database&) = delete;
+
+  /// The table of a record type, created (or migrated by adding columns) on first use.
+  template <class Record>
+  stowage::table<Record, detail::backend_or_stand_in<Backend>> table() {
+    if constexpr (!detail::valid_record<Record> || !detail::models_backend<Backend>) {
+      return {nullptr, nullptr};  // stowage::table<Record, B> or this database has reported the error
+    } else {
+      auto lock = std::lock_guard(mutex_);  // the handle list, on every backend
+      const auto& schema = detail::schema_of<Record>();
+      for (auto& [s, h] : handles_)
+        if (s == &schema) return {this, h.get()};
+      auto h = std::make_unique<typename Backend::table_handle>(backend_.open_table(schema));
+      handles_.emplace_back(&schema, std::move(h));
+      return {this, handles_.back().second.get()};
+    }
+  }
+
+  /// Begins a transaction, or a savepoint inside the current one, at the backend's default
+  /// isolation level.
+  stowage::transaction<detail::backend_or_stand_in<Backend>> transaction() {
+    return stowage::transaction<Backend>(*this, std::nullopt);
+  }
+  /// Begins a transaction at an isolation level (a savepoint keeps the enclosing one's level).
+  stowage::transaction<detail::backend_or_stand_in<Backend>> transaction(isolation level) {
+    return stowage::transaction<Backend>(*this, level);
+  }
+
+  /// The backend itself, for what stowage does not wrap. Use it under lock() unless the backend
+  /// is concurrent (postgres).
+  Backend& backend() noexcept { return backend_; }
+  std::recursive_mutex& lock() noexcept { return mutex_; }
+
+ private:
+  template <class, class>
+  friend class stowage::table;
+  template <class, class>
+  friend class stowage::query;
+  friend class stowage::transaction<Backend>;
+
+  /// Holds the database's lock, unless the backend is concurrent.
+  std::unique_lock<std::recursive_mutex> guard() {
+    if constexpr (detail::is_concurrent<Backend>())
+      return {};
+    else
+      return std::unique_lock(mutex_);
+  }
+
+  /// The calling thread's transaction depth. With one connection only the thread holding the
+  /// lock uses it, so there is one for the database.
+  unsigned& thread_depth() {
+    if constexpr (detail::is_concurrent<Backend>()) {
+      auto lock = std::lock_guard(depth_mutex_);
+      return depths_[std::this_thread::get_id()];  // a node of its own: the reference stays valid
+    } else {
+      return depth_;
+    }
+  }
+
+  std::recursive_mutex mutex_;
+  Backend backend_;
+  unsigned depth_ = 0;
+  std::mutex depth_mutex_;
+  std::unordered_map<std::thread::id, unsigned> depths_;
+  std::vector<std::pair<const detail::table_schema*, std::unique_ptr<typename Backend::table_handle>>> handles_;
+};
+
+/// What stowage::transact does when a transaction loses a race. Set what differs from the
+/// defaults: stowage::retry_options().attempts(20).level(stowage::isolation::serializable).
+class retry_options {
+ public:
+  /// Runs in all, the first included (default 10).
+  retry_options& attempts(unsigned n) {
+    attempts_ = n;
+    return *this;
+  }
+  /// The isolation level of each run (default: the backend's).
+  retry_options& level(isolation l) {
+    level_ = l;
+    return *this;
+  }
+  /// The first pause between runs (default 0.5 ms); each further one doubles, up to 0.1 s.
+  retry_options& backoff(std::chrono::microseconds first) {
+    backoff_ = first;
+    return *this;
+  }
+  unsigned attempts() const noexcept { return attempts_; }
+  std::optional<isolation> level() const noexcept { return level_; }
+  std::chrono::microseconds backoff() const noexcept { return backoff_; }
+
+ private:
+  unsigned attempts_ = 10;
+  std::optional<isolation> level_;
+  std::chrono::microseconds backoff_{500};
+};
+
+/// Runs fn in a transaction and commits it. When the transaction loses a race with another
+/// (retryable_conflict: a serialization failure or a deadlock) it is rolled back and fn runs
+/// again, up to options.attempts() runs in all. Returns what fn returns; any other error ends it.
+/// Inside another transaction there is nothing to retry (the race was the outer one's): the
+/// conflict goes straight to the caller.
+///
+///     stowage::transact(db, [&] { auto a = accounts.get("x"); a->balance += 1; accounts.put(*a); });
+template <class Backend, class F>
+std::invoke_result_t<F&> transact(database<Backend>& db, F&& fn, retry_options options = {}) {
+  auto pause = options.backoff();
+  for (unsigned attempt = 1;; ++attempt) {
+    bool nested = false;
+    try {
+      auto tx = options.level() ? db.transaction(*options.level()) : db.transaction();
+      nested = tx.depth() > 0;
+      if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
+        fn();
+        tx.commit();
+        return;
+      } else {
+        decltype(auto) result = fn();  // a reference stays one
+        tx.commit();
+        return result;
+      }
+    } catch (const retryable_conflict&) {
+      if (nested || attempt >= options.attempts()) throw;
+    }
+    // between half and all of the current pause, so threads that collided spread out
+    auto salt = std::hash<std::thread::id>{}(std::this_thread::get_id()) ^ (attempt * 2654435761u);
+    auto half = pause.count() / 2;
+    auto jitter = static_cast<long long>(salt % static_cast<std::size_t>(half + 1));
+    std::this_thread::sleep_for(std::chrono::microseconds(half + jitter));
+    if (pause < std::chrono::milliseconds(100)) pause *= 2;
+  }
+}
+
+}  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/store/impl/database.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_STORE_IMPL_DATABASE_IPP
+#define STOWAGE_SINGLE_STOWAGE_STORE_IMPL_DATABASE_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+[[noreturn]] STOWAGE_INLINE void write_refused(const table_schema& s, const void* record, write_result r) {
+  if (r == write_result::key_exists)
+    throw conflict_error("a record with this key exists already", context_of(s, key_of_record(s, record)));
+  throw not_found_error("there is no record with this key to update", context_of(s, key_of_record(s, record)));
+}
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_STORE_IMPL_DATABASE_IPP
+// ---- end stowage/store/impl/database.ipp
+#endif
+#endif  // STOWAGE_SINGLE_STOWAGE_STORE_DATABASE_HPP
+// ---- end stowage/store/database.hpp
+
+
+#define STOWAGE_VERSION_MAJOR 0
+#define STOWAGE_VERSION_MINOR 1
+#define STOWAGE_VERSION_PATCH 0
+#endif  // STOWAGE_SINGLE_STOWAGE_CORE_HPP
+// ---- end stowage/core.hpp
+
+// ---- begin stowage/backend/memory.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_MEMORY_HPP
+#define STOWAGE_SINGLE_STOWAGE_BACKEND_MEMORY_HPP
+// The memory backend: tables of stored values in process, with the same semantics as the SQL
+// backends (the conformance suite checks it), transactions included. Nothing is persisted.
+//
+// Thread safety: database<memory> serializes every operation; a transaction holds the database
+// for its lifetime, so other threads wait for it to end. Queries return a snapshot.
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
 // ---- begin stowage/backend/schema_diff.hpp
 #ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_SCHEMA_DIFF_HPP
 #define STOWAGE_SINGLE_STOWAGE_BACKEND_SCHEMA_DIFF_HPP
@@ -2965,584 +3763,5 @@ STOWAGE_INLINE void memory::log(stored_table* t, const value& key, std::optional
 #endif
 #endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_MEMORY_HPP
 // ---- end stowage/backend/memory.hpp
-// ---- begin stowage/core.hpp
-#ifndef STOWAGE_SINGLE_STOWAGE_CORE_HPP
-#define STOWAGE_SINGLE_STOWAGE_CORE_HPP
-// stowage's core without a backend: records, queries, stores and transactions. Each backend's
-// header includes it (<stowage/sqlite.hpp>); <stowage/stowage.hpp> adds the memory backend.
-
-// ---- begin stowage/store/database.hpp
-#ifndef STOWAGE_SINGLE_STOWAGE_STORE_DATABASE_HPP
-#define STOWAGE_SINGLE_STOWAGE_STORE_DATABASE_HPP
-// The store layer users talk to: database<Backend> owns the backend and its lock, table<Record,
-// Backend> is the handle for one record type, query<Record, Backend> a lazy range of records,
-// and transaction<Backend> an RAII scope (a savepoint when nested).
-
-#include <chrono>
-#include <cstdint>
-#include <exception>
-#include <functional>
-#include <initializer_list>
-#include <iterator>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <ranges>
-#include <span>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <thread>
-#include <type_traits>
-#include <unordered_map>
-#include <utility>
-#include <vector>
-
-
-namespace stowage {
-
-template <backend Backend>
-class database;
-
-namespace detail {
-/// The error for a write the backend refused: an insert of an existing key, an update of a missing one.
-[[noreturn]] void write_refused(const table_schema& s, const void* record, write_result r);
-
-template <class B, class R, bool = plain_backend<B>>
-struct cursor_of {
-  using type =
-      decltype(std::declval<B&>().select(std::declval<typename B::table_handle&>(), std::declval<const query_spec&>()));
-};
-template <class B, class R>
-struct cursor_of<B, R, false> {
-  using type = decltype(std::declval<B&>().template select<R>(std::declval<typename B::table_handle&>(),
-                                                              std::declval<const query_spec&>()));
-};
-
-/// A range whose elements convert to T (the records of put_many, the keys of get_many).
-template <class R, class T>
-concept range_of = std::ranges::input_range<R> &&
-    std::convertible_to<std::ranges::range_reference_t<R>, std::add_lvalue_reference_t<const T>>;
-}  // namespace detail
-
-template <record Record, backend Backend>
-class table;
-
-/// An RAII transaction. Rolls back when it goes out of scope uncommitted. Transactions nest:
-/// an inner one is a savepoint, and ending the outer one decides for all. A transaction belongs
-/// to the thread that began it: the operations that thread makes are part of it. On backends
-/// with one connection (memory, sqlite, json_dir) it holds its database for its lifetime, and
-/// other threads using the database wait until it ends; on postgres it holds one connection of
-/// the pool, and other threads go on with the others.
-///
-/// It must end in that thread too: commit() or rollback() from another thread throws
-/// std::logic_error and changes nothing (the transaction goes on, and its own thread may still
-/// end it). A transaction moved to another thread and destroyed there unended cannot be rolled
-/// back (its thread may be using the connection at that moment), so, like a std::thread
-/// destroyed while joinable, it calls std::terminate.
-template <backend Backend>
-class transaction {
- public:
-  transaction(const transaction&) = delete;
-  transaction& operator=(const transaction&) = delete;
-  transaction(transaction&& o) noexcept
-      : db_(std::exchange(o.db_, nullptr)), lock_(std::move(o.lock_)), depth_(o.depth_), owner_(o.owner_) {}
-
-  ~transaction() {
-    if (!db_) return;
-    if (owner_ != std::this_thread::get_id()) std::terminate();
-    try {
-      finish(false);
-    } catch (...) {  // a destructor cannot report; the backend is left rolled back or closed
-    }
-  }
-
-  /// Makes the changes since this transaction began permanent (or part of the enclosing one).
-  void commit() { finish(true); }
-  /// Discards the changes since this transaction began.
-  void rollback() { finish(false); }
-  /// The nesting depth: 0 for an outermost transaction.
-  unsigned depth() const noexcept { return depth_; }
-
- private:
-  friend class database<Backend>;
-  transaction(database<Backend>& db, std::optional<isolation> level) : db_(&db), lock_(db.guard()) {
-    unsigned& depth = db.thread_depth();
-    depth_ = depth;
-    if constexpr (requires { db.backend_.begin(depth_, isolation::serializable); }) {
-      if (level)
-        db.backend_.begin(depth_, *level);
-      else
-        db.backend_.begin(depth_);
-    } else {
-      db.backend_.begin(depth_);  // these backends run one transaction at a time: serializable
-    }
-    ++depth;
-  }
-
-  void finish(bool commit) {
-    if (!db_) throw std::logic_error("stowage: this transaction has already ended");
-    // checked before anything is touched: on one connection the depth and the lock belong to
-    // the thread that began the transaction
-    if (owner_ != std::this_thread::get_id())
-      throw std::logic_error("stowage: a transaction must end in the thread that began it");
-    unsigned& depth = db_->thread_depth();
-    if (depth != depth_ + 1)
-      throw std::logic_error("stowage: a transaction must end after the transactions nested in it");
-    auto* db = std::exchange(db_, nullptr);
-    --depth;
-    if (commit) {
-      try {
-        db->backend_.commit(depth_);
-      } catch (...) {
-        db->backend_.rollback(depth_);
-        throw;
-      }
-    } else {
-      db->backend_.rollback(depth_);
-    }
-    if (lock_.owns_lock()) lock_.unlock();
-  }
-
-  database<Backend>* db_;
-  std::unique_lock<std::recursive_mutex> lock_;
-  unsigned depth_ = 0;
-  std::thread::id owner_ = std::this_thread::get_id();
-};
-
-/// A lazy query over one table. Build it with order_by, limit and offset (each returns a new
-/// query); iterate it to run it. Each iteration runs the query afresh.
-template <record Record, backend Backend>
-class query {
- public:
-  using handle = typename Backend::table_handle;
-
-  class iterator {
-   public:
-    using value_type = Record;
-    using difference_type = std::ptrdiff_t;
-    using iterator_concept = std::input_iterator_tag;
-
-    iterator() = default;
-    const Record& operator*() const { return state_->current; }
-    const Record* operator->() const { return &state_->current; }
-    iterator& operator++() {
-      bool more;
-      if constexpr (detail::plain_backend<Backend>)
-        more = state_->cursor.next(&state_->current);
-      else
-        more = state_->cursor.next(state_->current);
-      if (!more) state_.reset();
-      return *this;
-    }
-    void operator++(int) { ++*this; }
-    friend bool operator==(const iterator& it, std::default_sentinel_t) { return !it.state_; }
-
-   private:
-    friend class query;
-    using cursor_t = typename detail::cursor_of<Backend, Record>::type;
-    struct state {
-      std::unique_lock<std::recursive_mutex> lock;
-      cursor_t cursor;
-      Record current{};
-    };
-    explicit iterator(std::unique_ptr<state> s) : state_(std::move(s)) { ++*this; }
-    std::unique_ptr<state> state_;
-  };
-
-  /// Orders by a field; call again to add tie-breakers. NULLs come first in ascending order.
-  template <auto M>
-  query order_by(direction d = asc) const {
-    static_assert(std::same_as<typename field_ref<M>::record, Record>, "order_by names a field of another record type");
-    query q = *this;
-    q.spec_.order.push_back({field_ref<M>::index, d});
-    return q;
-  }
-  /// The same, with the field as an argument: order_by(stowage::field<&Event::time>, desc).
-  /// Generic code may prefer it, as it needs no `template` keyword.
-  template <auto M>
-  query order_by(field_ref<M>, direction d = asc) const {
-    return order_by<M>(d);
-  }
-  query limit(std::uint64_t n) const {
-    query q = *this;
-    q.spec_.limit = n;
-    return q;
-  }
-  query offset(std::uint64_t n) const {
-    query q = *this;
-    q.spec_.offset = n;
-    return q;
-  }
-
-  iterator begin() const {
-    auto lock = db_->guard();
-    auto& b = db_->backend_;
-    auto s = std::unique_ptr<typename iterator::state>(
-        new typename iterator::state{std::move(lock),
-                                     [&] {
-                                       if constexpr (detail::plain_backend<Backend>)
-                                         return b.select(*handle_, spec_);
-                                       else
-                                         return b.template select<Record>(*handle_, spec_);
-                                     }(),
-                                     Record{}});
-    if constexpr (!Backend::streams) {
-      if (s->lock.owns_lock()) s->lock.unlock();
-    }
-    return iterator(std::move(s));
-  }
-  std::default_sentinel_t end() const noexcept { return {}; }
-
-  /// How many records the query yields.
-  std::uint64_t count() const {
-    auto lock = db_->guard();
-    return db_->backend_.count(*handle_, spec_);
-  }
-  /// Whether the query yields any record.
-  bool exists() const { return limit(1).count() > 0; }
-  /// The first record the query yields.
-  std::optional<Record> first() const {
-    for (const Record& r : limit(1)) return r;
-    return std::nullopt;
-  }
-  /// Runs the query and collects its records.
-  std::vector<Record> to_vector() const {
-    std::vector<Record> out;
-    for (auto it = begin(); it != end(); ++it) out.push_back(*it);
-    return out;
-  }
-
-  const detail::query_spec& spec() const noexcept { return spec_; }
-
- private:
-  friend class table<Record, Backend>;
-  query(database<Backend>* db, handle* h, std::optional<detail::expr> filter) : db_(db), handle_(h) {
-    spec_.filter = std::move(filter);
-  }
-  database<Backend>* db_;
-  handle* handle_;
-  detail::query_spec spec_;
-};
-
-/// The handle for one record type's table. Cheap to copy; valid while its database lives.
-template <record Record, backend Backend>
-class table {
- public:
-  using info = record_info<Record>;
-  using key_type = typename info::key_type;
-
-  /// Stores the record, replacing one with the same key.
-  void put(const Record& r) { write(r, write_mode::upsert); }
-  /// Stores a new record; conflict_error when its key exists.
-  void insert(const Record& r) { write(r, write_mode::insert); }
-  /// Replaces an existing record; not_found_error when its key does not exist.
-  void update(const Record& r) { write(r, write_mode::update); }
-
-  /// The record with this key, if there is one.
-  std::optional<Record> get(const key_type& key) const {
-    if constexpr (detail::plain_backend<Backend>) {
-      std::string scratch;
-      detail::cell k = detail::key_cell(schema(), key, scratch);
-      std::optional<Record> out(std::in_place);
-      auto lock = db_->guard();
-      if (!db_->backend_.get(*handle_, k, &*out)) out.reset();
-      return out;
-    } else {
-      auto lock = db_->guard();
-      return db_->backend_.template get<Record>(*handle_, key);
-    }
-  }
-
-  /// The records with these keys, in the order of the keys (nullopt where there is none).
-  /// postgres answers the whole batch in one round trip.
-  template <detail::range_of<key_type> Keys>
-  std::vector<std::optional<Record>> get_many(const Keys& keys) const {
-    auto lock = db_->guard();
-    if constexpr (!std::same_as<std::remove_cvref_t<std::ranges::range_reference_t<const Keys&>>, key_type>) {
-      // keys of another type (const char* for a string key, say): made key_type once, here
-      std::vector<key_type> converted;
-      for (auto&& k : keys) converted.emplace_back(k);
-      return get_many(converted);
-    } else if constexpr (requires(std::span<const detail::cell> k, detail::record_slots s) {
-                           db_->backend_.get_many(*handle_, k, s);
-                         }) {
-      // the keys as cells: their bytes stay in the keys or in one scratch string each
-      std::vector<detail::cell> cells;
-      std::vector<std::string> scratch;
-      if constexpr (std::ranges::sized_range<Keys>) {
-        cells.reserve(std::ranges::size(keys));
-        scratch.reserve(std::ranges::size(keys));
-      }
-      for (const key_type& k : keys) {
-        scratch.emplace_back();
-        cells.push_back(detail::key_cell(schema(), k, scratch.back()));
-      }
-      // a reallocation would move the scratch strings' bytes (short strings live inside them)
-      for (std::size_t i = 0; i < cells.size(); ++i)
-        if (!cells[i].stable && cells[i].n) cells[i].p = scratch[i].data();
-      std::vector<std::optional<Record>> out(cells.size());
-      db_->backend_.get_many(*handle_, std::span<const detail::cell>(cells),
-                             detail::record_slots{&out, [](void* ctx, std::size_t i) -> void* {
-                                                    auto& v = *static_cast<std::vector<std::optional<Record>>*>(ctx);
-                                                    return &v[i].emplace();
-                                                  }});
-      return out;
-    } else if constexpr (requires { db_->backend_.template get_many<Record>(*handle_, keys); }) {
-      return db_->backend_.template get_many<Record>(*handle_, keys);
-    } else if constexpr (detail::plain_backend<Backend>) {
-      std::vector<std::optional<Record>> out;
-      if constexpr (std::ranges::sized_range<Keys>) out.reserve(std::ranges::size(keys));
-      for (const key_type& k : keys) {
-        std::string scratch;
-        detail::cell c = detail::key_cell(schema(), k, scratch);
-        auto& r = out.emplace_back(std::in_place);
-        if (!db_->backend_.get(*handle_, c, &*r)) r.reset();
-      }
-      return out;
-    } else {
-      std::vector<std::optional<Record>> out;
-      if constexpr (std::ranges::sized_range<Keys>) out.reserve(std::ranges::size(keys));
-      for (const key_type& k : keys) out.push_back(db_->backend_.template get<Record>(*handle_, k));
-      return out;
-    }
-  }
-  std::vector<std::optional<Record>> get_many(std::initializer_list<key_type> keys) const {
-    return get_many<std::initializer_list<key_type>>(keys);
-  }
-  /// Deletes the record with this key; false when there was none.
-  bool erase(const key_type& key) {
-    if constexpr (detail::plain_backend<Backend>) {
-      std::string scratch;
-      detail::cell k = detail::key_cell(schema(), key, scratch);
-      auto lock = db_->guard();
-      return db_->backend_.erase(*handle_, k);
-    } else {
-      auto lock = db_->guard();
-      return db_->backend_.template erase<Record>(*handle_, key);
-    }
-  }
-
-  /// Stores many records in one transaction: all of them, or none when one fails.
-  template <detail::range_of<Record> Records>
-  void put_many(const Records& records) {
-    if constexpr (requires(std::span<const void* const> r) { db_->backend_.put_many(*handle_, r); }) {
-      std::vector<const void*> pointers;
-      if constexpr (std::ranges::sized_range<Records>) pointers.reserve(std::ranges::size(records));
-      for (const Record& r : records) pointers.push_back(&r);
-      auto lock = db_->guard();
-      db_->backend_.put_many(*handle_, std::span<const void* const>(pointers));
-    } else if constexpr (requires { db_->backend_.template put_many<Record>(*handle_, records); }) {
-      auto lock = db_->guard();
-      db_->backend_.template put_many<Record>(*handle_, records);
-    } else {
-      auto tx = db_->transaction();
-      for (const Record& r : records) write_locked(r, write_mode::upsert);
-      tx.commit();
-    }
-  }
-
-  /// Every record.
-  stowage::query<Record, Backend> query() const { return {db_, handle_, std::nullopt}; }
-  /// The records that satisfy p.
-  stowage::query<Record, Backend> query(predicate<Record> p) const { return {db_, handle_, std::move(p).expr()}; }
-
-  std::uint64_t count() const { return query().count(); }
-  std::uint64_t count(predicate<Record> p) const { return query(std::move(p)).count(); }
-  bool exists(predicate<Record> p) const { return query(std::move(p)).exists(); }
-
-  /// Deletes every record of the table.
-  void clear() {
-    auto lock = db_->guard();
-    db_->backend_.clear(*handle_);
-  }
-
-  database<Backend>& db() const noexcept { return *db_; }
-
- private:
-  friend class database<Backend>;
-  table(database<Backend>* db, typename Backend::table_handle* h) : db_(db), handle_(h) {}
-
-  void write(const Record& r, write_mode mode) {
-    auto lock = db_->guard();
-    write_locked(r, mode);
-  }
-  void write_locked(const Record& r, write_mode mode) {
-    write_result result;
-    if constexpr (detail::plain_backend<Backend>)
-      result = db_->backend_.write(*handle_, static_cast<const void*>(&r), mode);
-    else
-      result = db_->backend_.write(*handle_, r, mode);
-    if (result != write_result::done) detail::write_refused(schema(), &r, result);
-  }
-  static const detail::table_schema& schema() { return detail::schema_of<Record>(); }
-
-  database<Backend>* db_;
-  typename Backend::table_handle* handle_;
-};
-
-/// A store on one backend: database<sqlite> db{"file:app.db"}. Owns the backend, and may be
-/// shared by threads: on memory, sqlite and json_dir one lock serializes every operation; on
-/// postgres the connection pool lets threads work in parallel. Not copyable or movable: table
-/// handles refer to it.
-template <backend Backend>
-class database {
- public:
-  explicit database(std::string_view url) : backend_(url) {}
-  database() requires std::default_initializable<Backend>
-  = default;
-  database(const database&) = delete;
-  database& operator=(const database&) = delete;
-
-  /// The table of a record type, created (or migrated by adding columns) on first use.
-  template <record Record>
-  stowage::table<Record, Backend> table() {
-    auto lock = std::lock_guard(mutex_);  // the handle list, on every backend
-    const auto& schema = detail::schema_of<Record>();
-    for (auto& [s, h] : handles_)
-      if (s == &schema) return {this, h.get()};
-    auto h = std::make_unique<typename Backend::table_handle>(backend_.open_table(schema));
-    handles_.emplace_back(&schema, std::move(h));
-    return {this, handles_.back().second.get()};
-  }
-
-  /// Begins a transaction, or a savepoint inside the current one, at the backend's default
-  /// isolation level.
-  stowage::transaction<Backend> transaction() { return stowage::transaction<Backend>(*this, std::nullopt); }
-  /// Begins a transaction at an isolation level (a savepoint keeps the enclosing one's level).
-  stowage::transaction<Backend> transaction(isolation level) { return stowage::transaction<Backend>(*this, level); }
-
-  /// The backend itself, for what stowage does not wrap. Use it under lock() unless the backend
-  /// is concurrent (postgres).
-  Backend& backend() noexcept { return backend_; }
-  std::recursive_mutex& lock() noexcept { return mutex_; }
-
- private:
-  template <record, stowage::backend>
-  friend class stowage::table;
-  template <record, stowage::backend>
-  friend class stowage::query;
-  friend class stowage::transaction<Backend>;
-
-  /// Holds the database's lock, unless the backend is concurrent.
-  std::unique_lock<std::recursive_mutex> guard() {
-    if constexpr (detail::is_concurrent<Backend>())
-      return {};
-    else
-      return std::unique_lock(mutex_);
-  }
-
-  /// The calling thread's transaction depth. With one connection only the thread holding the
-  /// lock uses it, so there is one for the database.
-  unsigned& thread_depth() {
-    if constexpr (detail::is_concurrent<Backend>()) {
-      auto lock = std::lock_guard(depth_mutex_);
-      return depths_[std::this_thread::get_id()];  // a node of its own: the reference stays valid
-    } else {
-      return depth_;
-    }
-  }
-
-  std::recursive_mutex mutex_;
-  Backend backend_;
-  unsigned depth_ = 0;
-  std::mutex depth_mutex_;
-  std::unordered_map<std::thread::id, unsigned> depths_;
-  std::vector<std::pair<const detail::table_schema*, std::unique_ptr<typename Backend::table_handle>>> handles_;
-};
-
-/// What stowage::transact does when a transaction loses a race. Set what differs from the
-/// defaults: stowage::retry_options().attempts(20).level(stowage::isolation::serializable).
-class retry_options {
- public:
-  /// Runs in all, the first included (default 10).
-  retry_options& attempts(unsigned n) {
-    attempts_ = n;
-    return *this;
-  }
-  /// The isolation level of each run (default: the backend's).
-  retry_options& level(isolation l) {
-    level_ = l;
-    return *this;
-  }
-  /// The first pause between runs (default 0.5 ms); each further one doubles, up to 0.1 s.
-  retry_options& backoff(std::chrono::microseconds first) {
-    backoff_ = first;
-    return *this;
-  }
-  unsigned attempts() const noexcept { return attempts_; }
-  std::optional<isolation> level() const noexcept { return level_; }
-  std::chrono::microseconds backoff() const noexcept { return backoff_; }
-
- private:
-  unsigned attempts_ = 10;
-  std::optional<isolation> level_;
-  std::chrono::microseconds backoff_{500};
-};
-
-/// Runs fn in a transaction and commits it. When the transaction loses a race with another
-/// (retryable_conflict: a serialization failure or a deadlock) it is rolled back and fn runs
-/// again, up to options.attempts() runs in all. Returns what fn returns; any other error ends it.
-/// Inside another transaction there is nothing to retry (the race was the outer one's): the
-/// conflict goes straight to the caller.
-///
-///     stowage::transact(db, [&] { auto a = accounts.get("x"); a->balance += 1; accounts.put(*a); });
-template <backend Backend, class F>
-std::invoke_result_t<F&> transact(database<Backend>& db, F&& fn, retry_options options = {}) {
-  auto pause = options.backoff();
-  for (unsigned attempt = 1;; ++attempt) {
-    bool nested = false;
-    try {
-      auto tx = options.level() ? db.transaction(*options.level()) : db.transaction();
-      nested = tx.depth() > 0;
-      if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
-        fn();
-        tx.commit();
-        return;
-      } else {
-        decltype(auto) result = fn();  // a reference stays one
-        tx.commit();
-        return result;
-      }
-    } catch (const retryable_conflict&) {
-      if (nested || attempt >= options.attempts()) throw;
-    }
-    // between half and all of the current pause, so threads that collided spread out
-    auto salt = std::hash<std::thread::id>{}(std::this_thread::get_id()) ^ (attempt * 2654435761u);
-    auto half = pause.count() / 2;
-    auto jitter = static_cast<long long>(salt % static_cast<std::size_t>(half + 1));
-    std::this_thread::sleep_for(std::chrono::microseconds(half + jitter));
-    if (pause < std::chrono::milliseconds(100)) pause *= 2;
-  }
-}
-
-}  // namespace stowage
-
-#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
-// ---- begin stowage/store/impl/database.ipp
-#ifndef STOWAGE_SINGLE_STOWAGE_STORE_IMPL_DATABASE_IPP
-#define STOWAGE_SINGLE_STOWAGE_STORE_IMPL_DATABASE_IPP
-// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
-
-namespace stowage::detail {
-
-[[noreturn]] STOWAGE_INLINE void write_refused(const table_schema& s, const void* record, write_result r) {
-  if (r == write_result::key_exists)
-    throw conflict_error("a record with this key exists already", context_of(s, key_of_record(s, record)));
-  throw not_found_error("there is no record with this key to update", context_of(s, key_of_record(s, record)));
-}
-
-}  // namespace stowage::detail
-#endif  // STOWAGE_SINGLE_STOWAGE_STORE_IMPL_DATABASE_IPP
-// ---- end stowage/store/impl/database.ipp
-#endif
-#endif  // STOWAGE_SINGLE_STOWAGE_STORE_DATABASE_HPP
-// ---- end stowage/store/database.hpp
-
-#define STOWAGE_VERSION_MAJOR 0
-#define STOWAGE_VERSION_MINOR 1
-#define STOWAGE_VERSION_PATCH 0
-#endif  // STOWAGE_SINGLE_STOWAGE_CORE_HPP
-// ---- end stowage/core.hpp
 #endif  // STOWAGE_SINGLE_STOWAGE_STOWAGE_HPP
 // ---- end stowage/stowage.hpp

@@ -60,6 +60,11 @@ constexpr bool comparable() {
     return std::convertible_to<const V&, T>;
 }
 
+/// Whether a value of type Value may be compared with Field (&Record::field) of type FieldType.
+/// Named by the comparisons' static_asserts, so that the compiler prints all three.
+template <auto Field, class FieldType, class Value>
+inline constexpr bool value_fits_field = comparable<typename field_info<FieldType>::column_type, Value>();
+
 template <class T, class V>
 value column_value(const V& v) {
   try {
@@ -107,42 +112,69 @@ struct field_ref {
                 "or BOOST_HANA_ADAPT_STRUCT");
 
   template <class V>
-  static predicate<record> compare(detail::op o, const V& v) {
-    static_assert(detail::comparable<column_type, V>(),
-                  "stowage: the value compared with this field has the wrong type; the record and the "
-                  "field are the template arguments of field_ref in the lines above");
+  static constexpr bool fits = detail::value_fits_field<M, field_type, V>;
+
+  // Each comparison asserts that the value fits itself, one step from the user's line (the
+  // failed requirement names the field, its type and the value's type), and then calls the
+  // overload that builds nothing, so that the assertion is the only error.
+  template <class V>
+  static predicate<record> compare(detail::op o, const V& v, std::true_type) {
     return predicate<record>(detail::comparison(o, index, detail::column_value<column_type>(v)));
+  }
+  template <class V>
+  static predicate<record> compare(detail::op, const V&, std::false_type) {
+    return predicate<record>(detail::expr{});
   }
 
   template <class V>
   friend predicate<record> operator==(field_ref, const V& v) {
-    if constexpr (std::same_as<V, std::nullopt_t>)
+    if constexpr (std::same_as<V, std::nullopt_t>) {
       return field_ref{}.is_null();
-    else
-      return compare(detail::op::eq, v);
+    } else {
+      static_assert(detail::value_fits_field<M, field_type, V>,
+                    "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                    "value's type in the requirement)");
+      return compare(detail::op::eq, v, std::bool_constant<fits<V>>{});
+    }
   }
   template <class V>
   friend predicate<record> operator!=(field_ref, const V& v) {
-    if constexpr (std::same_as<V, std::nullopt_t>)
+    if constexpr (std::same_as<V, std::nullopt_t>) {
       return !field_ref{}.is_null();
-    else
-      return compare(detail::op::ne, v);
+    } else {
+      static_assert(detail::value_fits_field<M, field_type, V>,
+                    "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                    "value's type in the requirement)");
+      return compare(detail::op::ne, v, std::bool_constant<fits<V>>{});
+    }
   }
   template <class V>
   friend predicate<record> operator<(field_ref, const V& v) {
-    return compare(detail::op::lt, v);
+    static_assert(detail::value_fits_field<M, field_type, V>,
+                  "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                  "value's type in the requirement)");
+    return compare(detail::op::lt, v, std::bool_constant<fits<V>>{});
   }
   template <class V>
   friend predicate<record> operator<=(field_ref, const V& v) {
-    return compare(detail::op::le, v);
+    static_assert(detail::value_fits_field<M, field_type, V>,
+                  "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                  "value's type in the requirement)");
+    return compare(detail::op::le, v, std::bool_constant<fits<V>>{});
   }
   template <class V>
   friend predicate<record> operator>(field_ref, const V& v) {
-    return compare(detail::op::gt, v);
+    static_assert(detail::value_fits_field<M, field_type, V>,
+                  "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                  "value's type in the requirement)");
+    return compare(detail::op::gt, v, std::bool_constant<fits<V>>{});
   }
   template <class V>
   friend predicate<record> operator>=(field_ref, const V& v) {
-    return compare(detail::op::ge, v);
+    static_assert(detail::value_fits_field<M, field_type, V>,
+                  "stowage: the value compared with this field has the wrong type (see the field, its type and the "
+                  "value's type in the requirement)");
+    return compare(detail::op::ge, v, std::bool_constant<fits<V>>{});
   }
 
   /// The field equals one of the values; an empty list matches nothing.

@@ -124,8 +124,9 @@ constexpr bool all_fields_storable(std::index_sequence<I...>) {
 template <class R>
 concept record = std::is_class_v<R> && boost::hana::Struct<R>::value && std::default_initializable<R>;
 
-/// Compile-time facts about a record, combining reflection with record_traits.
-template <record R>
+/// Compile-time facts about a record, combining reflection with record_traits. (Not
+/// constrained: stowage::table names it for any type, and checks the type itself.)
+template <class R>
 struct record_info {
   using traits = record_traits<R>;
   static constexpr std::size_t size = detail::field_count<R>;

@@ -24,12 +24,17 @@
 #include <vector>
 
 #include <stowage/backend/concepts.hpp>
+#include <stowage/detail/checks.hpp>
 #include <stowage/detail/config.hpp>
 #include <stowage/query/query_spec.hpp>
 
 namespace stowage {
 
-template <backend Backend>
+// The class templates below take any type and check it themselves, with static_asserts whose
+// failed requirement names the type (stowage/detail/checks.hpp), rather than with constraints,
+// whose failure g++ reports in dozens of lines. A class whose static_assert fails is left alone
+// by both compilers, so the assertion is the only error.
+template <class Backend>
 class database;
 
 namespace detail {
@@ -46,6 +51,33 @@ struct cursor_of<B, R, false> {
   using type = decltype(std::declval<B&>().template select<R>(std::declval<typename B::table_handle&>(),
                                                               std::declval<const query_spec&>()));
 };
+template <class Backend>
+inline constexpr bool models_backend = backend<Backend>;
+
+/// A backend in name only: declared, never defined or run (a program using it does not compile).
+struct stand_in_backend {
+  static constexpr std::string_view name = "stand-in";
+  static constexpr bool streams = false;
+  using table_handle = int;
+  struct cursor {
+    bool next(void*);
+  };
+  explicit stand_in_backend(std::string_view);
+  table_handle open_table(const table_schema&);
+  write_result write(table_handle&, const void*, write_mode);
+  bool get(table_handle&, const cell&, void*);
+  bool erase(table_handle&, const cell&);
+  cursor select(table_handle&, const query_spec&);
+  std::uint64_t count(table_handle&, const query_spec&);
+  void clear(table_handle&);
+  void begin(unsigned);
+  void commit(unsigned);
+  void rollback(unsigned);
+};
+/// Backend, or, for a type that is not one (reported by database<Backend>), a backend that
+/// stands in for it, so that tables and transactions of that database raise no further error.
+template <class Backend>
+using backend_or_stand_in = std::conditional_t<backend<Backend>, Backend, stand_in_backend>;
 
 /// A range whose elements convert to T (the records of put_many, the keys of get_many).
 template <class R, class T>
@@ -53,7 +85,7 @@ concept range_of = std::ranges::input_range<R> &&
     std::convertible_to<std::ranges::range_reference_t<R>, std::add_lvalue_reference_t<const T>>;
 }  // namespace detail
 
-template <record Record, backend Backend>
+template <class Record, class Backend>
 class table;
 
 /// An RAII transaction. Rolls back when it goes out of scope uncommitted. Transactions nest:
@@ -68,7 +100,7 @@ class table;
 /// end it). A transaction moved to another thread and destroyed there unended cannot be rolled
 /// back (its thread may be using the connection at that moment), so, like a std::thread
 /// destroyed while joinable, it calls std::terminate.
-template <backend Backend>
+template <class Backend>
 class transaction {
  public:
   transaction(const transaction&) = delete;
@@ -140,7 +172,7 @@ class transaction {
 
 /// A lazy query over one table. Build it with order_by, limit and offset (each returns a new
 /// query); iterate it to run it. Each iteration runs the query afresh.
-template <record Record, backend Backend>
+template <class Record, class Backend>
 class query {
  public:
   using handle = typename Backend::table_handle;
@@ -181,7 +213,8 @@ class query {
   /// Orders by a field; call again to add tie-breakers. NULLs come first in ascending order.
   template <auto M>
   query order_by(direction d = asc) const {
-    static_assert(std::same_as<typename field_ref<M>::record, Record>, "order_by names a field of another record type");
+    static_assert(std::is_same_v<typename field_ref<M>::record, Record>,
+                  "order_by names a field of another record type");
     query q = *this;
     q.spec_.order.push_back({field_ref<M>::index, d});
     return q;
@@ -254,11 +287,25 @@ class query {
 };
 
 /// The handle for one record type's table. Cheap to copy; valid while its database lives.
-template <record Record, backend Backend>
+template <class Record, class Backend>
 class table {
+  static_assert(detail::reflected<Record>,
+                "stowage: this record type is not reflected: declare its fields with BOOST_HANA_DEFINE_STRUCT, "
+                "or list them with BOOST_HANA_ADAPT_STRUCT");
+  static_assert(!detail::reflected<Record> || std::is_default_constructible_v<Record>,
+                "stowage: a record must be default-constructible (stowage makes one, then reads its fields)");
+  static_assert(detail::has_key<Record>,
+                "stowage: this record has no key: name a field `id`, or set `static constexpr auto key = "
+                "&Record::field;` in a stowage::record_traits<Record> specialization");
+  static_assert(detail::key_not_optional<Record>, "stowage: a record's key field cannot be std::optional");
+  static_assert(detail::storable<detail::first_unstorable_field<Record>>,
+                "stowage: this field's type cannot be stored: use a supported type (integers, floating point, "
+                "bool, std::string, stowage::bytes, time points, enums, reflected structs, std::vector, "
+                "nlohmann::json, std::optional of these) or specialize stowage::column_traits for it");
+
  public:
   using info = record_info<Record>;
-  using key_type = typename info::key_type;
+  using key_type = detail::key_type_of<Record>;
 
   /// Stores the record, replacing one with the same key.
   void put(const Record& r) { write(r, write_mode::upsert); }
@@ -413,8 +460,13 @@ class table {
 /// shared by threads: on memory, sqlite and json_dir one lock serializes every operation; on
 /// postgres the connection pool lets threads work in parallel. Not copyable or movable: table
 /// handles refer to it.
-template <backend Backend>
+template <class Backend>
 class database {
+  static_assert(detail::models_backend<Backend>,
+                "stowage: this type is not a backend: stowage::backend (stowage/backend/concepts.hpp) requires a "
+                "constructor from std::string_view, table_handle, streams, name, open_table, write, get<R>, "
+                "erase<R>, select<R>, count, clear, begin, commit and rollback");
+
  public:
   explicit database(std::string_view url) : backend_(url) {}
   database() requires std::default_initializable<Backend>
@@ -423,22 +475,30 @@ class database {
   database& operator=(const database&) = delete;
 
   /// The table of a record type, created (or migrated by adding columns) on first use.
-  template <record Record>
-  stowage::table<Record, Backend> table() {
-    auto lock = std::lock_guard(mutex_);  // the handle list, on every backend
-    const auto& schema = detail::schema_of<Record>();
-    for (auto& [s, h] : handles_)
-      if (s == &schema) return {this, h.get()};
-    auto h = std::make_unique<typename Backend::table_handle>(backend_.open_table(schema));
-    handles_.emplace_back(&schema, std::move(h));
-    return {this, handles_.back().second.get()};
+  template <class Record>
+  stowage::table<Record, detail::backend_or_stand_in<Backend>> table() {
+    if constexpr (!detail::valid_record<Record> || !detail::models_backend<Backend>) {
+      return {nullptr, nullptr};  // stowage::table<Record, B> or this database has reported the error
+    } else {
+      auto lock = std::lock_guard(mutex_);  // the handle list, on every backend
+      const auto& schema = detail::schema_of<Record>();
+      for (auto& [s, h] : handles_)
+        if (s == &schema) return {this, h.get()};
+      auto h = std::make_unique<typename Backend::table_handle>(backend_.open_table(schema));
+      handles_.emplace_back(&schema, std::move(h));
+      return {this, handles_.back().second.get()};
+    }
   }
 
   /// Begins a transaction, or a savepoint inside the current one, at the backend's default
   /// isolation level.
-  stowage::transaction<Backend> transaction() { return stowage::transaction<Backend>(*this, std::nullopt); }
+  stowage::transaction<detail::backend_or_stand_in<Backend>> transaction() {
+    return stowage::transaction<Backend>(*this, std::nullopt);
+  }
   /// Begins a transaction at an isolation level (a savepoint keeps the enclosing one's level).
-  stowage::transaction<Backend> transaction(isolation level) { return stowage::transaction<Backend>(*this, level); }
+  stowage::transaction<detail::backend_or_stand_in<Backend>> transaction(isolation level) {
+    return stowage::transaction<Backend>(*this, level);
+  }
 
   /// The backend itself, for what stowage does not wrap. Use it under lock() unless the backend
   /// is concurrent (postgres).
@@ -446,9 +506,9 @@ class database {
   std::recursive_mutex& lock() noexcept { return mutex_; }
 
  private:
-  template <record, stowage::backend>
+  template <class, class>
   friend class stowage::table;
-  template <record, stowage::backend>
+  template <class, class>
   friend class stowage::query;
   friend class stowage::transaction<Backend>;
 
@@ -515,7 +575,7 @@ class retry_options {
 /// conflict goes straight to the caller.
 ///
 ///     stowage::transact(db, [&] { auto a = accounts.get("x"); a->balance += 1; accounts.put(*a); });
-template <backend Backend, class F>
+template <class Backend, class F>
 std::invoke_result_t<F&> transact(database<Backend>& db, F&& fn, retry_options options = {}) {
   auto pause = options.backoff();
   for (unsigned attempt = 1;; ++attempt) {
