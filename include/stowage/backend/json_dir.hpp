@@ -35,6 +35,7 @@
 // Thread safety: as every backend, through database<json_dir>'s lock.
 #pragma once
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -47,6 +48,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -137,22 +139,77 @@ inline void write_atomic(const fs::path& p, std::string_view content) {
   sync_dir(p.parent_path());
 }
 
+/// The rest of an open file, read straight into the string; size_hint (what fstat said) sizes it
+/// once, and a file that grew meanwhile is read to its end all the same.
+inline std::string read_rest(int f, std::size_t size_hint, const char* p) {
+  std::string out(size_hint + 1, '\0');  // one byte more, so the first read can meet the end
+  std::size_t done = 0;
+  for (;;) {
+    if (done == out.size()) out.resize(out.size() * 2 + 4096);
+    ssize_t n = ::read(f, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail_io("cannot read", p);
+    if (n == 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  out.resize(done);
+  return out;
+}
+
 inline std::optional<std::string> read_file(const fs::path& p) {
   fd f(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
   if (f.get() < 0) {
     if (errno == ENOENT) return std::nullopt;
     fail_io("cannot open", p);
   }
-  std::string out;
-  char buf[65536];
+  return read_rest(f.get(), 0, p.c_str());
+}
+
+/// The names in a directory (those starting with a dot left out), through readdir: no path
+/// object per entry.
+inline std::vector<std::string> list_dir(const std::string& dir) {
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
+  if (!d) fail_io("cannot list", dir);
+  std::vector<std::string> out;
   for (;;) {
-    ssize_t n = ::read(f.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail_io("cannot read", p);
-    if (n == 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
+    errno = 0;
+    const dirent* ent = ::readdir(d.get());
+    if (!ent) {
+      if (errno != 0) fail_io("cannot list", dir);
+      return out;
+    }
+    if (ent->d_name[0] != '.') out.emplace_back(ent->d_name);
   }
-  return out;
+}
+
+/// Appends s as a JSON string, escaped as nlohmann's dump() escapes valid UTF-8, which a
+/// rendered record always is: the journal is written without building a JSON value of it.
+inline void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t plain = 0;  // start of the run of bytes copied as they are
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + plain, i - plain);
+    plain = i + 1;
+    out += '\\';
+    switch (c) {
+      case '"': out += '"'; break;
+      case '\\': out += '\\'; break;
+      case '\b': out += 'b'; break;
+      case '\f': out += 'f'; break;
+      case '\n': out += 'n'; break;
+      case '\r': out += 'r'; break;
+      case '\t': out += 't'; break;
+      default:
+        out += "u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+  }
+  out.append(s.data() + plain, s.size() - plain);
+  out += '"';
 }
 
 inline void remove_file(const fs::path& p) {
@@ -407,7 +464,8 @@ class json_dir {
   }
 
  private:
-  /// A record file as last read: how to tell it changed, and its content.
+  /// A record file as last read: how to tell it changed, its content, and the row decoded from
+  /// it (decoded once, when first asked for, and valid exactly as long as the document is).
   struct file_entry {
     ino_t inode = 0;
     std::int64_t mtime_ns = 0;
@@ -415,12 +473,17 @@ class json_dir {
     // modified well before it was read: a later change cannot share its size and timestamp
     bool settled = false;
     json doc;
+    const detail::table_schema* row_schema = nullptr;  // the schema row was decoded for, if any
+    std::vector<value> row;
+    std::uint64_t seen = 0;  // the last listing of the directory that found the file
   };
   struct table_data {
     std::string name;
     std::filesystem::path dir;
+    std::string dir_slash;  // dir and a '/', to build file paths by appending
     std::vector<detail::stored_column> columns;
     std::unordered_map<std::string, file_entry> files;  // by file name without ".json"
+    std::uint64_t listings = 0;
   };
 
  public:
@@ -436,6 +499,7 @@ class json_dir {
       t = std::make_unique<table_data>();
       t->name = std::string(s.table);
       t->dir = root_ / impl::encode_file_name(s.table);
+      t->dir_slash = t->dir.string() + "/";
     }
     auto lock = exclusive();
     std::error_code ec;
@@ -475,7 +539,7 @@ class json_dir {
     auto key = detail::key_of_record(s, record);
     std::optional<json> existing;
     try {
-      existing = load(h, file);
+      if (const json* doc = load(h, file)) existing = *doc;
     } catch (const corrupt_error&) {
       // a record file that does not parse exists all the same: an insert is refused, a
       // replacement repairs it (what the file held cannot be kept)
@@ -500,9 +564,10 @@ class json_dir {
 
   bool get(table_handle& h, const detail::cell& key, void* out) {
     std::string file = file_of(detail::to_value(key));
-    auto doc = load(h, file);
-    if (!doc) return false;
-    detail::decode_row(*h.schema, row_of(h, *doc, file), out);
+    std::vector<value> scratch;
+    const std::vector<value>* row = find_row(h, file, scratch);
+    if (!row) return false;
+    detail::decode_row(*h.schema, *row, out);
     return true;
   }
 
@@ -518,22 +583,19 @@ class json_dir {
   using cursor = detail::row_cursor;
 
   cursor select(table_handle& h, const detail::query_spec& q) {
-    auto rows = all_rows(h);
-    std::vector<const std::vector<value>*> pointers;
-    for (const auto& r : rows) pointers.push_back(&r);
+    auto all = all_rows(h);
     std::vector<std::vector<value>> out;
+    // copies: the cached rows may change while the loop runs
     for (const auto* r : detail::select_rows(
-             pointers, q, [](const std::vector<value>& v) -> const auto& { return v; }))
-      out.push_back(std::move(*const_cast<std::vector<value>*>(r)));  // rows is this call's own copy
+             all.rows, q, [](const std::vector<value>& v) -> const auto& { return v; }))
+      out.push_back(*r);
     return cursor(*h.schema, std::move(out));
   }
 
   std::uint64_t count(table_handle& h, const detail::query_spec& q) {
-    auto rows = all_rows(h);
-    std::vector<const std::vector<value>*> pointers;
-    for (const auto& r : rows) pointers.push_back(&r);
+    auto all = all_rows(h);
     return detail::select_rows(
-               pointers, q, [](const std::vector<value>& v) -> const auto& { return v; })
+               all.rows, q, [](const std::vector<value>& v) -> const auto& { return v; })
         .size();
   }
 
@@ -677,84 +739,152 @@ class json_dir {
     }
   }
 
-  /// Brings the cache entry of one file up to date; false when the file does not exist.
-  bool refresh_file(const table_handle& h, const std::string& file) {
+  /// The cache entry of one file, brought up to date; nullptr when the file does not exist.
+  ///
+  /// How the cache stays right while other processes write the directory (writers take the
+  /// lock, readers do not): an entry, and the row decoded from it, serves only while stat()
+  /// shows the file with the inode, size and modification time (in ns) it had when it was read,
+  /// and only when that time was over 100 ms older than the read: file times tick coarsely (a
+  /// few ms), so a file changed again within one tick, with the same size and a recycled inode,
+  /// would look unchanged, and such recent files are read every time. So each get and each query
+  /// pays one stat() per file (the second, warm query of json_dir_bench is mostly that), and
+  /// reads only the files that changed. A file not in the cache is opened at once and its
+  /// identity taken with fstat() on the open file: that of the very text read.
+  file_entry* refresh_file(const table_handle& h, const std::string& file) {
+    namespace impl = detail::json_dir_impl;
     auto& t = *h.data;
-    auto path = t.dir / (file + ".json");
-    struct stat st;
-    if (::stat(path.c_str(), &st) != 0) {
-      if (errno != ENOENT) detail::json_dir_impl::fail_io("cannot stat", path);
-      t.files.erase(file);
-      return false;
-    }
-    std::int64_t mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    const std::string path = t.dir_slash + file + ".json";
     auto it = t.files.find(file);
-    if (it != t.files.end() && it->second.settled && it->second.inode == st.st_ino && it->second.mtime_ns == mtime &&
-        it->second.size == st.st_size)
-      return true;
-    auto text = detail::json_dir_impl::read_file(path);
-    if (!text) {
-      t.files.erase(file);
-      return false;
+    struct stat st;
+    if (it != t.files.end()) {
+      if (::stat(path.c_str(), &st) != 0) {
+        if (errno != ENOENT) impl::fail_io("cannot stat", path);
+        t.files.erase(it);
+        return nullptr;
+      }
+      const file_entry& e = it->second;
+      if (e.settled && e.inode == st.st_ino && e.mtime_ns == mtime_of(st) && e.size == st.st_size) return &it->second;
     }
+    impl::fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (f.get() < 0) {
+      if (errno != ENOENT) impl::fail_io("cannot open", path);
+      if (it != t.files.end()) t.files.erase(it);
+      return nullptr;
+    }
+    if (::fstat(f.get(), &st) != 0) impl::fail_io("cannot stat", path);
+    std::string text = impl::read_rest(f.get(), static_cast<std::size_t>(std::max<off_t>(st.st_size, 0)), path.c_str());
     ++files_read_;
-    // file times tick coarsely (a few ms): a file changed again within the same tick, with the
-    // same size and a recycled inode, would look unchanged, so recent files are read each time
+    json doc = parse_file(h, path, text);
     constexpr std::int64_t settle_ns = 100'000'000;
     timespec now{};
     ::clock_gettime(CLOCK_REALTIME, &now);
+    const std::int64_t mtime = mtime_of(st);
     bool settled = mtime + settle_ns < static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-    file_entry e{st.st_ino, mtime, st.st_size, settled, parse_file(h, path, *text)};
-    t.files[file] = std::move(e);
-    return true;
+    if (it == t.files.end()) it = t.files.try_emplace(file).first;
+    it->second = file_entry{st.st_ino, mtime, st.st_size, settled, std::move(doc), nullptr, {}, 0};
+    return &it->second;
   }
 
-  /// The document of one record, pending writes of the transaction included.
-  std::optional<json> load(const table_handle& h, const std::string& file) {
+  static std::int64_t mtime_of(const struct stat& st) {
+    return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  }
+
+  /// The pending write of one file in the open transaction, innermost level first: nullptr when
+  /// there is none, else a slot holding the change or nullopt for a deletion.
+  const std::optional<change>* pending_of(const table_data* t, const std::string& file) const {
     for (auto layer = layers_.rbegin(); layer != layers_.rend(); ++layer) {
-      auto it = layer->find({h.data, file});
-      if (it != layer->end()) return it->second ? std::optional<json>(it->second->doc) : std::nullopt;
+      auto it = layer->find({const_cast<table_data*>(t), file});
+      if (it != layer->end()) return &it->second;
     }
-    if (!refresh_file(h, file)) return std::nullopt;
-    return h.data->files.at(file).doc;
+    return nullptr;
+  }
+
+  /// The document of one record, pending writes of the transaction included; it stays valid
+  /// until the next read or write of the table.
+  const json* load(const table_handle& h, const std::string& file) {
+    if (!layers_.empty())
+      if (const auto* p = pending_of(h.data, file)) return *p ? &(*p)->doc : nullptr;
+    file_entry* e = refresh_file(h, file);
+    return e ? &e->doc : nullptr;
+  }
+
+  /// The row of a cache entry, decoded on first use for this schema.
+  const std::vector<value>& cached_row(const table_handle& h, file_entry& e, const std::string& file) {
+    if (e.row_schema != h.schema) {
+      e.row = row_of(h, e.doc, file);
+      e.row_schema = h.schema;
+    }
+    return e.row;
+  }
+
+  /// The row of one record, pending writes included, or nullptr; a row decoded from a pending
+  /// write is kept in scratch.
+  const std::vector<value>* find_row(const table_handle& h, const std::string& file, std::vector<value>& scratch) {
+    if (!layers_.empty())
+      if (const auto* p = pending_of(h.data, file)) {
+        if (!*p) return nullptr;
+        scratch = row_of(h, (*p)->doc, file);
+        return &scratch;
+      }
+    file_entry* e = refresh_file(h, file);
+    return e ? &cached_row(h, *e, file) : nullptr;
   }
 
   /// The names (without ".json") of the table's record files on disk: those a key encodes to.
   /// Another .json file (Notes.json, %zz.json) is nobody's record: get cannot reach it, so
-  /// queries, count and clear leave it alone too.
+  /// queries, count and clear leave it alone too. A name the cache holds was checked before.
   static std::vector<std::string> record_files(const table_data& t) {
-    std::vector<std::string> present;
-    std::error_code ec;
-    for (std::filesystem::directory_iterator it(t.dir, ec), end; !ec && it != end; it.increment(ec)) {
-      std::string n = it->path().filename().string();
-      if (n.size() > 5 && n[0] != '.' && n.ends_with(".json")) {
-        n.resize(n.size() - 5);
-        if (detail::json_dir_impl::is_encoded_name(n)) present.push_back(std::move(n));
-      }
-    }
-    if (ec) detail::json_dir_impl::fail_io("cannot list", t.dir, ec.value());
+    std::vector<std::string> present = detail::json_dir_impl::list_dir(t.dir.string());
+    std::erase_if(present, [&](std::string& n) {
+      if (n.size() <= 5 || !n.ends_with(".json")) return true;
+      n.resize(n.size() - 5);
+      return !t.files.count(n) && !detail::json_dir_impl::is_encoded_name(n);
+    });
     return present;
   }
 
-  /// Every record document of the table by file name, pending writes included.
-  std::map<std::string, json> current_docs(const table_handle& h) {
+  /// Every record of a table, pending writes included, in the order of the file names: rows
+  /// point into the cache (valid until the next read or write of the table), or into owned for
+  /// the rows of pending writes.
+  struct row_set {
+    std::vector<const std::vector<value>*> rows;
+    std::vector<std::string> files;  // rows[i] is in files[i]
+    std::deque<std::vector<value>> owned;
+  };
+
+  row_set all_rows(const table_handle& h) {
     auto& t = *h.data;
     std::vector<std::string> present = record_files(t);
-    std::map<std::string, json> docs;
-    for (const auto& file : present)
-      if (refresh_file(h, file)) docs.emplace(file, t.files.at(file).doc);
-    // files deleted by others since the last look
-    for (auto it = t.files.begin(); it != t.files.end();)
-      it = docs.count(it->first) ? std::next(it) : t.files.erase(it);
+    const std::uint64_t listing = ++t.listings;
+    std::vector<std::pair<std::string, const std::vector<value>*>> found;
+    found.reserve(present.size());
+    // a file a transaction writes or deletes is read from the transaction, not from disk
+    std::map<std::string_view, const std::optional<change>*> pending;
     for (const auto& layer : layers_)
-      for (const auto& [k, v] : layer) {
-        if (k.first != h.data) continue;
-        if (v)
-          docs[k.second] = v->doc;
-        else
-          docs.erase(k.second);
+      for (const auto& [k, v] : layer)
+        if (k.first == h.data) pending[k.second] = &v;
+    row_set out;
+    for (auto& file : present) {
+      if (pending.count(file)) continue;
+      if (file_entry* e = refresh_file(h, file)) {
+        e->seen = listing;
+        const auto* row = &cached_row(h, *e, file);
+        found.emplace_back(std::move(file), row);
       }
-    return docs;
+    }
+    // files deleted by others since the last look
+    std::erase_if(t.files, [&](const auto& f) { return f.second.seen != listing; });
+    for (const auto& [file, slot] : pending)
+      if (*slot)
+        found.emplace_back(std::string(file), &out.owned.emplace_back(row_of(h, (**slot).doc, std::string(file))));
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    out.rows.reserve(found.size());
+    out.files.reserve(found.size());
+    for (auto& [file, row] : found) {
+      out.rows.push_back(row);
+      out.files.push_back(std::move(file));
+    }
+    return out;
   }
 
   std::vector<value> row_of(const table_handle& h, const json& doc, const std::string& file) {
@@ -785,31 +915,25 @@ class json_dir {
     return row;
   }
 
-  std::vector<std::vector<value>> all_rows(const table_handle& h) {
-    std::vector<std::vector<value>> rows;
-    for (const auto& [file, doc] : current_docs(h)) rows.push_back(row_of(h, doc, file));
-    return rows;
-  }
-
   void check_unique(const table_handle& h, const std::vector<value>& row, const std::string& file,
                     const detail::key_ref& key) {
     const auto& s = *h.schema;
     bool any = std::any_of(s.indexes.begin(), s.indexes.end(), [](auto& ix) { return ix.unique; });
     if (!any) return;
-    auto docs = current_docs(h);
+    auto all = all_rows(h);
     for (const auto& ix : s.indexes) {
       if (!ix.unique) continue;
       if (std::any_of(ix.columns.begin(), ix.columns.end(), [&](std::size_t c) { return row[c].index() == 0; }))
         continue;  // NULLs never collide
-      for (const auto& [other_file, doc] : docs) {
-        if (other_file == file) continue;
-        auto other = row_of(h, doc, other_file);
+      for (std::size_t i = 0; i < all.rows.size(); ++i) {
+        if (all.files[i] == file) continue;
+        const auto& other = *all.rows[i];
         bool same = std::all_of(ix.columns.begin(), ix.columns.end(), [&](std::size_t c) {
           return other[c].index() != 0 && detail::compare_values(other[c], row[c]) == 0;
         });
         if (same)
           throw constraint_error(
-              "unique index " + ix.name + " already holds these values (file " + other_file + ".json)",
+              "unique index " + ix.name + " already holds these values (file " + all.files[i] + ".json)",
               detail::context_of(s, key));
       }
     }
@@ -848,16 +972,31 @@ class json_dir {
     if (all.empty()) return;
     std::vector<journal_op> ops;
     ops.reserve(all.size());
-    json journal = json::array();
+    // the text nlohmann's dump() makes of [{"content": text or null, "file": name, "table":
+    // name}, ...], written directly: no JSON value holding a copy of every file's text
+    std::size_t bytes = 2;
+    for (const auto& [k, c] : all) bytes += (c ? c->text.size() * 5 / 4 : 4) + k.second.size() + 64;
+    std::string journal;
+    journal.reserve(bytes);
+    journal += '[';
     for (auto& [k, c] : all) {
-      json op = {{"table", k.first->dir.filename().string()}, {"file", k.second}};
-      op["content"] = c ? json(c->text) : json(nullptr);
-      journal.push_back(std::move(op));
-      ops.push_back({k.first->dir.filename().string(), k.second,
-                     c ? std::optional<std::string>(std::move(c->text)) : std::nullopt});
+      const std::string table = k.first->dir.filename().string();
+      if (journal.size() > 1) journal += ',';
+      journal += "{\"content\":";
+      if (c)
+        impl::append_json_string(journal, c->text);
+      else
+        journal += "null";
+      journal += ",\"file\":";
+      impl::append_json_string(journal, k.second);
+      journal += ",\"table\":";
+      impl::append_json_string(journal, table);
+      journal += '}';
+      ops.push_back({table, k.second, c ? std::optional<std::string>(std::move(c->text)) : std::nullopt});
     }
-    impl::write_atomic(root_ / ".journal", journal.dump());
-    journal = nullptr;
+    journal += ']';
+    impl::write_atomic(root_ / ".journal", journal);
+    journal = {};
     replay(ops);
     for (const auto& [k, c] : all) k.first->files.erase(k.second);
   }
@@ -913,27 +1052,40 @@ class json_dir {
   /// Applies a journal's operations, makes them durable, then removes the journal.
   void replay(const std::vector<journal_op>& ops) {
     namespace impl = detail::json_dir_impl;
+    // files are named relative to their table's directory, opened once for a run of operations
+    // on one table: no path built and walked per file
+    const std::string* table = nullptr;
+    std::string dir_slash;
+    impl::fd dir;
+    const std::string tmp_end = ".json-" + std::to_string(::getpid());
     for (const auto& op : ops) {
-      auto dir = root_ / op.table;
-      auto path = dir / (op.file + ".json");
-      std::error_code ec;
-      std::filesystem::create_directories(dir, ec);
+      if (!table || *table != op.table) {
+        dir_slash = (root_ / op.table).string() + "/";
+        std::error_code ec;
+        std::filesystem::create_directories(dir_slash, ec);
+        dir = impl::fd(::open(dir_slash.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (dir.get() < 0) impl::fail_io("cannot open the directory", dir_slash);
+        table = &op.table;
+      }
+      const std::string name = op.file + ".json";
       if (!op.content) {
-        impl::remove_file(path);
+        if (::unlinkat(dir.get(), name.c_str(), 0) != 0 && errno != ENOENT)
+          impl::fail_io("cannot delete", dir_slash + name);
         continue;
       }
       // flushed all at once by syncfs below, not one file at a time
-      auto tmp = dir / (".tmp-" + path.filename().string() + "-" + std::to_string(::getpid()));
+      const std::string tmp = ".tmp-" + op.file + tmp_end;
       {
-        impl::fd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        impl::fd f(::openat(dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
         const auto& text = *op.content;
         if (f.get() < 0 || ::write(f.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
           int err = errno;
-          ::unlink(tmp.c_str());
-          impl::fail_io("cannot write", tmp, err);
+          ::unlinkat(dir.get(), tmp.c_str(), 0);
+          impl::fail_io("cannot write", dir_slash + tmp, err);
         }
       }
-      if (::rename(tmp.c_str(), path.c_str()) != 0) impl::fail_io("cannot rename into place", path);
+      if (::renameat(dir.get(), tmp.c_str(), dir.get(), name.c_str()) != 0)
+        impl::fail_io("cannot rename into place", dir_slash + name);
     }
     impl::fd r(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (r.get() < 0 || ::syncfs(r.get()) != 0) impl::fail_io("cannot flush the store", root_);
