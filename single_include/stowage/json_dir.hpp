@@ -190,15 +190,7 @@ namespace fs = std::filesystem;
 /// A path too long for the system comes of the name the user chose; a file system that is
 /// full, forbidden or laid out otherwise than a store (a directory where a file belongs, a
 /// file where a directory belongs, a loop of links) is unavailable; other failures are bugs.
-[[noreturn]] inline void fail_io(std::string_view what, const fs::path& p, int err = errno) {
-  error_kind kind = err == ENAMETOOLONG ? error_kind::bad_input
-                    : err == ENOENT || err == EACCES || err == EPERM || err == ENOSPC || err == EROFS || err == EIO ||
-                            err == EDQUOT || err == EMFILE || err == ENFILE || err == EISDIR || err == ENOTDIR ||
-                            err == ELOOP
-                        ? error_kind::unavailable
-                        : error_kind::internal;
-  throw_error(kind, std::string(what) + " " + p.string(), error_context{{}, {}, {}, std::strerror(err)});
-}
+[[noreturn]] void fail_io(std::string_view what, const fs::path& p, int err = errno);
 
 /// A file descriptor, closed when it goes.
 class fd {
@@ -218,118 +210,26 @@ class fd {
   int f_;
 };
 
-inline void sync_dir(const fs::path& dir) {
-  fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (d.get() < 0 || ::fsync(d.get()) != 0) fail_io("cannot flush the directory", dir);
-}
+void sync_dir(const fs::path& dir);
 
 /// Replaces p's content atomically: temporary file, flush, rename, flush the directory.
-inline void write_atomic(const fs::path& p, std::string_view content) {
-  fs::path tmp = p.parent_path() / (".tmp-" + p.filename().string() + "-" + std::to_string(::getpid()));
-  {
-    fd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (f.get() < 0) fail_io("cannot create", tmp);
-    std::size_t done = 0;
-    while (done < content.size()) {
-      ssize_t n = ::write(f.get(), content.data() + done, content.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        int err = errno;
-        ::unlink(tmp.c_str());
-        fail_io("cannot write", tmp, err);
-      }
-      done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(f.get()) != 0) {
-      int err = errno;
-      ::unlink(tmp.c_str());
-      fail_io("cannot flush", tmp, err);
-    }
-  }
-  if (::rename(tmp.c_str(), p.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    fail_io("cannot rename into place", p, err);
-  }
-  sync_dir(p.parent_path());
-}
+void write_atomic(const fs::path& p, std::string_view content);
 
 /// The rest of an open file, read straight into the string; size_hint (what fstat said) sizes it
 /// once, and a file that grew meanwhile is read to its end all the same.
-inline std::string read_rest(int f, std::size_t size_hint, const char* p) {
-  std::string out(size_hint + 1, '\0');  // one byte more, so the first read can meet the end
-  std::size_t done = 0;
-  for (;;) {
-    if (done == out.size()) out.resize(out.size() * 2 + 4096);
-    ssize_t n = ::read(f, out.data() + done, out.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail_io("cannot read", p);
-    if (n == 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  out.resize(done);
-  return out;
-}
+std::string read_rest(int f, std::size_t size_hint, const char* p);
 
-inline std::optional<std::string> read_file(const fs::path& p) {
-  fd f(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
-  if (f.get() < 0) {
-    if (errno == ENOENT) return std::nullopt;
-    fail_io("cannot open", p);
-  }
-  return read_rest(f.get(), 0, p.c_str());
-}
+std::optional<std::string> read_file(const fs::path& p);
 
 /// The names in a directory (those starting with a dot left out), through readdir: no path
 /// object per entry.
-inline std::vector<std::string> list_dir(const std::string& dir) {
-  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
-  if (!d) fail_io("cannot list", dir);
-  std::vector<std::string> out;
-  for (;;) {
-    errno = 0;
-    const dirent* ent = ::readdir(d.get());
-    if (!ent) {
-      if (errno != 0) fail_io("cannot list", dir);
-      return out;
-    }
-    if (ent->d_name[0] != '.') out.emplace_back(ent->d_name);
-  }
-}
+std::vector<std::string> list_dir(const std::string& dir);
 
 /// Appends s as a JSON string, escaped as nlohmann's dump() escapes valid UTF-8, which a
 /// rendered record always is: the journal is written without building a JSON value of it.
-inline void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t plain = 0;  // start of the run of bytes copied as they are
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + plain, i - plain);
-    plain = i + 1;
-    out += '\\';
-    switch (c) {
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      case '\b': out += 'b'; break;
-      case '\f': out += 'f'; break;
-      case '\n': out += 'n'; break;
-      case '\r': out += 'r'; break;
-      case '\t': out += 't'; break;
-      default:
-        out += "u00";
-        out += hex[c >> 4];
-        out += hex[c & 15];
-    }
-  }
-  out.append(s.data() + plain, s.size() - plain);
-  out += '"';
-}
+void append_json_string(std::string& out, std::string_view s);
 
-inline void remove_file(const fs::path& p) {
-  if (::unlink(p.c_str()) != 0 && errno != ENOENT) fail_io("cannot delete", p);
-}
+void remove_file(const fs::path& p);
 
 /// An exclusive flock() on a file, released when it goes.
 class file_lock {
@@ -365,7 +265,369 @@ class file_lock {
 /// hex). So names never clash on a case-insensitive file system, never start with a dot and never
 /// hold a separator. The empty key is "%". Names longer than 180 bytes keep a prefix and end in
 /// "~" and a hash; the file holds the full key either way.
-inline std::string encode_file_name(std::string_view key) {
+std::string encode_file_name(std::string_view key);
+
+/// The key a file name encodes, or nullopt for a hashed (long-key) or foreign name.
+std::optional<std::string> decode_file_name(std::string_view name);
+
+/// Whether a name is one that encode_file_name produces: the only table and file names a
+/// journal may hold. Such a name has no separator, does not start with a dot and is not empty.
+bool is_encoded_name(std::string_view name);
+
+std::string key_text(const value& v);
+
+/// A stored value as it appears in a record file: JSON columns embedded as JSON, timestamps in
+/// ISO 8601, blobs in base64, non-finite reals as strings.
+nlohmann::json to_file(const value& v, column_kind k);
+
+value from_file(const nlohmann::json& j, column_kind k, bool nullable);
+
+/// Renders a document as stowage writes it: keys sorted, two-space indent, final newline.
+std::string render(const nlohmann::json& doc);
+
+/// The 1-based line of a byte offset in text.
+std::size_t line_of(std::string_view text, std::size_t offset);
+
+}  // namespace detail::json_dir_impl
+
+class json_dir {
+  using json = nlohmann::json;
+
+ public:
+  static constexpr std::string_view name = "json_dir";
+  static constexpr bool streams = false;
+
+  explicit json_dir(std::string_view url);
+
+ private:
+  /// A record file as last read: how to tell it changed, its content, and the row decoded from
+  /// it (decoded once, when first asked for, and valid exactly as long as the document is).
+  struct file_entry {
+    ino_t inode = 0;
+    std::int64_t mtime_ns = 0;
+    off_t size = 0;
+    // modified well before it was read: a later change cannot share its size and timestamp
+    bool settled = false;
+    json doc;
+    const detail::table_schema* row_schema = nullptr;  // the schema row was decoded for, if any
+    std::vector<value> row;
+    std::uint64_t seen = 0;  // the last listing of the directory that found the file
+  };
+  struct table_data {
+    std::string name;
+    std::filesystem::path dir;
+    std::string dir_slash;  // dir and a '/', to build file paths by appending
+    std::vector<detail::stored_column> columns;
+    std::unordered_map<std::string, file_entry> files;  // by file name without ".json"
+    std::uint64_t listings = 0;
+  };
+
+ public:
+  struct table_handle {
+    table_data* data;
+    const detail::table_schema* schema;
+  };
+
+  table_handle open_table(const detail::table_schema& s);
+
+  write_result write(table_handle& h, const void* record, write_mode mode);
+
+  bool get(table_handle& h, const detail::cell& key, void* out);
+
+  bool erase(table_handle& h, const detail::cell& key);
+
+  /// A snapshot of the selected records, decoded as they are yielded.
+  using cursor = detail::row_cursor;
+
+  cursor select(table_handle& h, const detail::query_spec& q);
+
+  std::uint64_t count(table_handle& h, const detail::query_spec& q);
+
+  /// Deletes every record file, without reading them (so a file that does not parse goes too);
+  /// files that are no records (see record_files) stay.
+  void clear(table_handle& h);
+
+  void begin(unsigned depth);
+  void commit(unsigned depth);
+  void rollback(unsigned depth);
+
+  const std::filesystem::path& root() const noexcept { return root_; }
+  /// How many record files this store has read and parsed so far: a query over unchanged
+  /// files reads none again.
+  std::uint64_t files_read() const noexcept { return files_read_; }
+  /// The file that holds (or would hold) the record with this key.
+  template <class K>
+  std::filesystem::path file_for(const table_handle& h, const K& key) const {
+    return h.data->dir / (file_of(detail::key_value(*h.schema, key)) + ".json");
+  }
+
+ private:
+  /// A record file a transaction writes: its document and the text rendered from it.
+  struct change {
+    json doc;
+    std::string text;
+  };
+  // (table, file name) -> what to write, or nullopt to delete
+  using pending = std::map<std::pair<table_data*, std::string>, std::optional<change>>;
+
+  /// Reads the parameters of a "dir:" URL, "name=value&...".
+  void read_parameters(std::string_view params);
+
+  static std::string file_of(const value& key);
+
+  /// A scope for operations that must be atomic even outside a user's transaction.
+  class local_scope {
+   public:
+    explicit local_scope(json_dir& b) : b_(b), depth_(static_cast<unsigned>(b.layers_.size())) { b_.begin(depth_); }
+    ~local_scope();
+    void commit();
+
+   private:
+    json_dir& b_;
+    unsigned depth_;
+    bool done_ = false;
+  };
+  local_scope local_transaction();
+
+  std::vector<detail::stored_column> read_schema(const detail::table_schema& s, const std::filesystem::path& p);
+
+  /// Parses a record file, or throws corrupt_error naming the file and the line.
+  json parse_file(const table_handle& h, const std::filesystem::path& p, const std::string& text);
+
+  /// The cache entry of one file, brought up to date; nullptr when the file does not exist.
+  ///
+  /// How the cache stays right while other processes write the directory (writers take the
+  /// lock, readers do not): an entry, and the row decoded from it, serves only while stat()
+  /// shows the file with the inode, size and modification time (in ns) it had when it was read,
+  /// and only when that time was over 100 ms older than the read: file times tick coarsely (a
+  /// few ms), so a file changed again within one tick, with the same size and a recycled inode,
+  /// would look unchanged, and such recent files are read every time. So each get and each query
+  /// pays one stat() per file (the second, warm query of json_dir_bench is mostly that), and
+  /// reads only the files that changed. A file not in the cache is opened at once and its
+  /// identity taken with fstat() on the open file: that of the very text read.
+  file_entry* refresh_file(const table_handle& h, const std::string& file);
+  static std::int64_t mtime_of(const struct stat& st);
+
+  /// The pending write of one file in the open transaction, innermost level first: nullptr when
+  /// there is none, else a slot holding the change or nullopt for a deletion.
+  const std::optional<change>* pending_of(const table_data* t, const std::string& file) const;
+
+  /// The document of one record, pending writes of the transaction included; it stays valid
+  /// until the next read or write of the table.
+  const json* load(const table_handle& h, const std::string& file);
+
+  /// The row of a cache entry, decoded on first use for this schema.
+  const std::vector<value>& cached_row(const table_handle& h, file_entry& e, const std::string& file);
+
+  /// The row of one record, pending writes included, or nullptr; a row decoded from a pending
+  /// write is kept in scratch.
+  const std::vector<value>* find_row(const table_handle& h, const std::string& file, std::vector<value>& scratch);
+
+  /// The names (without ".json") of the table's record files on disk: those a key encodes to.
+  /// Another .json file (Notes.json, %zz.json) is nobody's record: get cannot reach it, so
+  /// queries, count and clear leave it alone too. A name the cache holds was checked before.
+  static std::vector<std::string> record_files(const table_data& t);
+
+  /// Every record of a table, pending writes included, in the order of the file names: rows
+  /// point into the cache (valid until the next read or write of the table), or into owned for
+  /// the rows of pending writes.
+  struct row_set {
+    std::vector<const std::vector<value>*> rows;
+    std::vector<std::string> files;  // rows[i] is in files[i]
+    std::deque<std::vector<value>> owned;
+  };
+
+  row_set all_rows(const table_handle& h);
+
+  std::vector<value> row_of(const table_handle& h, const json& doc, const std::string& file);
+
+  void check_unique(const table_handle& h, const std::vector<value>& row, const std::string& file,
+                    const detail::key_ref& key);
+
+  /// Writes or deletes one record file: into the transaction when one is open, else at once.
+  /// The caller holds the lock (exclusive()).
+  void store(table_data& t, const std::string& file, std::optional<json> doc, std::string text = {}) {
+    if (!layers_.empty()) {
+      auto& slot = layers_.back()[{&t, file}];
+      if (doc)
+        slot = change{std::move(*doc), std::move(text)};
+      else
+        slot = std::nullopt;
+      return;
+    }
+    auto path = t.dir / (file + ".json");
+    if (doc)
+      detail::json_dir_impl::write_atomic(path, text);
+    else {
+      detail::json_dir_impl::remove_file(path);
+      detail::json_dir_impl::sync_dir(t.dir);
+    }
+    t.files.erase(file);  // the next read stats it again
+  }
+
+  /// One entry of the journal: a record file to write (its whole text) or to delete.
+  struct journal_op {
+    std::string table, file;  // names under the root, as encode_file_name makes them
+    std::optional<std::string> content;
+  };
+
+  /// Commits a transaction's writes: journal first (the commit point), then the files.
+  void apply_with_journal(pending& all);
+
+  /// Reads a journal left behind, checking all of it before anything is applied: it must be an
+  /// array of {"table": name, "file": name, "content": the text of a JSON object, or null to
+  /// delete}, where every name is one that encode_file_name makes, so that no entry reaches
+  /// outside the root.
+  std::vector<journal_op> read_journal(const std::filesystem::path& p, const std::string& text);
+
+  /// Applies a journal's operations, makes them durable, then removes the journal.
+  void replay(const std::vector<journal_op>& ops);
+
+  /// Takes the store's lock, unless this store's open transaction holds it already, and first
+  /// finishes a committed transaction that a crashed writer left in the journal: every writer
+  /// does so before it writes, so no write can be overtaken by an older journal.
+  detail::json_dir_impl::file_lock exclusive();
+
+  void recover_journal();
+
+  /// Runs at open, under the lock: removes temporary files of interrupted writes.
+  void remove_temporaries();
+
+  std::filesystem::path root_;
+  std::map<std::string, std::unique_ptr<table_data>> tables_;
+  std::vector<pending> layers_;  // one per open transaction level
+  detail::json_dir_impl::file_lock tx_lock_;
+  std::chrono::milliseconds lock_timeout_{5000};
+  std::uint64_t files_read_ = 0;
+};
+
+}  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/backend/impl/json_dir.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_JSON_DIR_IPP
+#define STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_JSON_DIR_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail::json_dir_impl {
+
+[[noreturn]] STOWAGE_INLINE void fail_io(std::string_view what, const fs::path& p, int err) {
+  error_kind kind = err == ENAMETOOLONG ? error_kind::bad_input
+                    : err == ENOENT || err == EACCES || err == EPERM || err == ENOSPC || err == EROFS || err == EIO ||
+                            err == EDQUOT || err == EMFILE || err == ENFILE || err == EISDIR || err == ENOTDIR ||
+                            err == ELOOP
+                        ? error_kind::unavailable
+                        : error_kind::internal;
+  throw_error(kind, std::string(what) + " " + p.string(), error_context{{}, {}, {}, std::strerror(err)});
+}
+
+STOWAGE_INLINE void sync_dir(const fs::path& dir) {
+  fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (d.get() < 0 || ::fsync(d.get()) != 0) fail_io("cannot flush the directory", dir);
+}
+
+STOWAGE_INLINE void write_atomic(const fs::path& p, std::string_view content) {
+  fs::path tmp = p.parent_path() / (".tmp-" + p.filename().string() + "-" + std::to_string(::getpid()));
+  {
+    fd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (f.get() < 0) fail_io("cannot create", tmp);
+    std::size_t done = 0;
+    while (done < content.size()) {
+      ssize_t n = ::write(f.get(), content.data() + done, content.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        fail_io("cannot write", tmp, err);
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(f.get()) != 0) {
+      int err = errno;
+      ::unlink(tmp.c_str());
+      fail_io("cannot flush", tmp, err);
+    }
+  }
+  if (::rename(tmp.c_str(), p.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    fail_io("cannot rename into place", p, err);
+  }
+  sync_dir(p.parent_path());
+}
+
+STOWAGE_INLINE std::string read_rest(int f, std::size_t size_hint, const char* p) {
+  std::string out(size_hint + 1, '\0');  // one byte more, so the first read can meet the end
+  std::size_t done = 0;
+  for (;;) {
+    if (done == out.size()) out.resize(out.size() * 2 + 4096);
+    ssize_t n = ::read(f, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail_io("cannot read", p);
+    if (n == 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  out.resize(done);
+  return out;
+}
+
+STOWAGE_INLINE std::optional<std::string> read_file(const fs::path& p) {
+  fd f(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+  if (f.get() < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    fail_io("cannot open", p);
+  }
+  return read_rest(f.get(), 0, p.c_str());
+}
+
+STOWAGE_INLINE std::vector<std::string> list_dir(const std::string& dir) {
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
+  if (!d) fail_io("cannot list", dir);
+  std::vector<std::string> out;
+  for (;;) {
+    errno = 0;
+    const dirent* ent = ::readdir(d.get());
+    if (!ent) {
+      if (errno != 0) fail_io("cannot list", dir);
+      return out;
+    }
+    if (ent->d_name[0] != '.') out.emplace_back(ent->d_name);
+  }
+}
+
+STOWAGE_INLINE void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t plain = 0;  // start of the run of bytes copied as they are
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + plain, i - plain);
+    plain = i + 1;
+    out += '\\';
+    switch (c) {
+      case '"': out += '"'; break;
+      case '\\': out += '\\'; break;
+      case '\b': out += 'b'; break;
+      case '\f': out += 'f'; break;
+      case '\n': out += 'n'; break;
+      case '\r': out += 'r'; break;
+      case '\t': out += 't'; break;
+      default:
+        out += "u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+  }
+  out.append(s.data() + plain, s.size() - plain);
+  out += '"';
+}
+
+STOWAGE_INLINE void remove_file(const fs::path& p) {
+  if (::unlink(p.c_str()) != 0 && errno != ENOENT) fail_io("cannot delete", p);
+}
+
+STOWAGE_INLINE std::string encode_file_name(std::string_view key) {
   static constexpr char hex[] = "0123456789abcdef";
   if (key.empty()) return "%";
   std::string out;
@@ -406,8 +668,7 @@ inline std::string encode_file_name(std::string_view key) {
   return out;
 }
 
-/// The key a file name encodes, or nullopt for a hashed (long-key) or foreign name.
-inline std::optional<std::string> decode_file_name(std::string_view name) {
+STOWAGE_INLINE std::optional<std::string> decode_file_name(std::string_view name) {
   if (name == "%") return std::string();
   if (name.find('~') != std::string_view::npos) return std::nullopt;
   std::string out;
@@ -431,9 +692,7 @@ inline std::optional<std::string> decode_file_name(std::string_view name) {
   return out;
 }
 
-/// Whether a name is one that encode_file_name produces: the only table and file names a
-/// journal may hold. Such a name has no separator, does not start with a dot and is not empty.
-inline bool is_encoded_name(std::string_view name) {
+STOWAGE_INLINE bool is_encoded_name(std::string_view name) {
   auto tilde = name.find('~');
   if (tilde == std::string_view::npos) {
     auto key = decode_file_name(name);
@@ -450,7 +709,7 @@ inline bool is_encoded_name(std::string_view name) {
          std::all_of(hash.begin(), hash.end(), hex);
 }
 
-inline std::string key_text(const value& v) {
+STOWAGE_INLINE std::string key_text(const value& v) {
   switch (v.index()) {
     case 1: return std::to_string(std::get<1>(v));
     case 2: {
@@ -467,9 +726,7 @@ inline std::string key_text(const value& v) {
   }
 }
 
-/// A stored value as it appears in a record file: JSON columns embedded as JSON, timestamps in
-/// ISO 8601, blobs in base64, non-finite reals as strings.
-inline nlohmann::json to_file(const value& v, column_kind k) {
+STOWAGE_INLINE nlohmann::json to_file(const value& v, column_kind k) {
   switch (v.index()) {
     case 1:
       if (k == column_kind::boolean) return std::get<1>(v) != 0;
@@ -488,7 +745,7 @@ inline nlohmann::json to_file(const value& v, column_kind k) {
   }
 }
 
-inline value from_file(const nlohmann::json& j, column_kind k, bool nullable) {
+STOWAGE_INLINE value from_file(const nlohmann::json& j, column_kind k, bool nullable) {
   // a JSON column that is not optional may hold JSON's null itself
   if (j.is_null()) return k == column_kind::json && !nullable ? value(std::string("null")) : value{};
   auto mismatch = [&](std::string_view expected) {
@@ -526,8 +783,7 @@ inline value from_file(const nlohmann::json& j, column_kind k, bool nullable) {
   return value{};
 }
 
-/// Renders a document as stowage writes it: keys sorted, two-space indent, final newline.
-inline std::string render(const nlohmann::json& doc) {
+STOWAGE_INLINE std::string render(const nlohmann::json& doc) {
   try {
     return doc.dump(2) + "\n";
   } catch (const nlohmann::json::exception& e) {
@@ -535,714 +791,579 @@ inline std::string render(const nlohmann::json& doc) {
   }
 }
 
-/// The 1-based line of a byte offset in text.
-inline std::size_t line_of(std::string_view text, std::size_t offset) {
+STOWAGE_INLINE std::size_t line_of(std::string_view text, std::size_t offset) {
   offset = std::min(offset, text.size());
   return 1 +
          static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
 }
 
-}  // namespace detail::json_dir_impl
+}  // namespace stowage::detail::json_dir_impl
+namespace stowage {
 
-class json_dir {
-  using json = nlohmann::json;
-
- public:
-  static constexpr std::string_view name = "json_dir";
-  static constexpr bool streams = false;
-
-  explicit json_dir(std::string_view url) {
-    std::string p(url);
-    if (p.starts_with("dir:")) {
-      p = p.substr(4);
-      if (auto q = p.find('?'); q != std::string::npos) {
-        read_parameters(std::string_view(p).substr(q + 1));
-        p.resize(q);
-      }
+STOWAGE_INLINE json_dir::json_dir(std::string_view url) {
+  std::string p(url);
+  if (p.starts_with("dir:")) {
+    p = p.substr(4);
+    if (auto q = p.find('?'); q != std::string::npos) {
+      read_parameters(std::string_view(p).substr(q + 1));
+      p.resize(q);
     }
-    if (p.empty()) throw bad_input_error("the json_dir backend needs a directory: \"dir:path/to/store\"");
-    // the system would see the path cut at the NUL byte: another directory than the one named
-    if (p.find('\0') != std::string::npos) {
-      std::string shown;  // what() is cut at a NUL byte too
-      for (char c : url) shown += c == '\0' ? std::string_view("\\0") : std::string_view(&c, 1);
-      throw bad_input_error("the json_dir URL \"" + shown + "\" holds a NUL byte");
+  }
+  if (p.empty()) throw bad_input_error("the json_dir backend needs a directory: \"dir:path/to/store\"");
+  // the system would see the path cut at the NUL byte: another directory than the one named
+  if (p.find('\0') != std::string::npos) {
+    std::string shown;  // what() is cut at a NUL byte too
+    for (char c : url) shown += c == '\0' ? std::string_view("\\0") : std::string_view(&c, 1);
+    throw bad_input_error("the json_dir URL \"" + shown + "\" holds a NUL byte");
+  }
+  root_ = p;
+  std::error_code ec;
+  std::filesystem::create_directories(root_, ec);
+  if (ec || !std::filesystem::is_directory(root_, ec))
+    throw_error(ec.value() == ENAMETOOLONG ? error_kind::bad_input : error_kind::unavailable,
+                "cannot create the json_dir store \"" + p + "\"",
+                error_context{{}, {}, {}, ec ? ec.message() : "not a directory"});
+  auto lock = exclusive();
+  remove_temporaries();
+}
+
+STOWAGE_INLINE auto json_dir::open_table(const detail::table_schema& s) -> table_handle {
+  namespace impl = detail::json_dir_impl;
+  auto& t = tables_[std::string(s.table)];
+  if (!t) {
+    t = std::make_unique<table_data>();
+    t->name = std::string(s.table);
+    t->dir = root_ / impl::encode_file_name(s.table);
+    t->dir_slash = t->dir.string() + "/";
+  }
+  auto lock = exclusive();
+  std::error_code ec;
+  std::filesystem::create_directories(t->dir, ec);
+  if (ec) impl::fail_io("cannot create the table directory", t->dir, ec.value());
+  auto schema_path = t->dir / ".schema.json";
+  std::vector<detail::stored_column> stored = read_schema(s, schema_path);
+  bool changed = stored.empty();
+  if (stored.empty()) {
+    for (std::size_t i = 0; i < s.columns.size(); ++i)
+      stored.push_back({std::string(s.columns[i].name), s.columns[i].kind, i == s.key});
+  } else {
+    for (std::size_t i : detail::plan_migration(s, stored).added) {
+      stored.push_back({std::string(s.columns[i].name), s.columns[i].kind, false});
+      changed = true;
     }
-    root_ = p;
-    std::error_code ec;
-    std::filesystem::create_directories(root_, ec);
-    if (ec || !std::filesystem::is_directory(root_, ec))
-      throw_error(ec.value() == ENAMETOOLONG ? error_kind::bad_input : error_kind::unavailable,
-                  "cannot create the json_dir store \"" + p + "\"",
-                  error_context{{}, {}, {}, ec ? ec.message() : "not a directory"});
-    auto lock = exclusive();
-    remove_temporaries();
   }
-
- private:
-  /// A record file as last read: how to tell it changed, its content, and the row decoded from
-  /// it (decoded once, when first asked for, and valid exactly as long as the document is).
-  struct file_entry {
-    ino_t inode = 0;
-    std::int64_t mtime_ns = 0;
-    off_t size = 0;
-    // modified well before it was read: a later change cannot share its size and timestamp
-    bool settled = false;
-    json doc;
-    const detail::table_schema* row_schema = nullptr;  // the schema row was decoded for, if any
-    std::vector<value> row;
-    std::uint64_t seen = 0;  // the last listing of the directory that found the file
-  };
-  struct table_data {
-    std::string name;
-    std::filesystem::path dir;
-    std::string dir_slash;  // dir and a '/', to build file paths by appending
-    std::vector<detail::stored_column> columns;
-    std::unordered_map<std::string, file_entry> files;  // by file name without ".json"
-    std::uint64_t listings = 0;
-  };
-
- public:
-  struct table_handle {
-    table_data* data;
-    const detail::table_schema* schema;
-  };
-
-  table_handle open_table(const detail::table_schema& s) {
-    namespace impl = detail::json_dir_impl;
-    auto& t = tables_[std::string(s.table)];
-    if (!t) {
-      t = std::make_unique<table_data>();
-      t->name = std::string(s.table);
-      t->dir = root_ / impl::encode_file_name(s.table);
-      t->dir_slash = t->dir.string() + "/";
-    }
-    auto lock = exclusive();
-    std::error_code ec;
-    std::filesystem::create_directories(t->dir, ec);
-    if (ec) impl::fail_io("cannot create the table directory", t->dir, ec.value());
-    auto schema_path = t->dir / ".schema.json";
-    std::vector<detail::stored_column> stored = read_schema(s, schema_path);
-    bool changed = stored.empty();
-    if (stored.empty()) {
-      for (std::size_t i = 0; i < s.columns.size(); ++i)
-        stored.push_back({std::string(s.columns[i].name), s.columns[i].kind, i == s.key});
-    } else {
-      for (std::size_t i : detail::plan_migration(s, stored).added) {
-        stored.push_back({std::string(s.columns[i].name), s.columns[i].kind, false});
-        changed = true;
-      }
-    }
-    if (changed) {
-      json doc = json::object();
-      doc["columns"] = json::array();
-      for (const auto& c : stored)
-        doc["columns"].push_back({{"name", c.name}, {"kind", to_string(c.kind)}, {"key", c.key}});
-      impl::write_atomic(schema_path, impl::render(doc));
-    }
-    t->columns = std::move(stored);
-    return {t.get(), &s};
+  if (changed) {
+    json doc = json::object();
+    doc["columns"] = json::array();
+    for (const auto& c : stored)
+      doc["columns"].push_back({{"name", c.name}, {"kind", to_string(c.kind)}, {"key", c.key}});
+    impl::write_atomic(schema_path, impl::render(doc));
   }
+  t->columns = std::move(stored);
+  return {t.get(), &s};
+}
 
-  write_result write(table_handle& h, const void* record, write_mode mode) {
-    namespace impl = detail::json_dir_impl;
-    const auto& s = *h.schema;
-    std::vector<value> row = detail::encode_row(s, record);
-    std::string file = file_of(row[s.key]);
-    // the existence and uniqueness checks and the write happen under one lock, so another
-    // process cannot insert the same key in between
-    auto lock = exclusive();
-    auto key = detail::key_of_record(s, record);
-    std::optional<json> existing;
-    try {
-      if (const json* doc = load(h, file)) existing = *doc;
-    } catch (const corrupt_error&) {
-      // a record file that does not parse exists all the same: an insert is refused, a
-      // replacement repairs it (what the file held cannot be kept)
-      if (mode == write_mode::insert) return write_result::key_exists;
-      existing = json::object();
-    }
-    if (mode == write_mode::insert && existing) return write_result::key_exists;
-    if (mode == write_mode::update && !existing) return write_result::key_missing;
-    check_unique(h, row, file, key);
-    json doc = existing && existing->is_object() ? std::move(*existing) : json::object();
-    for (std::size_t i = 0; i < row.size(); ++i)
-      doc[std::string(s.columns[i].name)] = impl::to_file(row[i], s.columns[i].kind);
-    std::string text;
-    try {
-      text = impl::render(doc);
-    } catch (const detail::codec_failure& c) {
-      throw_error(c.kind, c.message, detail::context_of(s, key));
-    }
-    store(*h.data, file, std::move(doc), std::move(text));
-    return write_result::done;
+STOWAGE_INLINE write_result json_dir::write(table_handle& h, const void* record, write_mode mode) {
+  namespace impl = detail::json_dir_impl;
+  const auto& s = *h.schema;
+  std::vector<value> row = detail::encode_row(s, record);
+  std::string file = file_of(row[s.key]);
+  // the existence and uniqueness checks and the write happen under one lock, so another
+  // process cannot insert the same key in between
+  auto lock = exclusive();
+  auto key = detail::key_of_record(s, record);
+  std::optional<json> existing;
+  try {
+    if (const json* doc = load(h, file)) existing = *doc;
+  } catch (const corrupt_error&) {
+    // a record file that does not parse exists all the same: an insert is refused, a
+    // replacement repairs it (what the file held cannot be kept)
+    if (mode == write_mode::insert) return write_result::key_exists;
+    existing = json::object();
   }
+  if (mode == write_mode::insert && existing) return write_result::key_exists;
+  if (mode == write_mode::update && !existing) return write_result::key_missing;
+  check_unique(h, row, file, key);
+  json doc = existing && existing->is_object() ? std::move(*existing) : json::object();
+  for (std::size_t i = 0; i < row.size(); ++i)
+    doc[std::string(s.columns[i].name)] = impl::to_file(row[i], s.columns[i].kind);
+  std::string text;
+  try {
+    text = impl::render(doc);
+  } catch (const detail::codec_failure& c) {
+    throw_error(c.kind, c.message, detail::context_of(s, key));
+  }
+  store(*h.data, file, std::move(doc), std::move(text));
+  return write_result::done;
+}
 
-  bool get(table_handle& h, const detail::cell& key, void* out) {
-    std::string file = file_of(detail::to_value(key));
-    std::vector<value> scratch;
-    const std::vector<value>* row = find_row(h, file, scratch);
-    if (!row) return false;
-    detail::decode_row(*h.schema, *row, out);
-    return true;
-  }
+STOWAGE_INLINE bool json_dir::get(table_handle& h, const detail::cell& key, void* out) {
+  std::string file = file_of(detail::to_value(key));
+  std::vector<value> scratch;
+  const std::vector<value>* row = find_row(h, file, scratch);
+  if (!row) return false;
+  detail::decode_row(*h.schema, *row, out);
+  return true;
+}
 
-  bool erase(table_handle& h, const detail::cell& key) {
-    std::string file = file_of(detail::to_value(key));
-    auto lock = exclusive();
-    if (!load(h, file)) return false;
-    store(*h.data, file, std::nullopt);
-    return true;
-  }
+STOWAGE_INLINE bool json_dir::erase(table_handle& h, const detail::cell& key) {
+  std::string file = file_of(detail::to_value(key));
+  auto lock = exclusive();
+  if (!load(h, file)) return false;
+  store(*h.data, file, std::nullopt);
+  return true;
+}
 
-  /// A snapshot of the selected records, decoded as they are yielded.
-  using cursor = detail::row_cursor;
+STOWAGE_INLINE auto json_dir::select(table_handle& h, const detail::query_spec& q) -> cursor {
+  auto all = all_rows(h);
+  std::vector<std::vector<value>> out;
+  // copies: the cached rows may change while the loop runs
+  for (const auto* r : detail::select_rows(
+           all.rows, q, [](const std::vector<value>& v) -> const auto& { return v; }))
+    out.push_back(*r);
+  return cursor(*h.schema, std::move(out));
+}
 
-  cursor select(table_handle& h, const detail::query_spec& q) {
-    auto all = all_rows(h);
-    std::vector<std::vector<value>> out;
-    // copies: the cached rows may change while the loop runs
-    for (const auto* r : detail::select_rows(
-             all.rows, q, [](const std::vector<value>& v) -> const auto& { return v; }))
-      out.push_back(*r);
-    return cursor(*h.schema, std::move(out));
-  }
+STOWAGE_INLINE std::uint64_t json_dir::count(table_handle& h, const detail::query_spec& q) {
+  auto all = all_rows(h);
+  return detail::select_rows(
+             all.rows, q, [](const std::vector<value>& v) -> const auto& { return v; })
+      .size();
+}
 
-  std::uint64_t count(table_handle& h, const detail::query_spec& q) {
-    auto all = all_rows(h);
-    return detail::select_rows(
-               all.rows, q, [](const std::vector<value>& v) -> const auto& { return v; })
-        .size();
-  }
+STOWAGE_INLINE void json_dir::clear(table_handle& h) {
+  auto tx = local_transaction();
+  for (const auto& file : record_files(*h.data)) store(*h.data, file, std::nullopt);
+  // records the open transaction wrote and the files do not show yet
+  std::vector<std::string> written;
+  for (const auto& layer : layers_)
+    for (const auto& [k, c] : layer)
+      if (k.first == h.data && c) written.push_back(k.second);
+  for (const auto& file : written) store(*h.data, file, std::nullopt);
+  tx.commit();
+}
 
-  /// Deletes every record file, without reading them (so a file that does not parse goes too);
-  /// files that are no records (see record_files) stay.
-  void clear(table_handle& h) {
-    auto tx = local_transaction();
-    for (const auto& file : record_files(*h.data)) store(*h.data, file, std::nullopt);
-    // records the open transaction wrote and the files do not show yet
-    std::vector<std::string> written;
-    for (const auto& layer : layers_)
-      for (const auto& [k, c] : layer)
-        if (k.first == h.data && c) written.push_back(k.second);
-    for (const auto& file : written) store(*h.data, file, std::nullopt);
-    tx.commit();
-  }
+STOWAGE_INLINE void json_dir::begin(unsigned depth) {
+  if (depth == 0) tx_lock_ = exclusive();
+  layers_.resize(depth + 1);
+}
 
-  void begin(unsigned depth) {
-    if (depth == 0) tx_lock_ = exclusive();
-    layers_.resize(depth + 1);
-  }
-  void commit(unsigned depth) {
-    if (depth > 0) {
-      for (auto& [k, v] : layers_[depth]) layers_[depth - 1][k] = std::move(v);
-      layers_.resize(depth);
-      return;
-    }
-    pending all = std::move(layers_[0]);
-    layers_.clear();
-    try {
-      apply_with_journal(all);
-    } catch (...) {
-      tx_lock_ = {};
-      throw;
-    }
-    tx_lock_ = {};
-  }
-  void rollback(unsigned depth) {
+STOWAGE_INLINE void json_dir::commit(unsigned depth) {
+  if (depth > 0) {
+    for (auto& [k, v] : layers_[depth]) layers_[depth - 1][k] = std::move(v);
     layers_.resize(depth);
-    if (depth == 0) tx_lock_ = {};
+    return;
   }
-
-  const std::filesystem::path& root() const noexcept { return root_; }
-  /// How many record files this store has read and parsed so far: a query over unchanged
-  /// files reads none again.
-  std::uint64_t files_read() const noexcept { return files_read_; }
-  /// The file that holds (or would hold) the record with this key.
-  template <class K>
-  std::filesystem::path file_for(const table_handle& h, const K& key) const {
-    return h.data->dir / (file_of(detail::key_value(*h.schema, key)) + ".json");
+  pending all = std::move(layers_[0]);
+  layers_.clear();
+  try {
+    apply_with_journal(all);
+  } catch (...) {
+    tx_lock_ = {};
+    throw;
   }
+  tx_lock_ = {};
+}
 
- private:
-  /// A record file a transaction writes: its document and the text rendered from it.
-  struct change {
-    json doc;
-    std::string text;
+STOWAGE_INLINE void json_dir::rollback(unsigned depth) {
+  layers_.resize(depth);
+  if (depth == 0) tx_lock_ = {};
+}
+
+STOWAGE_INLINE void json_dir::read_parameters(std::string_view params) {
+  while (!params.empty()) {
+    auto amp = params.find('&');
+    std::string_view param = params.substr(0, amp);
+    params = amp == std::string_view::npos ? std::string_view() : params.substr(amp + 1);
+    auto eq = param.find('=');
+    std::string_view name = param.substr(0, eq), text = eq == std::string_view::npos ? "" : param.substr(eq + 1);
+    if (name == "lock_timeout") {
+      long long ms = -1;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+      if (ec != std::errc() || end != text.data() + text.size() || ms < 0 || ms > 2'147'483'647)
+        throw bad_input_error("the json_dir URL's lock_timeout must be a number of milliseconds, not \"" +
+                              std::string(text) + "\"");
+      lock_timeout_ = std::chrono::milliseconds(ms);
+    } else {
+      throw bad_input_error("the json_dir URL has an unknown parameter \"" + std::string(name) +
+                            "\" (known: lock_timeout)");
+    }
+  }
+}
+
+STOWAGE_INLINE std::string json_dir::file_of(const value& key) {
+  return detail::json_dir_impl::encode_file_name(detail::json_dir_impl::key_text(key));
+}
+
+STOWAGE_INLINE json_dir::local_scope::~local_scope() {
+  if (!done_) b_.rollback(depth_);
+}
+
+STOWAGE_INLINE void json_dir::local_scope::commit() {
+  done_ = true;
+  b_.commit(depth_);
+}
+
+STOWAGE_INLINE auto json_dir::local_transaction() -> local_scope { return local_scope(*this); }
+
+STOWAGE_INLINE std::vector<detail::stored_column> json_dir::read_schema(const detail::table_schema& s,
+                                                                        const std::filesystem::path& p) {
+  auto text = detail::json_dir_impl::read_file(p);
+  std::vector<detail::stored_column> out;
+  if (!text) return out;
+  try {
+    json doc = json::parse(*text);
+    for (const auto& c : doc.at("columns")) {
+      std::string kind = c.at("kind").get<std::string>();
+      std::optional<column_kind> k;
+      for (int i = 0; i <= static_cast<int>(column_kind::json); ++i)
+        if (to_string(static_cast<column_kind>(i)) == kind) k = static_cast<column_kind>(i);
+      if (!k) throw std::runtime_error("unknown column kind " + kind);
+      out.push_back({c.at("name").get<std::string>(), *k, c.value("key", false)});
+    }
+  } catch (const std::exception& e) {
+    throw corrupt_error("the table's schema file " + p.string() + " does not read",
+                        detail::context_of(s, {}, e.what()));
+  }
+  return out;
+}
+
+STOWAGE_INLINE auto json_dir::parse_file(const table_handle& h, const std::filesystem::path& p, const std::string& text)
+    -> json {
+  try {
+    json doc = json::parse(text);
+    if (!doc.is_object()) throw std::runtime_error("the file holds no JSON object");
+    return doc;
+  } catch (const json::parse_error& e) {
+    throw corrupt_error("file " + p.string() + " line " +
+                            std::to_string(detail::json_dir_impl::line_of(text, e.byte > 0 ? e.byte - 1 : 0)) +
+                            " does not parse",
+                        detail::context_of(*h.schema, {}, e.what()));
+  } catch (const std::exception& e) {
+    throw corrupt_error("file " + p.string() + " line 1 is no record", detail::context_of(*h.schema, {}, e.what()));
+  }
+}
+
+STOWAGE_INLINE auto json_dir::pending_of(const table_data* t, const std::string& file) const
+    -> const std::optional<change>* {
+  for (auto layer = layers_.rbegin(); layer != layers_.rend(); ++layer) {
+    auto it = layer->find({const_cast<table_data*>(t), file});
+    if (it != layer->end()) return &it->second;
+  }
+  return nullptr;
+}
+
+STOWAGE_INLINE auto json_dir::load(const table_handle& h, const std::string& file) -> const json* {
+  if (!layers_.empty())
+    if (const auto* p = pending_of(h.data, file)) return *p ? &(*p)->doc : nullptr;
+  file_entry* e = refresh_file(h, file);
+  return e ? &e->doc : nullptr;
+}
+
+STOWAGE_INLINE const std::vector<value>& json_dir::cached_row(const table_handle& h, file_entry& e,
+                                                              const std::string& file) {
+  if (e.row_schema != h.schema) {
+    e.row = row_of(h, e.doc, file);
+    e.row_schema = h.schema;
+  }
+  return e.row;
+}
+
+STOWAGE_INLINE const std::vector<value>* json_dir::find_row(const table_handle& h, const std::string& file,
+                                                            std::vector<value>& scratch) {
+  if (!layers_.empty())
+    if (const auto* p = pending_of(h.data, file)) {
+      if (!*p) return nullptr;
+      scratch = row_of(h, (*p)->doc, file);
+      return &scratch;
+    }
+  file_entry* e = refresh_file(h, file);
+  return e ? &cached_row(h, *e, file) : nullptr;
+}
+
+STOWAGE_INLINE auto json_dir::all_rows(const table_handle& h) -> row_set {
+  auto& t = *h.data;
+  std::vector<std::string> present = record_files(t);
+  const std::uint64_t listing = ++t.listings;
+  std::vector<std::pair<std::string, const std::vector<value>*>> found;
+  found.reserve(present.size());
+  // a file a transaction writes or deletes is read from the transaction, not from disk
+  std::map<std::string_view, const std::optional<change>*> pending;
+  for (const auto& layer : layers_)
+    for (const auto& [k, v] : layer)
+      if (k.first == h.data) pending[k.second] = &v;
+  row_set out;
+  for (auto& file : present) {
+    if (pending.count(file)) continue;
+    if (file_entry* e = refresh_file(h, file)) {
+      e->seen = listing;
+      const auto* row = &cached_row(h, *e, file);
+      found.emplace_back(std::move(file), row);
+    }
+  }
+  // files deleted by others since the last look
+  std::erase_if(t.files, [&](const auto& f) { return f.second.seen != listing; });
+  for (const auto& [file, slot] : pending)
+    if (*slot)
+      found.emplace_back(std::string(file), &out.owned.emplace_back(row_of(h, (**slot).doc, std::string(file))));
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  out.rows.reserve(found.size());
+  out.files.reserve(found.size());
+  for (auto& [file, row] : found) {
+    out.rows.push_back(row);
+    out.files.push_back(std::move(file));
+  }
+  return out;
+}
+
+STOWAGE_INLINE std::vector<value> json_dir::row_of(const table_handle& h, const json& doc, const std::string& file) {
+  const auto& s = *h.schema;
+  std::vector<value> row(s.columns.size());
+  auto key = detail::key_ref{
+      [](const void* p, const void*) { return "in file " + *static_cast<const std::string*>(p) + ".json"; }, &file};
+  for (std::size_t i = 0; i < s.columns.size(); ++i) {
+    auto it = doc.find(std::string(s.columns[i].name));
+    // a field the file lacks (added to the record later) holds its default
+    if (it == doc.end())
+      row[i] = s.columns[i].default_value;
+    else
+      row[i] = detail::with_field_context(
+          s, i, key, [&] { return detail::json_dir_impl::from_file(*it, s.columns[i].kind, s.columns[i].nullable); });
+  }
+  // a file renamed or edited by hand: get(key) would return a record with another key, and a
+  // put of that key would write another file
+  if (file_of(row[s.key]) != file) {
+    std::string field(s.columns[s.key].name);
+    auto it = doc.find(field);
+    throw corrupt_error("file " + (h.data->dir / (file + ".json")).string() +
+                            (it == doc.end() ? " has no key field '" + field + "'"
+                                             : " holds the key " + it->dump() + " in field '" + field +
+                                                   "', which belongs in file " + file_of(row[s.key]) + ".json"),
+                        detail::context_of(s, key));
+  }
+  return row;
+}
+
+STOWAGE_INLINE void json_dir::check_unique(const table_handle& h, const std::vector<value>& row,
+                                           const std::string& file, const detail::key_ref& key) {
+  const auto& s = *h.schema;
+  bool any = std::any_of(s.indexes.begin(), s.indexes.end(), [](auto& ix) { return ix.unique; });
+  if (!any) return;
+  auto all = all_rows(h);
+  for (const auto& ix : s.indexes) {
+    if (!ix.unique) continue;
+    if (std::any_of(ix.columns.begin(), ix.columns.end(), [&](std::size_t c) { return row[c].index() == 0; }))
+      continue;  // NULLs never collide
+    for (std::size_t i = 0; i < all.rows.size(); ++i) {
+      if (all.files[i] == file) continue;
+      const auto& other = *all.rows[i];
+      bool same = std::all_of(ix.columns.begin(), ix.columns.end(), [&](std::size_t c) {
+        return other[c].index() != 0 && detail::compare_values(other[c], row[c]) == 0;
+      });
+      if (same)
+        throw constraint_error(
+            "unique index " + ix.name + " already holds these values (file " + all.files[i] + ".json)",
+            detail::context_of(s, key));
+    }
+  }
+}
+
+STOWAGE_INLINE void json_dir::apply_with_journal(pending& all) {
+  namespace impl = detail::json_dir_impl;
+  if (all.empty()) return;
+  std::vector<journal_op> ops;
+  ops.reserve(all.size());
+  // the text nlohmann's dump() makes of [{"content": text or null, "file": name, "table":
+  // name}, ...], written directly: no JSON value holding a copy of every file's text
+  std::size_t bytes = 2;
+  for (const auto& [k, c] : all) bytes += (c ? c->text.size() * 5 / 4 : 4) + k.second.size() + 64;
+  std::string journal;
+  journal.reserve(bytes);
+  journal += '[';
+  for (auto& [k, c] : all) {
+    const std::string table = k.first->dir.filename().string();
+    if (journal.size() > 1) journal += ',';
+    journal += "{\"content\":";
+    if (c)
+      impl::append_json_string(journal, c->text);
+    else
+      journal += "null";
+    journal += ",\"file\":";
+    impl::append_json_string(journal, k.second);
+    journal += ",\"table\":";
+    impl::append_json_string(journal, table);
+    journal += '}';
+    ops.push_back({table, k.second, c ? std::optional<std::string>(std::move(c->text)) : std::nullopt});
+  }
+  journal += ']';
+  impl::write_atomic(root_ / ".journal", journal);
+  journal = {};
+  replay(ops);
+  for (const auto& [k, c] : all) k.first->files.erase(k.second);
+}
+
+STOWAGE_INLINE auto json_dir::read_journal(const std::filesystem::path& p, const std::string& text)
+    -> std::vector<journal_op> {
+  namespace impl = detail::json_dir_impl;
+  auto corrupt = [&](const std::string& why, std::string detail = {}) {
+    return corrupt_error("the journal " + p.string() + " " + why + "; nothing of it was applied",
+                         error_context{{}, {}, {}, std::move(detail)});
   };
-  // (table, file name) -> what to write, or nullopt to delete
-  using pending = std::map<std::pair<table_data*, std::string>, std::optional<change>>;
+  json journal;
+  try {
+    journal = json::parse(text);
+  } catch (const json::exception& e) {
+    throw corrupt("does not parse", e.what());
+  }
+  if (!journal.is_array()) throw corrupt("holds no array of operations");
+  std::vector<journal_op> ops;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (std::size_t i = 0; i < journal.size(); ++i) {
+    const json& op = journal[i];
+    const std::string at = "entry " + std::to_string(i + 1);
+    if (!op.is_object() || op.size() != 3 || !op.contains("table") || !op.contains("file") || !op.contains("content"))
+      throw corrupt(at + " is not {\"table\", \"file\", \"content\"}", op.dump());
+    const json &table = op["table"], &file = op["file"], &content = op["content"];
+    if (!table.is_string() || !impl::is_encoded_name(table.get_ref<const std::string&>()))
+      throw corrupt(at + " names no table directory a table name encodes to", table.dump());
+    if (!file.is_string() || !impl::is_encoded_name(file.get_ref<const std::string&>()))
+      throw corrupt(at + " names no record file a key encodes to", file.dump());
+    journal_op out{table.get<std::string>(), file.get<std::string>(), std::nullopt};
+    if (!seen.emplace(out.table, out.file).second) throw corrupt(at + " names a file twice", op.dump());
+    if (content.is_string()) {
+      // what a transaction writes is always a record: an object
+      try {
+        if (!json::parse(content.get_ref<const std::string&>()).is_object())
+          throw corrupt(at + "'s content is no JSON object");
+      } catch (const json::exception& e) {
+        throw corrupt(at + "'s content does not parse", e.what());
+      }
+      out.content = content.get<std::string>();
+    } else if (!content.is_null()) {
+      throw corrupt(at + "'s content is neither a file's text nor null", content.dump());
+    }
+    ops.push_back(std::move(out));
+  }
+  return ops;
+}
 
-  /// Reads the parameters of a "dir:" URL, "name=value&...".
-  void read_parameters(std::string_view params) {
-    while (!params.empty()) {
-      auto amp = params.find('&');
-      std::string_view param = params.substr(0, amp);
-      params = amp == std::string_view::npos ? std::string_view() : params.substr(amp + 1);
-      auto eq = param.find('=');
-      std::string_view name = param.substr(0, eq), text = eq == std::string_view::npos ? "" : param.substr(eq + 1);
-      if (name == "lock_timeout") {
-        long long ms = -1;
-        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
-        if (ec != std::errc() || end != text.data() + text.size() || ms < 0 || ms > 2'147'483'647)
-          throw bad_input_error("the json_dir URL's lock_timeout must be a number of milliseconds, not \"" +
-                                std::string(text) + "\"");
-        lock_timeout_ = std::chrono::milliseconds(ms);
-      } else {
-        throw bad_input_error("the json_dir URL has an unknown parameter \"" + std::string(name) +
-                              "\" (known: lock_timeout)");
+STOWAGE_INLINE void json_dir::replay(const std::vector<journal_op>& ops) {
+  namespace impl = detail::json_dir_impl;
+  // files are named relative to their table's directory, opened once for a run of operations
+  // on one table: no path built and walked per file
+  const std::string* table = nullptr;
+  std::string dir_slash;
+  impl::fd dir;
+  const std::string tmp_end = ".json-" + std::to_string(::getpid());
+  for (const auto& op : ops) {
+    if (!table || *table != op.table) {
+      dir_slash = (root_ / op.table).string() + "/";
+      std::error_code ec;
+      std::filesystem::create_directories(dir_slash, ec);
+      dir = impl::fd(::open(dir_slash.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (dir.get() < 0) impl::fail_io("cannot open the directory", dir_slash);
+      table = &op.table;
+    }
+    const std::string name = op.file + ".json";
+    if (!op.content) {
+      if (::unlinkat(dir.get(), name.c_str(), 0) != 0 && errno != ENOENT)
+        impl::fail_io("cannot delete", dir_slash + name);
+      continue;
+    }
+    // flushed all at once by syncfs below, not one file at a time
+    const std::string tmp = ".tmp-" + op.file + tmp_end;
+    {
+      impl::fd f(::openat(dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      const auto& text = *op.content;
+      if (f.get() < 0 || ::write(f.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+        int err = errno;
+        ::unlinkat(dir.get(), tmp.c_str(), 0);
+        impl::fail_io("cannot write", dir_slash + tmp, err);
       }
     }
+    if (::renameat(dir.get(), tmp.c_str(), dir.get(), name.c_str()) != 0)
+      impl::fail_io("cannot rename into place", dir_slash + name);
   }
+  impl::fd r(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (r.get() < 0 || ::syncfs(r.get()) != 0) impl::fail_io("cannot flush the store", root_);
+  impl::remove_file(root_ / ".journal");
+  impl::sync_dir(root_);
+}
 
-  static std::string file_of(const value& key) {
-    return detail::json_dir_impl::encode_file_name(detail::json_dir_impl::key_text(key));
+STOWAGE_INLINE auto json_dir::exclusive() -> detail::json_dir_impl::file_lock {
+  if (tx_lock_.held()) return {};
+  detail::json_dir_impl::file_lock lock(root_ / ".lock", lock_timeout_);
+  recover_journal();
+  return lock;
+}
+
+STOWAGE_INLINE void json_dir::recover_journal() {
+  auto path = root_ / ".journal";
+  if (auto text = detail::json_dir_impl::read_file(path)) {
+    replay(read_journal(path, *text));
+    for (auto& [name, t] : tables_) t->files.clear();
   }
+}
 
-  /// A scope for operations that must be atomic even outside a user's transaction.
-  class local_scope {
-   public:
-    explicit local_scope(json_dir& b) : b_(b), depth_(static_cast<unsigned>(b.layers_.size())) { b_.begin(depth_); }
-    ~local_scope() {
-      if (!done_) b_.rollback(depth_);
-    }
-    void commit() {
-      done_ = true;
-      b_.commit(depth_);
-    }
+STOWAGE_INLINE void json_dir::remove_temporaries() {
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(root_, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+    if (it->path().filename().string().starts_with(".tmp-")) std::filesystem::remove(it->path(), ec);
+}
 
-   private:
-    json_dir& b_;
-    unsigned depth_;
-    bool done_ = false;
-  };
-  local_scope local_transaction() { return local_scope(*this); }
-
-  std::vector<detail::stored_column> read_schema(const detail::table_schema& s, const std::filesystem::path& p) {
-    auto text = detail::json_dir_impl::read_file(p);
-    std::vector<detail::stored_column> out;
-    if (!text) return out;
-    try {
-      json doc = json::parse(*text);
-      for (const auto& c : doc.at("columns")) {
-        std::string kind = c.at("kind").get<std::string>();
-        std::optional<column_kind> k;
-        for (int i = 0; i <= static_cast<int>(column_kind::json); ++i)
-          if (to_string(static_cast<column_kind>(i)) == kind) k = static_cast<column_kind>(i);
-        if (!k) throw std::runtime_error("unknown column kind " + kind);
-        out.push_back({c.at("name").get<std::string>(), *k, c.value("key", false)});
-      }
-    } catch (const std::exception& e) {
-      throw corrupt_error("the table's schema file " + p.string() + " does not read",
-                          detail::context_of(s, {}, e.what()));
-    }
-    return out;
-  }
-
-  /// Parses a record file, or throws corrupt_error naming the file and the line.
-  json parse_file(const table_handle& h, const std::filesystem::path& p, const std::string& text) {
-    try {
-      json doc = json::parse(text);
-      if (!doc.is_object()) throw std::runtime_error("the file holds no JSON object");
-      return doc;
-    } catch (const json::parse_error& e) {
-      throw corrupt_error("file " + p.string() + " line " +
-                              std::to_string(detail::json_dir_impl::line_of(text, e.byte > 0 ? e.byte - 1 : 0)) +
-                              " does not parse",
-                          detail::context_of(*h.schema, {}, e.what()));
-    } catch (const std::exception& e) {
-      throw corrupt_error("file " + p.string() + " line 1 is no record", detail::context_of(*h.schema, {}, e.what()));
-    }
-  }
-
-  /// The cache entry of one file, brought up to date; nullptr when the file does not exist.
-  ///
-  /// How the cache stays right while other processes write the directory (writers take the
-  /// lock, readers do not): an entry, and the row decoded from it, serves only while stat()
-  /// shows the file with the inode, size and modification time (in ns) it had when it was read,
-  /// and only when that time was over 100 ms older than the read: file times tick coarsely (a
-  /// few ms), so a file changed again within one tick, with the same size and a recycled inode,
-  /// would look unchanged, and such recent files are read every time. So each get and each query
-  /// pays one stat() per file (the second, warm query of json_dir_bench is mostly that), and
-  /// reads only the files that changed. A file not in the cache is opened at once and its
-  /// identity taken with fstat() on the open file: that of the very text read.
-  file_entry* refresh_file(const table_handle& h, const std::string& file) {
-    namespace impl = detail::json_dir_impl;
-    auto& t = *h.data;
-    const std::string path = t.dir_slash + file + ".json";
-    auto it = t.files.find(file);
-    struct stat st;
-    if (it != t.files.end()) {
-      if (::stat(path.c_str(), &st) != 0) {
-        if (errno != ENOENT) impl::fail_io("cannot stat", path);
-        t.files.erase(it);
-        return nullptr;
-      }
-      const file_entry& e = it->second;
-      if (e.settled && e.inode == st.st_ino && e.mtime_ns == mtime_of(st) && e.size == st.st_size) return &it->second;
-    }
-    impl::fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (f.get() < 0) {
-      if (errno != ENOENT) impl::fail_io("cannot open", path);
-      if (it != t.files.end()) t.files.erase(it);
+STOWAGE_INLINE auto json_dir::refresh_file(const table_handle& h, const std::string& file) -> file_entry* {
+  namespace impl = detail::json_dir_impl;
+  auto& t = *h.data;
+  const std::string path = t.dir_slash + file + ".json";
+  auto it = t.files.find(file);
+  struct stat st;
+  if (it != t.files.end()) {
+    if (::stat(path.c_str(), &st) != 0) {
+      if (errno != ENOENT) impl::fail_io("cannot stat", path);
+      t.files.erase(it);
       return nullptr;
     }
-    if (::fstat(f.get(), &st) != 0) impl::fail_io("cannot stat", path);
-    std::string text = impl::read_rest(f.get(), static_cast<std::size_t>(std::max<off_t>(st.st_size, 0)), path.c_str());
-    ++files_read_;
-    json doc = parse_file(h, path, text);
-    constexpr std::int64_t settle_ns = 100'000'000;
-    timespec now{};
-    ::clock_gettime(CLOCK_REALTIME, &now);
-    const std::int64_t mtime = mtime_of(st);
-    bool settled = mtime + settle_ns < static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-    if (it == t.files.end()) it = t.files.try_emplace(file).first;
-    it->second = file_entry{st.st_ino, mtime, st.st_size, settled, std::move(doc), nullptr, {}, 0};
-    return &it->second;
+    const file_entry& e = it->second;
+    if (e.settled && e.inode == st.st_ino && e.mtime_ns == mtime_of(st) && e.size == st.st_size) return &it->second;
   }
-
-  static std::int64_t mtime_of(const struct stat& st) {
-    return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-  }
-
-  /// The pending write of one file in the open transaction, innermost level first: nullptr when
-  /// there is none, else a slot holding the change or nullopt for a deletion.
-  const std::optional<change>* pending_of(const table_data* t, const std::string& file) const {
-    for (auto layer = layers_.rbegin(); layer != layers_.rend(); ++layer) {
-      auto it = layer->find({const_cast<table_data*>(t), file});
-      if (it != layer->end()) return &it->second;
-    }
+  impl::fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (f.get() < 0) {
+    if (errno != ENOENT) impl::fail_io("cannot open", path);
+    if (it != t.files.end()) t.files.erase(it);
     return nullptr;
   }
+  if (::fstat(f.get(), &st) != 0) impl::fail_io("cannot stat", path);
+  std::string text = impl::read_rest(f.get(), static_cast<std::size_t>(std::max<off_t>(st.st_size, 0)), path.c_str());
+  ++files_read_;
+  json doc = parse_file(h, path, text);
+  constexpr std::int64_t settle_ns = 100'000'000;
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  const std::int64_t mtime = mtime_of(st);
+  bool settled = mtime + settle_ns < static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+  if (it == t.files.end()) it = t.files.try_emplace(file).first;
+  it->second = file_entry{st.st_ino, mtime, st.st_size, settled, std::move(doc), nullptr, {}, 0};
+  return &it->second;
+}
 
-  /// The document of one record, pending writes of the transaction included; it stays valid
-  /// until the next read or write of the table.
-  const json* load(const table_handle& h, const std::string& file) {
-    if (!layers_.empty())
-      if (const auto* p = pending_of(h.data, file)) return *p ? &(*p)->doc : nullptr;
-    file_entry* e = refresh_file(h, file);
-    return e ? &e->doc : nullptr;
-  }
+STOWAGE_INLINE std::int64_t json_dir::mtime_of(const struct stat& st) {
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
 
-  /// The row of a cache entry, decoded on first use for this schema.
-  const std::vector<value>& cached_row(const table_handle& h, file_entry& e, const std::string& file) {
-    if (e.row_schema != h.schema) {
-      e.row = row_of(h, e.doc, file);
-      e.row_schema = h.schema;
-    }
-    return e.row;
-  }
-
-  /// The row of one record, pending writes included, or nullptr; a row decoded from a pending
-  /// write is kept in scratch.
-  const std::vector<value>* find_row(const table_handle& h, const std::string& file, std::vector<value>& scratch) {
-    if (!layers_.empty())
-      if (const auto* p = pending_of(h.data, file)) {
-        if (!*p) return nullptr;
-        scratch = row_of(h, (*p)->doc, file);
-        return &scratch;
-      }
-    file_entry* e = refresh_file(h, file);
-    return e ? &cached_row(h, *e, file) : nullptr;
-  }
-
-  /// The names (without ".json") of the table's record files on disk: those a key encodes to.
-  /// Another .json file (Notes.json, %zz.json) is nobody's record: get cannot reach it, so
-  /// queries, count and clear leave it alone too. A name the cache holds was checked before.
-  static std::vector<std::string> record_files(const table_data& t) {
-    std::vector<std::string> present = detail::json_dir_impl::list_dir(t.dir.string());
-    std::erase_if(present, [&](std::string& n) {
-      if (n.size() <= 5 || !n.ends_with(".json")) return true;
-      n.resize(n.size() - 5);
-      return !t.files.count(n) && !detail::json_dir_impl::is_encoded_name(n);
-    });
-    return present;
-  }
-
-  /// Every record of a table, pending writes included, in the order of the file names: rows
-  /// point into the cache (valid until the next read or write of the table), or into owned for
-  /// the rows of pending writes.
-  struct row_set {
-    std::vector<const std::vector<value>*> rows;
-    std::vector<std::string> files;  // rows[i] is in files[i]
-    std::deque<std::vector<value>> owned;
-  };
-
-  row_set all_rows(const table_handle& h) {
-    auto& t = *h.data;
-    std::vector<std::string> present = record_files(t);
-    const std::uint64_t listing = ++t.listings;
-    std::vector<std::pair<std::string, const std::vector<value>*>> found;
-    found.reserve(present.size());
-    // a file a transaction writes or deletes is read from the transaction, not from disk
-    std::map<std::string_view, const std::optional<change>*> pending;
-    for (const auto& layer : layers_)
-      for (const auto& [k, v] : layer)
-        if (k.first == h.data) pending[k.second] = &v;
-    row_set out;
-    for (auto& file : present) {
-      if (pending.count(file)) continue;
-      if (file_entry* e = refresh_file(h, file)) {
-        e->seen = listing;
-        const auto* row = &cached_row(h, *e, file);
-        found.emplace_back(std::move(file), row);
-      }
-    }
-    // files deleted by others since the last look
-    std::erase_if(t.files, [&](const auto& f) { return f.second.seen != listing; });
-    for (const auto& [file, slot] : pending)
-      if (*slot)
-        found.emplace_back(std::string(file), &out.owned.emplace_back(row_of(h, (**slot).doc, std::string(file))));
-    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    out.rows.reserve(found.size());
-    out.files.reserve(found.size());
-    for (auto& [file, row] : found) {
-      out.rows.push_back(row);
-      out.files.push_back(std::move(file));
-    }
-    return out;
-  }
-
-  std::vector<value> row_of(const table_handle& h, const json& doc, const std::string& file) {
-    const auto& s = *h.schema;
-    std::vector<value> row(s.columns.size());
-    auto key = detail::key_ref{
-        [](const void* p, const void*) { return "in file " + *static_cast<const std::string*>(p) + ".json"; }, &file};
-    for (std::size_t i = 0; i < s.columns.size(); ++i) {
-      auto it = doc.find(std::string(s.columns[i].name));
-      // a field the file lacks (added to the record later) holds its default
-      if (it == doc.end())
-        row[i] = s.columns[i].default_value;
-      else
-        row[i] = detail::with_field_context(
-            s, i, key, [&] { return detail::json_dir_impl::from_file(*it, s.columns[i].kind, s.columns[i].nullable); });
-    }
-    // a file renamed or edited by hand: get(key) would return a record with another key, and a
-    // put of that key would write another file
-    if (file_of(row[s.key]) != file) {
-      std::string field(s.columns[s.key].name);
-      auto it = doc.find(field);
-      throw corrupt_error("file " + (h.data->dir / (file + ".json")).string() +
-                              (it == doc.end() ? " has no key field '" + field + "'"
-                                               : " holds the key " + it->dump() + " in field '" + field +
-                                                     "', which belongs in file " + file_of(row[s.key]) + ".json"),
-                          detail::context_of(s, key));
-    }
-    return row;
-  }
-
-  void check_unique(const table_handle& h, const std::vector<value>& row, const std::string& file,
-                    const detail::key_ref& key) {
-    const auto& s = *h.schema;
-    bool any = std::any_of(s.indexes.begin(), s.indexes.end(), [](auto& ix) { return ix.unique; });
-    if (!any) return;
-    auto all = all_rows(h);
-    for (const auto& ix : s.indexes) {
-      if (!ix.unique) continue;
-      if (std::any_of(ix.columns.begin(), ix.columns.end(), [&](std::size_t c) { return row[c].index() == 0; }))
-        continue;  // NULLs never collide
-      for (std::size_t i = 0; i < all.rows.size(); ++i) {
-        if (all.files[i] == file) continue;
-        const auto& other = *all.rows[i];
-        bool same = std::all_of(ix.columns.begin(), ix.columns.end(), [&](std::size_t c) {
-          return other[c].index() != 0 && detail::compare_values(other[c], row[c]) == 0;
-        });
-        if (same)
-          throw constraint_error(
-              "unique index " + ix.name + " already holds these values (file " + all.files[i] + ".json)",
-              detail::context_of(s, key));
-      }
-    }
-  }
-
-  /// Writes or deletes one record file: into the transaction when one is open, else at once.
-  /// The caller holds the lock (exclusive()).
-  void store(table_data& t, const std::string& file, std::optional<json> doc, std::string text = {}) {
-    if (!layers_.empty()) {
-      auto& slot = layers_.back()[{&t, file}];
-      if (doc)
-        slot = change{std::move(*doc), std::move(text)};
-      else
-        slot = std::nullopt;
-      return;
-    }
-    auto path = t.dir / (file + ".json");
-    if (doc)
-      detail::json_dir_impl::write_atomic(path, text);
-    else {
-      detail::json_dir_impl::remove_file(path);
-      detail::json_dir_impl::sync_dir(t.dir);
-    }
-    t.files.erase(file);  // the next read stats it again
-  }
-
-  /// One entry of the journal: a record file to write (its whole text) or to delete.
-  struct journal_op {
-    std::string table, file;  // names under the root, as encode_file_name makes them
-    std::optional<std::string> content;
-  };
-
-  /// Commits a transaction's writes: journal first (the commit point), then the files.
-  void apply_with_journal(pending& all) {
-    namespace impl = detail::json_dir_impl;
-    if (all.empty()) return;
-    std::vector<journal_op> ops;
-    ops.reserve(all.size());
-    // the text nlohmann's dump() makes of [{"content": text or null, "file": name, "table":
-    // name}, ...], written directly: no JSON value holding a copy of every file's text
-    std::size_t bytes = 2;
-    for (const auto& [k, c] : all) bytes += (c ? c->text.size() * 5 / 4 : 4) + k.second.size() + 64;
-    std::string journal;
-    journal.reserve(bytes);
-    journal += '[';
-    for (auto& [k, c] : all) {
-      const std::string table = k.first->dir.filename().string();
-      if (journal.size() > 1) journal += ',';
-      journal += "{\"content\":";
-      if (c)
-        impl::append_json_string(journal, c->text);
-      else
-        journal += "null";
-      journal += ",\"file\":";
-      impl::append_json_string(journal, k.second);
-      journal += ",\"table\":";
-      impl::append_json_string(journal, table);
-      journal += '}';
-      ops.push_back({table, k.second, c ? std::optional<std::string>(std::move(c->text)) : std::nullopt});
-    }
-    journal += ']';
-    impl::write_atomic(root_ / ".journal", journal);
-    journal = {};
-    replay(ops);
-    for (const auto& [k, c] : all) k.first->files.erase(k.second);
-  }
-
-  /// Reads a journal left behind, checking all of it before anything is applied: it must be an
-  /// array of {"table": name, "file": name, "content": the text of a JSON object, or null to
-  /// delete}, where every name is one that encode_file_name makes, so that no entry reaches
-  /// outside the root.
-  std::vector<journal_op> read_journal(const std::filesystem::path& p, const std::string& text) {
-    namespace impl = detail::json_dir_impl;
-    auto corrupt = [&](const std::string& why, std::string detail = {}) {
-      return corrupt_error("the journal " + p.string() + " " + why + "; nothing of it was applied",
-                           error_context{{}, {}, {}, std::move(detail)});
-    };
-    json journal;
-    try {
-      journal = json::parse(text);
-    } catch (const json::exception& e) {
-      throw corrupt("does not parse", e.what());
-    }
-    if (!journal.is_array()) throw corrupt("holds no array of operations");
-    std::vector<journal_op> ops;
-    std::set<std::pair<std::string, std::string>> seen;
-    for (std::size_t i = 0; i < journal.size(); ++i) {
-      const json& op = journal[i];
-      const std::string at = "entry " + std::to_string(i + 1);
-      if (!op.is_object() || op.size() != 3 || !op.contains("table") || !op.contains("file") || !op.contains("content"))
-        throw corrupt(at + " is not {\"table\", \"file\", \"content\"}", op.dump());
-      const json &table = op["table"], &file = op["file"], &content = op["content"];
-      if (!table.is_string() || !impl::is_encoded_name(table.get_ref<const std::string&>()))
-        throw corrupt(at + " names no table directory a table name encodes to", table.dump());
-      if (!file.is_string() || !impl::is_encoded_name(file.get_ref<const std::string&>()))
-        throw corrupt(at + " names no record file a key encodes to", file.dump());
-      journal_op out{table.get<std::string>(), file.get<std::string>(), std::nullopt};
-      if (!seen.emplace(out.table, out.file).second) throw corrupt(at + " names a file twice", op.dump());
-      if (content.is_string()) {
-        // what a transaction writes is always a record: an object
-        try {
-          if (!json::parse(content.get_ref<const std::string&>()).is_object())
-            throw corrupt(at + "'s content is no JSON object");
-        } catch (const json::exception& e) {
-          throw corrupt(at + "'s content does not parse", e.what());
-        }
-        out.content = content.get<std::string>();
-      } else if (!content.is_null()) {
-        throw corrupt(at + "'s content is neither a file's text nor null", content.dump());
-      }
-      ops.push_back(std::move(out));
-    }
-    return ops;
-  }
-
-  /// Applies a journal's operations, makes them durable, then removes the journal.
-  void replay(const std::vector<journal_op>& ops) {
-    namespace impl = detail::json_dir_impl;
-    // files are named relative to their table's directory, opened once for a run of operations
-    // on one table: no path built and walked per file
-    const std::string* table = nullptr;
-    std::string dir_slash;
-    impl::fd dir;
-    const std::string tmp_end = ".json-" + std::to_string(::getpid());
-    for (const auto& op : ops) {
-      if (!table || *table != op.table) {
-        dir_slash = (root_ / op.table).string() + "/";
-        std::error_code ec;
-        std::filesystem::create_directories(dir_slash, ec);
-        dir = impl::fd(::open(dir_slash.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (dir.get() < 0) impl::fail_io("cannot open the directory", dir_slash);
-        table = &op.table;
-      }
-      const std::string name = op.file + ".json";
-      if (!op.content) {
-        if (::unlinkat(dir.get(), name.c_str(), 0) != 0 && errno != ENOENT)
-          impl::fail_io("cannot delete", dir_slash + name);
-        continue;
-      }
-      // flushed all at once by syncfs below, not one file at a time
-      const std::string tmp = ".tmp-" + op.file + tmp_end;
-      {
-        impl::fd f(::openat(dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-        const auto& text = *op.content;
-        if (f.get() < 0 || ::write(f.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-          int err = errno;
-          ::unlinkat(dir.get(), tmp.c_str(), 0);
-          impl::fail_io("cannot write", dir_slash + tmp, err);
-        }
-      }
-      if (::renameat(dir.get(), tmp.c_str(), dir.get(), name.c_str()) != 0)
-        impl::fail_io("cannot rename into place", dir_slash + name);
-    }
-    impl::fd r(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (r.get() < 0 || ::syncfs(r.get()) != 0) impl::fail_io("cannot flush the store", root_);
-    impl::remove_file(root_ / ".journal");
-    impl::sync_dir(root_);
-  }
-
-  /// Takes the store's lock, unless this store's open transaction holds it already, and first
-  /// finishes a committed transaction that a crashed writer left in the journal: every writer
-  /// does so before it writes, so no write can be overtaken by an older journal.
-  detail::json_dir_impl::file_lock exclusive() {
-    if (tx_lock_.held()) return {};
-    detail::json_dir_impl::file_lock lock(root_ / ".lock", lock_timeout_);
-    recover_journal();
-    return lock;
-  }
-
-  void recover_journal() {
-    auto path = root_ / ".journal";
-    if (auto text = detail::json_dir_impl::read_file(path)) {
-      replay(read_journal(path, *text));
-      for (auto& [name, t] : tables_) t->files.clear();
-    }
-  }
-
-  /// Runs at open, under the lock: removes temporary files of interrupted writes.
-  void remove_temporaries() {
-    std::error_code ec;
-    for (auto it = std::filesystem::recursive_directory_iterator(root_, ec);
-         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
-      if (it->path().filename().string().starts_with(".tmp-")) std::filesystem::remove(it->path(), ec);
-  }
-
-  std::filesystem::path root_;
-  std::map<std::string, std::unique_ptr<table_data>> tables_;
-  std::vector<pending> layers_;  // one per open transaction level
-  detail::json_dir_impl::file_lock tx_lock_;
-  std::chrono::milliseconds lock_timeout_{5000};
-  std::uint64_t files_read_ = 0;
-};
-
+STOWAGE_INLINE std::vector<std::string> json_dir::record_files(const table_data& t) {
+  std::vector<std::string> present = detail::json_dir_impl::list_dir(t.dir.string());
+  std::erase_if(present, [&](std::string& n) {
+    if (n.size() <= 5 || !n.ends_with(".json")) return true;
+    n.resize(n.size() - 5);
+    return !t.files.count(n) && !detail::json_dir_impl::is_encoded_name(n);
+  });
+  return present;
+}
 }  // namespace stowage
+#endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_JSON_DIR_IPP
+// ---- end stowage/backend/impl/json_dir.ipp
+#endif
 #endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_JSON_DIR_HPP
 // ---- end stowage/backend/json_dir.hpp
 #endif  // STOWAGE_SINGLE_STOWAGE_JSON_DIR_HPP
