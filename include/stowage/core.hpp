@@ -1,5 +1,5 @@
-// stowage's core without a backend: records, queries, stores and transactions. Each backend's
-// header includes it (<stowage/sqlite.hpp>); <stowage/stowage.hpp> adds the memory backend.
+// stowage's core without a backend: records, queries, stores and transactions.
+// <stowage/stowage.hpp> adds the memory backend, and each backend's header includes that.
 #pragma once
 
 // First, so that the checks of records, backends and query values (static_asserts in these two

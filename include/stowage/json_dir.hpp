@@ -3,7 +3,7 @@
 #pragma once
 
 // first: the core's compile-time checks then show a short include chain (see core.hpp)
-#include <stowage/core.hpp>
+#include <stowage/stowage.hpp>
 
 #include <nlohmann/json.hpp>
 

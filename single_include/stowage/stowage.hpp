@@ -7,15 +7,15 @@
 // stowage: typed records in any storage backend chosen at compile time.
 // This header is the core (records, queries, stores) and the memory backend. Each other
 // backend has a header of its own (<stowage/sqlite.hpp>), the only one that needs its client
-// library, which brings the core without the memory backend. Records with JSON, nested-struct
-// or vector fields also need <nlohmann/json.hpp> (or <stowage/json.hpp>).
+// library, which includes this one. Records with JSON, nested-struct or vector fields also need
+// <nlohmann/json.hpp> (or <stowage/json.hpp>).
 
 // first: the core's compile-time checks then show a short include chain (see core.hpp)
 // ---- begin stowage/core.hpp
 #ifndef STOWAGE_SINGLE_STOWAGE_CORE_HPP
 #define STOWAGE_SINGLE_STOWAGE_CORE_HPP
-// stowage's core without a backend: records, queries, stores and transactions. Each backend's
-// header includes it (<stowage/sqlite.hpp>); <stowage/stowage.hpp> adds the memory backend.
+// stowage's core without a backend: records, queries, stores and transactions.
+// <stowage/stowage.hpp> adds the memory backend, and each backend's header includes that.
 
 // First, so that the checks of records, backends and query values (static_asserts in these two
 // files) show an include chain of two lines above their message.
