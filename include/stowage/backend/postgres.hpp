@@ -276,11 +276,6 @@ int mismatched_column(const PGresult* res, const std::vector<column_kind>& store
 
 [[noreturn]] void refuse_bytes(const char* expected, std::size_t n, column_kind k);
 
-/// One field of one row of a binary result whose column types were checked, as a cell: two
-/// libpq calls (the bytes and their length; a third for NULL only when a text or bytes value is
-/// empty), the type taken from the column's kind. Text and bytes point into the result.
-cell result_cell(const PGresult* res, int row, int col, column_kind k);
-
 /// What a URL asks for: libpq's connection string and stowage's own settings.
 struct settings {
   std::string conninfo;  // the URL with stowage's parameters taken out

@@ -199,7 +199,12 @@ STOWAGE_INLINE int mismatched_column(const PGresult* res, const std::vector<colu
                                                "-byte value of a " + std::string(column_type(k)) + " column"};
 }
 
-STOWAGE_INLINE cell result_cell(const PGresult* res, int row, int col, column_kind k) {
+/// One field of one row of a binary result whose column types were checked, as a cell: two
+/// libpq calls (the bytes and their length; a third for NULL only when a text or bytes value is
+/// empty), the type taken from the column's kind. Text and bytes point into the result.
+cell result_cell(const PGresult* res, int row, int col, column_kind k);
+
+[[gnu::always_inline]] inline cell result_cell(const PGresult* res, int row, int col, column_kind k) {
   const char* p = PQgetvalue(res, row, col);
   auto n = static_cast<std::size_t>(PQgetlength(res, row, col));
   switch (k) {
@@ -1028,12 +1033,17 @@ STOWAGE_INLINE void postgres::decode_into(void* out, const PGresult* res, int ro
                                                              std::string(detail::pg::column_type(t.stored[bad]))};
       });
   }
+  // what detail::decode_field does, its codec called here: the field in hand is noted rather
+  // than each wrapped in a try, so that the cells are made inline, and a failure is named as
+  // it would have been
   const std::size_t n = s.columns.size();
   std::size_t field = 0;
   try {
-    for (; field < n; ++field)
-      detail::decode_field(s, field, out, detail::pg::result_cell(res, row, static_cast<int>(field), t.stored[field]),
-                           key);
+    for (; field < n; ++field) {
+      const detail::column_def& col = s.columns[field];
+      col.codec->decode(static_cast<char*>(out) + col.offset,
+                        detail::pg::result_cell(res, row, static_cast<int>(field), t.stored[field]));
+    }
   } catch (...) {
     detail::field_failed(s, field, key);
   }
@@ -1390,12 +1400,13 @@ STOWAGE_INLINE auto postgres::copy_rows(detail::pg::connection& c, const table_s
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const void* r = rows[i];
       detail::pg::write_be(buf, columns, 2);
-      // the field in hand is noted rather than each wrapped in a try: a failure is named as
-      // it would have been (encode_field names its own)
+      // what detail::encode_field does, its codec called here: the field in hand is noted
+      // rather than each wrapped in a try, and a failure is named as it would have been
       std::size_t field = 0;
       try {
         for (; field < n; ++field) {
-          detail::encode_field(s, field, r, cell, scratch);
+          const detail::column_def& col = s.columns[field];
+          col.codec->encode(static_cast<const char*>(r) + col.offset, cell, scratch);
           detail::pg::copy_field(buf, t.stored[field], cell);
         }
       } catch (...) {
