@@ -358,7 +358,8 @@ class json_dir {
   /// The file that holds (or would hold) the record with this key.
   template <class K>
   std::filesystem::path file_for(const table_handle& h, const K& key) const {
-    return h.data->dir / (file_of(detail::key_value(*h.schema, key)) + ".json");
+    std::string scratch;
+    return h.data->dir / (file_of(detail::to_value(detail::key_cell(*h.schema, key, scratch))) + ".json");
   }
 
  private:

@@ -1756,18 +1756,6 @@ key_ref key_of_cell(const cell& c);
 /// The key of the record at `record`, a record of the table's type.
 key_ref key_of_record(const table_schema& s, const void* record);
 
-template <class K>
-key_ref make_key_ref(const K& k) {
-  return {[](const void* p, const void*) {
-            try {
-              return describe(to_value(*static_cast<const K*>(p)));
-            } catch (...) {
-              return std::string("(unprintable)");
-            }
-          },
-          &k, nullptr};
-}
-
 /// Builds the context of an error about a record in a table.
 error_context context_of(const table_schema& s, const key_ref& k = {}, std::string backend = {});
 
@@ -1812,34 +1800,6 @@ std::vector<value> encode_row(const table_schema& s, const void* record);
 
 /// Reads a row of stored values, in field order, into the record at `record`.
 void decode_row(const table_schema& s, const std::vector<value>& row, void* record);
-
-// ---- kept while backends move to the table above
-template <class K>
-value key_value(const table_schema& s, const K& key) {
-  std::string scratch;
-  return to_value(key_cell(s, key, scratch));
-}
-
-template <class R, class F, std::size_t... I>
-void for_each_field_impl(R& r, F&& f, std::index_sequence<I...>) {
-  (f(std::integral_constant<std::size_t, I>{}, field<I>(r)), ...);
-}
-template <class R, class F>
-void for_each_field(R& r, F&& f) {
-  for_each_field_impl(r, f, std::make_index_sequence<field_count<std::remove_const_t<R>>>{});
-}
-
-template <class R>
-std::vector<value> encode_row(const R& r) {
-  return encode_row(schema_of<R>(), &r);
-}
-
-template <class R>
-R decode_row(const std::vector<value>& row) {
-  R r{};
-  decode_row(schema_of<R>(), row, &r);
-  return r;
-}
 
 }  // namespace detail
 }  // namespace stowage
@@ -2340,12 +2300,7 @@ struct record_slots {
   void* (*slot)(void* context, std::size_t i);
 };
 
-/// A small record that the transitional concept below uses to check a backend's old template members.
-struct probe_record {
-  BOOST_HANA_DEFINE_STRUCT(probe_record, (std::int64_t, id), (std::string, name));
-};
-
-/// A backend whose record operations are plain functions over table_schema (the current contract).
+/// A backend whose record operations are plain functions over table_schema.
 template <class B>
 concept plain_backend = requires(B& b, typename B::table_handle& h, const void* record, void* out, const cell& key,
                                  const query_spec& q) {
@@ -2372,33 +2327,6 @@ class row_cursor {
   std::size_t pos_ = 0;
 };
 
-/// A cursor over records selected up front (the transitional template form).
-template <class Record>
-class snapshot_cursor {
- public:
-  explicit snapshot_cursor(std::vector<Record> rows) : rows_(std::move(rows)) {}
-  bool next(Record& out) {
-    if (pos_ == rows_.size()) return false;
-    out = std::move(rows_[pos_++]);
-    return true;
-  }
-
- private:
-  std::vector<Record> rows_;
-  std::size_t pos_ = 0;
-};
-
-/// The former contract, with record operations as member templates; kept until every backend has
-/// moved to plain_backend.
-template <class B>
-concept legacy_backend = requires(B& b, typename B::table_handle& h, const probe_record& r, const std::int64_t& key,
-                                  const query_spec& q) {
-  { b.write(h, r, write_mode::upsert) } -> std::same_as<write_result>;
-  { b.template get<probe_record>(h, key) } -> std::same_as<std::optional<probe_record>>;
-  { b.template erase<probe_record>(h, key) } -> std::same_as<bool>;
-  { b.template select<probe_record>(h, q).next(std::declval<probe_record&>()) } -> std::same_as<bool>;
-};
-
 }  // namespace detail
 
 /// A storage backend: a class whose members below do what their comments say. Records reach it
@@ -2421,7 +2349,7 @@ concept backend = requires(B& b, const B& cb, const detail::table_schema& schema
   // erase(h, key) -> bool: deletes the record with this key, saying whether there was one
   // select(h, q) -> a cursor with bool next(void* out): the records a query selects, as they
   //     were when select() ran, whatever the same database writes while it is read
-  requires detail::plain_backend<B> || detail::legacy_backend<B>;
+  requires detail::plain_backend<B>;
   // how many records the query selects, honouring offset and limit
   { b.count(h, q) } -> std::same_as<std::uint64_t>;
   // deletes every record of the table
@@ -2592,16 +2520,9 @@ namespace detail {
 /// The error for a write the backend refused: an insert of an existing key, an update of a missing one.
 [[noreturn]] void write_refused(const table_schema& s, const void* record, write_result r);
 
-template <class B, class R, bool = plain_backend<B>>
-struct cursor_of {
-  using type =
-      decltype(std::declval<B&>().select(std::declval<typename B::table_handle&>(), std::declval<const query_spec&>()));
-};
-template <class B, class R>
-struct cursor_of<B, R, false> {
-  using type = decltype(std::declval<B&>().template select<R>(std::declval<typename B::table_handle&>(),
-                                                              std::declval<const query_spec&>()));
-};
+template <class B>
+using cursor_of =
+    decltype(std::declval<B&>().select(std::declval<typename B::table_handle&>(), std::declval<const query_spec&>()));
 template <class Backend>
 inline constexpr bool models_backend = backend<Backend>;
 
@@ -2738,12 +2659,7 @@ class query {
     const Record& operator*() const { return state_->current; }
     const Record* operator->() const { return &state_->current; }
     iterator& operator++() {
-      bool more;
-      if constexpr (detail::plain_backend<Backend>)
-        more = state_->cursor.next(&state_->current);
-      else
-        more = state_->cursor.next(state_->current);
-      if (!more) state_.reset();
+      if (!state_->cursor.next(&state_->current)) state_.reset();
       return *this;
     }
     void operator++(int) { ++*this; }
@@ -2751,7 +2667,7 @@ class query {
 
    private:
     friend class query;
-    using cursor_t = typename detail::cursor_of<Backend, Record>::type;
+    using cursor_t = detail::cursor_of<Backend>;
     struct state {
       std::unique_lock<std::recursive_mutex> lock;
       cursor_t cursor;
@@ -2791,14 +2707,7 @@ class query {
     auto lock = db_->guard();
     auto& b = db_->backend_;
     auto s = std::unique_ptr<typename iterator::state>(
-        new typename iterator::state{std::move(lock),
-                                     [&] {
-                                       if constexpr (detail::plain_backend<Backend>)
-                                         return b.select(*handle_, spec_);
-                                       else
-                                         return b.template select<Record>(*handle_, spec_);
-                                     }(),
-                                     Record{}});
+        new typename iterator::state{std::move(lock), b.select(*handle_, spec_), Record{}});
     if constexpr (!Backend::streams) {
       if (s->lock.owns_lock()) s->lock.unlock();
     }
@@ -2867,17 +2776,12 @@ class table {
 
   /// The record with this key, if there is one.
   std::optional<Record> get(const key_type& key) const {
-    if constexpr (detail::plain_backend<Backend>) {
-      std::string scratch;
-      detail::cell k = detail::key_cell(schema(), key, scratch);
-      std::optional<Record> out(std::in_place);
-      auto lock = db_->guard();
-      if (!db_->backend_.get(*handle_, k, &*out)) out.reset();
-      return out;
-    } else {
-      auto lock = db_->guard();
-      return db_->backend_.template get<Record>(*handle_, key);
-    }
+    std::string scratch;
+    detail::cell k = detail::key_cell(schema(), key, scratch);
+    std::optional<Record> out(std::in_place);
+    auto lock = db_->guard();
+    if (!db_->backend_.get(*handle_, k, &*out)) out.reset();
+    return out;
   }
 
   /// The records with these keys, in the order of the keys (nullopt where there is none).
@@ -2914,9 +2818,7 @@ class table {
                                                     return &v[i].emplace();
                                                   }});
       return out;
-    } else if constexpr (requires { db_->backend_.template get_many<Record>(*handle_, keys); }) {
-      return db_->backend_.template get_many<Record>(*handle_, keys);
-    } else if constexpr (detail::plain_backend<Backend>) {
+    } else {
       std::vector<std::optional<Record>> out;
       if constexpr (std::ranges::sized_range<Keys>) out.reserve(std::ranges::size(keys));
       for (const key_type& k : keys) {
@@ -2926,11 +2828,6 @@ class table {
         if (!db_->backend_.get(*handle_, c, &*r)) r.reset();
       }
       return out;
-    } else {
-      std::vector<std::optional<Record>> out;
-      if constexpr (std::ranges::sized_range<Keys>) out.reserve(std::ranges::size(keys));
-      for (const key_type& k : keys) out.push_back(db_->backend_.template get<Record>(*handle_, k));
-      return out;
     }
   }
   std::vector<std::optional<Record>> get_many(std::initializer_list<key_type> keys) const {
@@ -2938,29 +2835,27 @@ class table {
   }
   /// Deletes the record with this key; false when there was none.
   bool erase(const key_type& key) {
-    if constexpr (detail::plain_backend<Backend>) {
-      std::string scratch;
-      detail::cell k = detail::key_cell(schema(), key, scratch);
-      auto lock = db_->guard();
-      return db_->backend_.erase(*handle_, k);
-    } else {
-      auto lock = db_->guard();
-      return db_->backend_.template erase<Record>(*handle_, key);
-    }
+    std::string scratch;
+    detail::cell k = detail::key_cell(schema(), key, scratch);
+    auto lock = db_->guard();
+    return db_->backend_.erase(*handle_, k);
   }
 
   /// Stores many records in one transaction: all of them, or none when one fails.
   template <detail::range_of<Record> Records>
   void put_many(const Records& records) {
-    if constexpr (requires(std::span<const void* const> r) { db_->backend_.put_many(*handle_, r); }) {
+    if constexpr (requires(std::span<const void* const> r) { db_->backend_.put_many(*handle_, r); } &&
+                  !std::is_lvalue_reference_v<std::ranges::range_reference_t<const Records&>>) {
+      // the range makes its records on the fly: keep them while the batch needs them
+      std::vector<Record> kept;
+      for (auto&& r : records) kept.push_back(std::forward<decltype(r)>(r));
+      put_many(kept);
+    } else if constexpr (requires(std::span<const void* const> r) { db_->backend_.put_many(*handle_, r); }) {
       std::vector<const void*> pointers;
       if constexpr (std::ranges::sized_range<Records>) pointers.reserve(std::ranges::size(records));
       for (const Record& r : records) pointers.push_back(&r);
       auto lock = db_->guard();
       db_->backend_.put_many(*handle_, std::span<const void* const>(pointers));
-    } else if constexpr (requires { db_->backend_.template put_many<Record>(*handle_, records); }) {
-      auto lock = db_->guard();
-      db_->backend_.template put_many<Record>(*handle_, records);
     } else {
       auto tx = db_->transaction();
       for (const Record& r : records) write_locked(r, write_mode::upsert);
@@ -2994,11 +2889,7 @@ class table {
     write_locked(r, mode);
   }
   void write_locked(const Record& r, write_mode mode) {
-    write_result result;
-    if constexpr (detail::plain_backend<Backend>)
-      result = db_->backend_.write(*handle_, static_cast<const void*>(&r), mode);
-    else
-      result = db_->backend_.write(*handle_, r, mode);
+    write_result result = db_->backend_.write(*handle_, static_cast<const void*>(&r), mode);
     if (result != write_result::done) detail::write_refused(schema(), &r, result);
   }
   static const detail::table_schema& schema() { return detail::schema_of<Record>(); }

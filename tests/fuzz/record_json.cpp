@@ -19,21 +19,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<stowage::value> row{stowage::value(std::string("k")),
                                   stowage::value(std::string(reinterpret_cast<const char*>(data), size))};
   holder first;
-  if (!fuzz::only_stowage_errors([&] { first = d::decode_row<holder>(row); },
+  if (!fuzz::only_stowage_errors([&] { d::decode_row(d::schema_of<holder>(), row, &first); },
                                  {error_kind::corrupt, error_kind::bad_input}))
     return 0;
   std::vector<stowage::value> stored;
-  if (!fuzz::only_stowage_errors([&] { stored = d::encode_row(first); }, {error_kind::bad_input})) return 0;
+  if (!fuzz::only_stowage_errors([&] { stored = d::encode_row(d::schema_of<holder>(), &first); },
+                                 {error_kind::bad_input}))
+    return 0;
   std::string text = std::get<std::string>(stored[1]);
   holder second;
   try {
-    second = d::decode_row<holder>(stored);
+    d::decode_row(d::schema_of<holder>(), stored, &second);
   } catch (const std::exception& e) {
     fuzz::finding("a decoded value, encoded again as " + text + ", does not read back: " + e.what());
   }
   std::string again;
   try {
-    again = std::get<std::string>(d::encode_row(second)[1]);
+    again = std::get<std::string>(d::encode_row(d::schema_of<holder>(), &second)[1]);
   } catch (const std::exception& e) {
     fuzz::finding("a value read back from " + text + " cannot be encoded again: " + e.what());
   }

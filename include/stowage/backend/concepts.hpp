@@ -38,12 +38,7 @@ struct record_slots {
   void* (*slot)(void* context, std::size_t i);
 };
 
-/// A small record that the transitional concept below uses to check a backend's old template members.
-struct probe_record {
-  BOOST_HANA_DEFINE_STRUCT(probe_record, (std::int64_t, id), (std::string, name));
-};
-
-/// A backend whose record operations are plain functions over table_schema (the current contract).
+/// A backend whose record operations are plain functions over table_schema.
 template <class B>
 concept plain_backend = requires(B& b, typename B::table_handle& h, const void* record, void* out, const cell& key,
                                  const query_spec& q) {
@@ -70,33 +65,6 @@ class row_cursor {
   std::size_t pos_ = 0;
 };
 
-/// A cursor over records selected up front (the transitional template form).
-template <class Record>
-class snapshot_cursor {
- public:
-  explicit snapshot_cursor(std::vector<Record> rows) : rows_(std::move(rows)) {}
-  bool next(Record& out) {
-    if (pos_ == rows_.size()) return false;
-    out = std::move(rows_[pos_++]);
-    return true;
-  }
-
- private:
-  std::vector<Record> rows_;
-  std::size_t pos_ = 0;
-};
-
-/// The former contract, with record operations as member templates; kept until every backend has
-/// moved to plain_backend.
-template <class B>
-concept legacy_backend = requires(B& b, typename B::table_handle& h, const probe_record& r, const std::int64_t& key,
-                                  const query_spec& q) {
-  { b.write(h, r, write_mode::upsert) } -> std::same_as<write_result>;
-  { b.template get<probe_record>(h, key) } -> std::same_as<std::optional<probe_record>>;
-  { b.template erase<probe_record>(h, key) } -> std::same_as<bool>;
-  { b.template select<probe_record>(h, q).next(std::declval<probe_record&>()) } -> std::same_as<bool>;
-};
-
 }  // namespace detail
 
 /// A storage backend: a class whose members below do what their comments say. Records reach it
@@ -119,7 +87,7 @@ concept backend = requires(B& b, const B& cb, const detail::table_schema& schema
   // erase(h, key) -> bool: deletes the record with this key, saying whether there was one
   // select(h, q) -> a cursor with bool next(void* out): the records a query selects, as they
   //     were when select() ran, whatever the same database writes while it is read
-  requires detail::plain_backend<B> || detail::legacy_backend<B>;
+  requires detail::plain_backend<B>;
   // how many records the query selects, honouring offset and limit
   { b.count(h, q) } -> std::same_as<std::uint64_t>;
   // deletes every record of the table

@@ -288,18 +288,6 @@ key_ref key_of_cell(const cell& c);
 /// The key of the record at `record`, a record of the table's type.
 key_ref key_of_record(const table_schema& s, const void* record);
 
-template <class K>
-key_ref make_key_ref(const K& k) {
-  return {[](const void* p, const void*) {
-            try {
-              return describe(to_value(*static_cast<const K*>(p)));
-            } catch (...) {
-              return std::string("(unprintable)");
-            }
-          },
-          &k, nullptr};
-}
-
 /// Builds the context of an error about a record in a table.
 error_context context_of(const table_schema& s, const key_ref& k = {}, std::string backend = {});
 
@@ -344,34 +332,6 @@ std::vector<value> encode_row(const table_schema& s, const void* record);
 
 /// Reads a row of stored values, in field order, into the record at `record`.
 void decode_row(const table_schema& s, const std::vector<value>& row, void* record);
-
-// ---- kept while backends move to the table above
-template <class K>
-value key_value(const table_schema& s, const K& key) {
-  std::string scratch;
-  return to_value(key_cell(s, key, scratch));
-}
-
-template <class R, class F, std::size_t... I>
-void for_each_field_impl(R& r, F&& f, std::index_sequence<I...>) {
-  (f(std::integral_constant<std::size_t, I>{}, field<I>(r)), ...);
-}
-template <class R, class F>
-void for_each_field(R& r, F&& f) {
-  for_each_field_impl(r, f, std::make_index_sequence<field_count<std::remove_const_t<R>>>{});
-}
-
-template <class R>
-std::vector<value> encode_row(const R& r) {
-  return encode_row(schema_of<R>(), &r);
-}
-
-template <class R>
-R decode_row(const std::vector<value>& row) {
-  R r{};
-  decode_row(schema_of<R>(), row, &r);
-  return r;
-}
 
 }  // namespace detail
 }  // namespace stowage

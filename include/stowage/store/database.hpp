@@ -41,16 +41,9 @@ namespace detail {
 /// The error for a write the backend refused: an insert of an existing key, an update of a missing one.
 [[noreturn]] void write_refused(const table_schema& s, const void* record, write_result r);
 
-template <class B, class R, bool = plain_backend<B>>
-struct cursor_of {
-  using type =
-      decltype(std::declval<B&>().select(std::declval<typename B::table_handle&>(), std::declval<const query_spec&>()));
-};
-template <class B, class R>
-struct cursor_of<B, R, false> {
-  using type = decltype(std::declval<B&>().template select<R>(std::declval<typename B::table_handle&>(),
-                                                              std::declval<const query_spec&>()));
-};
+template <class B>
+using cursor_of =
+    decltype(std::declval<B&>().select(std::declval<typename B::table_handle&>(), std::declval<const query_spec&>()));
 template <class Backend>
 inline constexpr bool models_backend = backend<Backend>;
 
@@ -187,12 +180,7 @@ class query {
     const Record& operator*() const { return state_->current; }
     const Record* operator->() const { return &state_->current; }
     iterator& operator++() {
-      bool more;
-      if constexpr (detail::plain_backend<Backend>)
-        more = state_->cursor.next(&state_->current);
-      else
-        more = state_->cursor.next(state_->current);
-      if (!more) state_.reset();
+      if (!state_->cursor.next(&state_->current)) state_.reset();
       return *this;
     }
     void operator++(int) { ++*this; }
@@ -200,7 +188,7 @@ class query {
 
    private:
     friend class query;
-    using cursor_t = typename detail::cursor_of<Backend, Record>::type;
+    using cursor_t = detail::cursor_of<Backend>;
     struct state {
       std::unique_lock<std::recursive_mutex> lock;
       cursor_t cursor;
@@ -240,14 +228,7 @@ class query {
     auto lock = db_->guard();
     auto& b = db_->backend_;
     auto s = std::unique_ptr<typename iterator::state>(
-        new typename iterator::state{std::move(lock),
-                                     [&] {
-                                       if constexpr (detail::plain_backend<Backend>)
-                                         return b.select(*handle_, spec_);
-                                       else
-                                         return b.template select<Record>(*handle_, spec_);
-                                     }(),
-                                     Record{}});
+        new typename iterator::state{std::move(lock), b.select(*handle_, spec_), Record{}});
     if constexpr (!Backend::streams) {
       if (s->lock.owns_lock()) s->lock.unlock();
     }
@@ -316,17 +297,12 @@ class table {
 
   /// The record with this key, if there is one.
   std::optional<Record> get(const key_type& key) const {
-    if constexpr (detail::plain_backend<Backend>) {
-      std::string scratch;
-      detail::cell k = detail::key_cell(schema(), key, scratch);
-      std::optional<Record> out(std::in_place);
-      auto lock = db_->guard();
-      if (!db_->backend_.get(*handle_, k, &*out)) out.reset();
-      return out;
-    } else {
-      auto lock = db_->guard();
-      return db_->backend_.template get<Record>(*handle_, key);
-    }
+    std::string scratch;
+    detail::cell k = detail::key_cell(schema(), key, scratch);
+    std::optional<Record> out(std::in_place);
+    auto lock = db_->guard();
+    if (!db_->backend_.get(*handle_, k, &*out)) out.reset();
+    return out;
   }
 
   /// The records with these keys, in the order of the keys (nullopt where there is none).
@@ -363,9 +339,7 @@ class table {
                                                     return &v[i].emplace();
                                                   }});
       return out;
-    } else if constexpr (requires { db_->backend_.template get_many<Record>(*handle_, keys); }) {
-      return db_->backend_.template get_many<Record>(*handle_, keys);
-    } else if constexpr (detail::plain_backend<Backend>) {
+    } else {
       std::vector<std::optional<Record>> out;
       if constexpr (std::ranges::sized_range<Keys>) out.reserve(std::ranges::size(keys));
       for (const key_type& k : keys) {
@@ -375,11 +349,6 @@ class table {
         if (!db_->backend_.get(*handle_, c, &*r)) r.reset();
       }
       return out;
-    } else {
-      std::vector<std::optional<Record>> out;
-      if constexpr (std::ranges::sized_range<Keys>) out.reserve(std::ranges::size(keys));
-      for (const key_type& k : keys) out.push_back(db_->backend_.template get<Record>(*handle_, k));
-      return out;
     }
   }
   std::vector<std::optional<Record>> get_many(std::initializer_list<key_type> keys) const {
@@ -387,29 +356,27 @@ class table {
   }
   /// Deletes the record with this key; false when there was none.
   bool erase(const key_type& key) {
-    if constexpr (detail::plain_backend<Backend>) {
-      std::string scratch;
-      detail::cell k = detail::key_cell(schema(), key, scratch);
-      auto lock = db_->guard();
-      return db_->backend_.erase(*handle_, k);
-    } else {
-      auto lock = db_->guard();
-      return db_->backend_.template erase<Record>(*handle_, key);
-    }
+    std::string scratch;
+    detail::cell k = detail::key_cell(schema(), key, scratch);
+    auto lock = db_->guard();
+    return db_->backend_.erase(*handle_, k);
   }
 
   /// Stores many records in one transaction: all of them, or none when one fails.
   template <detail::range_of<Record> Records>
   void put_many(const Records& records) {
-    if constexpr (requires(std::span<const void* const> r) { db_->backend_.put_many(*handle_, r); }) {
+    if constexpr (requires(std::span<const void* const> r) { db_->backend_.put_many(*handle_, r); } &&
+                  !std::is_lvalue_reference_v<std::ranges::range_reference_t<const Records&>>) {
+      // the range makes its records on the fly: keep them while the batch needs them
+      std::vector<Record> kept;
+      for (auto&& r : records) kept.push_back(std::forward<decltype(r)>(r));
+      put_many(kept);
+    } else if constexpr (requires(std::span<const void* const> r) { db_->backend_.put_many(*handle_, r); }) {
       std::vector<const void*> pointers;
       if constexpr (std::ranges::sized_range<Records>) pointers.reserve(std::ranges::size(records));
       for (const Record& r : records) pointers.push_back(&r);
       auto lock = db_->guard();
       db_->backend_.put_many(*handle_, std::span<const void* const>(pointers));
-    } else if constexpr (requires { db_->backend_.template put_many<Record>(*handle_, records); }) {
-      auto lock = db_->guard();
-      db_->backend_.template put_many<Record>(*handle_, records);
     } else {
       auto tx = db_->transaction();
       for (const Record& r : records) write_locked(r, write_mode::upsert);
@@ -443,11 +410,7 @@ class table {
     write_locked(r, mode);
   }
   void write_locked(const Record& r, write_mode mode) {
-    write_result result;
-    if constexpr (detail::plain_backend<Backend>)
-      result = db_->backend_.write(*handle_, static_cast<const void*>(&r), mode);
-    else
-      result = db_->backend_.write(*handle_, r, mode);
+    write_result result = db_->backend_.write(*handle_, static_cast<const void*>(&r), mode);
     if (result != write_result::done) detail::write_refused(schema(), &r, result);
   }
   static const detail::table_schema& schema() { return detail::schema_of<Record>(); }
