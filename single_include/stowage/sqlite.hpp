@@ -314,6 +314,9 @@ struct binder {
 
 /// Column i of the current row as a cell; text and blob bytes stay the statement's until it steps.
 cell column_cell(sqlite3_stmt* stmt, int i);
+/// The same into `out`, writing only its type and the members that type reads (the read of each
+/// row's columns reuses one cell).
+void read_cell(sqlite3_stmt* stmt, int i, cell& out);
 
 /// like(pattern, text[, escape]), which SQLite calls for `text LIKE pattern [ESCAPE escape]`.
 /// Values are read as bytes, so a NUL inside text or pattern is one byte like any other.
@@ -522,24 +525,38 @@ STOWAGE_INLINE std::optional<column_kind> kind_of_type(std::string_view t) {
   return std::nullopt;
 }
 
-STOWAGE_INLINE cell column_cell(sqlite3_stmt* stmt, int i) {
+STOWAGE_INLINE void read_cell(sqlite3_stmt* stmt, int i, cell& out) {
   // one statement call for the column, then the value's own accessors, which need no statement
   // lookup (reading an unprotected value so is safe here: database<sqlite> serializes the
   // connection's use)
   sqlite3_value* v = sqlite3_column_value(stmt, i);
   switch (sqlite3_value_type(v)) {
-    case SQLITE_INTEGER: return cell::integer(sqlite3_value_int64(v));
-    case SQLITE_FLOAT: return cell::real(sqlite3_value_double(v));
-    case SQLITE_TEXT: {
-      auto p = reinterpret_cast<const char*>(sqlite3_value_text(v));  // before _bytes, as SQLite asks
-      return cell::text({p, static_cast<std::size_t>(sqlite3_value_bytes(v))});
-    }
-    case SQLITE_BLOB: {
-      auto p = static_cast<const std::byte*>(sqlite3_value_blob(v));
-      return cell::blob({p, static_cast<std::size_t>(sqlite3_value_bytes(v))});
-    }
-    default: return cell::null();
+    case SQLITE_INTEGER:
+      out.t = cell::type::integer;
+      out.i = sqlite3_value_int64(v);
+      return;
+    case SQLITE_FLOAT:
+      out.t = cell::type::real;
+      out.d = sqlite3_value_double(v);
+      return;
+    case SQLITE_TEXT:
+      out.t = cell::type::text;
+      out.p = reinterpret_cast<const char*>(sqlite3_value_text(v));  // before _bytes, as SQLite asks
+      out.n = static_cast<std::size_t>(sqlite3_value_bytes(v));
+      return;
+    case SQLITE_BLOB:
+      out.t = cell::type::blob;
+      out.p = static_cast<const char*>(sqlite3_value_blob(v));
+      out.n = static_cast<std::size_t>(sqlite3_value_bytes(v));
+      return;
+    default: out.t = cell::type::null;
   }
+}
+
+STOWAGE_INLINE cell column_cell(sqlite3_stmt* stmt, int i) {
+  cell c;
+  read_cell(stmt, i, c);
+  return c;
 }
 
 STOWAGE_INLINE void like_function(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
@@ -928,8 +945,11 @@ STOWAGE_INLINE void sqlite::decode_into(void* out, sqlite3_stmt* st, const detai
                           },
                           st, &s};
   const int n = static_cast<int>(s.columns.size());
-  for (int i = 0; i < n; ++i)
-    detail::decode_field(s, static_cast<std::size_t>(i), out, detail::sqlite_impl::column_cell(st, i), key);
+  detail::cell c;
+  for (int i = 0; i < n; ++i) {
+    detail::sqlite_impl::read_cell(st, i, c);
+    detail::decode_field(s, static_cast<std::size_t>(i), out, c, key);
+  }
 }
 
 STOWAGE_INLINE std::exception_ptr sqlite::failure(int rc, std::string_view what, const detail::table_schema* s) {

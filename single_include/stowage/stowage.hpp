@@ -1053,7 +1053,13 @@ template <class T>
 void decode_column(T& f, const cell& in) {
   if constexpr (std::same_as<T, std::string>) {
     if (in.t != cell::type::text) wrong_cell("text", in.t);
-    f.assign(in.p ? in.p : "", in.n);
+    // a field without room for the text (a record just built, whose strings are empty) takes a
+    // string constructed to size: cheaper than assign's grow-and-replace path; a field with room
+    // (a query's record read again) keeps its buffer
+    if (in.n > f.capacity())
+      f = std::string(in.p, in.n);
+    else
+      f.assign(in.p ? in.p : "", in.n);
   } else if constexpr (std::same_as<T, bytes>) {
     if (in.t != cell::type::blob) wrong_cell("a blob", in.t);
     auto b = in.blob();

@@ -92,6 +92,9 @@ struct binder {
 
 /// Column i of the current row as a cell; text and blob bytes stay the statement's until it steps.
 cell column_cell(sqlite3_stmt* stmt, int i);
+/// The same into `out`, writing only its type and the members that type reads (the read of each
+/// row's columns reuses one cell).
+void read_cell(sqlite3_stmt* stmt, int i, cell& out);
 
 /// like(pattern, text[, escape]), which SQLite calls for `text LIKE pattern [ESCAPE escape]`.
 /// Values are read as bytes, so a NUL inside text or pattern is one byte like any other.
