@@ -33,6 +33,23 @@ struct cell {
   std::string_view text() const noexcept { return {p ? p : "", n}; }
   std::span<const std::byte> blob() const noexcept { return {reinterpret_cast<const std::byte*>(p), n}; }
 
+  // setters that write only what the type uses: a codec fills one cell per field, row after row
+  void set_null() noexcept { t = type::null; }
+  void set_integer(std::int64_t v) noexcept {
+    t = type::integer;
+    i = v;
+  }
+  void set_real(double v) noexcept {
+    t = type::real;
+    d = v;
+  }
+  void set_bytes(type k, const char* data, std::size_t size, bool is_stable) noexcept {
+    t = k;
+    stable = is_stable;
+    p = data;
+    n = size;
+  }
+
   static cell null() noexcept { return {}; }
   static cell integer(std::int64_t v) noexcept { return {type::integer, true, v, 0, nullptr, 0}; }
   static cell real(double v) noexcept { return {type::real, true, 0, v, nullptr, 0}; }
@@ -85,23 +102,24 @@ void encode_column(const T& v, cell& out, std::string& scratch) {
   constexpr bool stable = std::is_lvalue_reference_v<decltype(traits::to_storage(v))>;
   if constexpr (std::same_as<S, std::string>) {
     if constexpr (stable || std::same_as<std::remove_cvref_t<decltype(s)>, std::string_view>) {
-      out = cell::text(std::string_view(s), stable);
+      std::string_view text(s);
+      out.set_bytes(cell::type::text, text.data(), text.size(), stable);
     } else {
       scratch = std::move(s);
-      out = cell::text(scratch, false);
+      out.set_bytes(cell::type::text, scratch.data(), scratch.size(), false);
     }
   } else if constexpr (std::same_as<S, bytes>) {
+    std::span<const std::byte> b(s);
     if constexpr (stable) {
-      out = cell::blob(std::span<const std::byte>(s), true);
+      out.set_bytes(cell::type::blob, reinterpret_cast<const char*>(b.data()), b.size(), true);
     } else {
-      std::span<const std::byte> b(s);
       scratch.assign(reinterpret_cast<const char*>(b.data()), b.size());
-      out = cell::blob({reinterpret_cast<const std::byte*>(scratch.data()), scratch.size()}, false);
+      out.set_bytes(cell::type::blob, scratch.data(), scratch.size(), false);
     }
   } else if constexpr (std::same_as<S, double>) {
-    out = cell::real(static_cast<double>(s));
+    out.set_real(static_cast<double>(s));
   } else {
-    out = cell::integer(static_cast<std::int64_t>(s));
+    out.set_integer(static_cast<std::int64_t>(s));
   }
 }
 
@@ -138,7 +156,7 @@ void encode_typed(const void* field, cell& out, std::string& scratch) {
   const F& v = *static_cast<const F*>(field);
   if constexpr (field_info<F>::nullable) {
     if (!v)
-      out = cell::null();
+      out.set_null();
     else
       encode_column(*v, out, scratch);
   } else {
