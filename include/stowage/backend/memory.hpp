@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -33,25 +34,71 @@ class memory {
 
  private:
   struct value_less {
-    bool operator()(const value& a, const value& b) const;
-  };
-  struct rows_less {
-    bool operator()(const std::vector<value>& a, const std::vector<value>& b) const;
+    // int64 keys, the common case, compare inline, without compare_values' switch
+    bool operator()(const value& a, const value& b) const {
+      if (a.index() == 1 && b.index() == 1) return *std::get_if<1>(&a) < *std::get_if<1>(&b);
+      return other(a, b);
+    }
+    static bool other(const value& a, const value& b);
   };
   using row = std::vector<value>;
+  using row_map = std::map<value, row, value_less>;
+  using row_node = row_map::value_type;
 
-  struct unique_index {
+  /// A place in an index: before (or after) every entry whose indexed values equal those of a
+  /// row in stored layout, or whose first indexed value equals one value.
+  struct row_probe {
+    const row* values;
+    bool after;
+  };
+  struct value_probe {
+    const value* first;
+    bool after;
+  };
+
+  /// An entry of an index: the stored row itself (the index owns no copies of values, so a row
+  /// is taken out of its indexes before it changes and put back after), with the first indexed
+  /// value and the key copied when they are integers, the common case, so that most comparisons
+  /// read the entry alone.
+  struct index_entry {
+    const row_node* node;
+    std::int64_t first;
+    std::int64_t key;
+    bool first_integer;
+    bool key_integer;
+    bool plain;  // one indexed column, it and the key integers: ordered by (first, key) alone
+  };
+
+  /// Orders an index's entries by their indexed values (NULL first, as ORDER BY does), then by key.
+  struct entry_less {
+    using is_transparent = void;
+    std::vector<std::size_t> columns;  // positions in the stored row
+    bool operator()(const index_entry& a, const index_entry& b) const {
+      if (a.plain && b.plain) return a.first < b.first || (a.first == b.first && a.key < b.key);
+      return less(a, b);
+    }
+    bool less(const index_entry& a, const index_entry& b) const;
+    bool operator()(const index_entry& a, const row_probe& b) const;
+    bool operator()(const row_probe& a, const index_entry& b) const;
+    bool operator()(const index_entry& a, const value_probe& b) const;
+    bool operator()(const value_probe& a, const index_entry& b) const;
+  };
+
+  /// Every index a record declares, unique or not, holds every row (rows with NULLs too, so that
+  /// a query can take its candidates from it); uniqueness ignores entries with a NULL, as in SQL.
+  struct stored_index {
     std::string name;
-    std::vector<std::size_t> columns;         // positions in the stored row
-    std::map<row, value, rows_less> entries;  // indexed values -> key
+    bool unique;
+    std::vector<std::size_t> columns;  // positions in the stored row, as in entries' order
+    std::set<index_entry, entry_less> entries;
   };
 
   struct stored_table {
     std::string name;
     std::vector<detail::stored_column> columns;
     std::size_t key = 0;
-    std::map<value, row, value_less> rows;
-    std::vector<unique_index> uniques;
+    row_map rows;
+    std::vector<stored_index> indexes;
   };
 
  public:
@@ -95,18 +142,32 @@ class memory {
   bool in_transaction() const noexcept { return !marks_.empty(); }
   void log(stored_table* t, const value& key, std::optional<row> before);
 
-  static std::optional<row> indexed(const unique_index& u, const row& r);
+  static index_entry entry_of(const stored_index& x, const row_node& n);
+
+  static bool has_null(const row& r, const std::vector<std::size_t>& columns);
+
+  /// Whether the index has an entry with the indexed values of r (a row in stored layout).
+  static bool holds(const stored_index& x, const row& r);
 
   void check_unique(const table_handle& h, const row& r, const value& key);
 
-  /// Sets or removes the row with this key, keeping the unique indexes in step.
-  static void store(stored_table& t, const value& key, std::optional<row> r);
+  /// Sets (r) or removes (no r) the row with this key, at `it` (rows.find(key)), keeping the
+  /// indexes in step.
+  static void store(stored_table& t, row_map::iterator it, const value& key, std::optional<row> r);
 
-  static row to_stored(const table_handle& h, row fields);
+  /// The stored form of a record: its fields encoded straight into their stored places.
+  static row to_stored(const table_handle& h, const void* record);
+
+  /// Sets v to the value a cell holds; append adds it at the end of r.
+  static void assign(value& v, const detail::cell& c);
+  static void append(row& r, const detail::cell& c);
 
   static void decode(const table_handle& h, const row& stored, void* out);
 
   std::vector<const row*> matching(const table_handle& h, const detail::query_spec& q);
+
+  /// The rows an index offers for a filter, in key order, or nothing when no index serves it.
+  static std::optional<std::vector<const row*>> candidates(const stored_table& t, const detail::expr& filter);
 
   static void remap(detail::expr& e, const std::vector<std::size_t>& positions);
 

@@ -3,6 +3,26 @@
 
 namespace stowage {
 
+namespace detail {
+/// compare_for_sort as -1, 0 or 1, with int64 values (the common indexed column) compared inline.
+inline int compare_indexed(const value& a, const value& b) {
+  if (a.index() == 1 && b.index() == 1) {
+    std::int64_t x = *std::get_if<1>(&a), y = *std::get_if<1>(&b);
+    return (x > y) - (x < y);
+  }
+  auto c = compare_for_sort(a, b);
+  return c < 0 ? -1 : c > 0 ? 1 : 0;
+}
+
+/// Orders a row's indexed values against another row's, NULL first; 0 when the first n are equal.
+inline int compare_indexed(const std::vector<value>& r, const std::vector<std::size_t>& columns,
+                           const std::vector<value>& other, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (int c = compare_indexed(r[columns[i]], other[columns[i]])) return c;
+  return 0;
+}
+}  // namespace detail
+
 STOWAGE_INLINE memory::memory(std::string_view url) {
   if (!url.empty() && url != "memory:" && url != ":memory:")
     throw bad_input_error("the memory backend takes the URL \"memory:\", not \"" + std::string(url) + "\"");
@@ -30,25 +50,23 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
   }
   for (std::size_t i = 0; i < h.positions.size(); ++i) h.identity = h.identity && h.positions[i] == i;
   for (const auto& ix : s.indexes) {
-    if (!ix.unique) continue;
-    auto found = std::find_if(t->uniques.begin(), t->uniques.end(), [&](auto& u) { return u.name == ix.name; });
-    if (found != t->uniques.end()) continue;
-    unique_index u{ix.name, {}, {}};
-    for (std::size_t c : ix.columns) u.columns.push_back(h.positions[c]);
-    for (const auto& [k, r] : t->rows) {
-      auto entry = indexed(u, r);
-      if (!entry) continue;
-      if (u.entries.count(*entry))
+    auto found = std::find_if(t->indexes.begin(), t->indexes.end(), [&](auto& x) { return x.name == ix.name; });
+    if (found != t->indexes.end()) continue;
+    entry_less order;
+    for (std::size_t c : ix.columns) order.columns.push_back(h.positions[c]);
+    stored_index x{ix.name, ix.unique, order.columns, std::set<index_entry, entry_less>(order)};
+    for (const auto& node : t->rows) {
+      if (x.unique && !has_null(node.second, x.columns) && holds(x, node.second))
         throw constraint_error("existing records violate unique index " + ix.name, detail::context_of(s));
-      u.entries.emplace(std::move(*entry), k);
+      x.entries.insert(entry_of(x, node));
     }
-    t->uniques.push_back(std::move(u));
+    t->indexes.push_back(std::move(x));
   }
   return h;
 }
 
 STOWAGE_INLINE write_result memory::write(table_handle& h, const void* record, write_mode mode) {
-  row values = to_stored(h, detail::encode_row(*h.schema, record));
+  row values = to_stored(h, record);
   const value& key = values[h.table->key];
   auto& rows = h.table->rows;
   // one search: the place of the key, where it is or where it goes
@@ -58,12 +76,21 @@ STOWAGE_INLINE write_result memory::write(table_handle& h, const void* record, w
   if (mode == write_mode::update && !found) return write_result::key_missing;
   check_unique(h, values, key);
   if (in_transaction()) log(h.table, key, found ? std::optional<row>(it->second) : std::nullopt);
-  if (found && h.table->uniques.empty())
-    it->second = std::move(values);
-  else if (!found && h.table->uniques.empty())
-    rows.emplace_hint(it, key, std::move(values));
-  else
-    store(*h.table, key, std::move(values));
+  auto& indexes = h.table->indexes;
+  if (!found) {
+    it = rows.emplace_hint(it, key, std::move(values));
+    for (auto& x : indexes) x.entries.insert(entry_of(x, *it));
+    return write_result::done;
+  }
+  // a row is out of an index while it changes; an index whose values stay the same keeps it
+  std::vector<stored_index*> moved;
+  for (auto& x : indexes)
+    if (detail::compare_indexed(it->second, x.columns, values, x.columns.size()) != 0) {
+      x.entries.erase(x.entries.find(entry_of(x, *it)));
+      moved.push_back(&x);
+    }
+  it->second = std::move(values);
+  for (stored_index* x : moved) x->entries.insert(entry_of(*x, *it));
   return write_result::done;
 }
 
@@ -79,10 +106,7 @@ STOWAGE_INLINE bool memory::erase(table_handle& h, const detail::cell& key) {
   auto it = h.table->rows.find(k);
   if (it == h.table->rows.end()) return false;
   if (in_transaction()) log(h.table, k, it->second);
-  if (h.table->uniques.empty())
-    h.table->rows.erase(it);
-  else
-    store(*h.table, k, std::nullopt);
+  store(*h.table, it, k, std::nullopt);
   return true;
 }
 
@@ -106,8 +130,8 @@ STOWAGE_INLINE void memory::clear(table_handle& h) {
   auto& t = *h.table;
   if (!marks_.empty())
     for (auto& [k, r] : t.rows) undo_.push_back({&t, k, std::move(r)});
+  for (auto& x : t.indexes) x.entries.clear();
   t.rows.clear();
-  for (auto& u : t.uniques) u.entries.clear();
 }
 
 STOWAGE_INLINE void memory::begin(unsigned depth) {
@@ -125,56 +149,99 @@ STOWAGE_INLINE void memory::rollback(unsigned depth) {
   std::size_t mark = marks_[depth];
   while (undo_.size() > mark) {
     auto& u = undo_.back();
-    store(*u.table, u.key, std::move(u.before));
+    store(*u.table, u.table->rows.find(u.key), u.key, std::move(u.before));
     undo_.pop_back();
   }
   marks_.resize(depth);
 }
 
-STOWAGE_INLINE auto memory::indexed(const unique_index& u, const row& r) -> std::optional<row> {
-  row entry;
-  for (std::size_t c : u.columns) {
-    if (r[c].index() == 0) return std::nullopt;  // NULLs never collide, as in SQL
-    entry.push_back(r[c]);
-  }
-  return entry;
+STOWAGE_INLINE bool memory::has_null(const row& r, const std::vector<std::size_t>& columns) {
+  return std::any_of(columns.begin(), columns.end(), [&](std::size_t c) { return r[c].index() == 0; });
+}
+
+STOWAGE_INLINE bool memory::holds(const stored_index& x, const row& r) {
+  auto it = x.entries.lower_bound(row_probe{&r, false});
+  return it != x.entries.end() && x.entries.key_comp()(*it, row_probe{&r, true});
 }
 
 STOWAGE_INLINE void memory::check_unique(const table_handle& h, const row& r, const value& key) {
-  for (const auto& u : h.table->uniques) {
-    auto entry = indexed(u, r);
-    if (!entry) continue;
-    auto it = u.entries.find(*entry);
-    if (it != u.entries.end() && detail::compare_values(it->second, key) != 0)
-      throw constraint_error(
-          "unique index " + u.name + " already holds these values (record " + detail::describe(it->second) + ")",
-          detail::context_of(*h.schema, detail::key_of_value(key)));
+  for (const auto& x : h.table->indexes) {
+    if (!x.unique || has_null(r, x.columns)) continue;  // NULLs never collide, as in SQL
+    auto end = x.entries.upper_bound(row_probe{&r, true});
+    for (auto it = x.entries.lower_bound(row_probe{&r, false}); it != end; ++it)
+      if (detail::compare_values(it->node->first, key) != 0)
+        throw constraint_error(
+            "unique index " + x.name + " already holds these values (record " + detail::describe(it->node->first) + ")",
+            detail::context_of(*h.schema, detail::key_of_value(key)));
   }
 }
 
-STOWAGE_INLINE void memory::store(stored_table& t, const value& key, std::optional<row> r) {
-  auto it = t.rows.find(key);
-  if (it != t.rows.end()) {
-    for (auto& u : t.uniques)
-      if (auto e = indexed(u, it->second)) u.entries.erase(*e);
-  }
+STOWAGE_INLINE void memory::store(stored_table& t, row_map::iterator it, const value& key, std::optional<row> r) {
+  // `key` may live in *r: it is read before *r moves
+  const bool found = it != t.rows.end();
+  if (found)
+    for (auto& x : t.indexes) x.entries.erase(x.entries.find(entry_of(x, *it)));
   if (!r) {
-    if (it != t.rows.end()) t.rows.erase(it);
+    if (found) t.rows.erase(it);
     return;
   }
-  for (auto& u : t.uniques)
-    if (auto e = indexed(u, *r)) u.entries.emplace(std::move(*e), key);
-  if (it != t.rows.end())
+  if (found)
     it->second = std::move(*r);
   else
-    t.rows.emplace(key, std::move(*r));
+    it = t.rows.emplace(key, std::move(*r)).first;
+  for (auto& x : t.indexes) x.entries.insert(entry_of(x, *it));
 }
 
-STOWAGE_INLINE auto memory::to_stored(const table_handle& h, row fields) -> row {
-  if (h.identity && fields.size() == h.table->columns.size()) return fields;
-  row out(h.table->columns.size());
-  for (std::size_t i = 0; i < fields.size(); ++i) out[h.positions[i]] = std::move(fields[i]);
+STOWAGE_INLINE auto memory::to_stored(const table_handle& h, const void* record) -> row {
+  const auto& s = *h.schema;
+  detail::cell c;
+  std::string scratch;
+  row out;
+  if (h.identity && s.columns.size() == h.table->columns.size()) {
+    // the common layout: each value made in its place, in order
+    out.reserve(s.columns.size());
+    for (std::size_t i = 0; i < s.columns.size(); ++i) {
+      detail::encode_field(s, i, record, c, scratch);
+      append(out, c);
+    }
+    return out;
+  }
+  out.resize(h.table->columns.size());
+  for (std::size_t i = 0; i < s.columns.size(); ++i) {
+    detail::encode_field(s, i, record, c, scratch);
+    assign(out[h.positions[i]], c);
+  }
   return out;
+}
+
+STOWAGE_INLINE void memory::append(row& r, const detail::cell& c) {
+  using t = detail::cell::type;
+  switch (c.t) {
+    case t::integer: r.emplace_back(std::in_place_index<1>, c.i); break;
+    case t::real: r.emplace_back(std::in_place_index<2>, c.d); break;
+    case t::text: r.emplace_back(std::in_place_index<3>, c.text()); break;
+    case t::blob: {
+      auto b = c.blob();
+      r.emplace_back(std::in_place_index<4>, b.begin(), b.end());
+      break;
+    }
+    default: r.emplace_back(); break;
+  }
+}
+
+STOWAGE_INLINE void memory::assign(value& v, const detail::cell& c) {
+  using t = detail::cell::type;
+  switch (c.t) {
+    case t::integer: v.emplace<1>(c.i); break;
+    case t::real: v.emplace<2>(c.d); break;
+    case t::text: v.emplace<3>(c.text()); break;
+    case t::blob: {
+      auto b = c.blob();
+      v.emplace<4>(b.begin(), b.end());
+      break;
+    }
+    default: v.emplace<0>(); break;
+  }
 }
 
 STOWAGE_INLINE void memory::decode(const table_handle& h, const row& stored, void* out) {
@@ -191,10 +258,92 @@ STOWAGE_INLINE auto memory::matching(const table_handle& h, const detail::query_
     if (stored.filter) remap(*stored.filter, h.positions);
     for (auto& o : stored.order) o.field = h.positions[o.field];
   }
+  if (stored.filter)
+    if (auto some = candidates(*h.table, *stored.filter))
+      return detail::select_rows(*some, stored, [](const row& r) -> const row& { return r; });
   std::vector<const row*> all;
   all.reserve(h.table->rows.size());
   for (const auto& [k, r] : h.table->rows) all.push_back(&r);
   return detail::select_rows(all, stored, [](const row& r) -> const row& { return r; });
+}
+
+STOWAGE_INLINE auto memory::candidates(const stored_table& t, const detail::expr& filter)
+    -> std::optional<std::vector<const row*>> {
+  using detail::op;
+  // the conditions every chosen row meets: the filter itself, or the terms of its top-level AND
+  std::vector<const detail::expr*> terms;
+  auto collect = [&](auto& self, const detail::expr& e) -> void {
+    if (e.kind == op::and_)
+      for (const auto& c : e.children) self(self, c);
+    else
+      terms.push_back(&e);
+  };
+  collect(collect, filter);
+  for (const auto& x : t.indexes) {
+    const std::size_t column = x.columns.front();
+    // the range of the index's first column the terms allow: [lo, hi], each end open or closed
+    const value* lo = nullptr;
+    const value* hi = nullptr;
+    bool lo_open = false, hi_open = false;
+    const detail::expr* in = nullptr;
+    const std::string* prefix = nullptr;
+    auto raise = [&](const value& v, bool open) {
+      auto c = lo ? detail::compare_for_sort(v, *lo) : std::strong_ordering::greater;
+      if (c > 0 || (c == 0 && open)) lo = &v, lo_open = open;
+    };
+    auto lower = [&](const value& v, bool open) {
+      auto c = hi ? detail::compare_for_sort(v, *hi) : std::strong_ordering::less;
+      if (c < 0 || (c == 0 && open)) hi = &v, hi_open = open;
+    };
+    bool usable = false;
+    for (const detail::expr* e : terms) {
+      if (e->field != column) continue;
+      switch (e->kind) {
+        case op::eq: raise(e->values[0], false), lower(e->values[0], false); break;
+        case op::lt: lower(e->values[0], true); break;
+        case op::le: lower(e->values[0], false); break;
+        case op::gt: raise(e->values[0], true); break;
+        case op::ge: raise(e->values[0], false); break;
+        case op::in: in = e; break;
+        case op::prefix:
+          if (e->values[0].index() != 3) continue;
+          prefix = std::get_if<3>(&e->values[0]);
+          raise(e->values[0], false);  // text with a prefix sorts at or after the prefix
+          break;
+        default: continue;
+      }
+      usable = true;
+    }
+    if (!usable) continue;
+    std::vector<const row_node*> nodes;
+    if (in) {
+      // the rows holding one of the values; the other terms are checked by the filter
+      for (const value& v : in->values) {
+        auto end = x.entries.upper_bound(value_probe{&v, true});
+        for (auto it = x.entries.lower_bound(value_probe{&v, false}); it != end; ++it) nodes.push_back(it->node);
+      }
+    } else {
+      auto it = lo ? x.entries.lower_bound(value_probe{lo, lo_open}) : x.entries.begin();
+      for (; it != x.entries.end(); ++it) {
+        const value& v = it->node->second[column];
+        if (hi) {
+          auto c = detail::compare_for_sort(v, *hi);
+          if (c > 0 || (c == 0 && hi_open)) break;
+        }
+        if (prefix && (v.index() != 3 || !std::get_if<3>(&v)->starts_with(*prefix))) break;
+        nodes.push_back(it->node);
+      }
+    }
+    // in key order, as a scan of the table yields them, so that results do not depend on the index
+    std::sort(nodes.begin(), nodes.end(),
+              [](const row_node* a, const row_node* b) { return value_less{}(a->first, b->first); });
+    nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+    std::vector<const row*> rows;
+    rows.reserve(nodes.size());
+    for (const row_node* n : nodes) rows.push_back(&n->second);
+    return rows;
+  }
+  return std::nullopt;
 }
 
 STOWAGE_INLINE void memory::remap(detail::expr& e, const std::vector<std::size_t>& positions) {
@@ -202,14 +351,51 @@ STOWAGE_INLINE void memory::remap(detail::expr& e, const std::vector<std::size_t
   for (auto& c : e.children) remap(c, positions);
 }
 
-STOWAGE_INLINE bool memory::value_less::operator()(const value& a, const value& b) const {
-  // int64 keys, the common case, compare without compare_values' switch
-  if (a.index() == 1 && b.index() == 1) return *std::get_if<1>(&a) < *std::get_if<1>(&b);
+STOWAGE_INLINE bool memory::value_less::other(const value& a, const value& b) {
   return detail::compare_values(a, b) < 0;
 }
 
-STOWAGE_INLINE bool memory::rows_less::operator()(const std::vector<value>& a, const std::vector<value>& b) const {
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), value_less{});
+STOWAGE_INLINE auto memory::entry_of(const stored_index& x, const row_node& n) -> index_entry {
+  const value& first = n.second[x.columns.front()];
+  const bool first_integer = first.index() == 1, key_integer = n.first.index() == 1;
+  const bool plain = first_integer && key_integer && x.columns.size() == 1;
+  return {&n,
+          first_integer ? *std::get_if<1>(&first) : 0,
+          key_integer ? *std::get_if<1>(&n.first) : 0,
+          first_integer,
+          key_integer,
+          plain};
+}
+
+STOWAGE_INLINE bool memory::entry_less::less(const index_entry& a, const index_entry& b) const {
+  int c = a.first_integer && b.first_integer
+              ? (a.first > b.first) - (a.first < b.first)
+              : detail::compare_indexed(a.node->second[columns.front()], b.node->second[columns.front()]);
+  for (std::size_t i = 1; c == 0 && i < columns.size(); ++i)
+    c = detail::compare_indexed(a.node->second[columns[i]], b.node->second[columns[i]]);
+  if (c != 0) return c < 0;
+  if (a.key_integer && b.key_integer) return a.key < b.key;
+  return value_less{}(a.node->first, b.node->first);
+}
+
+STOWAGE_INLINE bool memory::entry_less::operator()(const index_entry& a, const row_probe& b) const {
+  int c = detail::compare_indexed(a.node->second, columns, *b.values, columns.size());
+  return c < 0 || (c == 0 && b.after);
+}
+
+STOWAGE_INLINE bool memory::entry_less::operator()(const row_probe& a, const index_entry& b) const {
+  int c = detail::compare_indexed(b.node->second, columns, *a.values, columns.size());
+  return c > 0 || (c == 0 && !a.after);
+}
+
+STOWAGE_INLINE bool memory::entry_less::operator()(const index_entry& a, const value_probe& b) const {
+  int c = detail::compare_indexed(a.node->second[columns.front()], *b.first);
+  return c < 0 || (c == 0 && b.after);
+}
+
+STOWAGE_INLINE bool memory::entry_less::operator()(const value_probe& a, const index_entry& b) const {
+  int c = detail::compare_indexed(b.node->second[columns.front()], *a.first);
+  return c > 0 || (c == 0 && !a.after);
 }
 
 STOWAGE_INLINE std::uint64_t memory::count(table_handle& h, const detail::query_spec& q) {
