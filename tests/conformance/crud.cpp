@@ -160,6 +160,13 @@ TEMPLATE_LIST_TEST_CASE("a reopened store holds what was committed", "[conforman
   }
 }
 
+namespace {
+// a key whose stored form the codec makes (an enumerator's name), not bytes of the key itself
+struct paint {
+  BOOST_HANA_DEFINE_STRUCT(paint, (conformance::color, id), (std::string, name));
+};
+}  // namespace
+
 TEMPLATE_LIST_TEST_CASE("get_many returns the records of the keys in their order", "[conformance][crud]",
                         conformance_backends) {
   store<TestType> s;
@@ -192,6 +199,17 @@ TEMPLATE_LIST_TEST_CASE("get_many returns the records of the keys in their order
   auto by_text = accounts.get_many({std::string("b"), std::string("a")});
   CHECK_FALSE(by_text[0]);
   CHECK(by_text[1]->email == "a@x");
+
+  auto paints = s->template table<paint>();
+  paints.put({conformance::color::green, "grass"});
+  paints.put({conformance::color::blue, "sky"});
+  auto by_enum = paints.get_many({conformance::color::blue, conformance::color::red, conformance::color::green});
+  REQUIRE(by_enum.size() == 3);
+  REQUIRE(by_enum[0]);
+  CHECK(by_enum[0]->name == "sky");
+  CHECK_FALSE(by_enum[1]);
+  REQUIRE(by_enum[2]);
+  CHECK(by_enum[2]->name == "grass");
 }
 
 TEMPLATE_LIST_TEST_CASE("get_many after a query loop on the same table returns its records", "[conformance][crud]",

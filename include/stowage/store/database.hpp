@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <initializer_list>
@@ -318,20 +319,12 @@ class table {
     } else if constexpr (requires(std::span<const detail::cell> k, detail::record_slots s) {
                            db_->backend_.get_many(*handle_, k, s);
                          }) {
-      // the keys as cells: their bytes stay in the keys or in one scratch string each
+      // the keys as cells: their bytes stay in the keys, or in a scratch string of their own that
+      // a deque never moves (a short string's bytes live inside it)
       std::vector<detail::cell> cells;
-      std::vector<std::string> scratch;
-      if constexpr (std::ranges::sized_range<Keys>) {
-        cells.reserve(std::ranges::size(keys));
-        scratch.reserve(std::ranges::size(keys));
-      }
-      for (const key_type& k : keys) {
-        scratch.emplace_back();
-        cells.push_back(detail::key_cell(schema(), k, scratch.back()));
-      }
-      // a reallocation would move the scratch strings' bytes (short strings live inside them)
-      for (std::size_t i = 0; i < cells.size(); ++i)
-        if (!cells[i].stable && cells[i].n) cells[i].p = scratch[i].data();
+      std::deque<std::string> scratch;
+      if constexpr (std::ranges::sized_range<Keys>) cells.reserve(std::ranges::size(keys));
+      for (const key_type& k : keys) cells.push_back(detail::key_cell(schema(), k, scratch.emplace_back()));
       std::vector<std::optional<Record>> out(cells.size());
       db_->backend_.get_many(*handle_, std::span<const detail::cell>(cells),
                              detail::record_slots{&out, [](void* ctx, std::size_t i) -> void* {
