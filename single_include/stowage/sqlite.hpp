@@ -284,28 +284,21 @@ std::string_view column_type(column_kind k);
 
 std::optional<column_kind> kind_of_type(std::string_view t);
 
-/// Binds one stored value (as visit_stored yields it) to parameter i.
+/// Binds one stored value to parameter i.
 struct binder {
   sqlite3_stmt* stmt;
   int i;
-  int operator()(null_ref) const { return sqlite3_bind_null(stmt, i); }
-  int operator()(std::int64_t v) const { return sqlite3_bind_int64(stmt, i, v); }
-  int operator()(double v) const { return sqlite3_bind_double(stmt, i, v); }
-  int operator()(text_ref t) const {
-    return sqlite3_bind_text64(stmt, i, t.text.data() ? t.text.data() : "", t.text.size(),
-                               t.stable ? SQLITE_STATIC : SQLITE_TRANSIENT, SQLITE_UTF8);
-  }
-  int operator()(blob_ref b) const {
-    // a null pointer would bind NULL, not an empty blob
-    const void* p = b.data.empty() ? static_cast<const void*>("") : b.data.data();
-    return sqlite3_bind_blob64(stmt, i, p, b.data.size(), b.stable ? SQLITE_STATIC : SQLITE_TRANSIENT);
-  }
   int operator()(const cell& c) const {
     switch (c.t) {
       case cell::type::integer: return sqlite3_bind_int64(stmt, i, c.i);
       case cell::type::real: return sqlite3_bind_double(stmt, i, c.d);
-      case cell::type::text: return (*this)(text_ref{c.text(), c.stable});
-      case cell::type::blob: return (*this)(blob_ref{c.blob(), c.stable});
+      case cell::type::text:
+        return sqlite3_bind_text64(stmt, i, c.p ? c.p : "", c.n, c.stable ? SQLITE_STATIC : SQLITE_TRANSIENT,
+                                   SQLITE_UTF8);
+      case cell::type::blob:
+        // a null pointer would bind NULL, not an empty blob
+        return sqlite3_bind_blob64(stmt, i, c.n ? static_cast<const void*>(c.p) : "", c.n,
+                                   c.stable ? SQLITE_STATIC : SQLITE_TRANSIENT);
       default: return sqlite3_bind_null(stmt, i);
     }
   }

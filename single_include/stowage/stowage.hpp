@@ -823,18 +823,6 @@ using value = std::variant<std::monostate, std::int64_t, double, std::string, by
 
 namespace detail {
 
-/// A text value on its way to a backend. `stable` says the bytes outlive the statement
-/// (they belong to the record), so a backend may bind them without copying.
-struct text_ref {
-  std::string_view text;
-  bool stable;
-};
-struct blob_ref {
-  std::span<const std::byte> data;
-  bool stable;
-};
-struct null_ref {};
-
 template <class T>
 struct field_info {
   using column_type = T;
@@ -860,26 +848,6 @@ constexpr column_kind kind_of() {
     return traits::kind;
   else
     return default_kind<typename traits::storage_type>();
-}
-
-/// Calls f with the stored form of v: null_ref, std::int64_t, double, text_ref or blob_ref.
-template <class T, class F>
-decltype(auto) visit_stored(const T& v, F&& f) {
-  if constexpr (field_info<T>::nullable) {
-    if (!v) return f(null_ref{});
-    return visit_stored(*v, f);
-  } else {
-    using traits = column_traits<T>;
-    using S = typename traits::storage_type;
-    constexpr bool stable = std::is_lvalue_reference_v<decltype(traits::to_storage(v))>;
-    if constexpr (std::same_as<S, std::string>) {
-      return f(text_ref{std::string_view(traits::to_storage(v)), stable});
-    } else if constexpr (std::same_as<S, bytes>) {
-      return f(blob_ref{std::span<const std::byte>(traits::to_storage(v)), stable});
-    } else {
-      return f(static_cast<S>(traits::to_storage(v)));
-    }
-  }
 }
 
 /// Decodes a field from a source that answers is_null() and get<storage type>().
@@ -1333,17 +1301,16 @@ json_t<T> to_json(const T& v) {
     return out;
   } else {
     static_assert(column<T>, "this type has no JSON mapping: add a stowage::column_traits specialization");
-    return visit_stored(v, [](auto s) -> J {
-      using S = decltype(s);
-      if constexpr (std::same_as<S, null_ref>)
-        return J(nullptr);
-      else if constexpr (std::same_as<S, text_ref>)
-        return J(std::string(s.text));
-      else if constexpr (std::same_as<S, blob_ref>)
-        return J(base64_encode(s.data));
-      else
-        return J(s);
-    });
+    cell c;
+    std::string scratch;
+    codec_of<T>.encode(&v, c, scratch);
+    switch (c.t) {
+      case cell::type::integer: return J(c.i);
+      case cell::type::real: return J(c.d);
+      case cell::type::text: return J(std::string(c.text()));
+      case cell::type::blob: return J(base64_encode(c.blob()));
+      default: return J(nullptr);
+    }
   }
 }
 

@@ -276,18 +276,6 @@ using value = std::variant<std::monostate, std::int64_t, double, std::string, by
 
 namespace detail {
 
-/// A text value on its way to a backend. `stable` says the bytes outlive the statement
-/// (they belong to the record), so a backend may bind them without copying.
-struct text_ref {
-  std::string_view text;
-  bool stable;
-};
-struct blob_ref {
-  std::span<const std::byte> data;
-  bool stable;
-};
-struct null_ref {};
-
 template <class T>
 struct field_info {
   using column_type = T;
@@ -313,26 +301,6 @@ constexpr column_kind kind_of() {
     return traits::kind;
   else
     return default_kind<typename traits::storage_type>();
-}
-
-/// Calls f with the stored form of v: null_ref, std::int64_t, double, text_ref or blob_ref.
-template <class T, class F>
-decltype(auto) visit_stored(const T& v, F&& f) {
-  if constexpr (field_info<T>::nullable) {
-    if (!v) return f(null_ref{});
-    return visit_stored(*v, f);
-  } else {
-    using traits = column_traits<T>;
-    using S = typename traits::storage_type;
-    constexpr bool stable = std::is_lvalue_reference_v<decltype(traits::to_storage(v))>;
-    if constexpr (std::same_as<S, std::string>) {
-      return f(text_ref{std::string_view(traits::to_storage(v)), stable});
-    } else if constexpr (std::same_as<S, bytes>) {
-      return f(blob_ref{std::span<const std::byte>(traits::to_storage(v)), stable});
-    } else {
-      return f(static_cast<S>(traits::to_storage(v)));
-    }
-  }
 }
 
 /// Decodes a field from a source that answers is_null() and get<storage type>().

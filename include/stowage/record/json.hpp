@@ -17,6 +17,7 @@
 #include <type_traits>
 #include <vector>
 
+#include <stowage/record/codec.hpp>
 #include <stowage/record/column.hpp>
 
 namespace stowage {
@@ -127,17 +128,16 @@ json_t<T> to_json(const T& v) {
     return out;
   } else {
     static_assert(column<T>, "this type has no JSON mapping: add a stowage::column_traits specialization");
-    return visit_stored(v, [](auto s) -> J {
-      using S = decltype(s);
-      if constexpr (std::same_as<S, null_ref>)
-        return J(nullptr);
-      else if constexpr (std::same_as<S, text_ref>)
-        return J(std::string(s.text));
-      else if constexpr (std::same_as<S, blob_ref>)
-        return J(base64_encode(s.data));
-      else
-        return J(s);
-    });
+    cell c;
+    std::string scratch;
+    codec_of<T>.encode(&v, c, scratch);
+    switch (c.t) {
+      case cell::type::integer: return J(c.i);
+      case cell::type::real: return J(c.d);
+      case cell::type::text: return J(std::string(c.text()));
+      case cell::type::blob: return J(base64_encode(c.blob()));
+      default: return J(nullptr);
+    }
   }
 }
 
