@@ -262,6 +262,7 @@ constexpr std::string_view enumerator_name() {
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -611,6 +612,17 @@ struct codec_failure {
   std::string message;
 };
 
+// The built-in codecs' failures, thrown by plain functions: the message is built by code
+// compiled once, not in every codec instantiated for a field type.
+[[noreturn]] void integer_does_not_fit(std::int64_t stored);
+[[noreturn]] void nan_refused();
+[[noreturn]] void time_point_unstorable(long long ticks);
+[[noreturn]] void time_point_unstorable(unsigned long long ticks);
+[[noreturn]] void time_point_unstorable(long double ticks);
+[[noreturn]] void stored_time_out_of_range(std::int64_t us);
+[[noreturn]] void enum_value_unnamed(long long v, std::string_view type);
+[[noreturn]] void enum_name_unknown(std::string_view name, std::string_view type);
+
 template <class T>
 struct is_optional : std::false_type {};
 template <class T>
@@ -670,8 +682,7 @@ struct column_traits<T> {
     if constexpr (sizeof(T) < 8) {
       if (v < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
           v > static_cast<std::int64_t>(std::numeric_limits<T>::max()))
-        throw detail::codec_failure{error_kind::corrupt,
-                                    "stored integer " + std::to_string(v) + " does not fit the field's type"};
+        detail::integer_does_not_fit(v);
     }
     return static_cast<T>(v);
   }
@@ -682,9 +693,7 @@ struct column_traits<T> {
   using storage_type = double;
   static constexpr column_kind kind = sizeof(T) <= 4 ? column_kind::real32 : column_kind::real64;
   static double to_storage(T v) {
-    if (std::isnan(v))
-      throw detail::codec_failure{error_kind::bad_input,
-                                  "NaN cannot be stored (backends turn it into NULL or refuse it)"};
+    if (std::isnan(v)) detail::nan_refused();
     return static_cast<double>(v);
   }
   static T from_storage(double v) noexcept { return static_cast<T>(v); }
@@ -780,16 +789,18 @@ requires detail::is_time_point<T>::value struct column_traits<T> {
   static constexpr column_kind kind = column_kind::timestamp;
   static std::int64_t to_storage(T v) {
     if (auto us = detail::micros_of(v.time_since_epoch())) return *us;
-    throw detail::codec_failure{error_kind::bad_input,
-                                "the time point " + std::to_string(v.time_since_epoch().count()) +
-                                    " ticks from 1970 is outside the range stowage stores (microseconds that its "
-                                    "own type can hold again)"};
+    using rep = typename T::rep;
+    const rep ticks = v.time_since_epoch().count();
+    if constexpr (std::is_floating_point_v<rep>)
+      detail::time_point_unstorable(static_cast<long double>(ticks));
+    else if constexpr (std::is_unsigned_v<rep>)
+      detail::time_point_unstorable(static_cast<unsigned long long>(ticks));
+    else
+      detail::time_point_unstorable(static_cast<long long>(ticks));
   }
   static T from_storage(std::int64_t us) {
     if (auto d = detail::duration_of_micros<typename T::duration>(us)) return T(*d);
-    throw detail::codec_failure{error_kind::corrupt, "the stored time " + std::to_string(us) +
-                                                         " microseconds from 1970 is outside the range of the "
-                                                         "field's time point type"};
+    detail::stored_time_out_of_range(us);
   }
 };
 
@@ -803,14 +814,11 @@ struct column_traits<E> {
                 "specialize stowage::enum_traits<E> with its names");
   static std::string_view to_storage(E v) {
     if (auto n = detail::enum_to_name(v)) return *n;
-    throw detail::codec_failure{error_kind::bad_input, "enum value " + std::to_string(static_cast<long long>(v)) +
-                                                           " of " + std::string(detail::type_name<E>()) +
-                                                           " has no enumerator name to store"};
+    detail::enum_value_unnamed(static_cast<long long>(v), detail::type_name<E>());
   }
   static E from_storage(const std::string& s) {
     if (auto v = detail::enum_from_name<E>(s)) return *v;
-    throw detail::codec_failure{error_kind::corrupt,
-                                "stored name '" + s + "' is no enumerator of " + std::string(detail::type_name<E>())};
+    detail::enum_name_unknown(s, detail::type_name<E>());
   }
 };
 
@@ -876,6 +884,46 @@ std::string describe(const value& v);
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 
 namespace stowage::detail {
+
+[[noreturn]] STOWAGE_INLINE void integer_does_not_fit(std::int64_t stored) {
+  throw codec_failure{error_kind::corrupt,
+                      "stored integer " + std::to_string(stored) + " does not fit the field's type"};
+}
+
+[[noreturn]] STOWAGE_INLINE void nan_refused() {
+  throw codec_failure{error_kind::bad_input, "NaN cannot be stored (backends turn it into NULL or refuse it)"};
+}
+
+[[noreturn]] STOWAGE_INLINE void time_point_unstorable_text(const std::string& ticks) {
+  throw codec_failure{error_kind::bad_input, "the time point " + ticks +
+                                                 " ticks from 1970 is outside the range stowage stores (microseconds "
+                                                 "that its own type can hold again)"};
+}
+[[noreturn]] STOWAGE_INLINE void time_point_unstorable(long long ticks) {
+  time_point_unstorable_text(std::to_string(ticks));
+}
+[[noreturn]] STOWAGE_INLINE void time_point_unstorable(unsigned long long ticks) {
+  time_point_unstorable_text(std::to_string(ticks));
+}
+[[noreturn]] STOWAGE_INLINE void time_point_unstorable(long double ticks) {
+  time_point_unstorable_text(std::to_string(ticks));
+}
+
+[[noreturn]] STOWAGE_INLINE void stored_time_out_of_range(std::int64_t us) {
+  throw codec_failure{error_kind::corrupt, "the stored time " + std::to_string(us) +
+                                               " microseconds from 1970 is outside the range of the field's time "
+                                               "point type"};
+}
+
+[[noreturn]] STOWAGE_INLINE void enum_value_unnamed(long long v, std::string_view type) {
+  throw codec_failure{error_kind::bad_input, "enum value " + std::to_string(v) + " of " + std::string(type) +
+                                                 " has no enumerator name to store"};
+}
+
+[[noreturn]] STOWAGE_INLINE void enum_name_unknown(std::string_view name, std::string_view type) {
+  throw codec_failure{error_kind::corrupt,
+                      "stored name '" + std::string(name) + "' is no enumerator of " + std::string(type)};
+}
 
 STOWAGE_INLINE std::string describe(const value& v) {
   constexpr std::size_t max = 64;
@@ -1056,7 +1104,7 @@ void decode_column(T& f, const cell& in) {
 }
 
 template <class F>
-void encode_typed(const void* field, cell& out, std::string& scratch) {
+void encode_field_of(const void* field, cell& out, std::string& scratch) {
   const F& v = *static_cast<const F*>(field);
   if constexpr (field_info<F>::nullable) {
     if (!v)
@@ -1071,7 +1119,7 @@ void encode_typed(const void* field, cell& out, std::string& scratch) {
 [[noreturn]] void null_in_required_field();
 
 template <class F>
-void decode_typed(void* field, const cell& in) {
+void decode_field_of(void* field, const cell& in) {
   F& f = *static_cast<F*>(field);
   if constexpr (field_info<F>::nullable) {
     using T = typename field_info<F>::column_type;
@@ -1086,6 +1134,59 @@ void decode_typed(void* field, const cell& in) {
     decode_column(f, in);
   }
 }
+
+/// The codec functions of field type F.
+template <class F>
+void encode_typed(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<F>(field, out, scratch);
+}
+template <class F>
+void decode_typed(void* field, const cell& in) {
+  decode_field_of<F>(field, in);
+}
+
+// The codecs of the most common field types are compiled with the rest of the implementation
+// (once, when stowage is compiled separately), not in every translation unit that stores them.
+template <>
+void encode_typed<std::string>(const void*, cell&, std::string&);
+template <>
+void decode_typed<std::string>(void*, const cell&);
+template <>
+void encode_typed<std::optional<std::string>>(const void*, cell&, std::string&);
+template <>
+void decode_typed<std::optional<std::string>>(void*, const cell&);
+template <>
+void encode_typed<std::int64_t>(const void*, cell&, std::string&);
+template <>
+void decode_typed<std::int64_t>(void*, const cell&);
+template <>
+void encode_typed<std::optional<std::int64_t>>(const void*, cell&, std::string&);
+template <>
+void decode_typed<std::optional<std::int64_t>>(void*, const cell&);
+template <>
+void encode_typed<std::int32_t>(const void*, cell&, std::string&);
+template <>
+void decode_typed<std::int32_t>(void*, const cell&);
+template <>
+void encode_typed<double>(const void*, cell&, std::string&);
+template <>
+void decode_typed<double>(void*, const cell&);
+template <>
+void encode_typed<std::optional<double>>(const void*, cell&, std::string&);
+template <>
+void decode_typed<std::optional<double>>(void*, const cell&);
+template <>
+void encode_typed<bool>(const void*, cell&, std::string&);
+template <>
+void decode_typed<bool>(void*, const cell&);
+template <>
+void encode_typed<timestamp>(const void*, cell&, std::string&);
+template <>
+void decode_typed<timestamp>(void*, const cell&);
+template <>
+void encode_typed<bytes>(const void*, cell&, std::string&);
+template <>
+void decode_typed<bytes>(void*, const cell&);
 
 /// The codec of field type F: one per type in a program.
 template <class F>
@@ -1165,6 +1266,87 @@ STOWAGE_INLINE value to_value(const cell& c) {
   }
 }
 
+template <>
+STOWAGE_INLINE void encode_typed<std::string>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<std::string>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<std::string>(void* field, const cell& in) {
+  decode_field_of<std::string>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<std::optional<std::string>>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<std::optional<std::string>>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<std::optional<std::string>>(void* field, const cell& in) {
+  decode_field_of<std::optional<std::string>>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<std::int64_t>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<std::int64_t>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<std::int64_t>(void* field, const cell& in) {
+  decode_field_of<std::int64_t>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<std::optional<std::int64_t>>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<std::optional<std::int64_t>>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<std::optional<std::int64_t>>(void* field, const cell& in) {
+  decode_field_of<std::optional<std::int64_t>>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<std::int32_t>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<std::int32_t>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<std::int32_t>(void* field, const cell& in) {
+  decode_field_of<std::int32_t>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<double>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<double>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<double>(void* field, const cell& in) {
+  decode_field_of<double>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<std::optional<double>>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<std::optional<double>>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<std::optional<double>>(void* field, const cell& in) {
+  decode_field_of<std::optional<double>>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<bool>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<bool>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<bool>(void* field, const cell& in) {
+  decode_field_of<bool>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<timestamp>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<timestamp>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<timestamp>(void* field, const cell& in) {
+  decode_field_of<timestamp>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<bytes>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<bytes>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<bytes>(void* field, const cell& in) {
+  decode_field_of<bytes>(field, in);
+}
+
 }  // namespace stowage::detail
 #endif  // STOWAGE_SINGLE_STOWAGE_RECORD_IMPL_CODEC_IPP
 // ---- end stowage/record/impl/codec.ipp
@@ -1220,57 +1402,31 @@ struct json_for {
 template <class T>
 using json_t = typename json_for<T>::type;
 
-inline std::string base64_encode(std::span<const std::byte> in) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned n = std::to_integer<unsigned>(in[i]) << 16 | std::to_integer<unsigned>(in[i + 1]) << 8 |
-                 std::to_integer<unsigned>(in[i + 2]);
-    out += alphabet[n >> 18 & 63];
-    out += alphabet[n >> 12 & 63];
-    out += alphabet[n >> 6 & 63];
-    out += alphabet[n & 63];
-  }
-  if (i < in.size()) {
-    unsigned n = std::to_integer<unsigned>(in[i]) << 16;
-    if (i + 1 < in.size()) n |= std::to_integer<unsigned>(in[i + 1]) << 8;
-    out += alphabet[n >> 18 & 63];
-    out += alphabet[n >> 12 & 63];
-    out += i + 1 < in.size() ? alphabet[n >> 6 & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
+/// A document as JSON text, for messages.
+template <class J>
+std::string json_dump(const J& j);
+/// A document as the text stowage stores: refused (bad_input) when JSON text cannot hold it.
+template <class J>
+std::string store_json_text(const J& j);
+/// Stored JSON text as a document; text that does not parse is corrupt data.
+template <class J>
+J read_json_text(const std::string& s);
 
-inline bytes base64_decode(std::string_view in) {
-  auto sextet = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  if (in.size() % 4 != 0)
-    throw codec_failure{error_kind::corrupt, "base64 text has a length that is not a multiple of 4"};
-  bytes out;
-  out.reserve(in.size() / 4 * 3);
-  for (std::size_t i = 0; i < in.size(); i += 4) {
-    int s[4];
-    for (int k = 0; k < 4; ++k) {
-      char c = in[i + static_cast<std::size_t>(k)];
-      s[k] = (c == '=' && i + 4 == in.size() && k >= 2) ? 0 : sextet(c);
-      if (s[k] < 0) throw codec_failure{error_kind::corrupt, "invalid character in base64 text"};
-    }
-    unsigned n = static_cast<unsigned>(s[0] << 18 | s[1] << 12 | s[2] << 6 | s[3]);
-    out.push_back(static_cast<std::byte>(n >> 16 & 0xFF));
-    if (in[i + 2] != '=') out.push_back(static_cast<std::byte>(n >> 8 & 0xFF));
-    if (in[i + 3] != '=') out.push_back(static_cast<std::byte>(n & 0xFF));
-  }
-  return out;
-}
+#ifdef STOWAGE_SEPARATE_COMPILATION
+// nlohmann's serializer and parser are instantiated once, in the file that compiles stowage,
+// rather than in every translation unit with a JSON field: the file that defines
+// STOWAGE_IMPLEMENTATION includes <nlohmann/json.hpp> through this header.
+template <>
+std::string json_dump<nlohmann::json>(const nlohmann::json& j);
+template <>
+std::string store_json_text<nlohmann::json>(const nlohmann::json& j);
+template <>
+nlohmann::json read_json_text<nlohmann::json>(const std::string& s);
+#endif
+
+/// Bytes as base64 text (RFC 4648, padded), and back; decoding refuses malformed text.
+std::string base64_encode(std::span<const std::byte> in);
+bytes base64_decode(std::string_view in);
 
 template <class T>
 json_t<T> to_json(const T& v);
@@ -1322,17 +1478,17 @@ struct json_source {
   S get() const {
     if constexpr (std::same_as<S, std::int64_t>) {
       if (!j.is_number_integer())
-        throw codec_failure{error_kind::corrupt, "expected an integer in JSON, found " + j.dump()};
+        throw codec_failure{error_kind::corrupt, "expected an integer in JSON, found " + json_dump(j)};
       // JSON keeps integers above INT64_MAX unsigned: get<std::int64_t> would wrap them
       if (j.is_number_unsigned() &&
           j.template get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-        throw codec_failure{error_kind::corrupt, "stored integer " + j.dump() + " does not fit the field's type"};
+        throw codec_failure{error_kind::corrupt, "stored integer " + json_dump(j) + " does not fit the field's type"};
       return j.template get<std::int64_t>();
     } else if constexpr (std::same_as<S, double>) {
-      if (!j.is_number()) throw codec_failure{error_kind::corrupt, "expected a number in JSON, found " + j.dump()};
+      if (!j.is_number()) throw codec_failure{error_kind::corrupt, "expected a number in JSON, found " + json_dump(j)};
       return j.template get<double>();
     } else {
-      if (!j.is_string()) throw codec_failure{error_kind::corrupt, "expected a string in JSON, found " + j.dump()};
+      if (!j.is_string()) throw codec_failure{error_kind::corrupt, "expected a string in JSON, found " + json_dump(j)};
       if constexpr (std::same_as<S, std::string>)
         return j.template get<std::string>();
       else
@@ -1349,23 +1505,24 @@ T from_json(const json_t<T>& j) {
   } else if constexpr (json_document<T>) {
     return T(j);
   } else if constexpr (std::same_as<T, bool>) {
-    if (!j.is_boolean()) throw codec_failure{error_kind::corrupt, "expected true or false in JSON, found " + j.dump()};
+    if (!j.is_boolean())
+      throw codec_failure{error_kind::corrupt, "expected true or false in JSON, found " + json_dump(j)};
     return j.template get<bool>();
   } else if constexpr (std::unsigned_integral<T> && sizeof(T) == 8) {
     // JSON holds the value itself, not the column's signed bit pattern: only a negative one is out of range
     if (!j.is_number_integer())
-      throw codec_failure{error_kind::corrupt, "expected an integer in JSON, found " + j.dump()};
+      throw codec_failure{error_kind::corrupt, "expected an integer in JSON, found " + json_dump(j)};
     if (!j.is_number_unsigned() && j.template get<std::int64_t>() < 0)
-      throw codec_failure{error_kind::corrupt, "stored integer " + j.dump() + " does not fit the field's type"};
+      throw codec_failure{error_kind::corrupt, "stored integer " + json_dump(j) + " does not fit the field's type"};
     return j.template get<T>();
   } else if constexpr (std::integral<T>) {
     // as a column decodes it, so a value that does not fit the type is refused, not wrapped
     return read_stored<T>(json_source<json_t<T>>{j});
   } else if constexpr (std::is_arithmetic_v<T>) {
-    if (!j.is_number()) throw codec_failure{error_kind::corrupt, "expected a number in JSON, found " + j.dump()};
+    if (!j.is_number()) throw codec_failure{error_kind::corrupt, "expected a number in JSON, found " + json_dump(j)};
     return j.template get<T>();
   } else if constexpr (reflected_struct<T>) {
-    if (!j.is_object()) throw codec_failure{error_kind::corrupt, "expected a JSON object, found " + j.dump()};
+    if (!j.is_object()) throw codec_failure{error_kind::corrupt, "expected a JSON object, found " + json_dump(j)};
     T out{};
     boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
       auto& field = boost::hana::second(pair)(out);
@@ -1383,7 +1540,7 @@ T from_json(const json_t<T>& j) {
     });
     return out;
   } else if constexpr (is_std_vector<T>::value && !std::same_as<T, bytes>) {
-    if (!j.is_array()) throw codec_failure{error_kind::corrupt, "expected a JSON array, found " + j.dump()};
+    if (!j.is_array()) throw codec_failure{error_kind::corrupt, "expected a JSON array, found " + json_dump(j)};
     T out;
     out.reserve(j.size());
     for (const auto& e : j) out.push_back(from_json<typename T::value_type>(e));
@@ -1442,8 +1599,14 @@ const json_flaw* unstorable_json(const J& j, std::string& where) {
   }
 }
 
-template <class T>
-std::string dump_json(const json_t<T>& j) {
+// The bodies of json_dump, store_json_text and read_json_text, for every JSON type.
+template <class J>
+std::string json_dump_of(const J& j) {
+  return j.dump();
+}
+
+template <class J>
+std::string store_json_text_of(const J& j) {
   std::string where;
   if (const json_flaw* flaw = unstorable_json(j, where))
     throw codec_failure{error_kind::bad_input, std::string(flaw->what) + " at " +
@@ -1456,13 +1619,36 @@ std::string dump_json(const json_t<T>& j) {
   }
 }
 
-template <class T>
-json_t<T> parse_json(const std::string& s) {
+template <class J>
+J read_json_text_of(const std::string& s) {
   try {
-    return json_t<T>::parse(s);
+    return J::parse(s);
   } catch (const std::exception& e) {
     throw codec_failure{error_kind::corrupt, std::string("stored JSON does not parse: ") + e.what()};
   }
+}
+
+template <class J>
+std::string json_dump(const J& j) {
+  return json_dump_of(j);
+}
+template <class J>
+std::string store_json_text(const J& j) {
+  return store_json_text_of(j);
+}
+template <class J>
+J read_json_text(const std::string& s) {
+  return read_json_text_of<J>(s);
+}
+
+template <class T>
+std::string dump_json(const json_t<T>& j) {
+  return store_json_text<json_t<T>>(j);
+}
+
+template <class T>
+json_t<T> parse_json(const std::string& s) {
+  return read_json_text<json_t<T>>(s);
 }
 
 }  // namespace detail
@@ -1484,6 +1670,102 @@ struct column_traits<T> {
 };
 
 }  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/record/impl/base64.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_RECORD_IMPL_BASE64_IPP
+#define STOWAGE_SINGLE_STOWAGE_RECORD_IMPL_BASE64_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+STOWAGE_INLINE std::string base64_encode(std::span<const std::byte> in) {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned n = std::to_integer<unsigned>(in[i]) << 16 | std::to_integer<unsigned>(in[i + 1]) << 8 |
+                 std::to_integer<unsigned>(in[i + 2]);
+    out += alphabet[n >> 18 & 63];
+    out += alphabet[n >> 12 & 63];
+    out += alphabet[n >> 6 & 63];
+    out += alphabet[n & 63];
+  }
+  if (i < in.size()) {
+    unsigned n = std::to_integer<unsigned>(in[i]) << 16;
+    if (i + 1 < in.size()) n |= std::to_integer<unsigned>(in[i + 1]) << 8;
+    out += alphabet[n >> 18 & 63];
+    out += alphabet[n >> 12 & 63];
+    out += i + 1 < in.size() ? alphabet[n >> 6 & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+STOWAGE_INLINE bytes base64_decode(std::string_view in) {
+  auto sextet = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  if (in.size() % 4 != 0)
+    throw codec_failure{error_kind::corrupt, "base64 text has a length that is not a multiple of 4"};
+  bytes out;
+  out.reserve(in.size() / 4 * 3);
+  for (std::size_t i = 0; i < in.size(); i += 4) {
+    int s[4];
+    for (int k = 0; k < 4; ++k) {
+      char c = in[i + static_cast<std::size_t>(k)];
+      s[k] = (c == '=' && i + 4 == in.size() && k >= 2) ? 0 : sextet(c);
+      if (s[k] < 0) throw codec_failure{error_kind::corrupt, "invalid character in base64 text"};
+    }
+    unsigned n = static_cast<unsigned>(s[0] << 18 | s[1] << 12 | s[2] << 6 | s[3]);
+    out.push_back(static_cast<std::byte>(n >> 16 & 0xFF));
+    if (in[i + 2] != '=') out.push_back(static_cast<std::byte>(n >> 8 & 0xFF));
+    if (in[i + 3] != '=') out.push_back(static_cast<std::byte>(n & 0xFF));
+  }
+  return out;
+}
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_RECORD_IMPL_BASE64_IPP
+// ---- end stowage/record/impl/base64.ipp
+#endif
+
+#if defined(STOWAGE_SEPARATE_COMPILATION) && defined(STOWAGE_IMPLEMENTATION)
+#include <nlohmann/json.hpp>
+
+// ---- begin stowage/record/impl/json.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_RECORD_IMPL_JSON_IPP
+#define STOWAGE_SINGLE_STOWAGE_RECORD_IMPL_JSON_IPP
+// Compiled once, in the file that defines STOWAGE_IMPLEMENTATION, when stowage is compiled
+// separately (header-only, the templates in json.hpp serve every JSON type directly).
+
+namespace stowage::detail {
+
+template <>
+std::string json_dump<nlohmann::json>(const nlohmann::json& j) {
+  return json_dump_of(j);
+}
+
+template <>
+std::string store_json_text<nlohmann::json>(const nlohmann::json& j) {
+  return store_json_text_of(j);
+}
+
+template <>
+nlohmann::json read_json_text<nlohmann::json>(const std::string& s) {
+  return read_json_text_of<nlohmann::json>(s);
+}
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_RECORD_IMPL_JSON_IPP
+// ---- end stowage/record/impl/json.ipp
+#endif
 #endif  // STOWAGE_SINGLE_STOWAGE_RECORD_JSON_HPP
 // ---- end stowage/record/json.hpp
 
@@ -1648,6 +1930,14 @@ struct index_def {
 /// The runtime description of a record's table, built once per record type. Everything a
 /// backend does with records goes through it, so backends are plain code, not templates.
 struct table_schema {
+  // out of line: each record's schema is destroyed at exit by code compiled once
+  table_schema() = default;
+  table_schema(const table_schema&);
+  table_schema(table_schema&&) noexcept;
+  table_schema& operator=(const table_schema&);
+  table_schema& operator=(table_schema&&) noexcept;
+  ~table_schema();
+
   std::string_view record;
   std::string_view table;
   std::vector<column_def> columns;
@@ -1803,6 +2093,12 @@ void decode_row(const table_schema& s, const std::vector<value>& row, void* reco
 
 namespace stowage::detail {
 
+STOWAGE_INLINE table_schema::table_schema(const table_schema&) = default;
+STOWAGE_INLINE table_schema::table_schema(table_schema&&) noexcept = default;
+STOWAGE_INLINE table_schema& table_schema::operator=(const table_schema&) = default;
+STOWAGE_INLINE table_schema& table_schema::operator=(table_schema&&) noexcept = default;
+STOWAGE_INLINE table_schema::~table_schema() = default;
+
 STOWAGE_INLINE value default_of(const field_codec& codec, const void* field) {
   try {
     cell c;
@@ -1932,7 +2228,17 @@ enum class op : std::uint8_t { eq, ne, lt, le, gt, ge, in, prefix, like, is_null
 
 /// A node of a predicate: a comparison of one field with values, or a combination of nodes.
 struct expr {
-  op kind;
+  // the special members are out of line: a filter tree is copied and destroyed by code compiled
+  // once, not expanded in every function that builds a predicate
+  expr() = default;
+  expr(op o, std::size_t f, std::vector<value> v, std::vector<expr> c);
+  expr(const expr&);
+  expr(expr&&) noexcept;
+  expr& operator=(const expr&);
+  expr& operator=(expr&&) noexcept;
+  ~expr();
+
+  op kind = op::eq;
   std::size_t field = 0;
   std::vector<value> values;
   std::vector<expr> children;
@@ -1972,12 +2278,21 @@ constexpr bool comparable() {
 template <auto Field, class FieldType, class Value>
 inline constexpr bool value_fits_field = comparable<typename field_info<FieldType>::column_type, Value>();
 
+[[noreturn]] void query_value_refused(const codec_failure& c);
+
+/// A query value as stored; text and integers directly, the rest through the field type's codec.
 template <class T, class V>
 value column_value(const V& v) {
-  try {
-    return to_value(static_cast<T>(v));
-  } catch (const codec_failure& c) {
-    throw_error(c.kind, "a query value cannot be compared: " + c.message);
+  if constexpr (std::same_as<T, std::string> && std::convertible_to<const V&, std::string_view>) {
+    return text_value(std::string_view(v));
+  } else if constexpr (plain_integer<T> || std::same_as<T, bool>) {
+    return value(std::in_place_index<1>, column_traits<T>::to_storage(static_cast<T>(v)));
+  } else {
+    try {
+      return to_value(static_cast<T>(v));
+    } catch (const codec_failure& c) {
+      query_value_refused(c);
+    }
   }
 }
 
@@ -2139,6 +2454,14 @@ inline constexpr field_ref<M> field{};
 
 namespace stowage::detail {
 
+STOWAGE_INLINE expr::expr(op o, std::size_t f, std::vector<value> v, std::vector<expr> c)
+    : kind(o), field(f), values(std::move(v)), children(std::move(c)) {}
+STOWAGE_INLINE expr::expr(const expr&) = default;
+STOWAGE_INLINE expr::expr(expr&&) noexcept = default;
+STOWAGE_INLINE expr& expr::operator=(const expr&) = default;
+STOWAGE_INLINE expr& expr::operator=(expr&&) noexcept = default;
+STOWAGE_INLINE expr::~expr() = default;
+
 STOWAGE_INLINE expr comparison(op o, std::size_t field, value v) {
   expr e{o, field, {}, {}};
   e.values.push_back(std::move(v));
@@ -2165,7 +2488,11 @@ STOWAGE_INLINE expr negation(expr a) {
 
 STOWAGE_INLINE expr null_test(std::size_t field) { return expr{op::is_null, field, {}, {}}; }
 
-STOWAGE_INLINE value text_value(std::string_view s) { return value(std::string(s)); }
+STOWAGE_INLINE value text_value(std::string_view s) { return value(std::in_place_index<3>, s); }
+
+[[noreturn]] STOWAGE_INLINE void query_value_refused(const codec_failure& c) {
+  throw_error(c.kind, "a query value cannot be compared: " + c.message);
+}
 
 }  // namespace stowage::detail
 #endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_PREDICATE_IPP
@@ -2235,11 +2562,12 @@ struct order_term {
 
 struct query_spec {
   query_spec() = default;
-  query_spec(const query_spec&);  // out of line: copying the filter tree is compiled once
-  query_spec(query_spec&&) noexcept = default;
+  // out of line: copying and destroying the filter tree is compiled once
+  query_spec(const query_spec&);
+  query_spec(query_spec&&) noexcept;
   query_spec& operator=(const query_spec&);
-  query_spec& operator=(query_spec&&) noexcept = default;
-  ~query_spec() = default;
+  query_spec& operator=(query_spec&&) noexcept;
+  ~query_spec();
 
   std::optional<expr> filter;
   std::vector<order_term> order;
@@ -2259,6 +2587,9 @@ namespace stowage::detail {
 
 STOWAGE_INLINE query_spec::query_spec(const query_spec&) = default;
 STOWAGE_INLINE query_spec& query_spec::operator=(const query_spec&) = default;
+STOWAGE_INLINE query_spec::query_spec(query_spec&&) noexcept = default;
+STOWAGE_INLINE query_spec& query_spec::operator=(query_spec&&) noexcept = default;
+STOWAGE_INLINE query_spec::~query_spec() = default;
 
 }  // namespace stowage::detail
 #endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_QUERY_SPEC_IPP

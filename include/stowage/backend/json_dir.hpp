@@ -123,23 +123,7 @@ class file_lock {
   file_lock() = default;
   /// Waits at most timeout for the lock. flock() has no timed wait, so it polls, with pauses
   /// growing from 1 to 16 ms: a lock is held for one write or one transaction.
-  file_lock(const fs::path& p, std::chrono::milliseconds timeout)
-      : f_(::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
-    if (f_.get() < 0) fail_io("cannot open the lock file", p);
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    auto pause = std::chrono::milliseconds(1);
-    while (::flock(f_.get(), LOCK_EX | LOCK_NB) != 0) {
-      if (errno == EINTR) continue;
-      if (errno != EWOULDBLOCK) fail_io("cannot lock", p);
-      const auto now = std::chrono::steady_clock::now();
-      if (now >= deadline)
-        throw unavailable_error("the lock file " + p.string() + " stayed locked by another writer for " +
-                                    std::to_string(timeout.count()) + " ms (the json_dir URL's lock_timeout)",
-                                error_context{{}, {}, {}, std::strerror(EWOULDBLOCK)});
-      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(pause, deadline - now));
-      pause = std::min(pause * 2, std::chrono::milliseconds(16));
-    }
-  }
+  file_lock(const fs::path& p, std::chrono::milliseconds timeout);
   bool held() const noexcept { return f_.get() >= 0; }
 
  private:
@@ -184,6 +168,9 @@ class json_dir {
   static constexpr bool streams = false;
 
   explicit json_dir(std::string_view url);
+  ~json_dir();
+  json_dir(const json_dir&) = delete;
+  json_dir& operator=(const json_dir&) = delete;
 
  private:
   /// A record file as last read: how to tell it changed, its content, and the row decoded from
@@ -333,24 +320,7 @@ class json_dir {
 
   /// Writes or deletes one record file: into the transaction when one is open, else at once.
   /// The caller holds the lock (exclusive()).
-  void store(table_data& t, const std::string& file, std::optional<json> doc, std::string text = {}) {
-    if (!layers_.empty()) {
-      auto& slot = layers_.back()[{&t, file}];
-      if (doc)
-        slot = change{std::move(*doc), std::move(text)};
-      else
-        slot = std::nullopt;
-      return;
-    }
-    auto path = t.dir / (file + ".json");
-    if (doc)
-      detail::json_dir_impl::write_atomic(path, text);
-    else {
-      detail::json_dir_impl::remove_file(path);
-      detail::json_dir_impl::sync_dir(t.dir);
-    }
-    t.files.erase(file);  // the next read stats it again
-  }
+  void store(table_data& t, const std::string& file, std::optional<json> doc, std::string text = {});
 
   /// One entry of the journal: a record file to write (its whole text) or to delete.
   struct journal_op {

@@ -25,7 +25,17 @@ enum class op : std::uint8_t { eq, ne, lt, le, gt, ge, in, prefix, like, is_null
 
 /// A node of a predicate: a comparison of one field with values, or a combination of nodes.
 struct expr {
-  op kind;
+  // the special members are out of line: a filter tree is copied and destroyed by code compiled
+  // once, not expanded in every function that builds a predicate
+  expr() = default;
+  expr(op o, std::size_t f, std::vector<value> v, std::vector<expr> c);
+  expr(const expr&);
+  expr(expr&&) noexcept;
+  expr& operator=(const expr&);
+  expr& operator=(expr&&) noexcept;
+  ~expr();
+
+  op kind = op::eq;
   std::size_t field = 0;
   std::vector<value> values;
   std::vector<expr> children;
@@ -65,12 +75,21 @@ constexpr bool comparable() {
 template <auto Field, class FieldType, class Value>
 inline constexpr bool value_fits_field = comparable<typename field_info<FieldType>::column_type, Value>();
 
+[[noreturn]] void query_value_refused(const codec_failure& c);
+
+/// A query value as stored; text and integers directly, the rest through the field type's codec.
 template <class T, class V>
 value column_value(const V& v) {
-  try {
-    return to_value(static_cast<T>(v));
-  } catch (const codec_failure& c) {
-    throw_error(c.kind, "a query value cannot be compared: " + c.message);
+  if constexpr (std::same_as<T, std::string> && std::convertible_to<const V&, std::string_view>) {
+    return text_value(std::string_view(v));
+  } else if constexpr (plain_integer<T> || std::same_as<T, bool>) {
+    return value(std::in_place_index<1>, column_traits<T>::to_storage(static_cast<T>(v)));
+  } else {
+    try {
+      return to_value(static_cast<T>(v));
+    } catch (const codec_failure& c) {
+      query_value_refused(c);
+    }
   }
 }
 

@@ -18,11 +18,12 @@ struct order_term {
 
 struct query_spec {
   query_spec() = default;
-  query_spec(const query_spec&);  // out of line: copying the filter tree is compiled once
-  query_spec(query_spec&&) noexcept = default;
+  // out of line: copying and destroying the filter tree is compiled once
+  query_spec(const query_spec&);
+  query_spec(query_spec&&) noexcept;
   query_spec& operator=(const query_spec&);
-  query_spec& operator=(query_spec&&) noexcept = default;
-  ~query_spec() = default;
+  query_spec& operator=(query_spec&&) noexcept;
+  ~query_spec();
 
   std::optional<expr> filter;
   std::vector<order_term> order;

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -152,7 +153,7 @@ void decode_column(T& f, const cell& in) {
 }
 
 template <class F>
-void encode_typed(const void* field, cell& out, std::string& scratch) {
+void encode_field_of(const void* field, cell& out, std::string& scratch) {
   const F& v = *static_cast<const F*>(field);
   if constexpr (field_info<F>::nullable) {
     if (!v)
@@ -167,7 +168,7 @@ void encode_typed(const void* field, cell& out, std::string& scratch) {
 [[noreturn]] void null_in_required_field();
 
 template <class F>
-void decode_typed(void* field, const cell& in) {
+void decode_field_of(void* field, const cell& in) {
   F& f = *static_cast<F*>(field);
   if constexpr (field_info<F>::nullable) {
     using T = typename field_info<F>::column_type;
@@ -182,6 +183,59 @@ void decode_typed(void* field, const cell& in) {
     decode_column(f, in);
   }
 }
+
+/// The codec functions of field type F.
+template <class F>
+void encode_typed(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<F>(field, out, scratch);
+}
+template <class F>
+void decode_typed(void* field, const cell& in) {
+  decode_field_of<F>(field, in);
+}
+
+// The codecs of the most common field types are compiled with the rest of the implementation
+// (once, when stowage is compiled separately), not in every translation unit that stores them.
+template <>
+void encode_typed<std::string>(const void*, cell&, std::string&);
+template <>
+void decode_typed<std::string>(void*, const cell&);
+template <>
+void encode_typed<std::optional<std::string>>(const void*, cell&, std::string&);
+template <>
+void decode_typed<std::optional<std::string>>(void*, const cell&);
+template <>
+void encode_typed<std::int64_t>(const void*, cell&, std::string&);
+template <>
+void decode_typed<std::int64_t>(void*, const cell&);
+template <>
+void encode_typed<std::optional<std::int64_t>>(const void*, cell&, std::string&);
+template <>
+void decode_typed<std::optional<std::int64_t>>(void*, const cell&);
+template <>
+void encode_typed<std::int32_t>(const void*, cell&, std::string&);
+template <>
+void decode_typed<std::int32_t>(void*, const cell&);
+template <>
+void encode_typed<double>(const void*, cell&, std::string&);
+template <>
+void decode_typed<double>(void*, const cell&);
+template <>
+void encode_typed<std::optional<double>>(const void*, cell&, std::string&);
+template <>
+void decode_typed<std::optional<double>>(void*, const cell&);
+template <>
+void encode_typed<bool>(const void*, cell&, std::string&);
+template <>
+void decode_typed<bool>(void*, const cell&);
+template <>
+void encode_typed<timestamp>(const void*, cell&, std::string&);
+template <>
+void decode_typed<timestamp>(void*, const cell&);
+template <>
+void encode_typed<bytes>(const void*, cell&, std::string&);
+template <>
+void decode_typed<bytes>(void*, const cell&);
 
 /// The codec of field type F: one per type in a program.
 template <class F>

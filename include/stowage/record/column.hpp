@@ -64,6 +64,17 @@ struct codec_failure {
   std::string message;
 };
 
+// The built-in codecs' failures, thrown by plain functions: the message is built by code
+// compiled once, not in every codec instantiated for a field type.
+[[noreturn]] void integer_does_not_fit(std::int64_t stored);
+[[noreturn]] void nan_refused();
+[[noreturn]] void time_point_unstorable(long long ticks);
+[[noreturn]] void time_point_unstorable(unsigned long long ticks);
+[[noreturn]] void time_point_unstorable(long double ticks);
+[[noreturn]] void stored_time_out_of_range(std::int64_t us);
+[[noreturn]] void enum_value_unnamed(long long v, std::string_view type);
+[[noreturn]] void enum_name_unknown(std::string_view name, std::string_view type);
+
 template <class T>
 struct is_optional : std::false_type {};
 template <class T>
@@ -123,8 +134,7 @@ struct column_traits<T> {
     if constexpr (sizeof(T) < 8) {
       if (v < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
           v > static_cast<std::int64_t>(std::numeric_limits<T>::max()))
-        throw detail::codec_failure{error_kind::corrupt,
-                                    "stored integer " + std::to_string(v) + " does not fit the field's type"};
+        detail::integer_does_not_fit(v);
     }
     return static_cast<T>(v);
   }
@@ -135,9 +145,7 @@ struct column_traits<T> {
   using storage_type = double;
   static constexpr column_kind kind = sizeof(T) <= 4 ? column_kind::real32 : column_kind::real64;
   static double to_storage(T v) {
-    if (std::isnan(v))
-      throw detail::codec_failure{error_kind::bad_input,
-                                  "NaN cannot be stored (backends turn it into NULL or refuse it)"};
+    if (std::isnan(v)) detail::nan_refused();
     return static_cast<double>(v);
   }
   static T from_storage(double v) noexcept { return static_cast<T>(v); }
@@ -233,16 +241,18 @@ requires detail::is_time_point<T>::value struct column_traits<T> {
   static constexpr column_kind kind = column_kind::timestamp;
   static std::int64_t to_storage(T v) {
     if (auto us = detail::micros_of(v.time_since_epoch())) return *us;
-    throw detail::codec_failure{error_kind::bad_input,
-                                "the time point " + std::to_string(v.time_since_epoch().count()) +
-                                    " ticks from 1970 is outside the range stowage stores (microseconds that its "
-                                    "own type can hold again)"};
+    using rep = typename T::rep;
+    const rep ticks = v.time_since_epoch().count();
+    if constexpr (std::is_floating_point_v<rep>)
+      detail::time_point_unstorable(static_cast<long double>(ticks));
+    else if constexpr (std::is_unsigned_v<rep>)
+      detail::time_point_unstorable(static_cast<unsigned long long>(ticks));
+    else
+      detail::time_point_unstorable(static_cast<long long>(ticks));
   }
   static T from_storage(std::int64_t us) {
     if (auto d = detail::duration_of_micros<typename T::duration>(us)) return T(*d);
-    throw detail::codec_failure{error_kind::corrupt, "the stored time " + std::to_string(us) +
-                                                         " microseconds from 1970 is outside the range of the "
-                                                         "field's time point type"};
+    detail::stored_time_out_of_range(us);
   }
 };
 
@@ -256,14 +266,11 @@ struct column_traits<E> {
                 "specialize stowage::enum_traits<E> with its names");
   static std::string_view to_storage(E v) {
     if (auto n = detail::enum_to_name(v)) return *n;
-    throw detail::codec_failure{error_kind::bad_input, "enum value " + std::to_string(static_cast<long long>(v)) +
-                                                           " of " + std::string(detail::type_name<E>()) +
-                                                           " has no enumerator name to store"};
+    detail::enum_value_unnamed(static_cast<long long>(v), detail::type_name<E>());
   }
   static E from_storage(const std::string& s) {
     if (auto v = detail::enum_from_name<E>(s)) return *v;
-    throw detail::codec_failure{error_kind::corrupt,
-                                "stored name '" + s + "' is no enumerator of " + std::string(detail::type_name<E>())};
+    detail::enum_name_unknown(s, detail::type_name<E>());
   }
 };
 

@@ -47,57 +47,31 @@ struct json_for {
 template <class T>
 using json_t = typename json_for<T>::type;
 
-inline std::string base64_encode(std::span<const std::byte> in) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned n = std::to_integer<unsigned>(in[i]) << 16 | std::to_integer<unsigned>(in[i + 1]) << 8 |
-                 std::to_integer<unsigned>(in[i + 2]);
-    out += alphabet[n >> 18 & 63];
-    out += alphabet[n >> 12 & 63];
-    out += alphabet[n >> 6 & 63];
-    out += alphabet[n & 63];
-  }
-  if (i < in.size()) {
-    unsigned n = std::to_integer<unsigned>(in[i]) << 16;
-    if (i + 1 < in.size()) n |= std::to_integer<unsigned>(in[i + 1]) << 8;
-    out += alphabet[n >> 18 & 63];
-    out += alphabet[n >> 12 & 63];
-    out += i + 1 < in.size() ? alphabet[n >> 6 & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
+/// A document as JSON text, for messages.
+template <class J>
+std::string json_dump(const J& j);
+/// A document as the text stowage stores: refused (bad_input) when JSON text cannot hold it.
+template <class J>
+std::string store_json_text(const J& j);
+/// Stored JSON text as a document; text that does not parse is corrupt data.
+template <class J>
+J read_json_text(const std::string& s);
 
-inline bytes base64_decode(std::string_view in) {
-  auto sextet = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  if (in.size() % 4 != 0)
-    throw codec_failure{error_kind::corrupt, "base64 text has a length that is not a multiple of 4"};
-  bytes out;
-  out.reserve(in.size() / 4 * 3);
-  for (std::size_t i = 0; i < in.size(); i += 4) {
-    int s[4];
-    for (int k = 0; k < 4; ++k) {
-      char c = in[i + static_cast<std::size_t>(k)];
-      s[k] = (c == '=' && i + 4 == in.size() && k >= 2) ? 0 : sextet(c);
-      if (s[k] < 0) throw codec_failure{error_kind::corrupt, "invalid character in base64 text"};
-    }
-    unsigned n = static_cast<unsigned>(s[0] << 18 | s[1] << 12 | s[2] << 6 | s[3]);
-    out.push_back(static_cast<std::byte>(n >> 16 & 0xFF));
-    if (in[i + 2] != '=') out.push_back(static_cast<std::byte>(n >> 8 & 0xFF));
-    if (in[i + 3] != '=') out.push_back(static_cast<std::byte>(n & 0xFF));
-  }
-  return out;
-}
+#ifdef STOWAGE_SEPARATE_COMPILATION
+// nlohmann's serializer and parser are instantiated once, in the file that compiles stowage,
+// rather than in every translation unit with a JSON field: the file that defines
+// STOWAGE_IMPLEMENTATION includes <nlohmann/json.hpp> through this header.
+template <>
+std::string json_dump<nlohmann::json>(const nlohmann::json& j);
+template <>
+std::string store_json_text<nlohmann::json>(const nlohmann::json& j);
+template <>
+nlohmann::json read_json_text<nlohmann::json>(const std::string& s);
+#endif
+
+/// Bytes as base64 text (RFC 4648, padded), and back; decoding refuses malformed text.
+std::string base64_encode(std::span<const std::byte> in);
+bytes base64_decode(std::string_view in);
 
 template <class T>
 json_t<T> to_json(const T& v);
@@ -149,17 +123,17 @@ struct json_source {
   S get() const {
     if constexpr (std::same_as<S, std::int64_t>) {
       if (!j.is_number_integer())
-        throw codec_failure{error_kind::corrupt, "expected an integer in JSON, found " + j.dump()};
+        throw codec_failure{error_kind::corrupt, "expected an integer in JSON, found " + json_dump(j)};
       // JSON keeps integers above INT64_MAX unsigned: get<std::int64_t> would wrap them
       if (j.is_number_unsigned() &&
           j.template get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-        throw codec_failure{error_kind::corrupt, "stored integer " + j.dump() + " does not fit the field's type"};
+        throw codec_failure{error_kind::corrupt, "stored integer " + json_dump(j) + " does not fit the field's type"};
       return j.template get<std::int64_t>();
     } else if constexpr (std::same_as<S, double>) {
-      if (!j.is_number()) throw codec_failure{error_kind::corrupt, "expected a number in JSON, found " + j.dump()};
+      if (!j.is_number()) throw codec_failure{error_kind::corrupt, "expected a number in JSON, found " + json_dump(j)};
       return j.template get<double>();
     } else {
-      if (!j.is_string()) throw codec_failure{error_kind::corrupt, "expected a string in JSON, found " + j.dump()};
+      if (!j.is_string()) throw codec_failure{error_kind::corrupt, "expected a string in JSON, found " + json_dump(j)};
       if constexpr (std::same_as<S, std::string>)
         return j.template get<std::string>();
       else
@@ -176,23 +150,24 @@ T from_json(const json_t<T>& j) {
   } else if constexpr (json_document<T>) {
     return T(j);
   } else if constexpr (std::same_as<T, bool>) {
-    if (!j.is_boolean()) throw codec_failure{error_kind::corrupt, "expected true or false in JSON, found " + j.dump()};
+    if (!j.is_boolean())
+      throw codec_failure{error_kind::corrupt, "expected true or false in JSON, found " + json_dump(j)};
     return j.template get<bool>();
   } else if constexpr (std::unsigned_integral<T> && sizeof(T) == 8) {
     // JSON holds the value itself, not the column's signed bit pattern: only a negative one is out of range
     if (!j.is_number_integer())
-      throw codec_failure{error_kind::corrupt, "expected an integer in JSON, found " + j.dump()};
+      throw codec_failure{error_kind::corrupt, "expected an integer in JSON, found " + json_dump(j)};
     if (!j.is_number_unsigned() && j.template get<std::int64_t>() < 0)
-      throw codec_failure{error_kind::corrupt, "stored integer " + j.dump() + " does not fit the field's type"};
+      throw codec_failure{error_kind::corrupt, "stored integer " + json_dump(j) + " does not fit the field's type"};
     return j.template get<T>();
   } else if constexpr (std::integral<T>) {
     // as a column decodes it, so a value that does not fit the type is refused, not wrapped
     return read_stored<T>(json_source<json_t<T>>{j});
   } else if constexpr (std::is_arithmetic_v<T>) {
-    if (!j.is_number()) throw codec_failure{error_kind::corrupt, "expected a number in JSON, found " + j.dump()};
+    if (!j.is_number()) throw codec_failure{error_kind::corrupt, "expected a number in JSON, found " + json_dump(j)};
     return j.template get<T>();
   } else if constexpr (reflected_struct<T>) {
-    if (!j.is_object()) throw codec_failure{error_kind::corrupt, "expected a JSON object, found " + j.dump()};
+    if (!j.is_object()) throw codec_failure{error_kind::corrupt, "expected a JSON object, found " + json_dump(j)};
     T out{};
     boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
       auto& field = boost::hana::second(pair)(out);
@@ -210,7 +185,7 @@ T from_json(const json_t<T>& j) {
     });
     return out;
   } else if constexpr (is_std_vector<T>::value && !std::same_as<T, bytes>) {
-    if (!j.is_array()) throw codec_failure{error_kind::corrupt, "expected a JSON array, found " + j.dump()};
+    if (!j.is_array()) throw codec_failure{error_kind::corrupt, "expected a JSON array, found " + json_dump(j)};
     T out;
     out.reserve(j.size());
     for (const auto& e : j) out.push_back(from_json<typename T::value_type>(e));
@@ -269,8 +244,14 @@ const json_flaw* unstorable_json(const J& j, std::string& where) {
   }
 }
 
-template <class T>
-std::string dump_json(const json_t<T>& j) {
+// The bodies of json_dump, store_json_text and read_json_text, for every JSON type.
+template <class J>
+std::string json_dump_of(const J& j) {
+  return j.dump();
+}
+
+template <class J>
+std::string store_json_text_of(const J& j) {
   std::string where;
   if (const json_flaw* flaw = unstorable_json(j, where))
     throw codec_failure{error_kind::bad_input, std::string(flaw->what) + " at " +
@@ -283,13 +264,36 @@ std::string dump_json(const json_t<T>& j) {
   }
 }
 
-template <class T>
-json_t<T> parse_json(const std::string& s) {
+template <class J>
+J read_json_text_of(const std::string& s) {
   try {
-    return json_t<T>::parse(s);
+    return J::parse(s);
   } catch (const std::exception& e) {
     throw codec_failure{error_kind::corrupt, std::string("stored JSON does not parse: ") + e.what()};
   }
+}
+
+template <class J>
+std::string json_dump(const J& j) {
+  return json_dump_of(j);
+}
+template <class J>
+std::string store_json_text(const J& j) {
+  return store_json_text_of(j);
+}
+template <class J>
+J read_json_text(const std::string& s) {
+  return read_json_text_of<J>(s);
+}
+
+template <class T>
+std::string dump_json(const json_t<T>& j) {
+  return store_json_text<json_t<T>>(j);
+}
+
+template <class T>
+json_t<T> parse_json(const std::string& s) {
+  return read_json_text<json_t<T>>(s);
 }
 
 }  // namespace detail
@@ -311,3 +315,13 @@ struct column_traits<T> {
 };
 
 }  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+#include <stowage/record/impl/base64.ipp>
+#endif
+
+#if defined(STOWAGE_SEPARATE_COMPILATION) && defined(STOWAGE_IMPLEMENTATION)
+#include <nlohmann/json.hpp>
+
+#include <stowage/record/impl/json.ipp>
+#endif

@@ -189,6 +189,14 @@ struct index_def {
 /// The runtime description of a record's table, built once per record type. Everything a
 /// backend does with records goes through it, so backends are plain code, not templates.
 struct table_schema {
+  // out of line: each record's schema is destroyed at exit by code compiled once
+  table_schema() = default;
+  table_schema(const table_schema&);
+  table_schema(table_schema&&) noexcept;
+  table_schema& operator=(const table_schema&);
+  table_schema& operator=(table_schema&&) noexcept;
+  ~table_schema();
+
   std::string_view record;
   std::string_view table;
   std::vector<column_def> columns;

@@ -13,6 +13,24 @@ namespace stowage::detail::json_dir_impl {
   throw_error(kind, std::string(what) + " " + p.string(), error_context{{}, {}, {}, std::strerror(err)});
 }
 
+STOWAGE_INLINE file_lock::file_lock(const fs::path& p, std::chrono::milliseconds timeout)
+    : f_(::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+  if (f_.get() < 0) fail_io("cannot open the lock file", p);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto pause = std::chrono::milliseconds(1);
+  while (::flock(f_.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    if (errno != EWOULDBLOCK) fail_io("cannot lock", p);
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline)
+      throw unavailable_error("the lock file " + p.string() + " stayed locked by another writer for " +
+                                  std::to_string(timeout.count()) + " ms (the json_dir URL's lock_timeout)",
+                              error_context{{}, {}, {}, std::strerror(EWOULDBLOCK)});
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(pause, deadline - now));
+    pause = std::min(pause * 2, std::chrono::milliseconds(16));
+  }
+}
+
 STOWAGE_INLINE void sync_dir(const fs::path& dir) {
   fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (d.get() < 0 || ::fsync(d.get()) != 0) fail_io("cannot flush the directory", dir);
@@ -485,6 +503,27 @@ STOWAGE_INLINE void json_dir::read_parameters(std::string_view params) {
 
 STOWAGE_INLINE std::string json_dir::file_of(const value& key) {
   return detail::json_dir_impl::encode_file_name(detail::json_dir_impl::key_text(key));
+}
+
+STOWAGE_INLINE json_dir::~json_dir() = default;
+
+STOWAGE_INLINE void json_dir::store(table_data& t, const std::string& file, std::optional<json> doc, std::string text) {
+  if (!layers_.empty()) {
+    auto& slot = layers_.back()[{&t, file}];
+    if (doc)
+      slot = change{std::move(*doc), std::move(text)};
+    else
+      slot = std::nullopt;
+    return;
+  }
+  auto path = t.dir / (file + ".json");
+  if (doc)
+    detail::json_dir_impl::write_atomic(path, text);
+  else {
+    detail::json_dir_impl::remove_file(path);
+    detail::json_dir_impl::sync_dir(t.dir);
+  }
+  t.files.erase(file);  // the next read stats it again
 }
 
 STOWAGE_INLINE json_dir::local_scope::~local_scope() {

@@ -3,6 +3,14 @@
 
 namespace stowage::detail {
 
+STOWAGE_INLINE expr::expr(op o, std::size_t f, std::vector<value> v, std::vector<expr> c)
+    : kind(o), field(f), values(std::move(v)), children(std::move(c)) {}
+STOWAGE_INLINE expr::expr(const expr&) = default;
+STOWAGE_INLINE expr::expr(expr&&) noexcept = default;
+STOWAGE_INLINE expr& expr::operator=(const expr&) = default;
+STOWAGE_INLINE expr& expr::operator=(expr&&) noexcept = default;
+STOWAGE_INLINE expr::~expr() = default;
+
 STOWAGE_INLINE expr comparison(op o, std::size_t field, value v) {
   expr e{o, field, {}, {}};
   e.values.push_back(std::move(v));
@@ -29,6 +37,10 @@ STOWAGE_INLINE expr negation(expr a) {
 
 STOWAGE_INLINE expr null_test(std::size_t field) { return expr{op::is_null, field, {}, {}}; }
 
-STOWAGE_INLINE value text_value(std::string_view s) { return value(std::string(s)); }
+STOWAGE_INLINE value text_value(std::string_view s) { return value(std::in_place_index<3>, s); }
+
+[[noreturn]] STOWAGE_INLINE void query_value_refused(const codec_failure& c) {
+  throw_error(c.kind, "a query value cannot be compared: " + c.message);
+}
 
 }  // namespace stowage::detail

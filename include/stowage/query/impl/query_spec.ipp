@@ -5,5 +5,8 @@ namespace stowage::detail {
 
 STOWAGE_INLINE query_spec::query_spec(const query_spec&) = default;
 STOWAGE_INLINE query_spec& query_spec::operator=(const query_spec&) = default;
+STOWAGE_INLINE query_spec::query_spec(query_spec&&) noexcept = default;
+STOWAGE_INLINE query_spec& query_spec::operator=(query_spec&&) noexcept = default;
+STOWAGE_INLINE query_spec::~query_spec() = default;
 
 }  // namespace stowage::detail

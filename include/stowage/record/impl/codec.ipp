@@ -34,4 +34,85 @@ STOWAGE_INLINE value to_value(const cell& c) {
   }
 }
 
+template <>
+STOWAGE_INLINE void encode_typed<std::string>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<std::string>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<std::string>(void* field, const cell& in) {
+  decode_field_of<std::string>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<std::optional<std::string>>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<std::optional<std::string>>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<std::optional<std::string>>(void* field, const cell& in) {
+  decode_field_of<std::optional<std::string>>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<std::int64_t>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<std::int64_t>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<std::int64_t>(void* field, const cell& in) {
+  decode_field_of<std::int64_t>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<std::optional<std::int64_t>>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<std::optional<std::int64_t>>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<std::optional<std::int64_t>>(void* field, const cell& in) {
+  decode_field_of<std::optional<std::int64_t>>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<std::int32_t>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<std::int32_t>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<std::int32_t>(void* field, const cell& in) {
+  decode_field_of<std::int32_t>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<double>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<double>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<double>(void* field, const cell& in) {
+  decode_field_of<double>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<std::optional<double>>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<std::optional<double>>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<std::optional<double>>(void* field, const cell& in) {
+  decode_field_of<std::optional<double>>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<bool>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<bool>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<bool>(void* field, const cell& in) {
+  decode_field_of<bool>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<timestamp>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<timestamp>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<timestamp>(void* field, const cell& in) {
+  decode_field_of<timestamp>(field, in);
+}
+template <>
+STOWAGE_INLINE void encode_typed<bytes>(const void* field, cell& out, std::string& scratch) {
+  encode_field_of<bytes>(field, out, scratch);
+}
+template <>
+STOWAGE_INLINE void decode_typed<bytes>(void* field, const cell& in) {
+  decode_field_of<bytes>(field, in);
+}
+
 }  // namespace stowage::detail

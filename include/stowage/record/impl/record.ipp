@@ -3,6 +3,12 @@
 
 namespace stowage::detail {
 
+STOWAGE_INLINE table_schema::table_schema(const table_schema&) = default;
+STOWAGE_INLINE table_schema::table_schema(table_schema&&) noexcept = default;
+STOWAGE_INLINE table_schema& table_schema::operator=(const table_schema&) = default;
+STOWAGE_INLINE table_schema& table_schema::operator=(table_schema&&) noexcept = default;
+STOWAGE_INLINE table_schema::~table_schema() = default;
+
 STOWAGE_INLINE value default_of(const field_codec& codec, const void* field) {
   try {
     cell c;
