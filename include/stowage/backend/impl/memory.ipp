@@ -40,7 +40,11 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
     auto plan = detail::plan_migration(s, t->columns);
     for (std::size_t i : plan.added) {
       t->columns.push_back({std::string(s.columns[i].name), s.columns[i].kind, false});
-      for (auto& [k, r] : t->rows) r.push_back(s.columns[i].default_value);
+      for (auto& [k, r] : t->rows) {
+        auto grown = std::make_shared<row>(*r);
+        grown->push_back(s.columns[i].default_value);
+        r = std::move(grown);
+      }
     }
   }
   table_handle h{t.get(), &s, {}, true};
@@ -56,7 +60,7 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
     for (std::size_t c : ix.columns) order.columns.push_back(h.positions[c]);
     stored_index x{ix.name, ix.unique, order.columns, std::set<index_entry, entry_less>(order)};
     for (const auto& node : t->rows) {
-      if (x.unique && !has_null(node.second, x.columns) && holds(x, node.second))
+      if (x.unique && !has_null(*node.second, x.columns) && holds(x, *node.second))
         throw constraint_error("existing records violate unique index " + ix.name, detail::context_of(s));
       x.entries.insert(entry_of(x, node));
     }
@@ -66,26 +70,25 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
 }
 
 STOWAGE_INLINE write_result memory::write(table_handle& h, const void* record, write_mode mode) {
-  row values = to_stored(h, record);
-  const value& key = values[h.table->key];
+  row_ptr values = std::make_shared<const row>(to_stored(h, record));
+  const value& key = (*values)[h.table->key];
   auto& rows = h.table->rows;
-  // one search: the place of the key, where it is or where it goes
-  auto it = rows.lower_bound(key);
-  const bool found = it != rows.end() && !rows.key_comp()(key, it->first);
+  auto it = rows.find(key);
+  const bool found = it != rows.end();
   if (mode == write_mode::insert && found) return write_result::key_exists;
   if (mode == write_mode::update && !found) return write_result::key_missing;
-  check_unique(h, values, key);
-  if (in_transaction()) log(h.table, key, found ? std::optional<row>(it->second) : std::nullopt);
+  check_unique(h, *values, key);
+  if (in_transaction()) log(h.table, key, found ? it->second : nullptr);
   auto& indexes = h.table->indexes;
   if (!found) {
-    it = rows.emplace_hint(it, key, std::move(values));
+    it = rows.emplace(key, std::move(values)).first;
     for (auto& x : indexes) x.entries.insert(entry_of(x, *it));
     return write_result::done;
   }
   // a row is out of an index while it changes; an index whose values stay the same keeps it
   std::vector<stored_index*> moved;
   for (auto& x : indexes)
-    if (detail::compare_indexed(it->second, x.columns, values, x.columns.size()) != 0) {
+    if (detail::compare_indexed(*it->second, x.columns, *values, x.columns.size()) != 0) {
       x.entries.erase(x.entries.find(entry_of(x, *it)));
       moved.push_back(&x);
     }
@@ -95,35 +98,32 @@ STOWAGE_INLINE write_result memory::write(table_handle& h, const void* record, w
 }
 
 STOWAGE_INLINE bool memory::get(table_handle& h, const detail::cell& key, void* out) {
-  auto it = h.table->rows.find(detail::to_value(key));
+  auto it = h.table->rows.find(key);
   if (it == h.table->rows.end()) return false;
-  decode(h, it->second, out);
+  decode(h, *it->second, out);
   return true;
 }
 
 STOWAGE_INLINE bool memory::erase(table_handle& h, const detail::cell& key) {
-  value k = detail::to_value(key);
-  auto it = h.table->rows.find(k);
+  auto it = h.table->rows.find(key);
   if (it == h.table->rows.end()) return false;
-  if (in_transaction()) log(h.table, k, it->second);
-  store(*h.table, it, k, std::nullopt);
+  if (in_transaction()) log(h.table, it->first, it->second);
+  store(*h.table, it, it->first, nullptr);
   return true;
 }
 
 STOWAGE_INLINE auto memory::select(table_handle& h, const detail::query_spec& q) -> cursor {
-  std::vector<row> out;
   auto chosen = matching(h, q);
+  std::vector<row_ptr> out;
   out.reserve(chosen.size());
-  for (const row* r : chosen) {
-    if (h.identity && r->size() == h.positions.size()) {
-      out.push_back(*r);
-    } else {
-      auto& fields = out.emplace_back();
-      fields.reserve(h.positions.size());
-      for (std::size_t p : h.positions) fields.push_back((*r)[p]);
-    }
-  }
-  return cursor(*h.schema, std::move(out));
+  for (const row_ptr* r : chosen) out.push_back(*r);
+  return cursor(h, std::move(out));
+}
+
+STOWAGE_INLINE bool memory::cursor::next(void* out) {
+  if (pos_ == rows_.size()) return false;
+  decode(*handle_, *rows_[pos_++], out);
+  return true;
 }
 
 STOWAGE_INLINE void memory::clear(table_handle& h) {
@@ -176,19 +176,18 @@ STOWAGE_INLINE void memory::check_unique(const table_handle& h, const row& r, co
   }
 }
 
-STOWAGE_INLINE void memory::store(stored_table& t, row_map::iterator it, const value& key, std::optional<row> r) {
-  // `key` may live in *r: it is read before *r moves
+STOWAGE_INLINE void memory::store(stored_table& t, row_map::iterator it, const value& key, row_ptr r) {
   const bool found = it != t.rows.end();
   if (found)
     for (auto& x : t.indexes) x.entries.erase(x.entries.find(entry_of(x, *it)));
   if (!r) {
-    if (found) t.rows.erase(it);
+    if (found) t.rows.erase(it);  // `key` may be the node's: not read after this
     return;
   }
   if (found)
-    it->second = std::move(*r);
+    it->second = std::move(r);
   else
-    it = t.rows.emplace(key, std::move(*r)).first;
+    it = t.rows.emplace(key, std::move(r)).first;
   for (auto& x : t.indexes) x.entries.insert(entry_of(x, *it));
 }
 
@@ -251,24 +250,36 @@ STOWAGE_INLINE void memory::decode(const table_handle& h, const row& stored, voi
     detail::decode_field(s, i, out, detail::cell_of(stored[h.positions[i]]), key);
 }
 
-STOWAGE_INLINE auto memory::matching(const table_handle& h, const detail::query_spec& q) -> std::vector<const row*> {
+STOWAGE_INLINE auto memory::matching(const table_handle& h, const detail::query_spec& q)
+    -> std::vector<const row_ptr*> {
   // the query names fields by record index; translate to stored positions once
   detail::query_spec stored = q;
   if (!h.identity) {
     if (stored.filter) remap(*stored.filter, h.positions);
     for (auto& o : stored.order) o.field = h.positions[o.field];
   }
-  if (stored.filter)
-    if (auto some = candidates(*h.table, *stored.filter))
-      return detail::select_rows(*some, stored, [](const row& r) -> const row& { return r; });
-  std::vector<const row*> all;
-  all.reserve(h.table->rows.size());
-  for (const auto& [k, r] : h.table->rows) all.push_back(&r);
-  return detail::select_rows(all, stored, [](const row& r) -> const row& { return r; });
+  auto values_of = [](const row_ptr& r) -> const row& { return *r; };
+  if (stored.filter) {
+    bool exact = false;
+    if (auto some = candidates(*h.table, *stored.filter, exact)) {
+      if (exact) stored.filter.reset();
+      return detail::select_rows(*some, stored, values_of);
+    }
+  }
+  // every row, in key order
+  std::vector<const row_node*> nodes;
+  nodes.reserve(h.table->rows.size());
+  for (const auto& n : h.table->rows) nodes.push_back(&n);
+  std::sort(nodes.begin(), nodes.end(),
+            [](const row_node* a, const row_node* b) { return value_less{}(a->first, b->first); });
+  std::vector<const row_ptr*> all;
+  all.reserve(nodes.size());
+  for (const row_node* n : nodes) all.push_back(&n->second);
+  return detail::select_rows(all, stored, values_of);
 }
 
-STOWAGE_INLINE auto memory::candidates(const stored_table& t, const detail::expr& filter)
-    -> std::optional<std::vector<const row*>> {
+STOWAGE_INLINE auto memory::candidates(const stored_table& t, const detail::expr& filter, bool& exact)
+    -> std::optional<std::vector<const row_ptr*>> {
   using detail::op;
   // the conditions every chosen row meets: the filter itself, or the terms of its top-level AND
   std::vector<const detail::expr*> terms;
@@ -296,7 +307,12 @@ STOWAGE_INLINE auto memory::candidates(const stored_table& t, const detail::expr
       if (c < 0 || (c == 0 && open)) hi = &v, hi_open = open;
     };
     bool usable = false;
+    // whether every term is a comparison of this column that the range below applies in full
+    bool whole = true;
     for (const detail::expr* e : terms) {
+      const bool ranged =
+          e->kind == op::eq || e->kind == op::lt || e->kind == op::le || e->kind == op::gt || e->kind == op::ge;
+      if (e->field != column || !ranged || e->values.size() != 1 || e->values[0].index() == 0) whole = false;
       if (e->field != column) continue;
       switch (e->kind) {
         case op::eq: raise(e->values[0], false), lower(e->values[0], false); break;
@@ -315,32 +331,37 @@ STOWAGE_INLINE auto memory::candidates(const stored_table& t, const detail::expr
       usable = true;
     }
     if (!usable) continue;
-    std::vector<const row_node*> nodes;
+    std::vector<const index_entry*> entries;
     if (in) {
       // the rows holding one of the values; the other terms are checked by the filter
       for (const value& v : in->values) {
         auto end = x.entries.upper_bound(value_probe{&v, true});
-        for (auto it = x.entries.lower_bound(value_probe{&v, false}); it != end; ++it) nodes.push_back(it->node);
+        for (auto it = x.entries.lower_bound(value_probe{&v, false}); it != end; ++it) entries.push_back(&*it);
       }
     } else {
       auto it = lo ? x.entries.lower_bound(value_probe{lo, lo_open}) : x.entries.begin();
       for (; it != x.entries.end(); ++it) {
-        const value& v = it->node->second[column];
+        const value& v = (*it->node->second)[column];
+        if (!lo && v.index() == 0) continue;  // NULL, first in the index, satisfies no comparison
         if (hi) {
           auto c = detail::compare_for_sort(v, *hi);
           if (c > 0 || (c == 0 && hi_open)) break;
         }
         if (prefix && (v.index() != 3 || !std::get_if<3>(&v)->starts_with(*prefix))) break;
-        nodes.push_back(it->node);
+        entries.push_back(&*it);
       }
     }
-    // in key order, as a scan of the table yields them, so that results do not depend on the index
-    std::sort(nodes.begin(), nodes.end(),
-              [](const row_node* a, const row_node* b) { return value_less{}(a->first, b->first); });
-    nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
-    std::vector<const row*> rows;
-    rows.reserve(nodes.size());
-    for (const row_node* n : nodes) rows.push_back(&n->second);
+    // in key order, as a scan of the table yields them, so that results do not depend on the
+    // index; an entry holds an integer key itself, the common case
+    std::sort(entries.begin(), entries.end(), [](const index_entry* a, const index_entry* b) {
+      if (a->key_integer && b->key_integer) return a->key < b->key;
+      return value_less{}(a->node->first, b->node->first);
+    });
+    std::vector<const row_ptr*> rows;
+    rows.reserve(entries.size());
+    for (const index_entry* e : entries)
+      if (rows.empty() || rows.back() != &e->node->second) rows.push_back(&e->node->second);
+    exact = whole && !in && !prefix;
     return rows;
   }
   return std::nullopt;
@@ -355,8 +376,41 @@ STOWAGE_INLINE bool memory::value_less::other(const value& a, const value& b) {
   return detail::compare_values(a, b) < 0;
 }
 
+STOWAGE_INLINE std::size_t memory::key_hash::of(const detail::cell& c) noexcept {
+  using t = detail::cell::type;
+  switch (c.t) {
+    case t::integer: return std::hash<std::int64_t>{}(c.i);
+    // compare_values finds -0.0 equal to 0.0, and one NaN to another
+    case t::real: return c.d == 0 ? 0 : c.d != c.d ? 1 : std::hash<double>{}(c.d);
+    case t::text:
+    case t::blob:
+      return std::hash<std::string_view>{}(std::string_view(c.p ? c.p : "", c.n)) ^ static_cast<std::size_t>(c.t);
+    default: return 0;
+  }
+}
+
+STOWAGE_INLINE bool memory::key_equal::other(const detail::cell& a, const value& b) {
+  using t = detail::cell::type;
+  switch (a.t) {
+    case t::integer: return b.index() == 1 && *std::get_if<1>(&b) == a.i;
+    case t::real: {
+      if (b.index() != 2) return false;
+      double y = *std::get_if<2>(&b);
+      return !(a.d < y) && !(y < a.d);
+    }
+    case t::text: return b.index() == 3 && a.text() == *std::get_if<3>(&b);
+    case t::blob: {
+      if (b.index() != 4) return false;
+      auto x = a.blob();
+      const auto& y = *std::get_if<4>(&b);
+      return std::equal(x.begin(), x.end(), y.begin(), y.end());
+    }
+    default: return b.index() == 0;
+  }
+}
+
 STOWAGE_INLINE auto memory::entry_of(const stored_index& x, const row_node& n) -> index_entry {
-  const value& first = n.second[x.columns.front()];
+  const value& first = (*n.second)[x.columns.front()];
   const bool first_integer = first.index() == 1, key_integer = n.first.index() == 1;
   const bool plain = first_integer && key_integer && x.columns.size() == 1;
   return {&n,
@@ -370,31 +424,31 @@ STOWAGE_INLINE auto memory::entry_of(const stored_index& x, const row_node& n) -
 STOWAGE_INLINE bool memory::entry_less::less(const index_entry& a, const index_entry& b) const {
   int c = a.first_integer && b.first_integer
               ? (a.first > b.first) - (a.first < b.first)
-              : detail::compare_indexed(a.node->second[columns.front()], b.node->second[columns.front()]);
+              : detail::compare_indexed((*a.node->second)[columns.front()], (*b.node->second)[columns.front()]);
   for (std::size_t i = 1; c == 0 && i < columns.size(); ++i)
-    c = detail::compare_indexed(a.node->second[columns[i]], b.node->second[columns[i]]);
+    c = detail::compare_indexed((*a.node->second)[columns[i]], (*b.node->second)[columns[i]]);
   if (c != 0) return c < 0;
   if (a.key_integer && b.key_integer) return a.key < b.key;
   return value_less{}(a.node->first, b.node->first);
 }
 
 STOWAGE_INLINE bool memory::entry_less::operator()(const index_entry& a, const row_probe& b) const {
-  int c = detail::compare_indexed(a.node->second, columns, *b.values, columns.size());
+  int c = detail::compare_indexed(*a.node->second, columns, *b.values, columns.size());
   return c < 0 || (c == 0 && b.after);
 }
 
 STOWAGE_INLINE bool memory::entry_less::operator()(const row_probe& a, const index_entry& b) const {
-  int c = detail::compare_indexed(b.node->second, columns, *a.values, columns.size());
+  int c = detail::compare_indexed(*b.node->second, columns, *a.values, columns.size());
   return c > 0 || (c == 0 && !a.after);
 }
 
 STOWAGE_INLINE bool memory::entry_less::operator()(const index_entry& a, const value_probe& b) const {
-  int c = detail::compare_indexed(a.node->second[columns.front()], *b.first);
+  int c = detail::compare_indexed((*a.node->second)[columns.front()], *b.first);
   return c < 0 || (c == 0 && b.after);
 }
 
 STOWAGE_INLINE bool memory::entry_less::operator()(const value_probe& a, const index_entry& b) const {
-  int c = detail::compare_indexed(b.node->second[columns.front()], *a.first);
+  int c = detail::compare_indexed((*b.node->second)[columns.front()], *a.first);
   return c > 0 || (c == 0 && !a.after);
 }
 
@@ -402,7 +456,7 @@ STOWAGE_INLINE std::uint64_t memory::count(table_handle& h, const detail::query_
   return matching(h, q).size();
 }
 
-STOWAGE_INLINE void memory::log(stored_table* t, const value& key, std::optional<row> before) {
+STOWAGE_INLINE void memory::log(stored_table* t, const value& key, row_ptr before) {
   if (in_transaction()) undo_.push_back({t, key, std::move(before)});
 }
 }  // namespace stowage
