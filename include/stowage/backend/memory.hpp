@@ -68,10 +68,10 @@ class memory {
     bool operator()(const value& a, const detail::cell& b) const { return (*this)(b, a); }
     static bool other(const detail::cell& a, const value& b);
   };
-  /// A stored row, never changed once made: a write puts a new one in its place, so that a
-  /// query's snapshot and the undo log share rows instead of copying them.
-  using row = std::vector<value>;
-  using row_ptr = std::shared_ptr<const row>;
+  /// A stored row: one value per stored column, in one allocation with its count of owners.
+  /// Never changed once made (a write puts a new one in its place), so that a query's snapshot
+  /// and the undo log share rows instead of copying them.
+  using row_ptr = std::shared_ptr<const value[]>;
   /// Rows by key. Hashed, as a point get or erase wants; what reads rows in key order (a query)
   /// sorts the ones it takes.
   using row_map = std::unordered_map<value, row_ptr, key_hash, key_equal>;
@@ -80,7 +80,7 @@ class memory {
   /// A place in an index: before (or after) every entry whose indexed values equal those of a
   /// row in stored layout, or whose first indexed value equals one value.
   struct row_probe {
-    const row* values;
+    const value* values;
     bool after;
   };
   struct value_probe {
@@ -186,25 +186,24 @@ class memory {
 
   static index_entry entry_of(const stored_index& x, const row_node& n);
 
-  static bool has_null(const row& r, const std::vector<std::size_t>& columns);
+  static bool has_null(const value* r, const std::vector<std::size_t>& columns);
 
   /// Whether the index has an entry with the indexed values of r (a row in stored layout).
-  static bool holds(const stored_index& x, const row& r);
+  static bool holds(const stored_index& x, const value* r);
 
-  void check_unique(const table_handle& h, const row& r, const value& key);
+  void check_unique(const table_handle& h, const value* r, const value& key);
 
   /// Sets (r) or removes (no r) the row with this key, at `it` (rows.find(key)), keeping the
   /// indexes in step.
   static void store(stored_table& t, row_map::iterator it, const value& key, row_ptr r);
 
   /// The stored form of a record: its fields encoded straight into their stored places.
-  static row to_stored(const table_handle& h, const void* record);
+  static row_ptr to_stored(const table_handle& h, const void* record);
 
-  /// Sets v to the value a cell holds; append adds it at the end of r.
+  /// Sets v, a NULL value, to the value a cell holds.
   static void assign(value& v, const detail::cell& c);
-  static void append(row& r, const detail::cell& c);
 
-  static void decode(const table_handle& h, const row& stored, void* out);
+  static void decode(const table_handle& h, const value* stored, void* out);
 
   /// The selected rows, in the query's order (key order where it leaves ties).
   std::vector<const row_ptr*> matching(const table_handle& h, const detail::query_spec& q);

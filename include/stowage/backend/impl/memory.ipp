@@ -15,8 +15,7 @@ inline int compare_indexed(const value& a, const value& b) {
 }
 
 /// Orders a row's indexed values against another row's, NULL first; 0 when the first n are equal.
-inline int compare_indexed(const std::vector<value>& r, const std::vector<std::size_t>& columns,
-                           const std::vector<value>& other, std::size_t n) {
+inline int compare_indexed(const value* r, const std::vector<std::size_t>& columns, const value* other, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i)
     if (int c = compare_indexed(r[columns[i]], other[columns[i]])) return c;
   return 0;
@@ -40,9 +39,11 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
     auto plan = detail::plan_migration(s, t->columns);
     for (std::size_t i : plan.added) {
       t->columns.push_back({std::string(s.columns[i].name), s.columns[i].kind, false});
+      const std::size_t n = t->columns.size();
       for (auto& [k, r] : t->rows) {
-        auto grown = std::make_shared<row>(*r);
-        grown->push_back(s.columns[i].default_value);
+        auto grown = std::make_shared<value[]>(n);
+        std::copy(r.get(), r.get() + (n - 1), grown.get());
+        grown[n - 1] = s.columns[i].default_value;
         r = std::move(grown);
       }
     }
@@ -60,7 +61,7 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
     for (std::size_t c : ix.columns) order.columns.push_back(h.positions[c]);
     stored_index x{ix.name, ix.unique, order.columns, std::set<index_entry, entry_less>(order)};
     for (const auto& node : t->rows) {
-      if (x.unique && !has_null(*node.second, x.columns) && holds(x, *node.second))
+      if (x.unique && !has_null(node.second.get(), x.columns) && holds(x, node.second.get()))
         throw constraint_error("existing records violate unique index " + ix.name, detail::context_of(s));
       x.entries.insert(entry_of(x, node));
     }
@@ -70,14 +71,14 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
 }
 
 STOWAGE_INLINE write_result memory::write(table_handle& h, const void* record, write_mode mode) {
-  row_ptr values = std::make_shared<const row>(to_stored(h, record));
-  const value& key = (*values)[h.table->key];
+  row_ptr values = to_stored(h, record);
+  const value& key = values[h.table->key];
   auto& rows = h.table->rows;
   auto it = rows.find(key);
   const bool found = it != rows.end();
   if (mode == write_mode::insert && found) return write_result::key_exists;
   if (mode == write_mode::update && !found) return write_result::key_missing;
-  check_unique(h, *values, key);
+  check_unique(h, values.get(), key);
   if (in_transaction()) log(h.table, key, found ? it->second : nullptr);
   auto& indexes = h.table->indexes;
   if (!found) {
@@ -88,7 +89,7 @@ STOWAGE_INLINE write_result memory::write(table_handle& h, const void* record, w
   // a row is out of an index while it changes; an index whose values stay the same keeps it
   std::vector<stored_index*> moved;
   for (auto& x : indexes)
-    if (detail::compare_indexed(*it->second, x.columns, *values, x.columns.size()) != 0) {
+    if (detail::compare_indexed(it->second.get(), x.columns, values.get(), x.columns.size()) != 0) {
       x.entries.erase(x.entries.find(entry_of(x, *it)));
       moved.push_back(&x);
     }
@@ -100,7 +101,7 @@ STOWAGE_INLINE write_result memory::write(table_handle& h, const void* record, w
 STOWAGE_INLINE bool memory::get(table_handle& h, const detail::cell& key, void* out) {
   auto it = h.table->rows.find(key);
   if (it == h.table->rows.end()) return false;
-  decode(h, *it->second, out);
+  decode(h, it->second.get(), out);
   return true;
 }
 
@@ -122,7 +123,7 @@ STOWAGE_INLINE auto memory::select(table_handle& h, const detail::query_spec& q)
 
 STOWAGE_INLINE bool memory::cursor::next(void* out) {
   if (pos_ == rows_.size()) return false;
-  decode(*handle_, *rows_[pos_++], out);
+  decode(*handle_, rows_[pos_++].get(), out);
   return true;
 }
 
@@ -155,20 +156,20 @@ STOWAGE_INLINE void memory::rollback(unsigned depth) {
   marks_.resize(depth);
 }
 
-STOWAGE_INLINE bool memory::has_null(const row& r, const std::vector<std::size_t>& columns) {
+STOWAGE_INLINE bool memory::has_null(const value* r, const std::vector<std::size_t>& columns) {
   return std::any_of(columns.begin(), columns.end(), [&](std::size_t c) { return r[c].index() == 0; });
 }
 
-STOWAGE_INLINE bool memory::holds(const stored_index& x, const row& r) {
-  auto it = x.entries.lower_bound(row_probe{&r, false});
-  return it != x.entries.end() && x.entries.key_comp()(*it, row_probe{&r, true});
+STOWAGE_INLINE bool memory::holds(const stored_index& x, const value* r) {
+  auto it = x.entries.lower_bound(row_probe{r, false});
+  return it != x.entries.end() && x.entries.key_comp()(*it, row_probe{r, true});
 }
 
-STOWAGE_INLINE void memory::check_unique(const table_handle& h, const row& r, const value& key) {
+STOWAGE_INLINE void memory::check_unique(const table_handle& h, const value* r, const value& key) {
   for (const auto& x : h.table->indexes) {
     if (!x.unique || has_null(r, x.columns)) continue;  // NULLs never collide, as in SQL
-    auto end = x.entries.upper_bound(row_probe{&r, true});
-    for (auto it = x.entries.lower_bound(row_probe{&r, false}); it != end; ++it)
+    auto end = x.entries.upper_bound(row_probe{r, true});
+    for (auto it = x.entries.lower_bound(row_probe{r, false}); it != end; ++it)
       if (detail::compare_values(it->node->first, key) != 0)
         throw constraint_error(
             "unique index " + x.name + " already holds these values (record " + detail::describe(it->node->first) + ")",
@@ -191,21 +192,12 @@ STOWAGE_INLINE void memory::store(stored_table& t, row_map::iterator it, const v
   for (auto& x : t.indexes) x.entries.insert(entry_of(x, *it));
 }
 
-STOWAGE_INLINE auto memory::to_stored(const table_handle& h, const void* record) -> row {
+STOWAGE_INLINE auto memory::to_stored(const table_handle& h, const void* record) -> row_ptr {
   const auto& s = *h.schema;
   detail::cell c;
   std::string scratch;
-  row out;
-  if (h.identity && s.columns.size() == h.table->columns.size()) {
-    // the common layout: each value made in its place, in order
-    out.reserve(s.columns.size());
-    for (std::size_t i = 0; i < s.columns.size(); ++i) {
-      detail::encode_field(s, i, record, c, scratch);
-      append(out, c);
-    }
-    return out;
-  }
-  out.resize(h.table->columns.size());
+  // every stored column, NULL where the record has no field (a column of another record type)
+  auto out = std::make_shared<value[]>(h.table->columns.size());
   for (std::size_t i = 0; i < s.columns.size(); ++i) {
     detail::encode_field(s, i, record, c, scratch);
     assign(out[h.positions[i]], c);
@@ -213,41 +205,59 @@ STOWAGE_INLINE auto memory::to_stored(const table_handle& h, const void* record)
   return out;
 }
 
-STOWAGE_INLINE void memory::append(row& r, const detail::cell& c) {
-  using t = detail::cell::type;
-  switch (c.t) {
-    case t::integer: r.emplace_back(std::in_place_index<1>, c.i); break;
-    case t::real: r.emplace_back(std::in_place_index<2>, c.d); break;
-    case t::text: r.emplace_back(std::in_place_index<3>, c.text()); break;
-    case t::blob: {
-      auto b = c.blob();
-      r.emplace_back(std::in_place_index<4>, b.begin(), b.end());
-      break;
-    }
-    default: r.emplace_back(); break;
-  }
-}
-
 STOWAGE_INLINE void memory::assign(value& v, const detail::cell& c) {
   using t = detail::cell::type;
-  switch (c.t) {
-    case t::integer: v.emplace<1>(c.i); break;
-    case t::real: v.emplace<2>(c.d); break;
-    case t::text: v.emplace<3>(c.text()); break;
-    case t::blob: {
-      auto b = c.blob();
-      v.emplace<4>(b.begin(), b.end());
-      break;
+  if (c.t == t::null) return;
+  // v holds NULL, whose end is trivial: the value is made in its place, not made aside and moved
+  // in as variant::emplace does for a string (and put back to NULL if making it throws)
+  std::destroy_at(&v);
+  try {
+    switch (c.t) {
+      case t::integer: std::construct_at(&v, std::in_place_index<1>, c.i); break;
+      case t::real: std::construct_at(&v, std::in_place_index<2>, c.d); break;
+      case t::text: std::construct_at(&v, std::in_place_index<3>, c.p ? c.p : "", c.n); break;
+      default: {
+        auto b = c.blob();
+        std::construct_at(&v, std::in_place_index<4>, b.begin(), b.end());
+        break;
+      }
     }
-    default: v.emplace<0>(); break;
+  } catch (...) {
+    std::construct_at(&v);
+    throw;
   }
 }
 
-STOWAGE_INLINE void memory::decode(const table_handle& h, const row& stored, void* out) {
+STOWAGE_INLINE void memory::decode(const table_handle& h, const value* stored, void* out) {
+  // what detail::decode_field does for each field, with the loop's invariants read once and the
+  // key's description made only for an error
   const auto& s = *h.schema;
-  detail::key_ref key = detail::key_of_value(stored[h.table->key]);
-  for (std::size_t i = 0; i < s.columns.size(); ++i)
-    detail::decode_field(s, i, out, detail::cell_of(stored[h.positions[i]]), key);
+  const detail::column_def* columns = s.columns.data();
+  const std::size_t* positions = h.positions.data();
+  detail::cell c;
+  for (std::size_t i = 0, n = s.columns.size(); i < n; ++i) {
+    const value& v = stored[positions[i]];
+    switch (v.index()) {
+      case 1: c.set_integer(*std::get_if<1>(&v)); break;
+      case 2: c.set_real(*std::get_if<2>(&v)); break;
+      case 3: {
+        const std::string& text = *std::get_if<3>(&v);
+        c.set_bytes(detail::cell::type::text, text.data(), text.size(), true);
+        break;
+      }
+      case 4: {
+        const bytes& b = *std::get_if<4>(&v);
+        c.set_bytes(detail::cell::type::blob, reinterpret_cast<const char*>(b.data()), b.size(), true);
+        break;
+      }
+      default: c.set_null(); break;
+    }
+    try {
+      columns[i].codec->decode(static_cast<char*>(out) + columns[i].offset, c);
+    } catch (...) {
+      detail::field_failed(s, i, detail::key_of_value(stored[h.table->key]));
+    }
+  }
 }
 
 STOWAGE_INLINE auto memory::matching(const table_handle& h, const detail::query_spec& q)
@@ -258,7 +268,7 @@ STOWAGE_INLINE auto memory::matching(const table_handle& h, const detail::query_
     if (stored.filter) remap(*stored.filter, h.positions);
     for (auto& o : stored.order) o.field = h.positions[o.field];
   }
-  auto values_of = [](const row_ptr& r) -> const row& { return *r; };
+  auto values_of = [n = h.table->columns.size()](const row_ptr& r) { return std::span<const value>(r.get(), n); };
   if (stored.filter) {
     bool exact = false;
     if (auto some = candidates(*h.table, *stored.filter, exact)) {
@@ -341,7 +351,7 @@ STOWAGE_INLINE auto memory::candidates(const stored_table& t, const detail::expr
     } else {
       auto it = lo ? x.entries.lower_bound(value_probe{lo, lo_open}) : x.entries.begin();
       for (; it != x.entries.end(); ++it) {
-        const value& v = (*it->node->second)[column];
+        const value& v = it->node->second[column];
         if (!lo && v.index() == 0) continue;  // NULL, first in the index, satisfies no comparison
         if (hi) {
           auto c = detail::compare_for_sort(v, *hi);
@@ -410,7 +420,7 @@ STOWAGE_INLINE bool memory::key_equal::other(const detail::cell& a, const value&
 }
 
 STOWAGE_INLINE auto memory::entry_of(const stored_index& x, const row_node& n) -> index_entry {
-  const value& first = (*n.second)[x.columns.front()];
+  const value& first = n.second[x.columns.front()];
   const bool first_integer = first.index() == 1, key_integer = n.first.index() == 1;
   const bool plain = first_integer && key_integer && x.columns.size() == 1;
   return {&n,
@@ -424,31 +434,31 @@ STOWAGE_INLINE auto memory::entry_of(const stored_index& x, const row_node& n) -
 STOWAGE_INLINE bool memory::entry_less::less(const index_entry& a, const index_entry& b) const {
   int c = a.first_integer && b.first_integer
               ? (a.first > b.first) - (a.first < b.first)
-              : detail::compare_indexed((*a.node->second)[columns.front()], (*b.node->second)[columns.front()]);
+              : detail::compare_indexed(a.node->second[columns.front()], b.node->second[columns.front()]);
   for (std::size_t i = 1; c == 0 && i < columns.size(); ++i)
-    c = detail::compare_indexed((*a.node->second)[columns[i]], (*b.node->second)[columns[i]]);
+    c = detail::compare_indexed(a.node->second[columns[i]], b.node->second[columns[i]]);
   if (c != 0) return c < 0;
   if (a.key_integer && b.key_integer) return a.key < b.key;
   return value_less{}(a.node->first, b.node->first);
 }
 
 STOWAGE_INLINE bool memory::entry_less::operator()(const index_entry& a, const row_probe& b) const {
-  int c = detail::compare_indexed(*a.node->second, columns, *b.values, columns.size());
+  int c = detail::compare_indexed(a.node->second.get(), columns, b.values, columns.size());
   return c < 0 || (c == 0 && b.after);
 }
 
 STOWAGE_INLINE bool memory::entry_less::operator()(const row_probe& a, const index_entry& b) const {
-  int c = detail::compare_indexed(*b.node->second, columns, *a.values, columns.size());
+  int c = detail::compare_indexed(b.node->second.get(), columns, a.values, columns.size());
   return c > 0 || (c == 0 && !a.after);
 }
 
 STOWAGE_INLINE bool memory::entry_less::operator()(const index_entry& a, const value_probe& b) const {
-  int c = detail::compare_indexed((*a.node->second)[columns.front()], *b.first);
+  int c = detail::compare_indexed(a.node->second[columns.front()], *b.first);
   return c < 0 || (c == 0 && b.after);
 }
 
 STOWAGE_INLINE bool memory::entry_less::operator()(const value_probe& a, const index_entry& b) const {
-  int c = detail::compare_indexed((*b.node->second)[columns.front()], *a.first);
+  int c = detail::compare_indexed(b.node->second[columns.front()], *a.first);
   return c > 0 || (c == 0 && !a.after);
 }
 
