@@ -3513,6 +3513,7 @@ STOWAGE_INLINE migration_plan plan_migration(const table_schema& s, const std::v
 #include <algorithm>
 #include <compare>
 #include <cstring>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -3527,7 +3528,7 @@ std::strong_ordering compare_values(const value& a, const value& b);
 /// Orders values with NULL before everything, as ORDER BY does.
 std::strong_ordering compare_for_sort(const value& a, const value& b);
 
-truth evaluate(const expr& e, const std::vector<value>& row);
+truth evaluate(const expr& e, std::span<const value> row);
 
 /// Applies a query's filter, order, offset and limit to rows, returning the chosen rows.
 template <class Row, class Project>
@@ -3588,7 +3589,7 @@ STOWAGE_INLINE std::strong_ordering compare_for_sort(const value& a, const value
   return compare_values(a, b);
 }
 
-STOWAGE_INLINE truth evaluate(const expr& e, const std::vector<value>& row) {
+STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
   auto of = [](bool b) { return b ? truth::yes : truth::no; };
   switch (e.kind) {
     case op::and_: {
@@ -3663,14 +3664,46 @@ class memory {
     }
     static bool other(const value& a, const value& b);
   };
-  using row = std::vector<value>;
-  using row_map = std::map<value, row, value_less>;
+  /// Hash and equality of keys, agreeing with compare_values (values of different kinds differ),
+  /// for a stored value or a cell: a get or an erase looks its key up without making a value.
+  struct key_hash {
+    using is_transparent = void;
+    std::size_t operator()(const value& v) const noexcept {
+      if (v.index() == 1) return std::hash<std::int64_t>{}(*std::get_if<1>(&v));
+      return of(detail::cell_of(v));
+    }
+    std::size_t operator()(const detail::cell& c) const noexcept {
+      if (c.t == detail::cell::type::integer) return std::hash<std::int64_t>{}(c.i);
+      return of(c);
+    }
+    static std::size_t of(const detail::cell& c) noexcept;
+  };
+  struct key_equal {
+    using is_transparent = void;
+    bool operator()(const value& a, const value& b) const {
+      if (a.index() == 1 && b.index() == 1) return *std::get_if<1>(&a) == *std::get_if<1>(&b);
+      return !value_less::other(a, b) && !value_less::other(b, a);
+    }
+    bool operator()(const detail::cell& a, const value& b) const {
+      if (a.t == detail::cell::type::integer && b.index() == 1) return a.i == *std::get_if<1>(&b);
+      return other(a, b);
+    }
+    bool operator()(const value& a, const detail::cell& b) const { return (*this)(b, a); }
+    static bool other(const detail::cell& a, const value& b);
+  };
+  /// A stored row: one value per stored column, in one allocation with its count of owners.
+  /// Never changed once made (a write puts a new one in its place), so that a query's snapshot
+  /// and the undo log share rows instead of copying them.
+  using row_ptr = std::shared_ptr<const value[]>;
+  /// Rows by key. Hashed, as a point get or erase wants; what reads rows in key order (a query)
+  /// sorts the ones it takes.
+  using row_map = std::unordered_map<value, row_ptr, key_hash, key_equal>;
   using row_node = row_map::value_type;
 
   /// A place in an index: before (or after) every entry whose indexed values equal those of a
   /// row in stored layout, or whose first indexed value equals one value.
   struct row_probe {
-    const row* values;
+    const value* values;
     bool after;
   };
   struct value_probe {
@@ -3740,8 +3773,18 @@ class memory {
 
   bool erase(table_handle& h, const detail::cell& key);
 
-  /// A snapshot of the selected records, decoded as they are yielded.
-  using cursor = detail::row_cursor;
+  /// A snapshot of the selected records: the stored rows themselves (a write replaces a row
+  /// rather than changing it), each decoded as it is yielded.
+  class cursor {
+   public:
+    cursor(const table_handle& h, std::vector<row_ptr> rows) : handle_(&h), rows_(std::move(rows)) {}
+    bool next(void* out);
+
+   private:
+    const table_handle* handle_;
+    std::vector<row_ptr> rows_;
+    std::size_t pos_ = 0;
+  };
 
   cursor select(table_handle& h, const detail::query_spec& q);
 
@@ -3757,39 +3800,41 @@ class memory {
   struct undo_entry {
     stored_table* table;
     value key;
-    std::optional<row> before;
+    row_ptr before;  // none when the key had no row
   };
 
   /// Whether a transaction is open: only then do writes keep what they replace.
   bool in_transaction() const noexcept { return !marks_.empty(); }
-  void log(stored_table* t, const value& key, std::optional<row> before);
+  void log(stored_table* t, const value& key, row_ptr before);
 
   static index_entry entry_of(const stored_index& x, const row_node& n);
 
-  static bool has_null(const row& r, const std::vector<std::size_t>& columns);
+  static bool has_null(const value* r, const std::vector<std::size_t>& columns);
 
   /// Whether the index has an entry with the indexed values of r (a row in stored layout).
-  static bool holds(const stored_index& x, const row& r);
+  static bool holds(const stored_index& x, const value* r);
 
-  void check_unique(const table_handle& h, const row& r, const value& key);
+  void check_unique(const table_handle& h, const value* r, const value& key);
 
   /// Sets (r) or removes (no r) the row with this key, at `it` (rows.find(key)), keeping the
   /// indexes in step.
-  static void store(stored_table& t, row_map::iterator it, const value& key, std::optional<row> r);
+  static void store(stored_table& t, row_map::iterator it, const value& key, row_ptr r);
 
   /// The stored form of a record: its fields encoded straight into their stored places.
-  static row to_stored(const table_handle& h, const void* record);
+  static row_ptr to_stored(const table_handle& h, const void* record);
 
-  /// Sets v to the value a cell holds; append adds it at the end of r.
+  /// Sets v, a NULL value, to the value a cell holds.
   static void assign(value& v, const detail::cell& c);
-  static void append(row& r, const detail::cell& c);
 
-  static void decode(const table_handle& h, const row& stored, void* out);
+  static void decode(const table_handle& h, const value* stored, void* out);
 
-  std::vector<const row*> matching(const table_handle& h, const detail::query_spec& q);
+  /// The selected rows, in the query's order (key order where it leaves ties).
+  std::vector<const row_ptr*> matching(const table_handle& h, const detail::query_spec& q);
 
   /// The rows an index offers for a filter, in key order, or nothing when no index serves it.
-  static std::optional<std::vector<const row*>> candidates(const stored_table& t, const detail::expr& filter);
+  /// `exact` is set when they are exactly the rows the filter selects (it then need not run).
+  static std::optional<std::vector<const row_ptr*>> candidates(const stored_table& t, const detail::expr& filter,
+                                                               bool& exact);
 
   static void remap(detail::expr& e, const std::vector<std::size_t>& positions);
 
@@ -3820,8 +3865,7 @@ inline int compare_indexed(const value& a, const value& b) {
 }
 
 /// Orders a row's indexed values against another row's, NULL first; 0 when the first n are equal.
-inline int compare_indexed(const std::vector<value>& r, const std::vector<std::size_t>& columns,
-                           const std::vector<value>& other, std::size_t n) {
+inline int compare_indexed(const value* r, const std::vector<std::size_t>& columns, const value* other, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i)
     if (int c = compare_indexed(r[columns[i]], other[columns[i]])) return c;
   return 0;
@@ -3845,7 +3889,13 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
     auto plan = detail::plan_migration(s, t->columns);
     for (std::size_t i : plan.added) {
       t->columns.push_back({std::string(s.columns[i].name), s.columns[i].kind, false});
-      for (auto& [k, r] : t->rows) r.push_back(s.columns[i].default_value);
+      const std::size_t n = t->columns.size();
+      for (auto& [k, r] : t->rows) {
+        auto grown = std::make_shared<value[]>(n);
+        std::copy(r.get(), r.get() + (n - 1), grown.get());
+        grown[n - 1] = s.columns[i].default_value;
+        r = std::move(grown);
+      }
     }
   }
   table_handle h{t.get(), &s, {}, true};
@@ -3861,7 +3911,7 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
     for (std::size_t c : ix.columns) order.columns.push_back(h.positions[c]);
     stored_index x{ix.name, ix.unique, order.columns, std::set<index_entry, entry_less>(order)};
     for (const auto& node : t->rows) {
-      if (x.unique && !has_null(node.second, x.columns) && holds(x, node.second))
+      if (x.unique && !has_null(node.second.get(), x.columns) && holds(x, node.second.get()))
         throw constraint_error("existing records violate unique index " + ix.name, detail::context_of(s));
       x.entries.insert(entry_of(x, node));
     }
@@ -3871,26 +3921,25 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
 }
 
 STOWAGE_INLINE write_result memory::write(table_handle& h, const void* record, write_mode mode) {
-  row values = to_stored(h, record);
+  row_ptr values = to_stored(h, record);
   const value& key = values[h.table->key];
   auto& rows = h.table->rows;
-  // one search: the place of the key, where it is or where it goes
-  auto it = rows.lower_bound(key);
-  const bool found = it != rows.end() && !rows.key_comp()(key, it->first);
+  auto it = rows.find(key);
+  const bool found = it != rows.end();
   if (mode == write_mode::insert && found) return write_result::key_exists;
   if (mode == write_mode::update && !found) return write_result::key_missing;
-  check_unique(h, values, key);
-  if (in_transaction()) log(h.table, key, found ? std::optional<row>(it->second) : std::nullopt);
+  check_unique(h, values.get(), key);
+  if (in_transaction()) log(h.table, key, found ? it->second : nullptr);
   auto& indexes = h.table->indexes;
   if (!found) {
-    it = rows.emplace_hint(it, key, std::move(values));
+    it = rows.emplace(key, std::move(values)).first;
     for (auto& x : indexes) x.entries.insert(entry_of(x, *it));
     return write_result::done;
   }
   // a row is out of an index while it changes; an index whose values stay the same keeps it
   std::vector<stored_index*> moved;
   for (auto& x : indexes)
-    if (detail::compare_indexed(it->second, x.columns, values, x.columns.size()) != 0) {
+    if (detail::compare_indexed(it->second.get(), x.columns, values.get(), x.columns.size()) != 0) {
       x.entries.erase(x.entries.find(entry_of(x, *it)));
       moved.push_back(&x);
     }
@@ -3900,35 +3949,32 @@ STOWAGE_INLINE write_result memory::write(table_handle& h, const void* record, w
 }
 
 STOWAGE_INLINE bool memory::get(table_handle& h, const detail::cell& key, void* out) {
-  auto it = h.table->rows.find(detail::to_value(key));
+  auto it = h.table->rows.find(key);
   if (it == h.table->rows.end()) return false;
-  decode(h, it->second, out);
+  decode(h, it->second.get(), out);
   return true;
 }
 
 STOWAGE_INLINE bool memory::erase(table_handle& h, const detail::cell& key) {
-  value k = detail::to_value(key);
-  auto it = h.table->rows.find(k);
+  auto it = h.table->rows.find(key);
   if (it == h.table->rows.end()) return false;
-  if (in_transaction()) log(h.table, k, it->second);
-  store(*h.table, it, k, std::nullopt);
+  if (in_transaction()) log(h.table, it->first, it->second);
+  store(*h.table, it, it->first, nullptr);
   return true;
 }
 
 STOWAGE_INLINE auto memory::select(table_handle& h, const detail::query_spec& q) -> cursor {
-  std::vector<row> out;
   auto chosen = matching(h, q);
+  std::vector<row_ptr> out;
   out.reserve(chosen.size());
-  for (const row* r : chosen) {
-    if (h.identity && r->size() == h.positions.size()) {
-      out.push_back(*r);
-    } else {
-      auto& fields = out.emplace_back();
-      fields.reserve(h.positions.size());
-      for (std::size_t p : h.positions) fields.push_back((*r)[p]);
-    }
-  }
-  return cursor(*h.schema, std::move(out));
+  for (const row_ptr* r : chosen) out.push_back(*r);
+  return cursor(h, std::move(out));
+}
+
+STOWAGE_INLINE bool memory::cursor::next(void* out) {
+  if (pos_ == rows_.size()) return false;
+  decode(*handle_, rows_[pos_++].get(), out);
+  return true;
 }
 
 STOWAGE_INLINE void memory::clear(table_handle& h) {
@@ -3960,20 +4006,20 @@ STOWAGE_INLINE void memory::rollback(unsigned depth) {
   marks_.resize(depth);
 }
 
-STOWAGE_INLINE bool memory::has_null(const row& r, const std::vector<std::size_t>& columns) {
+STOWAGE_INLINE bool memory::has_null(const value* r, const std::vector<std::size_t>& columns) {
   return std::any_of(columns.begin(), columns.end(), [&](std::size_t c) { return r[c].index() == 0; });
 }
 
-STOWAGE_INLINE bool memory::holds(const stored_index& x, const row& r) {
-  auto it = x.entries.lower_bound(row_probe{&r, false});
-  return it != x.entries.end() && x.entries.key_comp()(*it, row_probe{&r, true});
+STOWAGE_INLINE bool memory::holds(const stored_index& x, const value* r) {
+  auto it = x.entries.lower_bound(row_probe{r, false});
+  return it != x.entries.end() && x.entries.key_comp()(*it, row_probe{r, true});
 }
 
-STOWAGE_INLINE void memory::check_unique(const table_handle& h, const row& r, const value& key) {
+STOWAGE_INLINE void memory::check_unique(const table_handle& h, const value* r, const value& key) {
   for (const auto& x : h.table->indexes) {
     if (!x.unique || has_null(r, x.columns)) continue;  // NULLs never collide, as in SQL
-    auto end = x.entries.upper_bound(row_probe{&r, true});
-    for (auto it = x.entries.lower_bound(row_probe{&r, false}); it != end; ++it)
+    auto end = x.entries.upper_bound(row_probe{r, true});
+    for (auto it = x.entries.lower_bound(row_probe{r, false}); it != end; ++it)
       if (detail::compare_values(it->node->first, key) != 0)
         throw constraint_error(
             "unique index " + x.name + " already holds these values (record " + detail::describe(it->node->first) + ")",
@@ -3981,37 +4027,27 @@ STOWAGE_INLINE void memory::check_unique(const table_handle& h, const row& r, co
   }
 }
 
-STOWAGE_INLINE void memory::store(stored_table& t, row_map::iterator it, const value& key, std::optional<row> r) {
-  // `key` may live in *r: it is read before *r moves
+STOWAGE_INLINE void memory::store(stored_table& t, row_map::iterator it, const value& key, row_ptr r) {
   const bool found = it != t.rows.end();
   if (found)
     for (auto& x : t.indexes) x.entries.erase(x.entries.find(entry_of(x, *it)));
   if (!r) {
-    if (found) t.rows.erase(it);
+    if (found) t.rows.erase(it);  // `key` may be the node's: not read after this
     return;
   }
   if (found)
-    it->second = std::move(*r);
+    it->second = std::move(r);
   else
-    it = t.rows.emplace(key, std::move(*r)).first;
+    it = t.rows.emplace(key, std::move(r)).first;
   for (auto& x : t.indexes) x.entries.insert(entry_of(x, *it));
 }
 
-STOWAGE_INLINE auto memory::to_stored(const table_handle& h, const void* record) -> row {
+STOWAGE_INLINE auto memory::to_stored(const table_handle& h, const void* record) -> row_ptr {
   const auto& s = *h.schema;
   detail::cell c;
   std::string scratch;
-  row out;
-  if (h.identity && s.columns.size() == h.table->columns.size()) {
-    // the common layout: each value made in its place, in order
-    out.reserve(s.columns.size());
-    for (std::size_t i = 0; i < s.columns.size(); ++i) {
-      detail::encode_field(s, i, record, c, scratch);
-      append(out, c);
-    }
-    return out;
-  }
-  out.resize(h.table->columns.size());
+  // every stored column, NULL where the record has no field (a column of another record type)
+  auto out = std::make_shared<value[]>(h.table->columns.size());
   for (std::size_t i = 0; i < s.columns.size(); ++i) {
     detail::encode_field(s, i, record, c, scratch);
     assign(out[h.positions[i]], c);
@@ -4019,61 +4055,91 @@ STOWAGE_INLINE auto memory::to_stored(const table_handle& h, const void* record)
   return out;
 }
 
-STOWAGE_INLINE void memory::append(row& r, const detail::cell& c) {
-  using t = detail::cell::type;
-  switch (c.t) {
-    case t::integer: r.emplace_back(std::in_place_index<1>, c.i); break;
-    case t::real: r.emplace_back(std::in_place_index<2>, c.d); break;
-    case t::text: r.emplace_back(std::in_place_index<3>, c.text()); break;
-    case t::blob: {
-      auto b = c.blob();
-      r.emplace_back(std::in_place_index<4>, b.begin(), b.end());
-      break;
-    }
-    default: r.emplace_back(); break;
-  }
-}
-
 STOWAGE_INLINE void memory::assign(value& v, const detail::cell& c) {
   using t = detail::cell::type;
-  switch (c.t) {
-    case t::integer: v.emplace<1>(c.i); break;
-    case t::real: v.emplace<2>(c.d); break;
-    case t::text: v.emplace<3>(c.text()); break;
-    case t::blob: {
-      auto b = c.blob();
-      v.emplace<4>(b.begin(), b.end());
-      break;
+  if (c.t == t::null) return;
+  // v holds NULL, whose end is trivial: the value is made in its place, not made aside and moved
+  // in as variant::emplace does for a string (and put back to NULL if making it throws)
+  std::destroy_at(&v);
+  try {
+    switch (c.t) {
+      case t::integer: std::construct_at(&v, std::in_place_index<1>, c.i); break;
+      case t::real: std::construct_at(&v, std::in_place_index<2>, c.d); break;
+      case t::text: std::construct_at(&v, std::in_place_index<3>, c.p ? c.p : "", c.n); break;
+      default: {
+        auto b = c.blob();
+        std::construct_at(&v, std::in_place_index<4>, b.begin(), b.end());
+        break;
+      }
     }
-    default: v.emplace<0>(); break;
+  } catch (...) {
+    std::construct_at(&v);
+    throw;
   }
 }
 
-STOWAGE_INLINE void memory::decode(const table_handle& h, const row& stored, void* out) {
+STOWAGE_INLINE void memory::decode(const table_handle& h, const value* stored, void* out) {
+  // what detail::decode_field does for each field, with the loop's invariants read once and the
+  // key's description made only for an error
   const auto& s = *h.schema;
-  detail::key_ref key = detail::key_of_value(stored[h.table->key]);
-  for (std::size_t i = 0; i < s.columns.size(); ++i)
-    detail::decode_field(s, i, out, detail::cell_of(stored[h.positions[i]]), key);
+  const detail::column_def* columns = s.columns.data();
+  const std::size_t* positions = h.positions.data();
+  detail::cell c;
+  for (std::size_t i = 0, n = s.columns.size(); i < n; ++i) {
+    const value& v = stored[positions[i]];
+    switch (v.index()) {
+      case 1: c.set_integer(*std::get_if<1>(&v)); break;
+      case 2: c.set_real(*std::get_if<2>(&v)); break;
+      case 3: {
+        const std::string& text = *std::get_if<3>(&v);
+        c.set_bytes(detail::cell::type::text, text.data(), text.size(), true);
+        break;
+      }
+      case 4: {
+        const bytes& b = *std::get_if<4>(&v);
+        c.set_bytes(detail::cell::type::blob, reinterpret_cast<const char*>(b.data()), b.size(), true);
+        break;
+      }
+      default: c.set_null(); break;
+    }
+    try {
+      columns[i].codec->decode(static_cast<char*>(out) + columns[i].offset, c);
+    } catch (...) {
+      detail::field_failed(s, i, detail::key_of_value(stored[h.table->key]));
+    }
+  }
 }
 
-STOWAGE_INLINE auto memory::matching(const table_handle& h, const detail::query_spec& q) -> std::vector<const row*> {
+STOWAGE_INLINE auto memory::matching(const table_handle& h, const detail::query_spec& q)
+    -> std::vector<const row_ptr*> {
   // the query names fields by record index; translate to stored positions once
   detail::query_spec stored = q;
   if (!h.identity) {
     if (stored.filter) remap(*stored.filter, h.positions);
     for (auto& o : stored.order) o.field = h.positions[o.field];
   }
-  if (stored.filter)
-    if (auto some = candidates(*h.table, *stored.filter))
-      return detail::select_rows(*some, stored, [](const row& r) -> const row& { return r; });
-  std::vector<const row*> all;
-  all.reserve(h.table->rows.size());
-  for (const auto& [k, r] : h.table->rows) all.push_back(&r);
-  return detail::select_rows(all, stored, [](const row& r) -> const row& { return r; });
+  auto values_of = [n = h.table->columns.size()](const row_ptr& r) { return std::span<const value>(r.get(), n); };
+  if (stored.filter) {
+    bool exact = false;
+    if (auto some = candidates(*h.table, *stored.filter, exact)) {
+      if (exact) stored.filter.reset();
+      return detail::select_rows(*some, stored, values_of);
+    }
+  }
+  // every row, in key order
+  std::vector<const row_node*> nodes;
+  nodes.reserve(h.table->rows.size());
+  for (const auto& n : h.table->rows) nodes.push_back(&n);
+  std::sort(nodes.begin(), nodes.end(),
+            [](const row_node* a, const row_node* b) { return value_less{}(a->first, b->first); });
+  std::vector<const row_ptr*> all;
+  all.reserve(nodes.size());
+  for (const row_node* n : nodes) all.push_back(&n->second);
+  return detail::select_rows(all, stored, values_of);
 }
 
-STOWAGE_INLINE auto memory::candidates(const stored_table& t, const detail::expr& filter)
-    -> std::optional<std::vector<const row*>> {
+STOWAGE_INLINE auto memory::candidates(const stored_table& t, const detail::expr& filter, bool& exact)
+    -> std::optional<std::vector<const row_ptr*>> {
   using detail::op;
   // the conditions every chosen row meets: the filter itself, or the terms of its top-level AND
   std::vector<const detail::expr*> terms;
@@ -4101,7 +4167,12 @@ STOWAGE_INLINE auto memory::candidates(const stored_table& t, const detail::expr
       if (c < 0 || (c == 0 && open)) hi = &v, hi_open = open;
     };
     bool usable = false;
+    // whether every term is a comparison of this column that the range below applies in full
+    bool whole = true;
     for (const detail::expr* e : terms) {
+      const bool ranged =
+          e->kind == op::eq || e->kind == op::lt || e->kind == op::le || e->kind == op::gt || e->kind == op::ge;
+      if (e->field != column || !ranged || e->values.size() != 1 || e->values[0].index() == 0) whole = false;
       if (e->field != column) continue;
       switch (e->kind) {
         case op::eq: raise(e->values[0], false), lower(e->values[0], false); break;
@@ -4120,32 +4191,37 @@ STOWAGE_INLINE auto memory::candidates(const stored_table& t, const detail::expr
       usable = true;
     }
     if (!usable) continue;
-    std::vector<const row_node*> nodes;
+    std::vector<const index_entry*> entries;
     if (in) {
       // the rows holding one of the values; the other terms are checked by the filter
       for (const value& v : in->values) {
         auto end = x.entries.upper_bound(value_probe{&v, true});
-        for (auto it = x.entries.lower_bound(value_probe{&v, false}); it != end; ++it) nodes.push_back(it->node);
+        for (auto it = x.entries.lower_bound(value_probe{&v, false}); it != end; ++it) entries.push_back(&*it);
       }
     } else {
       auto it = lo ? x.entries.lower_bound(value_probe{lo, lo_open}) : x.entries.begin();
       for (; it != x.entries.end(); ++it) {
         const value& v = it->node->second[column];
+        if (!lo && v.index() == 0) continue;  // NULL, first in the index, satisfies no comparison
         if (hi) {
           auto c = detail::compare_for_sort(v, *hi);
           if (c > 0 || (c == 0 && hi_open)) break;
         }
         if (prefix && (v.index() != 3 || !std::get_if<3>(&v)->starts_with(*prefix))) break;
-        nodes.push_back(it->node);
+        entries.push_back(&*it);
       }
     }
-    // in key order, as a scan of the table yields them, so that results do not depend on the index
-    std::sort(nodes.begin(), nodes.end(),
-              [](const row_node* a, const row_node* b) { return value_less{}(a->first, b->first); });
-    nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
-    std::vector<const row*> rows;
-    rows.reserve(nodes.size());
-    for (const row_node* n : nodes) rows.push_back(&n->second);
+    // in key order, as a scan of the table yields them, so that results do not depend on the
+    // index; an entry holds an integer key itself, the common case
+    std::sort(entries.begin(), entries.end(), [](const index_entry* a, const index_entry* b) {
+      if (a->key_integer && b->key_integer) return a->key < b->key;
+      return value_less{}(a->node->first, b->node->first);
+    });
+    std::vector<const row_ptr*> rows;
+    rows.reserve(entries.size());
+    for (const index_entry* e : entries)
+      if (rows.empty() || rows.back() != &e->node->second) rows.push_back(&e->node->second);
+    exact = whole && !in && !prefix;
     return rows;
   }
   return std::nullopt;
@@ -4158,6 +4234,39 @@ STOWAGE_INLINE void memory::remap(detail::expr& e, const std::vector<std::size_t
 
 STOWAGE_INLINE bool memory::value_less::other(const value& a, const value& b) {
   return detail::compare_values(a, b) < 0;
+}
+
+STOWAGE_INLINE std::size_t memory::key_hash::of(const detail::cell& c) noexcept {
+  using t = detail::cell::type;
+  switch (c.t) {
+    case t::integer: return std::hash<std::int64_t>{}(c.i);
+    // compare_values finds -0.0 equal to 0.0, and one NaN to another
+    case t::real: return c.d == 0 ? 0 : c.d != c.d ? 1 : std::hash<double>{}(c.d);
+    case t::text:
+    case t::blob:
+      return std::hash<std::string_view>{}(std::string_view(c.p ? c.p : "", c.n)) ^ static_cast<std::size_t>(c.t);
+    default: return 0;
+  }
+}
+
+STOWAGE_INLINE bool memory::key_equal::other(const detail::cell& a, const value& b) {
+  using t = detail::cell::type;
+  switch (a.t) {
+    case t::integer: return b.index() == 1 && *std::get_if<1>(&b) == a.i;
+    case t::real: {
+      if (b.index() != 2) return false;
+      double y = *std::get_if<2>(&b);
+      return !(a.d < y) && !(y < a.d);
+    }
+    case t::text: return b.index() == 3 && a.text() == *std::get_if<3>(&b);
+    case t::blob: {
+      if (b.index() != 4) return false;
+      auto x = a.blob();
+      const auto& y = *std::get_if<4>(&b);
+      return std::equal(x.begin(), x.end(), y.begin(), y.end());
+    }
+    default: return b.index() == 0;
+  }
 }
 
 STOWAGE_INLINE auto memory::entry_of(const stored_index& x, const row_node& n) -> index_entry {
@@ -4184,12 +4293,12 @@ STOWAGE_INLINE bool memory::entry_less::less(const index_entry& a, const index_e
 }
 
 STOWAGE_INLINE bool memory::entry_less::operator()(const index_entry& a, const row_probe& b) const {
-  int c = detail::compare_indexed(a.node->second, columns, *b.values, columns.size());
+  int c = detail::compare_indexed(a.node->second.get(), columns, b.values, columns.size());
   return c < 0 || (c == 0 && b.after);
 }
 
 STOWAGE_INLINE bool memory::entry_less::operator()(const row_probe& a, const index_entry& b) const {
-  int c = detail::compare_indexed(b.node->second, columns, *a.values, columns.size());
+  int c = detail::compare_indexed(b.node->second.get(), columns, a.values, columns.size());
   return c > 0 || (c == 0 && !a.after);
 }
 
@@ -4207,7 +4316,7 @@ STOWAGE_INLINE std::uint64_t memory::count(table_handle& h, const detail::query_
   return matching(h, q).size();
 }
 
-STOWAGE_INLINE void memory::log(stored_table* t, const value& key, std::optional<row> before) {
+STOWAGE_INLINE void memory::log(stored_table* t, const value& key, row_ptr before) {
   if (in_transaction()) undo_.push_back({t, key, std::move(before)});
 }
 }  // namespace stowage

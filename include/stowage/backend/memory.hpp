@@ -41,14 +41,46 @@ class memory {
     }
     static bool other(const value& a, const value& b);
   };
-  using row = std::vector<value>;
-  using row_map = std::map<value, row, value_less>;
+  /// Hash and equality of keys, agreeing with compare_values (values of different kinds differ),
+  /// for a stored value or a cell: a get or an erase looks its key up without making a value.
+  struct key_hash {
+    using is_transparent = void;
+    std::size_t operator()(const value& v) const noexcept {
+      if (v.index() == 1) return std::hash<std::int64_t>{}(*std::get_if<1>(&v));
+      return of(detail::cell_of(v));
+    }
+    std::size_t operator()(const detail::cell& c) const noexcept {
+      if (c.t == detail::cell::type::integer) return std::hash<std::int64_t>{}(c.i);
+      return of(c);
+    }
+    static std::size_t of(const detail::cell& c) noexcept;
+  };
+  struct key_equal {
+    using is_transparent = void;
+    bool operator()(const value& a, const value& b) const {
+      if (a.index() == 1 && b.index() == 1) return *std::get_if<1>(&a) == *std::get_if<1>(&b);
+      return !value_less::other(a, b) && !value_less::other(b, a);
+    }
+    bool operator()(const detail::cell& a, const value& b) const {
+      if (a.t == detail::cell::type::integer && b.index() == 1) return a.i == *std::get_if<1>(&b);
+      return other(a, b);
+    }
+    bool operator()(const value& a, const detail::cell& b) const { return (*this)(b, a); }
+    static bool other(const detail::cell& a, const value& b);
+  };
+  /// A stored row: one value per stored column, in one allocation with its count of owners.
+  /// Never changed once made (a write puts a new one in its place), so that a query's snapshot
+  /// and the undo log share rows instead of copying them.
+  using row_ptr = std::shared_ptr<const value[]>;
+  /// Rows by key. Hashed, as a point get or erase wants; what reads rows in key order (a query)
+  /// sorts the ones it takes.
+  using row_map = std::unordered_map<value, row_ptr, key_hash, key_equal>;
   using row_node = row_map::value_type;
 
   /// A place in an index: before (or after) every entry whose indexed values equal those of a
   /// row in stored layout, or whose first indexed value equals one value.
   struct row_probe {
-    const row* values;
+    const value* values;
     bool after;
   };
   struct value_probe {
@@ -118,8 +150,18 @@ class memory {
 
   bool erase(table_handle& h, const detail::cell& key);
 
-  /// A snapshot of the selected records, decoded as they are yielded.
-  using cursor = detail::row_cursor;
+  /// A snapshot of the selected records: the stored rows themselves (a write replaces a row
+  /// rather than changing it), each decoded as it is yielded.
+  class cursor {
+   public:
+    cursor(const table_handle& h, std::vector<row_ptr> rows) : handle_(&h), rows_(std::move(rows)) {}
+    bool next(void* out);
+
+   private:
+    const table_handle* handle_;
+    std::vector<row_ptr> rows_;
+    std::size_t pos_ = 0;
+  };
 
   cursor select(table_handle& h, const detail::query_spec& q);
 
@@ -135,39 +177,41 @@ class memory {
   struct undo_entry {
     stored_table* table;
     value key;
-    std::optional<row> before;
+    row_ptr before;  // none when the key had no row
   };
 
   /// Whether a transaction is open: only then do writes keep what they replace.
   bool in_transaction() const noexcept { return !marks_.empty(); }
-  void log(stored_table* t, const value& key, std::optional<row> before);
+  void log(stored_table* t, const value& key, row_ptr before);
 
   static index_entry entry_of(const stored_index& x, const row_node& n);
 
-  static bool has_null(const row& r, const std::vector<std::size_t>& columns);
+  static bool has_null(const value* r, const std::vector<std::size_t>& columns);
 
   /// Whether the index has an entry with the indexed values of r (a row in stored layout).
-  static bool holds(const stored_index& x, const row& r);
+  static bool holds(const stored_index& x, const value* r);
 
-  void check_unique(const table_handle& h, const row& r, const value& key);
+  void check_unique(const table_handle& h, const value* r, const value& key);
 
   /// Sets (r) or removes (no r) the row with this key, at `it` (rows.find(key)), keeping the
   /// indexes in step.
-  static void store(stored_table& t, row_map::iterator it, const value& key, std::optional<row> r);
+  static void store(stored_table& t, row_map::iterator it, const value& key, row_ptr r);
 
   /// The stored form of a record: its fields encoded straight into their stored places.
-  static row to_stored(const table_handle& h, const void* record);
+  static row_ptr to_stored(const table_handle& h, const void* record);
 
-  /// Sets v to the value a cell holds; append adds it at the end of r.
+  /// Sets v, a NULL value, to the value a cell holds.
   static void assign(value& v, const detail::cell& c);
-  static void append(row& r, const detail::cell& c);
 
-  static void decode(const table_handle& h, const row& stored, void* out);
+  static void decode(const table_handle& h, const value* stored, void* out);
 
-  std::vector<const row*> matching(const table_handle& h, const detail::query_spec& q);
+  /// The selected rows, in the query's order (key order where it leaves ties).
+  std::vector<const row_ptr*> matching(const table_handle& h, const detail::query_spec& q);
 
   /// The rows an index offers for a filter, in key order, or nothing when no index serves it.
-  static std::optional<std::vector<const row*>> candidates(const stored_table& t, const detail::expr& filter);
+  /// `exact` is set when they are exactly the rows the filter selects (it then need not run).
+  static std::optional<std::vector<const row_ptr*>> candidates(const stored_table& t, const detail::expr& filter,
+                                                               bool& exact);
 
   static void remap(detail::expr& e, const std::vector<std::size_t>& positions);
 

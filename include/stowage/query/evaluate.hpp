@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <compare>
 #include <cstring>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -23,7 +24,7 @@ std::strong_ordering compare_values(const value& a, const value& b);
 /// Orders values with NULL before everything, as ORDER BY does.
 std::strong_ordering compare_for_sort(const value& a, const value& b);
 
-truth evaluate(const expr& e, const std::vector<value>& row);
+truth evaluate(const expr& e, std::span<const value> row);
 
 /// Applies a query's filter, order, offset and limit to rows, returning the chosen rows.
 template <class Row, class Project>

@@ -30,7 +30,7 @@ STOWAGE_INLINE std::strong_ordering compare_for_sort(const value& a, const value
   return compare_values(a, b);
 }
 
-STOWAGE_INLINE truth evaluate(const expr& e, const std::vector<value>& row) {
+STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
   auto of = [](bool b) { return b ? truth::yes : truth::no; };
   switch (e.kind) {
     case op::and_: {
