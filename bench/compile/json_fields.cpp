@@ -1,8 +1,18 @@
 // Compile-cost unit 3: a record with a nlohmann::json field, a nested reflected struct field and a
 // std::vector field, on SQLite (put, get and one query loop). Built with
-// -DSTOWAGE_BENCH_DEPS_ONLY=<header>: only the headers stowage includes here (nlohmann's among them).
+// -DSTOWAGE_BENCH_DEPS_ONLY=<header>: only the headers stowage includes here (nlohmann's among them),
+// and with -DSTOWAGE_BENCH_REFERENCE too: that plus one nlohmann::json dump and parse.
 #ifdef STOWAGE_BENCH_DEPS_ONLY
 #include STOWAGE_BENCH_DEPS_ONLY
+#ifdef STOWAGE_BENCH_REFERENCE
+// The reference (-DSTOWAGE_BENCH_REFERENCE with the deps-only header): what a program storing a
+// JSON document as text compiles with nlohmann alone, one document written and read back.
+int bench_json_fields() {
+  nlohmann::json settings{{"theme", "dark"}};
+  std::string text = settings.dump();
+  return nlohmann::json::parse(text).size() == 1 ? 1 : 0;
+}
+#endif
 #else
 #include <stowage/json.hpp>
 #include <stowage/sqlite.hpp>

@@ -2,13 +2,16 @@
 """Compile-cost benchmark: what a translation unit using stowage costs to compile.
 
 Each unit in bench/compile/ is compiled to an object file (-std=c++20 -c) with every compiler
-and optimization level asked for, several times, in two forms:
+and optimization level asked for, several times, in two forms (three for json_fields):
 
   full       the unit as a user writes it;
   deps-only  the same file built with -DSTOWAGE_BENCH_DEPS_ONLY=<header>, where <header> includes
              only the third-party and standard headers that stowage's headers (and the unit itself)
              include directly for this unit: Boost.Hana, sqlite3.h, nlohmann/json.hpp, <vector>...
-             and no stowage code.
+             and no stowage code;
+  reference  (json_fields only) the deps-only form plus what a program doing the same job with
+             the dependencies alone compiles: one nlohmann::json dump and parse. reference minus
+             deps-only is that job's own cost, the yardstick for a record with JSON fields.
 
 stowage's own cost is full minus deps-only. The deps-only header is derived on every run from the
 preprocessor's include tree of the full unit (the compiler's -H output, for the same compiler,
@@ -60,6 +63,11 @@ UNITS = collections.OrderedDict(
 )
 STOWAGE_DIRS = [ROOT / "include" / "stowage", ROOT / "single_include" / "stowage"]
 DEPS_MACRO = "STOWAGE_BENCH_DEPS_ONLY"
+# Units with a reference form: the deps-only form plus what a program using only the
+# dependencies would compile for the same job (json_fields: one nlohmann::json dump and parse).
+# reference = ref - deps is what that job costs on its own, the yardstick for stowage's own cost.
+REFERENCE_MACRO = "STOWAGE_BENCH_REFERENCE"
+REFERENCES = {"json_fields": "one nlohmann::json dump and parse"}
 
 
 def log(msg):
@@ -211,7 +219,8 @@ def measure(args, on_row=lambda rows, deps_lists, loads: None):
     # header-only form
     plan = [(cxx, level, unit, mode) for mode in args.modes for cxx in args.compilers for level in args.levels
             for unit in units if not (unit == "implementation" and mode == "header-only")]
-    total = len(plan) * 2 * args.reps
+    forms_of = lambda unit: 3 if unit in REFERENCES else 2
+    total = sum(forms_of(unit) for _, _, unit, _ in plan) * args.reps
     done = 0
     rows, deps_lists, failed = [], {}, False
     workdir = tempfile.mkdtemp(prefix="stowage-ccbench-")
@@ -227,7 +236,7 @@ def measure(args, on_row=lambda rows, deps_lists, loads: None):
         except RuntimeError as e:
             log(str(e))
             failed = True
-            done += 2 * args.reps
+            done += forms_of(unit) * args.reps
             continue
         if outside_deps != outside_full:
             log(f"warning: {unit} ({label(cxx)} {level}): the deps-only form opens "
@@ -235,7 +244,10 @@ def measure(args, on_row=lambda rows, deps_lists, loads: None):
                 f"{len(outside_full - outside_deps)}")
         deps_lists.setdefault(unit, deps)  # as the first compiler and level derive it
         result = {}
-        for form, defines in (("full", []), ("deps", define)):
+        forms = [("full", []), ("deps", define)]
+        if unit in REFERENCES:
+            forms.append(("ref", define + [f"-D{REFERENCE_MACRO}"]))
+        for form, defines in forms:
             samples = []
             for rep in range(args.reps):
                 done += 1
@@ -252,14 +264,18 @@ def measure(args, on_row=lambda rows, deps_lists, loads: None):
             if len(samples) != args.reps:
                 break
             result[form] = summarize(samples)
-        if len(result) != 2:
+        if len(result) != len(forms):
             continue
-        rows.append({
+        row = {
             "unit": unit, "mode": mode, "compiler": label(cxx), "level": level, "reps": args.reps,
             "full": result["full"], "deps": result["deps"],
             "own_user_s": round(result["full"]["user_s"] - result["deps"]["user_s"], 3),
             "own_rss_mib": round(result["full"]["rss_mib"] - result["deps"]["rss_mib"], 1),
-        })
+        }
+        if "ref" in result:
+            row["ref"] = result["ref"]
+            row["reference_user_s"] = round(result["ref"]["user_s"] - result["deps"]["user_s"], 3)
+        rows.append(row)
         on_row(rows, deps_lists, (load_start, os.getloadavg()))
     shutil.rmtree(workdir)
     return rows, deps_lists, failed, (load_start, os.getloadavg())
@@ -303,6 +319,11 @@ def print_table(rows, old_rows):
         print("  ".join(c.ljust(w) if i < 4 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
     print("user CPU seconds and peak memory: medians over the repetitions; own = full - deps; "
           "spread = (max - min) / median of the noisier form")
+    for r in rows:
+        if "reference_user_s" in r:
+            print(f'{r["unit"]} ({r["mode"]}, {r["compiler"]} {r["level"]}): {REFERENCES[r["unit"]]} costs '
+                  f'{r["reference_user_s"]:.2f} s over the headers (ref {r["ref"]["user_s"]:.2f} s); stowage\'s own '
+                  f'{r["own_user_s"]:.2f} s')
 
 
 def write_results(run_id, rows, deps_lists, compilers, loads, note):

@@ -6,11 +6,11 @@
 #ifndef STOWAGE_SINGLE_STOWAGE_JSON_DIR_HPP
 #define STOWAGE_SINGLE_STOWAGE_JSON_DIR_HPP
 // The json_dir backend: database<stowage::json_dir> db{"dir:path/to/store"}. Needs only
-// nlohmann_json.
+// nlohmann_json. Records with nlohmann::json, nested-struct or vector fields include
+// <stowage/json.hpp> as on every backend (when stowage is compiled once, a file that only uses
+// json_dir does not parse nlohmann/json.hpp).
 
 // first: the core's compile-time checks then show a short include chain (see core.hpp)
-
-#include <nlohmann/json.hpp>
 
 // ---- begin stowage/backend/json_dir.hpp
 #ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_JSON_DIR_HPP
@@ -70,7 +70,7 @@
 #include <limits>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <set>
 #include <span>
@@ -289,27 +289,8 @@ class json_dir {
   json_dir& operator=(const json_dir&) = delete;
 
  private:
-  /// A record file as last read: how to tell it changed, its content, and the row decoded from
-  /// it (decoded once, when first asked for, and valid exactly as long as the document is).
-  struct file_entry {
-    ino_t inode = 0;
-    std::int64_t mtime_ns = 0;
-    off_t size = 0;
-    // modified well before it was read: a later change cannot share its size and timestamp
-    bool settled = false;
-    json doc;
-    const detail::table_schema* row_schema = nullptr;  // the schema row was decoded for, if any
-    std::vector<value> row;
-    std::uint64_t seen = 0;  // the last listing of the directory that found the file
-  };
-  struct table_data {
-    std::string name;
-    std::filesystem::path dir;
-    std::string dir_slash;  // dir and a '/', to build file paths by appending
-    std::vector<detail::stored_column> columns;
-    std::unordered_map<std::string, file_entry> files;  // by file name without ".json"
-    std::uint64_t listings = 0;
-  };
+  struct file_entry;
+  struct table_data;
 
  public:
   struct table_handle {
@@ -343,23 +324,19 @@ class json_dir {
   void commit(unsigned depth);
   void rollback(unsigned depth);
 
-  const std::filesystem::path& root() const noexcept { return root_; }
+  const std::filesystem::path& root() const noexcept;
   /// How many record files this store has read and parsed so far: a query over unchanged
   /// files reads none again.
-  std::uint64_t files_read() const noexcept { return files_read_; }
+  std::uint64_t files_read() const noexcept;
   /// The file that holds (or would hold) the record with this key.
   template <class K>
   std::filesystem::path file_for(const table_handle& h, const K& key) const {
     std::string scratch;
-    return h.data->dir / (file_of(detail::to_value(detail::key_cell(*h.schema, key, scratch))) + ".json");
+    return file_of_key(h, detail::key_cell(*h.schema, key, scratch));
   }
 
  private:
-  /// A record file a transaction writes: its document and the text rendered from it.
-  struct change {
-    json doc;
-    std::string text;
-  };
+  struct change;
   // (table, file name) -> what to write, or nullopt to delete
   using pending = std::map<std::pair<table_data*, std::string>, std::optional<change>>;
 
@@ -367,6 +344,7 @@ class json_dir {
   void read_parameters(std::string_view params);
 
   static std::string file_of(const value& key);
+  std::filesystem::path file_of_key(const table_handle& h, const detail::cell& key) const;
 
   /// write(), told which record files exist when the caller listed the directory under the lock
   /// (names without ".json", sorted); nullptr when it did not.
@@ -376,7 +354,7 @@ class json_dir {
   /// A scope for operations that must be atomic even outside a user's transaction.
   class local_scope {
    public:
-    explicit local_scope(json_dir& b) : b_(b), depth_(static_cast<unsigned>(b.layers_.size())) { b_.begin(depth_); }
+    explicit local_scope(json_dir& b);
     ~local_scope();
     void commit();
 
@@ -426,14 +404,7 @@ class json_dir {
   /// queries, count and clear leave it alone too. A name the cache holds was checked before.
   static std::vector<std::string> record_files(const table_data& t);
 
-  /// Every record of a table, pending writes included, in the order of the file names: rows
-  /// point into the cache (valid until the next read or write of the table), or into owned for
-  /// the rows of pending writes.
-  struct row_set {
-    std::vector<const std::vector<value>*> rows;
-    std::vector<std::string> files;  // rows[i] is in files[i]
-    std::deque<std::vector<value>> owned;
-  };
+  struct row_set;
 
   row_set all_rows(const table_handle& h);
 
@@ -446,11 +417,7 @@ class json_dir {
   /// The caller holds the lock (exclusive()).
   void store(table_data& t, const std::string& file, std::optional<json> doc, std::string text = {});
 
-  /// One entry of the journal: a record file to write (its whole text) or to delete.
-  struct journal_op {
-    std::string table, file;  // names under the root, as encode_file_name makes them
-    std::optional<std::string> content;
-  };
+  struct journal_op;
 
   /// Commits a transaction's writes: journal first (the commit point), then the files.
   void apply_with_journal(pending& all);
@@ -474,17 +441,18 @@ class json_dir {
   /// Runs at open, under the lock: removes temporary files of interrupted writes.
   void remove_temporaries();
 
-  std::filesystem::path root_;
-  std::map<std::string, std::unique_ptr<table_data>> tables_;
-  std::vector<pending> layers_;  // one per open transaction level
-  detail::json_dir_impl::file_lock tx_lock_;
-  std::chrono::milliseconds lock_timeout_{5000};
-  std::uint64_t files_read_ = 0;
+  // the store's state lives in the implementation (json_dir.ipp): a program's files see neither
+  // nlohmann's types nor the cache's containers, and a separately compiled program's files do
+  // not parse nlohmann/json.hpp for json_dir
+  struct state;
+  std::unique_ptr<state> s_;
 };
 
 }  // namespace stowage
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+#include <nlohmann/json.hpp>
+
 // ---- begin stowage/backend/impl/json_dir.ipp
 #ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_JSON_DIR_IPP
 #define STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_JSON_DIR_IPP
@@ -813,7 +781,60 @@ STOWAGE_INLINE std::size_t line_of(std::string_view text, std::size_t offset) {
 }  // namespace stowage::detail::json_dir_impl
 namespace stowage {
 
-STOWAGE_INLINE json_dir::json_dir(std::string_view url) {
+/// A record file as last read: how to tell it changed, its content, and the row decoded from
+/// it (decoded once, when first asked for, and valid exactly as long as the document is).
+struct json_dir::file_entry {
+  ino_t inode = 0;
+  std::int64_t mtime_ns = 0;
+  off_t size = 0;
+  // modified well before it was read: a later change cannot share its size and timestamp
+  bool settled = false;
+  json doc;
+  const detail::table_schema* row_schema = nullptr;  // the schema row was decoded for, if any
+  std::vector<value> row;
+  std::uint64_t seen = 0;  // the last listing of the directory that found the file
+};
+
+struct json_dir::table_data {
+  std::string name;
+  std::filesystem::path dir;
+  std::string dir_slash;  // dir and a '/', to build file paths by appending
+  std::vector<detail::stored_column> columns;
+  std::unordered_map<std::string, file_entry> files;  // by file name without ".json"
+  std::uint64_t listings = 0;
+};
+
+/// A record file a transaction writes: its document and the text rendered from it.
+struct json_dir::change {
+  json doc;
+  std::string text;
+};
+
+/// Every record of a table, pending writes included, in the order of the file names: rows
+/// point into the cache (valid until the next read or write of the table), or into owned for
+/// the rows of pending writes.
+struct json_dir::row_set {
+  std::vector<const std::vector<value>*> rows;
+  std::vector<std::string> files;  // rows[i] is in files[i]
+  std::deque<std::vector<value>> owned;
+};
+
+/// One entry of the journal: a record file to write (its whole text) or to delete.
+struct json_dir::journal_op {
+  std::string table, file;  // names under the root, as encode_file_name makes them
+  std::optional<std::string> content;
+};
+
+struct json_dir::state {
+  std::filesystem::path root;
+  std::map<std::string, std::unique_ptr<table_data>> tables;
+  std::vector<pending> layers;  // one per open transaction level
+  detail::json_dir_impl::file_lock tx_lock;
+  std::chrono::milliseconds lock_timeout{5000};
+  std::uint64_t files_read = 0;
+};
+
+STOWAGE_INLINE json_dir::json_dir(std::string_view url) : s_(std::make_unique<state>()) {
   std::string p(url);
   if (p.starts_with("dir:")) {
     p = p.substr(4);
@@ -829,10 +850,10 @@ STOWAGE_INLINE json_dir::json_dir(std::string_view url) {
     for (char c : url) shown += c == '\0' ? std::string_view("\\0") : std::string_view(&c, 1);
     throw bad_input_error("the json_dir URL \"" + shown + "\" holds a NUL byte");
   }
-  root_ = p;
+  s_->root = p;
   std::error_code ec;
-  std::filesystem::create_directories(root_, ec);
-  if (ec || !std::filesystem::is_directory(root_, ec))
+  std::filesystem::create_directories(s_->root, ec);
+  if (ec || !std::filesystem::is_directory(s_->root, ec))
     throw_error(ec.value() == ENAMETOOLONG ? error_kind::bad_input : error_kind::unavailable,
                 "cannot create the json_dir store \"" + p + "\"",
                 error_context{{}, {}, {}, ec ? ec.message() : "not a directory"});
@@ -842,11 +863,11 @@ STOWAGE_INLINE json_dir::json_dir(std::string_view url) {
 
 STOWAGE_INLINE auto json_dir::open_table(const detail::table_schema& s) -> table_handle {
   namespace impl = detail::json_dir_impl;
-  auto& t = tables_[std::string(s.table)];
+  auto& t = s_->tables[std::string(s.table)];
   if (!t) {
     t = std::make_unique<table_data>();
     t->name = std::string(s.table);
-    t->dir = root_ / impl::encode_file_name(s.table);
+    t->dir = s_->root / impl::encode_file_name(s.table);
     t->dir_slash = t->dir.string() + "/";
   }
   auto lock = exclusive();
@@ -980,7 +1001,7 @@ STOWAGE_INLINE void json_dir::clear(table_handle& h) {
   for (const auto& file : record_files(*h.data)) store(*h.data, file, std::nullopt);
   // records the open transaction wrote and the files do not show yet
   std::vector<std::string> written;
-  for (const auto& layer : layers_)
+  for (const auto& layer : s_->layers)
     for (const auto& [k, c] : layer)
       if (k.first == h.data && c) written.push_back(k.second);
   for (const auto& file : written) store(*h.data, file, std::nullopt);
@@ -988,30 +1009,30 @@ STOWAGE_INLINE void json_dir::clear(table_handle& h) {
 }
 
 STOWAGE_INLINE void json_dir::begin(unsigned depth) {
-  if (depth == 0) tx_lock_ = exclusive();
-  layers_.resize(depth + 1);
+  if (depth == 0) s_->tx_lock = exclusive();
+  s_->layers.resize(depth + 1);
 }
 
 STOWAGE_INLINE void json_dir::commit(unsigned depth) {
   if (depth > 0) {
-    for (auto& [k, v] : layers_[depth]) layers_[depth - 1][k] = std::move(v);
-    layers_.resize(depth);
+    for (auto& [k, v] : s_->layers[depth]) s_->layers[depth - 1][k] = std::move(v);
+    s_->layers.resize(depth);
     return;
   }
-  pending all = std::move(layers_[0]);
-  layers_.clear();
+  pending all = std::move(s_->layers[0]);
+  s_->layers.clear();
   try {
     apply_with_journal(all);
   } catch (...) {
-    tx_lock_ = {};
+    s_->tx_lock = {};
     throw;
   }
-  tx_lock_ = {};
+  s_->tx_lock = {};
 }
 
 STOWAGE_INLINE void json_dir::rollback(unsigned depth) {
-  layers_.resize(depth);
-  if (depth == 0) tx_lock_ = {};
+  s_->layers.resize(depth);
+  if (depth == 0) s_->tx_lock = {};
 }
 
 STOWAGE_INLINE void json_dir::read_parameters(std::string_view params) {
@@ -1027,7 +1048,7 @@ STOWAGE_INLINE void json_dir::read_parameters(std::string_view params) {
       if (ec != std::errc() || end != text.data() + text.size() || ms < 0 || ms > 2'147'483'647)
         throw bad_input_error("the json_dir URL's lock_timeout must be a number of milliseconds, not \"" +
                               std::string(text) + "\"");
-      lock_timeout_ = std::chrono::milliseconds(ms);
+      s_->lock_timeout = std::chrono::milliseconds(ms);
     } else {
       throw bad_input_error("the json_dir URL has an unknown parameter \"" + std::string(name) +
                             "\" (known: lock_timeout)");
@@ -1039,11 +1060,24 @@ STOWAGE_INLINE std::string json_dir::file_of(const value& key) {
   return detail::json_dir_impl::encode_file_name(detail::json_dir_impl::key_text(key));
 }
 
+STOWAGE_INLINE const std::filesystem::path& json_dir::root() const noexcept { return s_->root; }
+
+STOWAGE_INLINE std::uint64_t json_dir::files_read() const noexcept { return s_->files_read; }
+
+STOWAGE_INLINE std::filesystem::path json_dir::file_of_key(const table_handle& h, const detail::cell& key) const {
+  return h.data->dir / (file_of(detail::to_value(key)) + ".json");
+}
+
+STOWAGE_INLINE json_dir::local_scope::local_scope(json_dir& b)
+    : b_(b), depth_(static_cast<unsigned>(b.s_->layers.size())) {
+  b_.begin(depth_);
+}
+
 STOWAGE_INLINE json_dir::~json_dir() = default;
 
 STOWAGE_INLINE void json_dir::store(table_data& t, const std::string& file, std::optional<json> doc, std::string text) {
-  if (!layers_.empty()) {
-    auto& slot = layers_.back()[{&t, file}];
+  if (!s_->layers.empty()) {
+    auto& slot = s_->layers.back()[{&t, file}];
     if (doc)
       slot = change{std::move(*doc), std::move(text)};
     else
@@ -1111,7 +1145,7 @@ STOWAGE_INLINE auto json_dir::parse_file(const table_handle& h, const std::files
 
 STOWAGE_INLINE auto json_dir::pending_of(const table_data* t, const std::string& file) const
     -> const std::optional<change>* {
-  for (auto layer = layers_.rbegin(); layer != layers_.rend(); ++layer) {
+  for (auto layer = s_->layers.rbegin(); layer != s_->layers.rend(); ++layer) {
     auto it = layer->find({const_cast<table_data*>(t), file});
     if (it != layer->end()) return &it->second;
   }
@@ -1119,7 +1153,7 @@ STOWAGE_INLINE auto json_dir::pending_of(const table_data* t, const std::string&
 }
 
 STOWAGE_INLINE auto json_dir::load(const table_handle& h, const std::string& file) -> const json* {
-  if (!layers_.empty())
+  if (!s_->layers.empty())
     if (const auto* p = pending_of(h.data, file)) return *p ? &(*p)->doc : nullptr;
   file_entry* e = refresh_file(h, file);
   return e ? &e->doc : nullptr;
@@ -1136,7 +1170,7 @@ STOWAGE_INLINE const std::vector<value>& json_dir::cached_row(const table_handle
 
 STOWAGE_INLINE const std::vector<value>* json_dir::find_row(const table_handle& h, const std::string& file,
                                                             std::vector<value>& scratch) {
-  if (!layers_.empty())
+  if (!s_->layers.empty())
     if (const auto* p = pending_of(h.data, file)) {
       if (!*p) return nullptr;
       scratch = row_of(h, (*p)->doc, file);
@@ -1154,7 +1188,7 @@ STOWAGE_INLINE auto json_dir::all_rows(const table_handle& h) -> row_set {
   found.reserve(present.size());
   // a file a transaction writes or deletes is read from the transaction, not from disk
   std::map<std::string_view, const std::optional<change>*> pending;
-  for (const auto& layer : layers_)
+  for (const auto& layer : s_->layers)
     for (const auto& [k, v] : layer)
       if (k.first == h.data) pending[k.second] = &v;
   row_set out;
@@ -1261,7 +1295,7 @@ STOWAGE_INLINE void json_dir::apply_with_journal(pending& all) {
     ops.push_back({table, k.second, c ? std::optional<std::string>(std::move(c->text)) : std::nullopt});
   }
   journal += ']';
-  impl::write_atomic(root_ / ".journal", journal);
+  impl::write_atomic(s_->root / ".journal", journal);
   journal = {};
   replay(ops);
   for (const auto& [k, c] : all) k.first->files.erase(k.second);
@@ -1322,7 +1356,7 @@ STOWAGE_INLINE void json_dir::replay(const std::vector<journal_op>& ops) {
   const std::string tmp_end = ".json-" + std::to_string(::getpid());
   for (const auto& op : ops) {
     if (!table || *table != op.table) {
-      dir_slash = (root_ / op.table).string() + "/";
+      dir_slash = (s_->root / op.table).string() + "/";
       std::error_code ec;
       std::filesystem::create_directories(dir_slash, ec);
       dir = impl::fd(::open(dir_slash.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -1349,30 +1383,30 @@ STOWAGE_INLINE void json_dir::replay(const std::vector<journal_op>& ops) {
     if (::renameat(dir.get(), tmp.c_str(), dir.get(), name.c_str()) != 0)
       impl::fail_io("cannot rename into place", dir_slash + name);
   }
-  impl::fd r(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (r.get() < 0 || ::syncfs(r.get()) != 0) impl::fail_io("cannot flush the store", root_);
-  impl::remove_file(root_ / ".journal");
-  impl::sync_dir(root_);
+  impl::fd r(::open(s_->root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (r.get() < 0 || ::syncfs(r.get()) != 0) impl::fail_io("cannot flush the store", s_->root);
+  impl::remove_file(s_->root / ".journal");
+  impl::sync_dir(s_->root);
 }
 
 STOWAGE_INLINE auto json_dir::exclusive() -> detail::json_dir_impl::file_lock {
-  if (tx_lock_.held()) return {};
-  detail::json_dir_impl::file_lock lock(root_ / ".lock", lock_timeout_);
+  if (s_->tx_lock.held()) return {};
+  detail::json_dir_impl::file_lock lock(s_->root / ".lock", s_->lock_timeout);
   recover_journal();
   return lock;
 }
 
 STOWAGE_INLINE void json_dir::recover_journal() {
-  auto path = root_ / ".journal";
+  auto path = s_->root / ".journal";
   if (auto text = detail::json_dir_impl::read_file(path)) {
     replay(read_journal(path, *text));
-    for (auto& [name, t] : tables_) t->files.clear();
+    for (auto& [name, t] : s_->tables) t->files.clear();
   }
 }
 
 STOWAGE_INLINE void json_dir::remove_temporaries() {
   std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(root_, ec);
+  for (auto it = std::filesystem::recursive_directory_iterator(s_->root, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
     if (it->path().filename().string().starts_with(".tmp-")) std::filesystem::remove(it->path(), ec);
 }
@@ -1400,7 +1434,7 @@ STOWAGE_INLINE auto json_dir::refresh_file(const table_handle& h, const std::str
   }
   if (::fstat(f.get(), &st) != 0) impl::fail_io("cannot stat", path);
   std::string text = impl::read_rest(f.get(), static_cast<std::size_t>(std::max<off_t>(st.st_size, 0)), path.c_str());
-  ++files_read_;
+  ++s_->files_read;
   json doc = parse_file(h, path, text);
   constexpr std::int64_t settle_ns = 100'000'000;
   timespec now{};

@@ -54,7 +54,7 @@
 #include <limits>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <set>
 #include <span>
@@ -175,27 +175,8 @@ class json_dir {
   json_dir& operator=(const json_dir&) = delete;
 
  private:
-  /// A record file as last read: how to tell it changed, its content, and the row decoded from
-  /// it (decoded once, when first asked for, and valid exactly as long as the document is).
-  struct file_entry {
-    ino_t inode = 0;
-    std::int64_t mtime_ns = 0;
-    off_t size = 0;
-    // modified well before it was read: a later change cannot share its size and timestamp
-    bool settled = false;
-    json doc;
-    const detail::table_schema* row_schema = nullptr;  // the schema row was decoded for, if any
-    std::vector<value> row;
-    std::uint64_t seen = 0;  // the last listing of the directory that found the file
-  };
-  struct table_data {
-    std::string name;
-    std::filesystem::path dir;
-    std::string dir_slash;  // dir and a '/', to build file paths by appending
-    std::vector<detail::stored_column> columns;
-    std::unordered_map<std::string, file_entry> files;  // by file name without ".json"
-    std::uint64_t listings = 0;
-  };
+  struct file_entry;
+  struct table_data;
 
  public:
   struct table_handle {
@@ -229,23 +210,19 @@ class json_dir {
   void commit(unsigned depth);
   void rollback(unsigned depth);
 
-  const std::filesystem::path& root() const noexcept { return root_; }
+  const std::filesystem::path& root() const noexcept;
   /// How many record files this store has read and parsed so far: a query over unchanged
   /// files reads none again.
-  std::uint64_t files_read() const noexcept { return files_read_; }
+  std::uint64_t files_read() const noexcept;
   /// The file that holds (or would hold) the record with this key.
   template <class K>
   std::filesystem::path file_for(const table_handle& h, const K& key) const {
     std::string scratch;
-    return h.data->dir / (file_of(detail::to_value(detail::key_cell(*h.schema, key, scratch))) + ".json");
+    return file_of_key(h, detail::key_cell(*h.schema, key, scratch));
   }
 
  private:
-  /// A record file a transaction writes: its document and the text rendered from it.
-  struct change {
-    json doc;
-    std::string text;
-  };
+  struct change;
   // (table, file name) -> what to write, or nullopt to delete
   using pending = std::map<std::pair<table_data*, std::string>, std::optional<change>>;
 
@@ -253,6 +230,7 @@ class json_dir {
   void read_parameters(std::string_view params);
 
   static std::string file_of(const value& key);
+  std::filesystem::path file_of_key(const table_handle& h, const detail::cell& key) const;
 
   /// write(), told which record files exist when the caller listed the directory under the lock
   /// (names without ".json", sorted); nullptr when it did not.
@@ -262,7 +240,7 @@ class json_dir {
   /// A scope for operations that must be atomic even outside a user's transaction.
   class local_scope {
    public:
-    explicit local_scope(json_dir& b) : b_(b), depth_(static_cast<unsigned>(b.layers_.size())) { b_.begin(depth_); }
+    explicit local_scope(json_dir& b);
     ~local_scope();
     void commit();
 
@@ -312,14 +290,7 @@ class json_dir {
   /// queries, count and clear leave it alone too. A name the cache holds was checked before.
   static std::vector<std::string> record_files(const table_data& t);
 
-  /// Every record of a table, pending writes included, in the order of the file names: rows
-  /// point into the cache (valid until the next read or write of the table), or into owned for
-  /// the rows of pending writes.
-  struct row_set {
-    std::vector<const std::vector<value>*> rows;
-    std::vector<std::string> files;  // rows[i] is in files[i]
-    std::deque<std::vector<value>> owned;
-  };
+  struct row_set;
 
   row_set all_rows(const table_handle& h);
 
@@ -332,11 +303,7 @@ class json_dir {
   /// The caller holds the lock (exclusive()).
   void store(table_data& t, const std::string& file, std::optional<json> doc, std::string text = {});
 
-  /// One entry of the journal: a record file to write (its whole text) or to delete.
-  struct journal_op {
-    std::string table, file;  // names under the root, as encode_file_name makes them
-    std::optional<std::string> content;
-  };
+  struct journal_op;
 
   /// Commits a transaction's writes: journal first (the commit point), then the files.
   void apply_with_journal(pending& all);
@@ -360,16 +327,17 @@ class json_dir {
   /// Runs at open, under the lock: removes temporary files of interrupted writes.
   void remove_temporaries();
 
-  std::filesystem::path root_;
-  std::map<std::string, std::unique_ptr<table_data>> tables_;
-  std::vector<pending> layers_;  // one per open transaction level
-  detail::json_dir_impl::file_lock tx_lock_;
-  std::chrono::milliseconds lock_timeout_{5000};
-  std::uint64_t files_read_ = 0;
+  // the store's state lives in the implementation (json_dir.ipp): a program's files see neither
+  // nlohmann's types nor the cache's containers, and a separately compiled program's files do
+  // not parse nlohmann/json.hpp for json_dir
+  struct state;
+  std::unique_ptr<state> s_;
 };
 
 }  // namespace stowage
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+#include <nlohmann/json.hpp>
+
 #include <stowage/backend/impl/json_dir.ipp>
 #endif

@@ -324,7 +324,60 @@ STOWAGE_INLINE std::size_t line_of(std::string_view text, std::size_t offset) {
 }  // namespace stowage::detail::json_dir_impl
 namespace stowage {
 
-STOWAGE_INLINE json_dir::json_dir(std::string_view url) {
+/// A record file as last read: how to tell it changed, its content, and the row decoded from
+/// it (decoded once, when first asked for, and valid exactly as long as the document is).
+struct json_dir::file_entry {
+  ino_t inode = 0;
+  std::int64_t mtime_ns = 0;
+  off_t size = 0;
+  // modified well before it was read: a later change cannot share its size and timestamp
+  bool settled = false;
+  json doc;
+  const detail::table_schema* row_schema = nullptr;  // the schema row was decoded for, if any
+  std::vector<value> row;
+  std::uint64_t seen = 0;  // the last listing of the directory that found the file
+};
+
+struct json_dir::table_data {
+  std::string name;
+  std::filesystem::path dir;
+  std::string dir_slash;  // dir and a '/', to build file paths by appending
+  std::vector<detail::stored_column> columns;
+  std::unordered_map<std::string, file_entry> files;  // by file name without ".json"
+  std::uint64_t listings = 0;
+};
+
+/// A record file a transaction writes: its document and the text rendered from it.
+struct json_dir::change {
+  json doc;
+  std::string text;
+};
+
+/// Every record of a table, pending writes included, in the order of the file names: rows
+/// point into the cache (valid until the next read or write of the table), or into owned for
+/// the rows of pending writes.
+struct json_dir::row_set {
+  std::vector<const std::vector<value>*> rows;
+  std::vector<std::string> files;  // rows[i] is in files[i]
+  std::deque<std::vector<value>> owned;
+};
+
+/// One entry of the journal: a record file to write (its whole text) or to delete.
+struct json_dir::journal_op {
+  std::string table, file;  // names under the root, as encode_file_name makes them
+  std::optional<std::string> content;
+};
+
+struct json_dir::state {
+  std::filesystem::path root;
+  std::map<std::string, std::unique_ptr<table_data>> tables;
+  std::vector<pending> layers;  // one per open transaction level
+  detail::json_dir_impl::file_lock tx_lock;
+  std::chrono::milliseconds lock_timeout{5000};
+  std::uint64_t files_read = 0;
+};
+
+STOWAGE_INLINE json_dir::json_dir(std::string_view url) : s_(std::make_unique<state>()) {
   std::string p(url);
   if (p.starts_with("dir:")) {
     p = p.substr(4);
@@ -340,10 +393,10 @@ STOWAGE_INLINE json_dir::json_dir(std::string_view url) {
     for (char c : url) shown += c == '\0' ? std::string_view("\\0") : std::string_view(&c, 1);
     throw bad_input_error("the json_dir URL \"" + shown + "\" holds a NUL byte");
   }
-  root_ = p;
+  s_->root = p;
   std::error_code ec;
-  std::filesystem::create_directories(root_, ec);
-  if (ec || !std::filesystem::is_directory(root_, ec))
+  std::filesystem::create_directories(s_->root, ec);
+  if (ec || !std::filesystem::is_directory(s_->root, ec))
     throw_error(ec.value() == ENAMETOOLONG ? error_kind::bad_input : error_kind::unavailable,
                 "cannot create the json_dir store \"" + p + "\"",
                 error_context{{}, {}, {}, ec ? ec.message() : "not a directory"});
@@ -353,11 +406,11 @@ STOWAGE_INLINE json_dir::json_dir(std::string_view url) {
 
 STOWAGE_INLINE auto json_dir::open_table(const detail::table_schema& s) -> table_handle {
   namespace impl = detail::json_dir_impl;
-  auto& t = tables_[std::string(s.table)];
+  auto& t = s_->tables[std::string(s.table)];
   if (!t) {
     t = std::make_unique<table_data>();
     t->name = std::string(s.table);
-    t->dir = root_ / impl::encode_file_name(s.table);
+    t->dir = s_->root / impl::encode_file_name(s.table);
     t->dir_slash = t->dir.string() + "/";
   }
   auto lock = exclusive();
@@ -491,7 +544,7 @@ STOWAGE_INLINE void json_dir::clear(table_handle& h) {
   for (const auto& file : record_files(*h.data)) store(*h.data, file, std::nullopt);
   // records the open transaction wrote and the files do not show yet
   std::vector<std::string> written;
-  for (const auto& layer : layers_)
+  for (const auto& layer : s_->layers)
     for (const auto& [k, c] : layer)
       if (k.first == h.data && c) written.push_back(k.second);
   for (const auto& file : written) store(*h.data, file, std::nullopt);
@@ -499,30 +552,30 @@ STOWAGE_INLINE void json_dir::clear(table_handle& h) {
 }
 
 STOWAGE_INLINE void json_dir::begin(unsigned depth) {
-  if (depth == 0) tx_lock_ = exclusive();
-  layers_.resize(depth + 1);
+  if (depth == 0) s_->tx_lock = exclusive();
+  s_->layers.resize(depth + 1);
 }
 
 STOWAGE_INLINE void json_dir::commit(unsigned depth) {
   if (depth > 0) {
-    for (auto& [k, v] : layers_[depth]) layers_[depth - 1][k] = std::move(v);
-    layers_.resize(depth);
+    for (auto& [k, v] : s_->layers[depth]) s_->layers[depth - 1][k] = std::move(v);
+    s_->layers.resize(depth);
     return;
   }
-  pending all = std::move(layers_[0]);
-  layers_.clear();
+  pending all = std::move(s_->layers[0]);
+  s_->layers.clear();
   try {
     apply_with_journal(all);
   } catch (...) {
-    tx_lock_ = {};
+    s_->tx_lock = {};
     throw;
   }
-  tx_lock_ = {};
+  s_->tx_lock = {};
 }
 
 STOWAGE_INLINE void json_dir::rollback(unsigned depth) {
-  layers_.resize(depth);
-  if (depth == 0) tx_lock_ = {};
+  s_->layers.resize(depth);
+  if (depth == 0) s_->tx_lock = {};
 }
 
 STOWAGE_INLINE void json_dir::read_parameters(std::string_view params) {
@@ -538,7 +591,7 @@ STOWAGE_INLINE void json_dir::read_parameters(std::string_view params) {
       if (ec != std::errc() || end != text.data() + text.size() || ms < 0 || ms > 2'147'483'647)
         throw bad_input_error("the json_dir URL's lock_timeout must be a number of milliseconds, not \"" +
                               std::string(text) + "\"");
-      lock_timeout_ = std::chrono::milliseconds(ms);
+      s_->lock_timeout = std::chrono::milliseconds(ms);
     } else {
       throw bad_input_error("the json_dir URL has an unknown parameter \"" + std::string(name) +
                             "\" (known: lock_timeout)");
@@ -550,11 +603,24 @@ STOWAGE_INLINE std::string json_dir::file_of(const value& key) {
   return detail::json_dir_impl::encode_file_name(detail::json_dir_impl::key_text(key));
 }
 
+STOWAGE_INLINE const std::filesystem::path& json_dir::root() const noexcept { return s_->root; }
+
+STOWAGE_INLINE std::uint64_t json_dir::files_read() const noexcept { return s_->files_read; }
+
+STOWAGE_INLINE std::filesystem::path json_dir::file_of_key(const table_handle& h, const detail::cell& key) const {
+  return h.data->dir / (file_of(detail::to_value(key)) + ".json");
+}
+
+STOWAGE_INLINE json_dir::local_scope::local_scope(json_dir& b)
+    : b_(b), depth_(static_cast<unsigned>(b.s_->layers.size())) {
+  b_.begin(depth_);
+}
+
 STOWAGE_INLINE json_dir::~json_dir() = default;
 
 STOWAGE_INLINE void json_dir::store(table_data& t, const std::string& file, std::optional<json> doc, std::string text) {
-  if (!layers_.empty()) {
-    auto& slot = layers_.back()[{&t, file}];
+  if (!s_->layers.empty()) {
+    auto& slot = s_->layers.back()[{&t, file}];
     if (doc)
       slot = change{std::move(*doc), std::move(text)};
     else
@@ -622,7 +688,7 @@ STOWAGE_INLINE auto json_dir::parse_file(const table_handle& h, const std::files
 
 STOWAGE_INLINE auto json_dir::pending_of(const table_data* t, const std::string& file) const
     -> const std::optional<change>* {
-  for (auto layer = layers_.rbegin(); layer != layers_.rend(); ++layer) {
+  for (auto layer = s_->layers.rbegin(); layer != s_->layers.rend(); ++layer) {
     auto it = layer->find({const_cast<table_data*>(t), file});
     if (it != layer->end()) return &it->second;
   }
@@ -630,7 +696,7 @@ STOWAGE_INLINE auto json_dir::pending_of(const table_data* t, const std::string&
 }
 
 STOWAGE_INLINE auto json_dir::load(const table_handle& h, const std::string& file) -> const json* {
-  if (!layers_.empty())
+  if (!s_->layers.empty())
     if (const auto* p = pending_of(h.data, file)) return *p ? &(*p)->doc : nullptr;
   file_entry* e = refresh_file(h, file);
   return e ? &e->doc : nullptr;
@@ -647,7 +713,7 @@ STOWAGE_INLINE const std::vector<value>& json_dir::cached_row(const table_handle
 
 STOWAGE_INLINE const std::vector<value>* json_dir::find_row(const table_handle& h, const std::string& file,
                                                             std::vector<value>& scratch) {
-  if (!layers_.empty())
+  if (!s_->layers.empty())
     if (const auto* p = pending_of(h.data, file)) {
       if (!*p) return nullptr;
       scratch = row_of(h, (*p)->doc, file);
@@ -665,7 +731,7 @@ STOWAGE_INLINE auto json_dir::all_rows(const table_handle& h) -> row_set {
   found.reserve(present.size());
   // a file a transaction writes or deletes is read from the transaction, not from disk
   std::map<std::string_view, const std::optional<change>*> pending;
-  for (const auto& layer : layers_)
+  for (const auto& layer : s_->layers)
     for (const auto& [k, v] : layer)
       if (k.first == h.data) pending[k.second] = &v;
   row_set out;
@@ -772,7 +838,7 @@ STOWAGE_INLINE void json_dir::apply_with_journal(pending& all) {
     ops.push_back({table, k.second, c ? std::optional<std::string>(std::move(c->text)) : std::nullopt});
   }
   journal += ']';
-  impl::write_atomic(root_ / ".journal", journal);
+  impl::write_atomic(s_->root / ".journal", journal);
   journal = {};
   replay(ops);
   for (const auto& [k, c] : all) k.first->files.erase(k.second);
@@ -833,7 +899,7 @@ STOWAGE_INLINE void json_dir::replay(const std::vector<journal_op>& ops) {
   const std::string tmp_end = ".json-" + std::to_string(::getpid());
   for (const auto& op : ops) {
     if (!table || *table != op.table) {
-      dir_slash = (root_ / op.table).string() + "/";
+      dir_slash = (s_->root / op.table).string() + "/";
       std::error_code ec;
       std::filesystem::create_directories(dir_slash, ec);
       dir = impl::fd(::open(dir_slash.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -860,30 +926,30 @@ STOWAGE_INLINE void json_dir::replay(const std::vector<journal_op>& ops) {
     if (::renameat(dir.get(), tmp.c_str(), dir.get(), name.c_str()) != 0)
       impl::fail_io("cannot rename into place", dir_slash + name);
   }
-  impl::fd r(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (r.get() < 0 || ::syncfs(r.get()) != 0) impl::fail_io("cannot flush the store", root_);
-  impl::remove_file(root_ / ".journal");
-  impl::sync_dir(root_);
+  impl::fd r(::open(s_->root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (r.get() < 0 || ::syncfs(r.get()) != 0) impl::fail_io("cannot flush the store", s_->root);
+  impl::remove_file(s_->root / ".journal");
+  impl::sync_dir(s_->root);
 }
 
 STOWAGE_INLINE auto json_dir::exclusive() -> detail::json_dir_impl::file_lock {
-  if (tx_lock_.held()) return {};
-  detail::json_dir_impl::file_lock lock(root_ / ".lock", lock_timeout_);
+  if (s_->tx_lock.held()) return {};
+  detail::json_dir_impl::file_lock lock(s_->root / ".lock", s_->lock_timeout);
   recover_journal();
   return lock;
 }
 
 STOWAGE_INLINE void json_dir::recover_journal() {
-  auto path = root_ / ".journal";
+  auto path = s_->root / ".journal";
   if (auto text = detail::json_dir_impl::read_file(path)) {
     replay(read_journal(path, *text));
-    for (auto& [name, t] : tables_) t->files.clear();
+    for (auto& [name, t] : s_->tables) t->files.clear();
   }
 }
 
 STOWAGE_INLINE void json_dir::remove_temporaries() {
   std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(root_, ec);
+  for (auto it = std::filesystem::recursive_directory_iterator(s_->root, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
     if (it->path().filename().string().starts_with(".tmp-")) std::filesystem::remove(it->path(), ec);
 }
@@ -911,7 +977,7 @@ STOWAGE_INLINE auto json_dir::refresh_file(const table_handle& h, const std::str
   }
   if (::fstat(f.get(), &st) != 0) impl::fail_io("cannot stat", path);
   std::string text = impl::read_rest(f.get(), static_cast<std::size_t>(std::max<off_t>(st.st_size, 0)), path.c_str());
-  ++files_read_;
+  ++s_->files_read;
   json doc = parse_file(h, path, text);
   constexpr std::int64_t settle_ns = 100'000'000;
   timespec now{};
