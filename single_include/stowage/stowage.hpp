@@ -2637,12 +2637,12 @@ concept plain_backend = requires(B& b, typename B::table_handle& h, const void* 
 /// backends filtering in process return from select(). Each row is decoded as it is yielded.
 class row_cursor {
  public:
-  row_cursor(const table_schema& s, std::vector<std::vector<value>> rows) : schema_(&s), rows_(std::move(rows)) {}
-  bool next(void* out) {
-    if (pos_ == rows_.size()) return false;
-    decode_row(*schema_, rows_[pos_++], out);
-    return true;
-  }
+  // out of line (compiled once): a query loop over any record moves and destroys its cursor
+  row_cursor(const table_schema& s, std::vector<std::vector<value>> rows);
+  row_cursor(row_cursor&&) noexcept;
+  row_cursor& operator=(row_cursor&&) noexcept;
+  ~row_cursor();
+  bool next(void* out);
 
  private:
   const table_schema* schema_;
@@ -2705,6 +2705,31 @@ constexpr bool is_concurrent() {
 }  // namespace detail
 
 }  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/backend/impl/row_cursor.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_ROW_CURSOR_IPP
+#define STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_ROW_CURSOR_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+STOWAGE_INLINE row_cursor::row_cursor(const table_schema& s, std::vector<std::vector<value>> rows)
+    : schema_(&s), rows_(std::move(rows)) {}
+STOWAGE_INLINE row_cursor::row_cursor(row_cursor&&) noexcept = default;
+STOWAGE_INLINE row_cursor& row_cursor::operator=(row_cursor&&) noexcept = default;
+STOWAGE_INLINE row_cursor::~row_cursor() = default;
+
+STOWAGE_INLINE bool row_cursor::next(void* out) {
+  if (pos_ == rows_.size()) return false;
+  decode_row(*schema_, rows_[pos_++], out);
+  return true;
+}
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_ROW_CURSOR_IPP
+// ---- end stowage/backend/impl/row_cursor.ipp
+#endif
 #endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_CONCEPTS_HPP
 // ---- end stowage/backend/concepts.hpp
 // ---- begin stowage/detail/checks.hpp
@@ -2842,6 +2867,29 @@ class database;
 namespace detail {
 /// The error for a write the backend refused: an insert of an existing key, an update of a missing one.
 [[noreturn]] void write_refused(const table_schema& s, const void* record, write_result r);
+
+/// The table handles a database has opened, one per record type, each with the function that
+/// deletes it: type-erased, so that the list's code is compiled once for every backend.
+class handle_list {
+ public:
+  handle_list() = default;
+  handle_list(const handle_list&) = delete;
+  handle_list& operator=(const handle_list&) = delete;
+  ~handle_list();
+
+  /// The handle opened for a schema, or nullptr.
+  void* find(const table_schema* s) const noexcept;
+  /// Takes h, which destroy deletes when the list goes (at once, if adding it throws).
+  void* add(const table_schema* s, void* h, void (*destroy)(void*));
+
+ private:
+  struct slot {
+    const table_schema* schema;
+    void* handle;
+    void (*destroy)(void*);
+  };
+  std::vector<slot> slots_;
+};
 
 template <class B>
 using cursor_of =
@@ -3237,13 +3285,14 @@ class database {
     if constexpr (!detail::valid_record<Record> || !detail::models_backend<Backend>) {
       return {nullptr, nullptr};  // stowage::table<Record, B> or this database has reported the error
     } else {
+      using handle = typename Backend::table_handle;
       auto lock = std::lock_guard(mutex_);  // the handle list, on every backend
       const auto& schema = detail::schema_of<Record>();
-      for (auto& [s, h] : handles_)
-        if (s == &schema) return {this, h.get()};
-      auto h = std::make_unique<typename Backend::table_handle>(backend_.open_table(schema));
-      handles_.emplace_back(&schema, std::move(h));
-      return {this, handles_.back().second.get()};
+      void* h = handles_.find(&schema);
+      if (!h)
+        h = handles_.add(&schema, new handle(backend_.open_table(schema)),
+                         [](void* p) { delete static_cast<handle*>(p); });
+      return {this, static_cast<handle*>(h)};
     }
   }
 
@@ -3293,7 +3342,7 @@ class database {
   unsigned depth_ = 0;
   std::mutex depth_mutex_;
   std::unordered_map<std::thread::id, unsigned> depths_;
-  std::vector<std::pair<const detail::table_schema*, std::unique_ptr<typename Backend::table_handle>>> handles_;
+  detail::handle_list handles_;
 };
 
 /// What stowage::transact does when a transaction loses a race. Set what differs from the
@@ -3375,6 +3424,26 @@ namespace stowage::detail {
   if (r == write_result::key_exists)
     throw conflict_error("a record with this key exists already", context_of(s, key_of_record(s, record)));
   throw not_found_error("there is no record with this key to update", context_of(s, key_of_record(s, record)));
+}
+
+STOWAGE_INLINE handle_list::~handle_list() {
+  for (auto& slot : slots_) slot.destroy(slot.handle);
+}
+
+STOWAGE_INLINE void* handle_list::find(const table_schema* s) const noexcept {
+  for (const auto& slot : slots_)
+    if (slot.schema == s) return slot.handle;
+  return nullptr;
+}
+
+STOWAGE_INLINE void* handle_list::add(const table_schema* s, void* h, void (*destroy)(void*)) {
+  try {
+    slots_.push_back({s, h, destroy});
+  } catch (...) {
+    destroy(h);
+    throw;
+  }
+  return h;
 }
 
 }  // namespace stowage::detail

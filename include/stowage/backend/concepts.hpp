@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include <stowage/detail/config.hpp>
 #include <stowage/query/query_spec.hpp>
 #include <stowage/record/record.hpp>
 
@@ -52,12 +53,12 @@ concept plain_backend = requires(B& b, typename B::table_handle& h, const void* 
 /// backends filtering in process return from select(). Each row is decoded as it is yielded.
 class row_cursor {
  public:
-  row_cursor(const table_schema& s, std::vector<std::vector<value>> rows) : schema_(&s), rows_(std::move(rows)) {}
-  bool next(void* out) {
-    if (pos_ == rows_.size()) return false;
-    decode_row(*schema_, rows_[pos_++], out);
-    return true;
-  }
+  // out of line (compiled once): a query loop over any record moves and destroys its cursor
+  row_cursor(const table_schema& s, std::vector<std::vector<value>> rows);
+  row_cursor(row_cursor&&) noexcept;
+  row_cursor& operator=(row_cursor&&) noexcept;
+  ~row_cursor();
+  bool next(void* out);
 
  private:
   const table_schema* schema_;
@@ -120,3 +121,7 @@ constexpr bool is_concurrent() {
 }  // namespace detail
 
 }  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+#include <stowage/backend/impl/row_cursor.ipp>
+#endif

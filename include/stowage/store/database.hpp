@@ -42,6 +42,29 @@ namespace detail {
 /// The error for a write the backend refused: an insert of an existing key, an update of a missing one.
 [[noreturn]] void write_refused(const table_schema& s, const void* record, write_result r);
 
+/// The table handles a database has opened, one per record type, each with the function that
+/// deletes it: type-erased, so that the list's code is compiled once for every backend.
+class handle_list {
+ public:
+  handle_list() = default;
+  handle_list(const handle_list&) = delete;
+  handle_list& operator=(const handle_list&) = delete;
+  ~handle_list();
+
+  /// The handle opened for a schema, or nullptr.
+  void* find(const table_schema* s) const noexcept;
+  /// Takes h, which destroy deletes when the list goes (at once, if adding it throws).
+  void* add(const table_schema* s, void* h, void (*destroy)(void*));
+
+ private:
+  struct slot {
+    const table_schema* schema;
+    void* handle;
+    void (*destroy)(void*);
+  };
+  std::vector<slot> slots_;
+};
+
 template <class B>
 using cursor_of =
     decltype(std::declval<B&>().select(std::declval<typename B::table_handle&>(), std::declval<const query_spec&>()));
@@ -436,13 +459,14 @@ class database {
     if constexpr (!detail::valid_record<Record> || !detail::models_backend<Backend>) {
       return {nullptr, nullptr};  // stowage::table<Record, B> or this database has reported the error
     } else {
+      using handle = typename Backend::table_handle;
       auto lock = std::lock_guard(mutex_);  // the handle list, on every backend
       const auto& schema = detail::schema_of<Record>();
-      for (auto& [s, h] : handles_)
-        if (s == &schema) return {this, h.get()};
-      auto h = std::make_unique<typename Backend::table_handle>(backend_.open_table(schema));
-      handles_.emplace_back(&schema, std::move(h));
-      return {this, handles_.back().second.get()};
+      void* h = handles_.find(&schema);
+      if (!h)
+        h = handles_.add(&schema, new handle(backend_.open_table(schema)),
+                         [](void* p) { delete static_cast<handle*>(p); });
+      return {this, static_cast<handle*>(h)};
     }
   }
 
@@ -492,7 +516,7 @@ class database {
   unsigned depth_ = 0;
   std::mutex depth_mutex_;
   std::unordered_map<std::thread::id, unsigned> depths_;
-  std::vector<std::pair<const detail::table_schema*, std::unique_ptr<typename Backend::table_handle>>> handles_;
+  detail::handle_list handles_;
 };
 
 /// What stowage::transact does when a transaction loses a race. Set what differs from the

@@ -9,4 +9,24 @@ namespace stowage::detail {
   throw not_found_error("there is no record with this key to update", context_of(s, key_of_record(s, record)));
 }
 
+STOWAGE_INLINE handle_list::~handle_list() {
+  for (auto& slot : slots_) slot.destroy(slot.handle);
+}
+
+STOWAGE_INLINE void* handle_list::find(const table_schema* s) const noexcept {
+  for (const auto& slot : slots_)
+    if (slot.schema == s) return slot.handle;
+  return nullptr;
+}
+
+STOWAGE_INLINE void* handle_list::add(const table_schema* s, void* h, void (*destroy)(void*)) {
+  try {
+    slots_.push_back({s, h, destroy});
+  } catch (...) {
+    destroy(h);
+    throw;
+  }
+  return h;
+}
+
 }  // namespace stowage::detail
