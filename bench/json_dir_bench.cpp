@@ -1,7 +1,7 @@
 // stowage over the json_dir backend against writing the same JSON files directly with
 // nlohmann_json and plain POSIX calls (the floor), in one process, on the same data.
 //
-//   json_dir_bench [rows] [--reps=N] [--dir=PATH]
+//   json_dir_bench [rows] [--reps=N] [--dir=PATH] [--phase=SIDE-put_many|list]
 //
 // rows defaults to 10000, reps to 3 (each repetition makes 2 x rows durable single writes, a few
 // milliseconds each on a disk), dir to a fresh directory under the system temp directory (removed
@@ -13,10 +13,16 @@
 //      Raw: the same steps with openat/write/fsync/close/renameat/fsync on a directory descriptor
 //      kept open. The sides take turns by blocks of rows/20 records (alternating which goes
 //      first), as an fsync's time drifts with the disk's other work;
-//   2. every record in one call. stowage: table::put_many (a journal file, fsynced and renamed,
-//      then every record file through a temporary file and a rename, one syncfs, the journal
-//      removed). Raw: every record file written in place, then one syncfs; no journal and no
-//      temporary files. An informational raw run adds stowage's temporary file and rename;
+//   2. every record in one call, all or nothing across a crash. stowage: table::put_many (a
+//      journal file, fsynced and renamed, then every record file through a temporary file and a
+//      rename, one syncfs, the journal removed). Raw, the floor: the same durable steps by hand
+//      (raw_put_many_durable): every file's text into a journal of the plainest format (name,
+//      length, text), written to a temporary file, fsynced, renamed into place and the directory
+//      fsynced (the commit point); then each record file through a temporary file and a rename
+//      (so that a reader never meets a torn file), one syncfs, the journal removed and the
+//      directory fsynced. A floor without the journal or the temporary files would not be all or
+//      nothing: two informational raw runs show what those steps cost, one with every file
+//      written in place and one syncfs, one adding the temporary file and rename;
 //   3. get of every record by key, in one shuffled order shared by both sides, from a store
 //      opened afresh (stowage's cache empty: it stats, reads and parses every file, as the raw
 //      side opens, reads and parses it). An informational second pass follows on the same store,
@@ -26,9 +32,9 @@
 //      lists the directory and stats every file but reads none). Raw, each time: list the
 //      directory, open, read and parse every file, keep the records in the time range;
 //   5. on the store of 2, opened afresh: every record written again in one call (put_many over
-//      existing files; raw: the files rewritten in place, one syncfs), then the table emptied
-//      (table::clear; raw: list the directory, unlink every record file, one syncfs), then every
-//      record written once more into the emptied table (put_many; raw as in 2). On a file system
+//      existing files; raw as in 2), then the table emptied (table::clear; raw: list the
+//      directory, unlink every record file, one syncfs), then every record written once more
+//      into the emptied table (put_many; raw as in 2). On a file system
 //      with a journal, clear and the put_many after it cost about what 2 costs, and put_many over
 //      existing files somewhat more (stowage reads each file it replaces, to keep the fields a
 //      record does not know). On ext4 without a journal (this project's test machine's root file
@@ -44,8 +50,14 @@
 // just written). Each repetition checks, after its writes, that the files both sides wrote are
 // byte for byte the same, and fails the program (exit 1) when they are not or when the two sides
 // read back different data. Wall-clock and CPU times are printed; timings are never judged.
+//
+// --phase=raw-put_many or --phase=stowage-put_many runs workload 2 of one side alone, once, into a
+// fresh store, inside bench_common::measured_phase (bench/instructions.py counts its instructions
+// under callgrind; most of its time is the kernel's, which callgrind does not see), and prints its
+// CPU time (user + system) and a digest of the files read back, the same on both sides.
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -80,12 +92,20 @@ struct options {
   std::size_t rows = 10000;
   int reps = 3;
   fs::path dir;
+  std::optional<phase_choice> phase;
 };
 
+constexpr std::initializer_list<phase_info> workloads = {{"put_many", 1.5}};
+
 options parse(int argc, char** argv) {
-  const command_line cl("json_dir_bench", "json_dir_bench [rows] [--reps=N] [--dir=PATH]");
+  const command_line cl("json_dir_bench",
+                        "json_dir_bench [rows] [--reps=N] [--dir=PATH] [--phase=raw-put_many|stowage-put_many|list]");
   options o;
   cl.parse(argc, argv, o.rows, o.reps, [&](std::string_view a) {
+    if (auto v = option_value(a, "--phase=")) {
+      o.phase = parse_phase(cl, *v, workloads);
+      return true;
+    }
     auto dir = option_value(a, "--dir=");
     if (dir) o.dir = std::string(*dir);
     return dir.has_value();
@@ -150,7 +170,52 @@ void raw_put_durable(int dir, const Event& e, const std::string& tmp_suffix) {
   if (::fsync(dir) != 0) sys_fail("cannot fsync the directory of", name);
 }
 
-/// Every record written in place (or through a temporary file and a rename), then one syncfs.
+void fsync_or_fail(int f, const std::string& name) {
+  if (::fsync(f) != 0) sys_fail("cannot fsync", name);
+}
+
+/// put_many's floor: what a program must do by hand for a batch that is all or nothing across a
+/// crash and never shows a reader a torn file, with the same durable steps as stowage. The
+/// journal (in root, the store's directory) holds every file's text in the plainest format: per
+/// record its file name, a newline, the text's length, a newline, the text. It is written to a
+/// temporary file, fsynced, renamed into place and root fsynced: the commit point, after which a
+/// crash would replay it. Then each record file goes through a temporary file and a rename, one
+/// syncfs flushes them all, and the journal is removed (root fsynced).
+void raw_put_many_durable(int root, int dir, const std::vector<Event>& events, const std::string& tmp_suffix) {
+  std::vector<std::string> texts;
+  texts.reserve(events.size());
+  std::string journal;
+  for (const Event& e : events) {
+    texts.push_back(render(e));
+    journal += file_name(e.id);
+    journal += '\n';
+    journal += std::to_string(texts.back().size());
+    journal += '\n';
+    journal += texts.back();
+  }
+  const std::string journal_tmp = ".tmp-journal" + tmp_suffix;
+  int j = ::openat(root, journal_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (j < 0) sys_fail("cannot create", journal_tmp);
+  write_all(j, journal, journal_tmp);
+  fsync_or_fail(j, journal_tmp);
+  if (::close(j) != 0) sys_fail("cannot close", journal_tmp);
+  if (::renameat(root, journal_tmp.c_str(), root, ".journal") != 0) sys_fail("cannot rename", ".journal");
+  fsync_or_fail(root, "the store");
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const std::string name = file_name(events[i].id), tmp = ".tmp-" + name + tmp_suffix;
+    int f = ::openat(dir, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (f < 0) sys_fail("cannot create", tmp);
+    write_all(f, texts[i], tmp);
+    if (::close(f) != 0) sys_fail("cannot close", tmp);
+    if (::renameat(dir, tmp.c_str(), dir, name.c_str()) != 0) sys_fail("cannot rename", name);
+  }
+  if (::syncfs(dir) != 0) sys_fail("cannot syncfs", "the store");
+  if (::unlinkat(root, ".journal", 0) != 0) sys_fail("cannot delete", ".journal");
+  fsync_or_fail(root, "the store");
+}
+
+/// Every record written in place (or through a temporary file and a rename), then one syncfs:
+/// not all or nothing (informational).
 void raw_put_all(int dir, const std::vector<Event>& events, bool with_rename, const std::string& tmp_suffix) {
   for (const Event& e : events) {
     const std::string text = render(e), name = file_name(e.id);
@@ -333,24 +398,25 @@ int run(const options& o, const fs::path& dir) {
               dir.string().c_str(), o.reps);
   std::printf(
       "raw floor: the same file text (nlohmann dump(2) + newline) with openat/write/fsync/close/renameat on a\n"
-      "directory descriptor kept open; the raw put_many floor writes files in place and has no journal\n");
+      "directory descriptor kept open; the raw put_many floor takes the same durable steps as stowage's\n"
+      "(a journal fsynced and renamed into place, temporary files renamed, one syncfs, the journal removed)\n");
   std::fflush(stdout);
   mismatches check;
 
   samples put, put_all, get_cold, get_warm, query_cold, query_warm, overwrite, clear, put_after_clear;
-  series put_all_renamed;
+  series put_all_in_place, put_all_renamed;
   std::optional<std::uint64_t> read_cold, read_warm;
   const std::string tmp_suffix = "-" + std::to_string(::getpid());
   const fs::path raw_put_dir = dir / "raw-put" / "events", sto_put_root = dir / "stowage-put";
   const fs::path raw_all_dir = dir / "raw-all" / "events", sto_all_root = dir / "stowage-all";
-  const fs::path raw_ren_dir = dir / "raw-renamed" / "events";
+  const fs::path raw_ren_dir = dir / "raw-renamed" / "events", raw_place_dir = dir / "raw-in-place" / "events";
   auto clean = [&] {
-    for (const char* sub : {"raw-put", "stowage-put", "raw-all", "stowage-all", "raw-renamed"})
+    for (const char* sub : {"raw-put", "stowage-put", "raw-all", "stowage-all", "raw-renamed", "raw-in-place"})
       fs::remove_all(dir / sub);
   };
   for (int rep = 0; rep < o.reps; ++rep) {
     clean();
-    for (const fs::path& p : {raw_put_dir, raw_all_dir, raw_ren_dir}) fs::create_directories(p);
+    for (const fs::path& p : {raw_put_dir, raw_all_dir, raw_ren_dir, raw_place_dir}) fs::create_directories(p);
     const turn_order in_turn{rep % 2 == 0};
     {
       // 1. single durable puts, the two sides taking turns by blocks of records: the time an fsync
@@ -382,16 +448,18 @@ int run(const options& o, const fs::path& dir) {
       // 2. every record in one call
       store sdb{url_of(sto_all_root)};
       auto t = sdb.table<Event>();
-      dir_fd rdir(raw_all_dir), rren(raw_ren_dir);
+      dir_fd rroot(raw_all_dir.parent_path()), rdir(raw_all_dir), rren(raw_ren_dir), rplace(raw_place_dir);
       auto raw_side = [&] {
         settle(dir);
-        timed(put_all.raw, n, [&] { raw_put_all(rdir.get(), d.events, false, tmp_suffix); });
+        timed(put_all.raw, n, [&] { raw_put_many_durable(rroot.get(), rdir.get(), d.events, tmp_suffix); });
       };
       auto sto_side = [&] {
         settle(dir);
         timed(put_all.stowage, n, [&] { t.put_many(d.events); });
       };
       in_turn(raw_side, sto_side);
+      settle(dir);
+      timed(put_all_in_place, n, [&] { raw_put_all(rplace.get(), d.events, false, tmp_suffix); });
       settle(dir);
       timed(put_all_renamed, n, [&] { raw_put_all(rren.get(), d.events, true, tmp_suffix); });
     }
@@ -440,7 +508,7 @@ int run(const options& o, const fs::path& dir) {
       // 5. put_many over existing files, clear, put_many into the emptied table
       store sdb{url_of(sto_all_root)};
       auto t = sdb.table<Event>();
-      dir_fd rdir(raw_all_dir);
+      dir_fd rroot(raw_all_dir.parent_path()), rdir(raw_all_dir);
       auto step = [&](samples& out, auto raw_work, auto sto_work) {
         in_turn(
             [&] {
@@ -453,13 +521,14 @@ int run(const options& o, const fs::path& dir) {
             });
       };
       step(
-          overwrite, [&] { raw_put_all(rdir.get(), d.events, false, tmp_suffix); }, [&] { t.put_many(d.events); });
+          overwrite, [&] { raw_put_many_durable(rroot.get(), rdir.get(), d.events, tmp_suffix); },
+          [&] { t.put_many(d.events); });
       check.add(compare_files("put_many over existing files", raw_all_dir, sto_all_root, d.events));
       step(
           clear, [&] { raw_clear(raw_all_dir); }, [&] { t.clear(); });
       check.expect_same("records left after clear", std::uint64_t{0}, static_cast<std::uint64_t>(t.count()));
       step(
-          put_after_clear, [&] { raw_put_all(rdir.get(), d.events, false, tmp_suffix); },
+          put_after_clear, [&] { raw_put_many_durable(rroot.get(), rdir.get(), d.events, tmp_suffix); },
           [&] { t.put_many(d.events); });
       check.add(compare_files("put_many after clear", raw_all_dir, sto_all_root, d.events));
     }
@@ -476,7 +545,7 @@ int run(const options& o, const fs::path& dir) {
       out.print_medians(name, r.*which, s.*which, std::nullopt, unit, unit >= 1e6 ? 1 : 2);
     };
     line("durable single put, us/record", put.raw, put.stowage, 1e3);
-    line("put_many (raw: no journal), us/record", put_all.raw, put_all.stowage, 1e3);
+    line("put_many, us/record", put_all.raw, put_all.stowage, 1e3);
     line("get, random order, cache empty, us/record", get_cold.raw, get_cold.stowage, 1e3);
     std::printf("%s\n", query_name.c_str());
     line("  first (stowage's cache empty)", query_cold.raw, query_cold.stowage, 1e6);
@@ -485,7 +554,8 @@ int run(const options& o, const fs::path& dir) {
     line("clear, us/record", clear.raw, clear.stowage, 1e3);
     line("put_many after clear, us/record", put_after_clear.raw, put_after_clear.stowage, 1e3);
     std::printf("informational:\n");
-    line("  put_many vs raw + temp file/rename, us/rec", put_all_renamed, put_all.stowage, 1e3);
+    line("  put_many vs raw in place, no journal", put_all_in_place, put_all.stowage, 1e3);
+    line("  put_many vs raw + temp file/rename", put_all_renamed, put_all.stowage, 1e3);
     line("  get, second pass (cache warm), us/record", get_warm.raw, get_warm.stowage, 1e3);
   };
   table("wall-clock time", &series::wall);
@@ -505,10 +575,46 @@ int run(const options& o, const fs::path& dir) {
   return check.exit_status();
 }
 
+/// --phase: put_many of one side alone, into a fresh store under dir.
+int run_phase(const options& o, const fs::path& dir) {
+  const data_set d = make_data(o.rows);
+  const phase_choice& p = *o.phase;
+  const fs::path root = dir / (p.stowage ? "stowage" : "raw"), table_dir = root / "events";
+  fs::create_directories(table_dir);
+  series time;
+  rusage before{}, after{};
+  auto measure = [&](auto&& f) {
+    settle(dir);
+    ::getrusage(RUSAGE_THREAD, &before);
+    timed(time, 1, [&] { measured_phase(f); });
+    ::getrusage(RUSAGE_THREAD, &after);
+  };
+  if (p.stowage) {
+    store sdb{url_of(root)};
+    auto t = sdb.table<Event>();
+    measure([&] { t.put_many(d.events); });
+  } else {
+    dir_fd rroot(root), rdir(table_dir);
+    measure([&] { raw_put_many_durable(rroot.get(), rdir.get(), d.events, "-" + std::to_string(::getpid())); });
+  }
+  // read back by plain calls on both sides, so that the digests compare what was written
+  dir_fd rdir(table_dir);
+  std::vector<std::int64_t> keys;
+  for (const Event& e : d.events) keys.push_back(e.id);
+  const std::uint64_t sum = raw_gets(rdir.get(), keys);
+  print_phase(p, o.rows, sum, time.wall[0] / 1e9);
+  auto seconds = [](const timeval& a, const timeval& b) {
+    return static_cast<double>(b.tv_sec - a.tv_sec) + static_cast<double>(b.tv_usec - a.tv_usec) / 1e6;
+  };
+  std::printf("cpu (user + system) %.4f s: user %.4f s, system %.4f s\n", time.cpu[0] / 1e9,
+              seconds(before.ru_utime, after.ru_utime), seconds(before.ru_stime, after.ru_stime));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const options o = parse(argc, argv);
   return run_in_directory("json_dir_bench", o.dir, "stowage-json-dir-bench-",
-                          [&](const fs::path& dir) { return run(o, dir); });
+                          [&](const fs::path& dir) { return o.phase ? run_phase(o, dir) : run(o, dir); });
 }

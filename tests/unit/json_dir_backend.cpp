@@ -491,3 +491,43 @@ TEST_CASE("clear inside a transaction also deletes what the transaction wrote, a
   CHECK(prompts.count() == 1);
   CHECK(prompts.get("c"));
 }
+
+TEST_CASE("put_many keeps the fields a record does not know, whether it lists the directory or looks per file") {
+  // a batch about as large as the directory is answered by one listing of it; a batch much
+  // smaller than the directory looks for each record's file
+  const auto [others, fresh] = GENERATE(std::pair<std::size_t, int>{0, 100}, std::pair<std::size_t, int>{400, 1});
+  store_dir d;
+  stowage::database<stowage::json_dir> db{d.url()};
+  auto prompts = db.table<Prompt>();
+  std::vector<Prompt> filler;
+  for (std::size_t i = 0; i < others; ++i) filler.push_back(sample("f" + std::to_string(i)));
+  prompts.put_many(filler);
+  prompts.put(sample("p"));
+  auto file = d.path / "^prompt" / "p.json";
+  std::string text = slurp(file);
+  text.replace(text.find("\"version\": 3"), 12, "\"version\": 4,\n  \"reviewer\": \"kim\"");
+  spit(file, text);
+
+  std::vector<Prompt> batch;
+  for (int i = 0; i < fresh; ++i) batch.push_back(sample("n" + std::to_string(i)));
+  batch.push_back(sample("p"));
+  batch.back().text = "rewritten";
+  batch.push_back(sample("n0"));
+  batch.back().version = 8;  // the later of two records with one key wins
+  prompts.put_many(batch);
+
+  std::string after = slurp(file);
+  CHECK(after.find("\"reviewer\": \"kim\"") != std::string::npos);
+  CHECK(after.find("rewritten") != std::string::npos);
+  CHECK(prompts.get("n0")->version == 8);
+  CHECK(prompts.count() == others + static_cast<std::size_t>(fresh) + 1);
+
+  SECTION("a record erased earlier in the transaction starts afresh") {
+    stowage::transact(db, [&] {
+      prompts.erase("p");
+      prompts.put_many(std::vector<Prompt>{sample("p")});
+    });
+    CHECK(slurp(file).find("reviewer") == std::string::npos);
+    CHECK(prompts.get("p")->text == "Summarize: {{text}}");
+  }
+}

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -56,6 +57,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -218,6 +220,9 @@ class json_dir {
 
   write_result write(table_handle& h, const void* record, write_mode mode);
 
+  /// Upserts every record in one transaction: all of them, or none.
+  void put_many(table_handle& h, std::span<const void* const> records);
+
   bool get(table_handle& h, const detail::cell& key, void* out);
 
   bool erase(table_handle& h, const detail::cell& key);
@@ -261,6 +266,11 @@ class json_dir {
   void read_parameters(std::string_view params);
 
   static std::string file_of(const value& key);
+
+  /// write(), told which record files exist when the caller listed the directory under the lock
+  /// (names without ".json", sorted); nullptr when it did not.
+  write_result write_record(table_handle& h, const void* record, write_mode mode,
+                            const std::vector<std::string>* on_disk);
 
   /// A scope for operations that must be atomic even outside a user's transaction.
   class local_scope {
