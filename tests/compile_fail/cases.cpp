@@ -5,15 +5,17 @@
 // cascading from the first one is counted.
 #include <map>
 #include <stowage/stowage.hpp>
+#include <vector>
 
 struct Event {
   BOOST_HANA_DEFINE_STRUCT(Event, (std::string, id), (std::string, schema), (stowage::timestamp, time));
+  int note = 0;  // not a field: left out of the list above
 };
 struct Other {
   BOOST_HANA_DEFINE_STRUCT(Other, (std::string, id), (int, size));
 };
 
-#if defined(STOWAGE_BREAK_UNSTORABLE_FIELD)
+#if defined(STOWAGE_BREAK_UNSTORABLE_FIELD) || defined(STOWAGE_BREAK_UNSTORABLE_FIELD_IN_WHERE)
 struct Sample {
   BOOST_HANA_DEFINE_STRUCT(Sample, (std::string, id), (std::map<int, int>, payload));
 };
@@ -50,14 +52,33 @@ int main() {
   auto q = events.query(where<&Event::time> == "yesterday");
 #elif defined(STOWAGE_BREAK_FOREIGN_FIELD)
   auto q = events.query(where<&Event::schema> == "a").order_by<&Other::size>();
+#elif defined(STOWAGE_BREAK_IN_WRONG_VALUE_TYPE)
+  auto q = events.query(where<&Event::time>.in(std::vector<std::string>{"yesterday", "today"}));
+#elif defined(STOWAGE_BREAK_STARTS_WITH_NOT_TEXT)
+  auto q = events.query(where<&Event::time>.starts_with("2026-"));
+#elif defined(STOWAGE_BREAK_LIKE_NOT_TEXT)
+  auto q = events.query(where<&Event::time>.like("2026-%"));
+#elif defined(STOWAGE_BREAK_NOT_A_FIELD)
+  auto q = events.query(where<&Event::note>.in(std::vector<int>{1, 2}));
+#elif defined(STOWAGE_BREAK_IS_NULL_NOT_OPTIONAL)
+  auto q = events.query(where<&Event::schema>.is_null());
 #else
-  auto q = events.query(where<&Event::schema> == "order.created").order_by<&Event::time>();
+  // what the cases above break, used rightly
+  auto q = events
+               .query(where<&Event::schema> == "order.created" ||
+                      where<&Event::schema>.in(std::vector<std::string>{"a", "b"}) ||
+                      where<&Event::schema>.starts_with("order.") || where<&Event::schema>.like("order.%"))
+               .order_by<&Event::time>();
 #endif
 
   auto samples = db.table<Sample>();
   samples.put(Sample{});
   auto sample = samples.get(std::string("s-1"));
+#if defined(STOWAGE_BREAK_UNSTORABLE_FIELD_IN_WHERE)
+  auto n = samples.query(where<&Sample::payload> == std::map<int, int>{}).count();
+#else
   auto n = samples.query().count();
+#endif
 
   stowage::database<my_backend> mine;
   auto others = mine.table<Other>();

@@ -70,10 +70,40 @@ constexpr bool comparable() {
     return std::convertible_to<const V&, T>;
 }
 
+/// Whether M is &Record::field for a field its record reflects: not a member function, not a data
+/// member left out of BOOST_HANA_DEFINE_STRUCT.
+template <auto M>
+constexpr bool find_field() {
+  if constexpr (std::is_member_object_pointer_v<decltype(M)>)
+    return member_index_v<typename member_pointer_parts<decltype(M)>::record, M> != npos;
+  else
+    return false;
+}
+template <auto M>
+inline constexpr bool reflected_field = find_field<M>();
+
+/// The type field_ref gives a member that is no field: no comparison builds anything for it.
+struct not_a_field {};
+
+// The facts below are named by field_ref's static_asserts, so that the compiler prints the field
+// (&Record::field), its type and, for a value, the value's type. Each holds for a field whose type
+// cannot be stored: stowage::table<Record> reports that field, once, in a few lines (a predicate
+// is of no use without that table), and a predicate over it builds nothing, so that no codec is
+// instantiated for the type and no error cascades.
+
 /// Whether a value of type Value may be compared with Field (&Record::field) of type FieldType.
-/// Named by the comparisons' static_asserts, so that the compiler prints all three.
 template <auto Field, class FieldType, class Value>
-inline constexpr bool value_fits_field = comparable<typename field_info<FieldType>::column_type, Value>();
+inline constexpr bool value_fits_field =
+    !field_type<FieldType> || comparable<typename field_info<FieldType>::column_type, Value>();
+
+/// Whether Field holds text, for starts_with() and like().
+template <auto Field, class FieldType>
+inline constexpr bool field_is_text =
+    !field_type<FieldType> || std::is_same_v<typename field_info<FieldType>::column_type, std::string>;
+
+/// Whether Field is a std::optional, for is_null().
+template <auto Field, class FieldType>
+inline constexpr bool field_is_optional = !field_type<FieldType> || field_info<FieldType>::nullable;
 
 [[noreturn]] void query_value_refused(const codec_failure& c);
 
@@ -118,20 +148,22 @@ class predicate {
 /// A reference to the field that member pointer M designates; the start of every predicate.
 /// Comparisons follow SQL: a NULL field (an empty optional) satisfies no comparison, not even
 /// !=; test it with is_null().
+///
+/// Every operation checks that M is a reflected field (and then the value) in its own
+/// static_asserts, not the class: clang leaves a class whose static_assert failed without
+/// members, and every use of it would be one more error.
 template <auto M>
 struct field_ref {
-  static_assert(std::is_member_object_pointer_v<decltype(M)>,
-                "stowage::where<...> takes a pointer to a data member, such as &Event::time");
   using record = typename detail::member_pointer_parts<decltype(M)>::record;
-  using field_type = typename detail::member_pointer_parts<decltype(M)>::type;
+  using field_type = std::conditional_t<detail::reflected_field<M>,
+                                        typename detail::member_pointer_parts<decltype(M)>::type, detail::not_a_field>;
   using column_type = typename detail::field_info<field_type>::column_type;
   static constexpr std::size_t index = detail::member_index_v<record, M>;
-  static_assert(index != detail::npos,
-                "this member is not a reflected field of its record: list it in BOOST_HANA_DEFINE_STRUCT "
-                "or BOOST_HANA_ADAPT_STRUCT");
 
+  // whether anything is built: never for a field that cannot be stored (see value_fits_field)
+  static constexpr bool storable = detail::field_type<field_type>;
   template <class V>
-  static constexpr bool fits = detail::value_fits_field<M, field_type, V>;
+  static constexpr bool fits = storable&& detail::value_fits_field<M, field_type, V>;
 
   // Each comparison asserts that the value fits itself, one step from the user's line (the
   // failed requirement names the field, its type and the value's type), and then calls the
@@ -150,6 +182,9 @@ struct field_ref {
     if constexpr (std::same_as<V, std::nullopt_t>) {
       return field_ref{}.is_null();
     } else {
+      static_assert(detail::reflected_field<M>,
+                    "stowage: this member is not a reflected field of its record: list it in "
+                    "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
       static_assert(detail::value_fits_field<M, field_type, V>,
                     "stowage: the value compared with this field has the wrong type (see the field, its type and the "
                     "value's type in the requirement)");
@@ -161,6 +196,9 @@ struct field_ref {
     if constexpr (std::same_as<V, std::nullopt_t>) {
       return !field_ref{}.is_null();
     } else {
+      static_assert(detail::reflected_field<M>,
+                    "stowage: this member is not a reflected field of its record: list it in "
+                    "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
       static_assert(detail::value_fits_field<M, field_type, V>,
                     "stowage: the value compared with this field has the wrong type (see the field, its type and the "
                     "value's type in the requirement)");
@@ -169,6 +207,9 @@ struct field_ref {
   }
   template <class V>
   friend predicate<record> operator<(field_ref, const V& v) {
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
     static_assert(detail::value_fits_field<M, field_type, V>,
                   "stowage: the value compared with this field has the wrong type (see the field, its type and the "
                   "value's type in the requirement)");
@@ -176,6 +217,9 @@ struct field_ref {
   }
   template <class V>
   friend predicate<record> operator<=(field_ref, const V& v) {
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
     static_assert(detail::value_fits_field<M, field_type, V>,
                   "stowage: the value compared with this field has the wrong type (see the field, its type and the "
                   "value's type in the requirement)");
@@ -183,6 +227,9 @@ struct field_ref {
   }
   template <class V>
   friend predicate<record> operator>(field_ref, const V& v) {
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
     static_assert(detail::value_fits_field<M, field_type, V>,
                   "stowage: the value compared with this field has the wrong type (see the field, its type and the "
                   "value's type in the requirement)");
@@ -190,6 +237,9 @@ struct field_ref {
   }
   template <class V>
   friend predicate<record> operator>=(field_ref, const V& v) {
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
     static_assert(detail::value_fits_field<M, field_type, V>,
                   "stowage: the value compared with this field has the wrong type (see the field, its type and the "
                   "value's type in the requirement)");
@@ -200,11 +250,19 @@ struct field_ref {
   template <std::ranges::input_range Values>
   predicate<record> in(const Values& values) const {
     using V = std::ranges::range_value_t<Values>;
-    static_assert(detail::comparable<column_type, V>(),
-                  "stowage: the values given to in() have the wrong type for this field");
-    std::vector<value> list;
-    for (const auto& v : values) list.push_back(detail::column_value<column_type>(v));
-    return predicate<record>(detail::comparison(detail::op::in, index, std::move(list)));
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(detail::value_fits_field<M, field_type, V>,
+                  "stowage: the values given to in() have the wrong type for this field (see the field, its type "
+                  "and the values' type in the requirement)");
+    if constexpr (fits<V>) {
+      std::vector<value> list;
+      for (const auto& v : values) list.push_back(detail::column_value<column_type>(v));
+      return predicate<record>(detail::comparison(detail::op::in, index, std::move(list)));
+    } else {
+      return predicate<record>(detail::expr{});
+    }
   }
   predicate<record> in(std::initializer_list<column_type> values) const {
     return in<std::initializer_list<column_type>>(values);
@@ -212,7 +270,12 @@ struct field_ref {
 
   /// The text field starts with `p` (bytewise; an index on the field serves it).
   predicate<record> starts_with(std::string_view p) const {
-    static_assert(std::same_as<column_type, std::string>, "starts_with applies to std::string fields");
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(detail::field_is_text<M, field_type>,
+                  "stowage: starts_with() applies to text fields (std::string), and this field is not one (see the "
+                  "field and its type in the requirement)");
     return predicate<record>(detail::comparison(detail::op::prefix, index, detail::text_value(p)));
   }
 
@@ -220,7 +283,12 @@ struct field_ref {
   /// exactly one byte (so one byte of a multi-byte UTF-8 character), and a backslash makes the
   /// next byte literal. A pattern ending in a backslash that escapes nothing is bad_input_error.
   predicate<record> like(std::string_view pattern) const {
-    static_assert(std::same_as<column_type, std::string>, "like applies to std::string fields");
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(detail::field_is_text<M, field_type>,
+                  "stowage: like() applies to text fields (std::string), and this field is not one (see the field "
+                  "and its type in the requirement)");
     if (detail::like_pattern_dangles(pattern))
       throw bad_input_error("field '" + std::string(detail::field_names_v<record>[index]) +
                                 "': a LIKE pattern cannot end in an unpaired escape (\\); write \\\\ for a backslash",
@@ -229,7 +297,12 @@ struct field_ref {
   }
 
   predicate<record> is_null() const {
-    static_assert(detail::field_info<field_type>::nullable, "is_null applies to std::optional fields");
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(detail::field_is_optional<M, field_type>,
+                  "stowage: is_null() applies to std::optional fields, and this field is not one (see the field and "
+                  "its type in the requirement)");
     return predicate<record>(detail::null_test(index));
   }
 };

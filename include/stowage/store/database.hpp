@@ -225,6 +225,9 @@ class query {
   /// Orders by a field; call again to add tie-breakers. NULLs come first in ascending order.
   template <auto M>
   query order_by(direction d = asc) const {
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
     static_assert(std::is_same_v<typename field_ref<M>::record, Record>,
                   "order_by names a field of another record type");
     query q = *this;
