@@ -395,3 +395,49 @@ TEST_CASE("a large put_many upserts whether the keys it looks up first exist or 
     CHECK(t.count(stowage::where<&counter::value> == -11) == 0);
   }
 }
+
+namespace {
+struct note {
+  BOOST_HANA_DEFINE_STRUCT(note, (std::string, id), (std::string, text), (std::int64_t, n));
+};
+}  // namespace
+
+TEST_CASE("put_many's COPY carries texts larger than its buffer and batches of several chunks", "[postgres]") {
+  // the COPY buffer is sized for a chunk of small rows: a text larger than it makes room
+  // mid-row, and a batch of many rows is sent in several chunks; every value comes back whole
+  stowage::database<stowage::postgres> db(url_with());
+  auto t = db.table<note>();
+  std::vector<note> batch;
+  for (int i = 0; i < 3000; ++i) {
+    std::string text = std::to_string(i) + std::string(static_cast<std::size_t>(i % 200), 'x');
+    if (i == 1500) text += std::string(700'000, 'y') + "\xc3\xa9";  // and last bytes past ASCII
+    batch.push_back({"k" + std::to_string(i), std::move(text), i});
+  }
+  t.put_many(batch);
+  REQUIRE(t.count() == 3000);
+  for (std::size_t i : {0, 1, 1499, 1500, 1501, 2999}) {
+    auto got = t.get(batch[i].id);
+    REQUIRE(got);
+    CHECK(got->text == batch[i].text);
+    CHECK(got->n == batch[i].n);
+  }
+}
+
+TEST_CASE("the ASCII prefix check settles text of any length and finds the first byte that is not plain",
+          "[postgres]") {
+  using stowage::detail::pg::plain_ascii_prefix;
+  for (std::size_t n = 0; n <= 26; ++n) {
+    std::string s(n, 'a');
+    CHECK(plain_ascii_prefix(s) == n);
+    for (std::size_t at = 0; at < n; ++at) {
+      for (char bad : {'\0', '\x80', '\xc3', '\xff'}) {
+        std::string t = s;
+        t[at] = bad;
+        // a word of eight holding the byte ends the prefix at its start at the latest
+        std::size_t plain = plain_ascii_prefix(t);
+        CHECK(plain <= at);
+        CHECK(plain >= at / 8 * 8);
+      }
+    }
+  }
+}
