@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <latch>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -421,6 +422,74 @@ TEST_CASE("put_many's COPY carries texts larger than its buffer and batches of s
     CHECK(got->text == batch[i].text);
     CHECK(got->n == batch[i].n);
   }
+}
+
+namespace {
+struct reading {
+  BOOST_HANA_DEFINE_STRUCT(reading, (std::int64_t, id), (std::string, label), (double, value), (bool, ok),
+                           (stowage::timestamp, at), (std::int32_t, small));
+};
+}  // namespace
+
+TEST_CASE("put_many's COPY stores each field type as a single put does, and refuses what a put refuses", "[postgres]") {
+  // a batch this large goes by COPY, which writes the commonest field types straight from the
+  // record and the others through their codecs
+  stowage::database<stowage::postgres> db(url_with());
+  auto t = db.table<reading>();
+  auto make = [](std::int64_t i) {
+    std::string label =
+        i % 3 == 0 ? "caf\xc3\xa9 " + std::to_string(i) : std::string(static_cast<std::size_t>(i % 17), 'a');
+    return reading{i * 1'000'000'007 - 500'000'000'000,
+                   std::move(label),
+                   i % 5 == 0 ? -1.5e300 : 0.25 * static_cast<double>(i),
+                   i % 2 == 0,
+                   stowage::timestamp(std::chrono::microseconds(i * 86'400'000'123 - 1'000'000'000'000'000)),
+                   static_cast<std::int32_t>(-i)};
+  };
+  std::vector<reading> batch;
+  for (std::int64_t i = 0; i < 200; ++i) batch.push_back(make(i));
+  t.put_many(batch);
+  REQUIRE(t.count() == 200);
+  for (const reading& r : batch) {
+    auto got = t.get(r.id);
+    REQUIRE(got);
+    CHECK(got->label == r.label);
+    CHECK(got->value == r.value);
+    CHECK(got->ok == r.ok);
+    CHECK(got->at == r.at);
+    CHECK(got->small == r.small);
+  }
+
+  std::vector<reading> bad;
+  for (std::int64_t i = 1000; i < 1200; ++i) bad.push_back(make(i));
+  SECTION("a NaN") {
+    bad[150].value = std::numeric_limits<double>::quiet_NaN();
+    try {
+      t.put_many(bad);
+      FAIL("NaN was stored");
+    } catch (const stowage::bad_input_error& e) {
+      CHECK_THAT(e.what(), Catch::Contains("'value'") && Catch::Contains("NaN"));
+    }
+  }
+  SECTION("a time PostgreSQL cannot store") {
+    bad[150].at = stowage::timestamp::min();  // long before 4713 BC
+    try {
+      t.put_many(bad);
+      FAIL("the time was stored");
+    } catch (const stowage::bad_input_error& e) {
+      CHECK_THAT(e.what(), Catch::Contains("'at'") && Catch::Contains("range"));
+    }
+  }
+  SECTION("text with a NUL byte") {
+    bad[150].label = std::string("a\0b", 3);
+    try {
+      t.put_many(bad);
+      FAIL("the NUL byte was stored");
+    } catch (const stowage::bad_input_error& e) {
+      CHECK_THAT(e.what(), Catch::Contains("'label'") && Catch::Contains("NUL"));
+    }
+  }
+  CHECK(t.count() == 200);  // nothing of the refused batch
 }
 
 TEST_CASE("the ASCII prefix check settles text of any length and finds the first byte that is not plain",
