@@ -579,7 +579,12 @@ using item_table = stowage::table<Item, stowage::postgres>;
 }
 [[gnu::noinline]] void timed_insert_stowage(item_table& t, const std::vector<Item>& items) { t.put_many(items); }
 [[gnu::noinline]] void timed_reput_raw(raw_conn& db, const std::vector<Item>& items) { raw_copy_merge(db, items); }
-[[gnu::noinline]] void timed_reput_stowage(item_table& t, const std::vector<Item>& items) { t.put_many(items); }
+[[gnu::noinline]] void timed_reput_stowage(item_table& t, const std::vector<Item>& items) {
+  t.put_many(items);
+  // an empty statement of its own, so that g++ does not fold this function into
+  // timed_insert_stowage, whose body is otherwise the same, and a profile tells the two apart
+  asm volatile("");
+}
 [[gnu::noinline]] std::uint64_t timed_gets_raw(raw_conn& db, const std::vector<std::int64_t>& keys) {
   return raw_gets(db, keys);
 }

@@ -262,6 +262,7 @@ constexpr std::string_view enumerator_name() {
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
@@ -1087,13 +1088,20 @@ template <class T>
 void decode_column(T& f, const cell& in) {
   if constexpr (std::same_as<T, std::string>) {
     if (in.t != cell::type::text) wrong_cell("text", in.t);
-    // a field without room for the text (a record just built, whose strings are empty) takes a
-    // string constructed to size: cheaper than assign's grow-and-replace path; a field with room
-    // (a query's record read again) keeps its buffer
-    if (in.n > f.capacity())
-      f = std::string(in.p, in.n);
-    else
+    // an empty field (a record just built) or one without room for the text is made again in
+    // place, constructed to size: cheaper than assign's replace path, or than constructing a
+    // string and moving it in; a field with room (a query's record read again) keeps its buffer
+    if (f.empty() || in.n > f.capacity()) {
+      f.~basic_string();
+      try {
+        ::new (static_cast<void*>(&f)) std::string(in.p ? in.p : "", in.n);
+      } catch (...) {
+        ::new (static_cast<void*>(&f)) std::string();  // the record stays destructible
+        throw;
+      }
+    } else {
       f.assign(in.p ? in.p : "", in.n);
+    }
   } else if constexpr (std::same_as<T, bytes>) {
     if (in.t != cell::type::blob) wrong_cell("a blob", in.t);
     auto b = in.blob();
@@ -2580,6 +2588,7 @@ STOWAGE_INLINE value text_value(std::string_view s) { return value(std::in_place
 // Backend> is the handle for one record type, query<Record, Backend> a lazy range of records,
 // and transaction<Backend> an RAII scope (a savepoint when nested).
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -2937,6 +2946,55 @@ namespace stowage {
 template <class Backend>
 class database;
 
+/// The lock of a database whose backend has one connection: a mutex that the thread holding it
+/// may lock again (a transaction's thread runs its operations under the lock the transaction
+/// holds), as std::recursive_mutex. Taking it when it is free costs an atomic exchange and the
+/// thread's id, a few instructions where a pthread recursive mutex takes about seventy (a
+/// point get's overhead); a thread that finds it taken waits on the atomic, woken by unlock.
+class reentrant_mutex {
+ public:
+  void lock() {
+    auto me = std::this_thread::get_id();
+    if (held_by(me)) {
+      ++depth_;
+      return;
+    }
+    int free = 0;
+    if (!state_.compare_exchange_strong(free, 1, std::memory_order_acquire)) wait_for_it();
+    owner_.store(me, std::memory_order_relaxed);
+    depth_ = 1;
+  }
+  bool try_lock() {
+    auto me = std::this_thread::get_id();
+    if (held_by(me)) {
+      ++depth_;
+      return true;
+    }
+    int free = 0;
+    if (!state_.compare_exchange_strong(free, 1, std::memory_order_acquire)) return false;
+    owner_.store(me, std::memory_order_relaxed);
+    depth_ = 1;
+    return true;
+  }
+  void unlock() {
+    if (--depth_ != 0) return;
+    owner_.store(std::thread::id(), std::memory_order_relaxed);
+    if (state_.exchange(0, std::memory_order_release) == 2) state_.notify_one();
+  }
+
+ private:
+  // only the holder stores its id here, and clears it before it lets go: a relaxed load sees
+  // this thread's id exactly when this thread holds the lock
+  bool held_by(std::thread::id me) const noexcept { return owner_.load(std::memory_order_relaxed) == me; }
+  /// Waits until the lock is free and takes it, marked as wanted by others (2) until the next
+  /// unlock, which then wakes one waiter.
+  void wait_for_it();
+
+  std::atomic<int> state_{0};  // 0 free, 1 held, 2 held and maybe waited for
+  std::atomic<std::thread::id> owner_{};
+  unsigned depth_ = 0;  // used by the holder only
+};
+
 namespace detail {
 /// The error for a write the backend refused: an insert of an existing key, an update of a missing one.
 [[noreturn]] void write_refused(const table_schema& s, const void* record, write_result r);
@@ -3081,7 +3139,7 @@ class transaction {
   }
 
   database<Backend>* db_;
-  std::unique_lock<std::recursive_mutex> lock_;
+  std::unique_lock<reentrant_mutex> lock_;
   unsigned depth_ = 0;
   std::thread::id owner_ = std::this_thread::get_id();
 };
@@ -3113,7 +3171,7 @@ class query {
     friend class query;
     using cursor_t = detail::cursor_of<Backend>;
     struct state {
-      std::unique_lock<std::recursive_mutex> lock;
+      std::unique_lock<reentrant_mutex> lock;
       cursor_t cursor;
       Record current{};
     };
@@ -3385,7 +3443,7 @@ class database {
   /// The backend itself, for what stowage does not wrap. Use it under lock() unless the backend
   /// is concurrent (postgres).
   Backend& backend() noexcept { return backend_; }
-  std::recursive_mutex& lock() noexcept { return mutex_; }
+  reentrant_mutex& lock() noexcept { return mutex_; }
 
  private:
   template <class, class>
@@ -3395,7 +3453,7 @@ class database {
   friend class stowage::transaction<Backend>;
 
   /// Holds the database's lock, unless the backend is concurrent.
-  std::unique_lock<std::recursive_mutex> guard() {
+  std::unique_lock<reentrant_mutex> guard() {
     if constexpr (detail::is_concurrent<Backend>())
       return {};
     else
@@ -3413,7 +3471,7 @@ class database {
     }
   }
 
-  std::recursive_mutex mutex_;
+  reentrant_mutex mutex_;
   Backend backend_;
   unsigned depth_ = 0;
   std::mutex depth_mutex_;
@@ -3494,7 +3552,13 @@ std::invoke_result_t<F&> transact(database<Backend>& db, F&& fn, retry_options o
 #define STOWAGE_SINGLE_STOWAGE_STORE_IMPL_DATABASE_IPP
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 
-namespace stowage::detail {
+namespace stowage {
+
+STOWAGE_INLINE void reentrant_mutex::wait_for_it() {
+  while (state_.exchange(2, std::memory_order_acquire) != 0) state_.wait(2, std::memory_order_relaxed);
+}
+
+namespace detail {
 
 [[noreturn]] STOWAGE_INLINE void write_refused(const table_schema& s, const void* record, write_result r) {
   if (r == write_result::key_exists)
@@ -3522,7 +3586,8 @@ STOWAGE_INLINE void* handle_list::add(const table_schema* s, void* h, void (*des
   return h;
 }
 
-}  // namespace stowage::detail
+}  // namespace detail
+}  // namespace stowage
 #endif  // STOWAGE_SINGLE_STOWAGE_STORE_IMPL_DATABASE_IPP
 // ---- end stowage/store/impl/database.ipp
 #endif

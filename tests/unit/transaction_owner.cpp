@@ -48,3 +48,26 @@ TEST_CASE("a transaction ended in its own thread may be destroyed in another") {
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
 }
+
+TEST_CASE("a database's lock is reentrant in the thread holding it and exclusive to other threads") {
+  stowage::reentrant_mutex m;
+  m.lock();
+  m.lock();  // again, from the thread holding it
+  auto other_gets_it = [&] {
+    bool got = false;
+    std::thread([&] {
+      got = m.try_lock();
+      if (got) m.unlock();
+    }).join();
+    return got;
+  };
+  CHECK_FALSE(other_gets_it());
+  m.unlock();
+  CHECK_FALSE(other_gets_it());  // still held once
+  CHECK(m.try_lock());           // and taken again by its holder
+  m.unlock();
+  m.unlock();
+  CHECK(other_gets_it());
+  m.lock();  // free again for this thread as well
+  m.unlock();
+}

@@ -152,9 +152,40 @@ class byte_buffer {
   void append(const char* p, std::size_t n) {
     if (n) std::memcpy(extend(n), p, n);
   }
+  /// Room for at least n bytes in all, made at once rather than by doubling.
+  void reserve(std::size_t n) {
+    if (bytes_.size() < n) bytes_.resize(n);
+  }
+
+  /// The free room as two pointers the caller keeps in local variables, for a loop that writes
+  /// many small values (COPY rows): through extend() every byte stored, which may alias the
+  /// buffer's own members, makes the compiler load them again.
+  struct cursor {
+    char* at;
+    char* end;
+  };
+  cursor open() {
+    char* b = bytes_.data();
+    return {b + used_, b + bytes_.size()};
+  }
+  /// Counts what was written through c in the size; c is not to be used afterwards.
+  void close(cursor c) { used_ = static_cast<std::size_t>(c.at - bytes_.data()); }
+  /// Room for n more bytes at c, which moves past them: the caller writes all n.
+  char* take(cursor& c, std::size_t n) {
+    if (static_cast<std::size_t>(c.end - c.at) < n) [[unlikely]]
+      c = regrow(c, n);
+    char* p = c.at;
+    c.at += n;
+    return p;
+  }
 
  private:
   [[gnu::noinline]] void grow(std::size_t n) { bytes_.resize(std::max(bytes_.size() * 2, used_ + n + 256)); }
+  [[gnu::noinline]] cursor regrow(cursor c, std::size_t n) {
+    close(c);
+    grow(n);
+    return open();
+  }
 
   std::string bytes_;  // its size is the capacity; used_ bytes of it are the content
   std::size_t used_ = 0;

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
@@ -136,13 +137,20 @@ template <class T>
 void decode_column(T& f, const cell& in) {
   if constexpr (std::same_as<T, std::string>) {
     if (in.t != cell::type::text) wrong_cell("text", in.t);
-    // a field without room for the text (a record just built, whose strings are empty) takes a
-    // string constructed to size: cheaper than assign's grow-and-replace path; a field with room
-    // (a query's record read again) keeps its buffer
-    if (in.n > f.capacity())
-      f = std::string(in.p, in.n);
-    else
+    // an empty field (a record just built) or one without room for the text is made again in
+    // place, constructed to size: cheaper than assign's replace path, or than constructing a
+    // string and moving it in; a field with room (a query's record read again) keeps its buffer
+    if (f.empty() || in.n > f.capacity()) {
+      f.~basic_string();
+      try {
+        ::new (static_cast<void*>(&f)) std::string(in.p ? in.p : "", in.n);
+      } catch (...) {
+        ::new (static_cast<void*>(&f)) std::string();  // the record stays destructible
+        throw;
+      }
+    } else {
       f.assign(in.p ? in.p : "", in.n);
+    }
   } else if constexpr (std::same_as<T, bytes>) {
     if (in.t != cell::type::blob) wrong_cell("a blob", in.t);
     auto b = in.blob();

@@ -57,13 +57,19 @@ STOWAGE_INLINE bool valid_utf8(std::string_view s) {
 
 STOWAGE_INLINE std::size_t plain_ascii_prefix(std::string_view s) {
   constexpr std::uint64_t ones = 0x0101010101010101, highs = 0x8080808080808080;
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
+  // whether the 8 bytes at `at` are all plain: a byte of 0 borrows into its high bit (a borrow
+  // goes on upwards only from a byte of 0), a byte of 0x80 or more has it already
+  auto plain = [&](std::size_t at) {
     std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    // a byte of 0 borrows into its high bit, a byte of 0x80 or more has it already
-    if (((w | (w - ones)) & highs) != 0) return i;
-  }
+    std::memcpy(&w, s.data() + at, 8);
+    return ((w | (w - ones)) & highs) == 0;
+  };
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8)
+    if (!plain(i)) return i;
+  // fewer than 8 left: in text of 8 bytes or more the last 8, overlapping bytes found plain,
+  // settle them in one step; the loop below finds where they stop being plain otherwise
+  if (i < s.size() && s.size() >= 8 && plain(s.size() - 8)) return s.size();
   while (i < s.size() && static_cast<unsigned char>(s[i] - 1) < 0x7F) ++i;
   return i;
 }
@@ -141,34 +147,48 @@ STOWAGE_INLINE void append_binary(byte_buffer& out, column_kind k, const cell& c
   }
 }
 
-/// Appends one field of a binary COPY row, its length first, for a column stored as kind k.
-[[gnu::always_inline]] inline void copy_field(byte_buffer& out, column_kind k, const cell& c) {
+/// Appends one field of a binary COPY row at w, its length first, for a column stored as kind k.
+[[gnu::always_inline]] inline void copy_field(byte_buffer& out, byte_buffer::cursor& w, column_kind k, const cell& c) {
   switch (c.t) {
-    case cell::type::null: put_be<4>(out.extend(4), 0xFFFFFFFF); return;
+    case cell::type::null: put_be<4>(out.take(w, 4), 0xFFFFFFFF); return;
     case cell::type::integer: {
+      if (k == column_kind::int64) {  // the usual case, without put_int's switch
+        char* p = out.take(w, 12);
+        put_be<4>(p, 8);
+        put_be<8>(p + 4, static_cast<std::uint64_t>(c.i));
+        return;
+      }
       std::size_t n = int_size(k);
-      char* p = out.extend(4 + n);
+      char* p = out.take(w, 4 + n);
       put_be<4>(p, n);
       put_int(p + 4, k, c.i);
       return;
     }
-    case cell::type::real:
-      put_be<4>(out.extend(4), k == column_kind::real32 ? 4 : 8);
-      append_binary(out, k, c.d);
+    case cell::type::real: {
+      if (k == column_kind::real32) {
+        char* p = out.take(w, 8);
+        put_be<4>(p, 4);
+        put_be<4>(p + 4, std::bit_cast<std::uint32_t>(static_cast<float>(c.d)));
+      } else {
+        char* p = out.take(w, 12);
+        put_be<4>(p, 8);
+        put_be<8>(p + 4, std::bit_cast<std::uint64_t>(c.d));
+      }
       return;
+    }
     case cell::type::text: {
       std::string_view t = c.text();
       check_text(k, t);
       bool json = k == column_kind::json;
       std::size_t n = t.size() + (json ? 1 : 0);
-      char* p = out.extend(4 + n);
+      char* p = out.take(w, 4 + n);
       put_be<4>(p, n);
       if (json) p[4] = '\1';
       if (!t.empty()) std::memcpy(p + 4 + (json ? 1 : 0), t.data(), t.size());
       return;
     }
     case cell::type::blob: {
-      char* p = out.extend(4 + c.n);
+      char* p = out.take(w, 4 + c.n);
       put_be<4>(p, c.n);
       if (c.n) std::memcpy(p + 4, c.p, c.n);
       return;
@@ -1383,47 +1403,118 @@ STOWAGE_INLINE auto postgres::copy_rows(detail::pg::connection& c, const table_s
   detail::pg::result start(PQexec(c.conn, b.text.c_str()));
   if (PQresultStatus(start.get()) != PGRES_COPY_IN)
     return copy_failure{error_of(c, start.get(), "cannot start a COPY", &s, {}), false};
+  auto columns = static_cast<std::uint64_t>(s.columns.size() + (with_seq ? 1 : 0));
+  // rows are sent in chunks of about copy_chunk bytes, the buffer made that large at once (a
+  // small batch's a little over its numbers' size) rather than grown by doubling
+  constexpr std::size_t copy_chunk = std::size_t{1} << 18;
+  const std::size_t numbers = 2 + 12 * columns;  // a row's field count, lengths and 8-byte values
   detail::pg::byte_buffer buf;
+  buf.reserve(std::min(copy_chunk, rows.size() * numbers) + 4096);
   buf.append("PGCOPY\n\377\r\n\0", 11);
   detail::pg::write_be(buf, 0, 4);  // flags
   detail::pg::write_be(buf, 0, 4);  // header extension length
-  auto columns = static_cast<std::uint64_t>(s.columns.size() + (with_seq ? 1 : 0));
   bool sent_ok = true;
+  // the rows are written through w, whose pointers stay in registers (see byte_buffer::cursor)
+  auto w = buf.open();
+  const char* chunk_end = w.at + copy_chunk;
   auto flush = [&] {
+    buf.close(w);
     if (sent_ok && PQputCopyData(c.conn, buf.data(), static_cast<int>(buf.size())) != 1) sent_ok = false;
     buf.clear();
+    w = buf.open();
+    chunk_end = w.at + copy_chunk;
   };
   const std::size_t n = s.columns.size();
+  // The fields of the commonest types in their commonest columns are read straight from the
+  // record: a codec is known by its address, and what it would write in a cell is written
+  // here without the call and the cell. Any other field, or a value that the codec refuses (a
+  // NaN), goes through its codec as usual.
+  enum class direct : unsigned char { no, int64, text, real64, boolean, time };
+  std::vector<direct> how(n, direct::no);
+  for (std::size_t f = 0; f < n; ++f) {
+    const detail::field_codec* codec = s.columns[f].codec;
+    column_kind k = t.stored[f];
+    if (codec == &detail::codec_of<std::int64_t> && k == column_kind::int64)
+      how[f] = direct::int64;
+    else if (codec == &detail::codec_of<std::string> && k == column_kind::text)
+      how[f] = direct::text;
+    else if (codec == &detail::codec_of<double> && k == column_kind::real64)
+      how[f] = direct::real64;
+    else if (codec == &detail::codec_of<bool> && k == column_kind::boolean)
+      how[f] = direct::boolean;
+    else if (codec == &detail::codec_of<timestamp> && k == column_kind::timestamp)
+      how[f] = direct::time;
+  }
   detail::cell cell;
   std::string scratch;
   try {
     for (std::size_t i = 0; i < rows.size(); ++i) {
-      const void* r = rows[i];
-      detail::pg::write_be(buf, columns, 2);
+      const char* r = static_cast<const char*>(rows[i]);
+      detail::pg::put_be<2>(buf.take(w, 2), columns);
       // what detail::encode_field does, its codec called here: the field in hand is noted
       // rather than each wrapped in a try, and a failure is named as it would have been
       std::size_t field = 0;
       try {
         for (; field < n; ++field) {
           const detail::column_def& col = s.columns[field];
-          col.codec->encode(static_cast<const char*>(r) + col.offset, cell, scratch);
-          detail::pg::copy_field(buf, t.stored[field], cell);
+          const void* at = r + col.offset;
+          switch (how[field]) {
+            case direct::int64: {
+              char* p = buf.take(w, 12);
+              detail::pg::put_be<4>(p, 8);
+              detail::pg::put_be<8>(p + 4, static_cast<std::uint64_t>(*static_cast<const std::int64_t*>(at)));
+              continue;
+            }
+            case direct::text: {
+              const auto& text = *static_cast<const std::string*>(at);
+              detail::pg::check_text(column_kind::text, text);
+              char* p = buf.take(w, 4 + text.size());
+              detail::pg::put_be<4>(p, text.size());
+              if (!text.empty()) std::memcpy(p + 4, text.data(), text.size());
+              continue;
+            }
+            case direct::real64: {
+              double v = *static_cast<const double*>(at);
+              if (v != v) break;  // NaN: the codec refuses it
+              char* p = buf.take(w, 12);
+              detail::pg::put_be<4>(p, 8);
+              detail::pg::put_be<8>(p + 4, std::bit_cast<std::uint64_t>(v));
+              continue;
+            }
+            case direct::boolean: {
+              char* p = buf.take(w, 5);
+              detail::pg::put_be<4>(p, 1);
+              p[4] = static_cast<char>(*static_cast<const bool*>(at) ? 1 : 0);
+              continue;
+            }
+            case direct::time: {
+              char* p = buf.take(w, 12);
+              detail::pg::put_be<4>(p, 8);
+              detail::pg::put_int(p + 4, column_kind::timestamp,
+                                  static_cast<const timestamp*>(at)->time_since_epoch().count());
+              continue;
+            }
+            case direct::no: break;
+          }
+          col.codec->encode(at, cell, scratch);
+          detail::pg::copy_field(buf, w, t.stored[field], cell);
         }
       } catch (...) {
         detail::field_failed(s, field, detail::key_of_record(s, r));
       }
       if (with_seq) {
-        detail::pg::write_be(buf, 8, 4);
-        detail::pg::write_be(buf, i, 8);
+        char* p = buf.take(w, 12);
+        detail::pg::put_be<4>(p, 8);
+        detail::pg::put_be<8>(p + 4, i);
       }
-      if (buf.size() >= (1u << 18)) flush();
+      if (w.at >= chunk_end) flush();
     }
   } catch (...) {
     PQputCopyEnd(c.conn, "stowage: a record of the batch cannot be stored");
     detail::pg::drain(c.conn);
     throw;
   }
-  detail::pg::write_be(buf, 0xFFFF, 2);  // the trailer: a tuple of -1 fields
+  detail::pg::put_be<2>(buf.take(w, 2), 0xFFFF);  // the trailer: a tuple of -1 fields
   flush();
   if (!sent_ok || PQputCopyEnd(c.conn, nullptr) != 1)
     return copy_failure{error_of(c, nullptr, "cannot send a COPY", &s, {}), false};

@@ -1,7 +1,13 @@
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 #pragma once
 
-namespace stowage::detail {
+namespace stowage {
+
+STOWAGE_INLINE void reentrant_mutex::wait_for_it() {
+  while (state_.exchange(2, std::memory_order_acquire) != 0) state_.wait(2, std::memory_order_relaxed);
+}
+
+namespace detail {
 
 [[noreturn]] STOWAGE_INLINE void write_refused(const table_schema& s, const void* record, write_result r) {
   if (r == write_result::key_exists)
@@ -29,4 +35,5 @@ STOWAGE_INLINE void* handle_list::add(const table_schema* s, void* h, void (*des
   return h;
 }
 
-}  // namespace stowage::detail
+}  // namespace detail
+}  // namespace stowage
