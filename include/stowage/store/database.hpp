@@ -46,34 +46,11 @@ class database;
 /// point get's overhead); a thread that finds it taken waits on the atomic, woken by unlock.
 class reentrant_mutex {
  public:
-  void lock() {
-    auto me = std::this_thread::get_id();
-    if (held_by(me)) {
-      ++depth_;
-      return;
-    }
-    int free = 0;
-    if (!state_.compare_exchange_strong(free, 1, std::memory_order_acquire)) wait_for_it();
-    owner_.store(me, std::memory_order_relaxed);
-    depth_ = 1;
-  }
-  bool try_lock() {
-    auto me = std::this_thread::get_id();
-    if (held_by(me)) {
-      ++depth_;
-      return true;
-    }
-    int free = 0;
-    if (!state_.compare_exchange_strong(free, 1, std::memory_order_acquire)) return false;
-    owner_.store(me, std::memory_order_relaxed);
-    depth_ = 1;
-    return true;
-  }
-  void unlock() {
-    if (--depth_ != 0) return;
-    owner_.store(std::thread::id(), std::memory_order_relaxed);
-    if (state_.exchange(0, std::memory_order_release) == 2) state_.notify_one();
-  }
+  // out of line: a lock taken in every operation of every table would otherwise expand the
+  // atomic operations in each
+  void lock();
+  bool try_lock();
+  void unlock();
 
  private:
   // only the holder stores its id here, and clears it before it lets go: a relaxed load sees
@@ -82,6 +59,9 @@ class reentrant_mutex {
   /// Waits until the lock is free and takes it, marked as wanted by others (2) until the next
   /// unlock, which then wakes one waiter.
   void wait_for_it();
+  /// Wakes one waiter. Out of line, as wait_for_it: the atomic wait and notify machinery is
+  /// compiled once, not in every function that takes the lock.
+  void wake_one();
 
   std::atomic<int> state_{0};  // 0 free, 1 held, 2 held and maybe waited for
   std::atomic<std::thread::id> owner_{};

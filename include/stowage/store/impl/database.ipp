@@ -3,9 +3,40 @@
 
 namespace stowage {
 
+STOWAGE_INLINE void reentrant_mutex::lock() {
+  auto me = std::this_thread::get_id();
+  if (held_by(me)) {
+    ++depth_;
+    return;
+  }
+  int free = 0;
+  if (!state_.compare_exchange_strong(free, 1, std::memory_order_acquire)) wait_for_it();
+  owner_.store(me, std::memory_order_relaxed);
+  depth_ = 1;
+}
+STOWAGE_INLINE bool reentrant_mutex::try_lock() {
+  auto me = std::this_thread::get_id();
+  if (held_by(me)) {
+    ++depth_;
+    return true;
+  }
+  int free = 0;
+  if (!state_.compare_exchange_strong(free, 1, std::memory_order_acquire)) return false;
+  owner_.store(me, std::memory_order_relaxed);
+  depth_ = 1;
+  return true;
+}
+STOWAGE_INLINE void reentrant_mutex::unlock() {
+  if (--depth_ != 0) return;
+  owner_.store(std::thread::id(), std::memory_order_relaxed);
+  if (state_.exchange(0, std::memory_order_release) == 2) wake_one();
+}
+
 STOWAGE_INLINE void reentrant_mutex::wait_for_it() {
   while (state_.exchange(2, std::memory_order_acquire) != 0) state_.wait(2, std::memory_order_relaxed);
 }
+
+STOWAGE_INLINE void reentrant_mutex::wake_one() { state_.notify_one(); }
 
 namespace detail {
 
