@@ -24,6 +24,7 @@
 //
 // Usage: json_dir_crash [kills = 50] [seed]. The seed is printed; pass it back to replay a run's
 // choices (kill delays and what each child writes; the exact kill moments still vary).
+#include <stowage/json.hpp>
 #include <stowage/json_dir.hpp>
 
 #include "harness.hpp"

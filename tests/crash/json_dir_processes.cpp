@@ -15,6 +15,7 @@
 // store parses, with nothing left besides the lock, the schema files and the record files.
 //
 // Usage: json_dir_processes [writers = 4]. Exits non-zero with a message on any failure.
+#include <stowage/json.hpp>
 #include <stowage/json_dir.hpp>
 
 #include "harness.hpp"

@@ -4,6 +4,7 @@
 // created, changed or removed: the sandbox around the store holds sentinel files and is listed
 // after each run. A journal naming an absolute path, or a relative one that would climb out of
 // the sandbox, is not run at all (it could reach real files while the bug is there).
+#include <stowage/json.hpp>
 #include <stowage/json_dir.hpp>
 
 #include "fuzz.hpp"

@@ -1,5 +1,6 @@
 // What is particular to the json_dir backend: the files people read and edit.
 #include <catch2/catch.hpp>
+#include <stowage/json.hpp>
 #include <stowage/json_dir.hpp>
 
 #include <unistd.h>
