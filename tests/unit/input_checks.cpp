@@ -2,6 +2,7 @@
 // a json_dir store laid out wrongly, and integers in JSON columns that do not fit their field.
 // Each must be refused with a stowage::error of the right kind, never wrapped or let through.
 #include <catch2/catch.hpp>
+#include <stowage/json.hpp>
 #include <stowage/json_dir.hpp>
 #include <stowage/sqlite.hpp>
 
