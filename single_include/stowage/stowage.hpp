@@ -2644,6 +2644,8 @@ struct order_term {
 
 struct query_spec {
   query_spec() = default;
+  /// A query of the records that satisfy filter.
+  explicit query_spec(expr filter);
   // out of line: copying and destroying the filter tree is compiled once
   query_spec(const query_spec&);
   query_spec(query_spec&&) noexcept;
@@ -2667,6 +2669,7 @@ struct query_spec {
 
 namespace stowage::detail {
 
+STOWAGE_INLINE query_spec::query_spec(expr f) : filter(std::move(f)) {}
 STOWAGE_INLINE query_spec::query_spec(const query_spec&) = default;
 STOWAGE_INLINE query_spec& query_spec::operator=(const query_spec&) = default;
 STOWAGE_INLINE query_spec::query_spec(query_spec&&) noexcept = default;
@@ -3002,11 +3005,54 @@ class handle_list {
   std::vector<slot> slots_;
 };
 
+/// Each thread's transaction depth, for a backend whose transactions belong to threads
+/// (concurrent: a connection pool). Out of line, with its map, so that it is compiled once.
+class thread_depths {
+ public:
+  thread_depths();
+  thread_depths(const thread_depths&) = delete;
+  thread_depths& operator=(const thread_depths&) = delete;
+  ~thread_depths();
+  /// The calling thread's depth, 0 at first; the reference stays valid while this lives.
+  unsigned& of_this_thread();
+
+ private:
+  struct map;
+  std::unique_ptr<map> map_;
+};
+
 template <class B>
 using cursor_of =
     decltype(std::declval<B&>().select(std::declval<typename B::table_handle&>(), std::declval<const query_spec&>()));
 template <class Backend>
 inline constexpr bool models_backend = backend<Backend>;
+
+/// A query being read: the cursor the backend's select() returned, type-erased (with the
+/// functions that read and delete it), and while the cursor reads the store (a streaming
+/// backend) the database's lock; both are let go when the rows run out. Not a template: the
+/// query loops over every record type and backend share its code, compiled once.
+class running_query {
+ public:
+  using next_fn = bool (*)(void* cursor, void* out);
+  using delete_fn = void (*)(void* cursor);
+
+  running_query() = default;
+  running_query(std::unique_lock<reentrant_mutex> lock, void* cursor, next_fn next, delete_fn del) noexcept;
+  running_query(running_query&& o) noexcept;
+  running_query& operator=(running_query&& o) noexcept;
+  ~running_query();
+
+  /// Reads the next row into *out: false, the cursor and the lock let go, when there is none.
+  bool next(void* out);
+  bool done() const noexcept { return cursor_ == nullptr; }
+
+ private:
+  void finish() noexcept;
+  std::unique_lock<reentrant_mutex> lock_;
+  void* cursor_ = nullptr;
+  next_fn next_ = nullptr;
+  delete_fn delete_ = nullptr;
+};
 
 /// A backend in name only: declared, never defined or run (a program using it does not compile).
 struct stand_in_backend {
@@ -3131,6 +3177,8 @@ class query {
  public:
   using handle = typename Backend::table_handle;
 
+  /// An input iterator over the records; the record it points to is its own (a field of the
+  /// iterator), read in place by each step.
   class iterator {
    public:
     using value_type = Record;
@@ -3138,25 +3186,20 @@ class query {
     using iterator_concept = std::input_iterator_tag;
 
     iterator() = default;
-    const Record& operator*() const { return state_->current; }
-    const Record* operator->() const { return &state_->current; }
+    const Record& operator*() const { return current_; }
+    const Record* operator->() const { return &current_; }
     iterator& operator++() {
-      if (!state_->cursor.next(&state_->current)) state_.reset();
+      run_.next(&current_);
       return *this;
     }
     void operator++(int) { ++*this; }
-    friend bool operator==(const iterator& it, std::default_sentinel_t) { return !it.state_; }
+    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.run_.done(); }
 
    private:
     friend class query;
-    using cursor_t = detail::cursor_of<Backend>;
-    struct state {
-      std::unique_lock<reentrant_mutex> lock;
-      cursor_t cursor;
-      Record current{};
-    };
-    explicit iterator(std::unique_ptr<state> s) : state_(std::move(s)) { ++*this; }
-    std::unique_ptr<state> state_;
+    explicit iterator(detail::running_query run) : run_(std::move(run)) { ++*this; }
+    detail::running_query run_;
+    Record current_{};
   };
 
   /// Orders by a field; call again to add tie-breakers. NULLs come first in ascending order.
@@ -3188,23 +3231,11 @@ class query {
     return q;
   }
 
-  iterator begin() const {
-    auto lock = db_->guard();
-    auto& b = db_->backend_;
-    auto s = std::unique_ptr<typename iterator::state>(
-        new typename iterator::state{std::move(lock), b.select(*handle_, spec_), Record{}});
-    if constexpr (!Backend::streams) {
-      if (s->lock.owns_lock()) s->lock.unlock();
-    }
-    return iterator(std::move(s));
-  }
+  iterator begin() const { return iterator(db_->start(*handle_, spec_)); }
   std::default_sentinel_t end() const noexcept { return {}; }
 
   /// How many records the query yields.
-  std::uint64_t count() const {
-    auto lock = db_->guard();
-    return db_->backend_.count(*handle_, spec_);
-  }
+  std::uint64_t count() const { return db_->count(*handle_, spec_); }
   /// Whether the query yields any record.
   bool exists() const { return limit(1).count() > 0; }
   /// The first record the query yields.
@@ -3223,9 +3254,7 @@ class query {
 
  private:
   friend class table<Record, Backend>;
-  query(database<Backend>* db, handle* h, std::optional<detail::expr> filter) : db_(db), handle_(h) {
-    spec_.filter = std::move(filter);
-  }
+  query(database<Backend>* db, handle* h, detail::query_spec spec) : db_(db), handle_(h), spec_(std::move(spec)) {}
   database<Backend>* db_;
   handle* handle_;
   detail::query_spec spec_;
@@ -3264,8 +3293,7 @@ class table {
     std::string scratch;
     detail::cell k = detail::key_cell(schema(), key, scratch);
     std::optional<Record> out(std::in_place);
-    auto lock = db_->guard();
-    if (!db_->backend_.get(*handle_, k, &*out)) out.reset();
+    if (!db_->get(*handle_, k, &*out)) out.reset();
     return out;
   }
 
@@ -3313,9 +3341,7 @@ class table {
   /// Deletes the record with this key; false when there was none.
   bool erase(const key_type& key) {
     std::string scratch;
-    detail::cell k = detail::key_cell(schema(), key, scratch);
-    auto lock = db_->guard();
-    return db_->backend_.erase(*handle_, k);
+    return db_->erase(*handle_, detail::key_cell(schema(), key, scratch));
   }
 
   /// Stores many records in one transaction: all of them, or none when one fails.
@@ -3341,9 +3367,11 @@ class table {
   }
 
   /// Every record.
-  stowage::query<Record, Backend> query() const { return {db_, handle_, std::nullopt}; }
+  stowage::query<Record, Backend> query() const { return {db_, handle_, detail::query_spec()}; }
   /// The records that satisfy p.
-  stowage::query<Record, Backend> query(predicate<Record> p) const { return {db_, handle_, std::move(p).expr()}; }
+  stowage::query<Record, Backend> query(predicate<Record> p) const {
+    return {db_, handle_, detail::query_spec(std::move(p).expr())};
+  }
 
   std::uint64_t count() const { return query().count(); }
   std::uint64_t count(predicate<Record> p) const { return query(std::move(p)).count(); }
@@ -3361,14 +3389,8 @@ class table {
   friend class database<Backend>;
   table(database<Backend>* db, typename Backend::table_handle* h) : db_(db), handle_(h) {}
 
-  void write(const Record& r, write_mode mode) {
-    auto lock = db_->guard();
-    write_locked(r, mode);
-  }
-  void write_locked(const Record& r, write_mode mode) {
-    write_result result = db_->backend_.write(*handle_, static_cast<const void*>(&r), mode);
-    if (result != write_result::done) detail::write_refused(schema(), &r, result);
-  }
+  void write(const Record& r, write_mode mode) { db_->write(*handle_, schema(), &r, mode); }
+  void write_locked(const Record& r, write_mode mode) { db_->write_locked(*handle_, schema(), &r, mode); }
   static const detail::table_schema& schema() { return detail::schema_of<Record>(); }
 
   database<Backend>* db_;
@@ -3396,18 +3418,10 @@ class database {
   /// The table of a record type, created (or migrated by adding columns) on first use.
   template <class Record>
   stowage::table<Record, detail::backend_or_stand_in<Backend>> table() {
-    if constexpr (!detail::valid_record<Record> || !detail::models_backend<Backend>) {
+    if constexpr (!detail::valid_record<Record> || !detail::models_backend<Backend>)
       return {nullptr, nullptr};  // stowage::table<Record, B> or this database has reported the error
-    } else {
-      using handle = typename Backend::table_handle;
-      auto lock = std::lock_guard(mutex_);  // the handle list, on every backend
-      const auto& schema = detail::schema_of<Record>();
-      void* h = handles_.find(&schema);
-      if (!h)
-        h = handles_.add(&schema, new handle(backend_.open_table(schema)),
-                         [](void* p) { delete static_cast<handle*>(p); });
-      return {this, static_cast<handle*>(h)};
-    }
+    else
+      return {this, &handle_for(detail::schema_of<Record>())};
   }
 
   /// Begins a transaction, or a savepoint inside the current one, at the backend's default
@@ -3432,6 +3446,51 @@ class database {
   friend class stowage::query;
   friend class stowage::transaction<Backend>;
 
+  // What tables and queries do, written once per backend here rather than once per record type
+  // in them: the record arrives type-erased, described by its schema.
+  using handle = typename Backend::table_handle;
+
+  /// The handle of a record type's table, opened on first use.
+  handle& handle_for(const detail::table_schema& schema) {
+    auto lock = std::lock_guard(mutex_);  // the handle list, on every backend
+    void* h = handles_.find(&schema);
+    if (!h) h = handles_.add(&schema, new handle(backend_.open_table(schema)), &delete_handle);
+    return *static_cast<handle*>(h);
+  }
+  static void delete_handle(void* h) { delete static_cast<handle*>(h); }
+
+  void write(handle& h, const detail::table_schema& schema, const void* record, write_mode mode) {
+    auto lock = guard();
+    write_locked(h, schema, record, mode);
+  }
+  void write_locked(handle& h, const detail::table_schema& schema, const void* record, write_mode mode) {
+    write_result result = backend_.write(h, record, mode);
+    if (result != write_result::done) detail::write_refused(schema, record, result);
+  }
+  bool get(handle& h, const detail::cell& key, void* out) {
+    auto lock = guard();
+    return backend_.get(h, key, out);
+  }
+  bool erase(handle& h, const detail::cell& key) {
+    auto lock = guard();
+    return backend_.erase(h, key);
+  }
+  std::uint64_t count(handle& h, const detail::query_spec& q) {
+    auto lock = guard();
+    return backend_.count(h, q);
+  }
+  detail::running_query start(handle& h, const detail::query_spec& q) {
+    using cursor = detail::cursor_of<Backend>;
+    auto lock = guard();
+    auto* c = new cursor(backend_.select(h, q));
+    if constexpr (!Backend::streams) {
+      if (lock.owns_lock()) lock.unlock();  // a snapshot: other threads may go on
+    }
+    return {std::move(lock), c, &next_row, &delete_cursor};
+  }
+  static bool next_row(void* c, void* out) { return static_cast<detail::cursor_of<Backend>*>(c)->next(out); }
+  static void delete_cursor(void* c) { delete static_cast<detail::cursor_of<Backend>*>(c); }
+
   /// Holds the database's lock, unless the backend is concurrent.
   std::unique_lock<reentrant_mutex> guard() {
     if constexpr (detail::is_concurrent<Backend>())
@@ -3443,19 +3502,15 @@ class database {
   /// The calling thread's transaction depth. With one connection only the thread holding the
   /// lock uses it, so there is one for the database.
   unsigned& thread_depth() {
-    if constexpr (detail::is_concurrent<Backend>()) {
-      auto lock = std::lock_guard(depth_mutex_);
-      return depths_[std::this_thread::get_id()];  // a node of its own: the reference stays valid
-    } else {
+    if constexpr (detail::is_concurrent<Backend>())
+      return depth_.of_this_thread();
+    else
       return depth_;
-    }
   }
 
   reentrant_mutex mutex_;
   Backend backend_;
-  unsigned depth_ = 0;
-  std::mutex depth_mutex_;
-  std::unordered_map<std::thread::id, unsigned> depths_;
+  std::conditional_t<detail::is_concurrent<Backend>(), detail::thread_depths, unsigned> depth_{};
   detail::handle_list handles_;
 };
 
@@ -3575,6 +3630,49 @@ namespace detail {
   if (r == write_result::key_exists)
     throw conflict_error("a record with this key exists already", context_of(s, key_of_record(s, record)));
   throw not_found_error("there is no record with this key to update", context_of(s, key_of_record(s, record)));
+}
+
+STOWAGE_INLINE running_query::running_query(std::unique_lock<reentrant_mutex> lock, void* cursor, next_fn next,
+                                            delete_fn del) noexcept
+    : lock_(std::move(lock)), cursor_(cursor), next_(next), delete_(del) {}
+
+STOWAGE_INLINE running_query::running_query(running_query&& o) noexcept
+    : lock_(std::move(o.lock_)), cursor_(std::exchange(o.cursor_, nullptr)), next_(o.next_), delete_(o.delete_) {}
+
+STOWAGE_INLINE running_query& running_query::operator=(running_query&& o) noexcept {
+  if (this != &o) {
+    finish();
+    lock_ = std::move(o.lock_);
+    cursor_ = std::exchange(o.cursor_, nullptr);
+    next_ = o.next_;
+    delete_ = o.delete_;
+  }
+  return *this;
+}
+
+STOWAGE_INLINE running_query::~running_query() { finish(); }
+
+STOWAGE_INLINE bool running_query::next(void* out) {
+  if (cursor_ && next_(cursor_, out)) return true;
+  finish();
+  return false;
+}
+
+STOWAGE_INLINE void running_query::finish() noexcept {
+  // the cursor first: it may read under the lock
+  if (cursor_) delete_(std::exchange(cursor_, nullptr));
+  if (lock_.owns_lock()) lock_.unlock();
+}
+
+struct thread_depths::map {
+  std::mutex mutex;
+  std::unordered_map<std::thread::id, unsigned> depths;
+};
+STOWAGE_INLINE thread_depths::thread_depths() : map_(std::make_unique<map>()) {}
+STOWAGE_INLINE thread_depths::~thread_depths() = default;
+STOWAGE_INLINE unsigned& thread_depths::of_this_thread() {
+  auto lock = std::lock_guard(map_->mutex);
+  return map_->depths[std::this_thread::get_id()];  // a node of its own: the reference stays valid
 }
 
 STOWAGE_INLINE handle_list::~handle_list() {
