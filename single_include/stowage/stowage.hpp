@@ -3048,6 +3048,26 @@ class thread_depths {
   std::unique_ptr<map> map_;
 };
 
+/// The keys of a batch as cells: their bytes stay in the keys, or in a scratch string of their
+/// own that never moves. Out of line, with its containers, so that it is compiled once.
+class key_cells {
+ public:
+  key_cells();
+  key_cells(const key_cells&) = delete;
+  key_cells& operator=(const key_cells&) = delete;
+  ~key_cells();
+  void reserve(std::size_t n);
+  /// A new empty string for the next key's stored form, if it needs one.
+  std::string& scratch();
+  void push_back(const cell& c);
+  std::span<const cell> cells() const noexcept;
+  std::size_t size() const noexcept;
+
+ private:
+  struct parts;
+  std::unique_ptr<parts> parts_;
+};
+
 template <class B>
 using cursor_of =
     decltype(std::declval<B&>().select(std::declval<typename B::table_handle&>(), std::declval<const query_spec&>()));
@@ -3337,14 +3357,11 @@ class table {
     } else if constexpr (requires(std::span<const detail::cell> k, detail::record_slots s) {
                            db_->backend_.get_many(*handle_, k, s);
                          }) {
-      // the keys as cells: their bytes stay in the keys, or in a scratch string of their own that
-      // a deque never moves (a short string's bytes live inside it)
-      std::vector<detail::cell> cells;
-      std::deque<std::string> scratch;
+      detail::key_cells cells;
       if constexpr (std::ranges::sized_range<Keys>) cells.reserve(std::ranges::size(keys));
-      for (const key_type& k : keys) cells.push_back(detail::key_cell(schema(), k, scratch.emplace_back()));
+      for (const key_type& k : keys) cells.push_back(detail::key_cell(schema(), k, cells.scratch()));
       std::vector<std::optional<Record>> out(cells.size());
-      db_->backend_.get_many(*handle_, std::span<const detail::cell>(cells),
+      db_->backend_.get_many(*handle_, cells.cells(),
                              detail::record_slots{&out, [](void* ctx, std::size_t i) -> void* {
                                                     auto& v = *static_cast<std::vector<std::optional<Record>>*>(ctx);
                                                     return &v[i].emplace();
@@ -3690,6 +3707,18 @@ STOWAGE_INLINE void running_query::finish() noexcept {
   if (cursor_) delete_(std::exchange(cursor_, nullptr));
   if (lock_.owns_lock()) lock_.unlock();
 }
+
+struct key_cells::parts {
+  std::vector<cell> cells;
+  std::deque<std::string> scratch;  // a deque never moves its strings (a short one's bytes live inside it)
+};
+STOWAGE_INLINE key_cells::key_cells() : parts_(std::make_unique<parts>()) {}
+STOWAGE_INLINE key_cells::~key_cells() = default;
+STOWAGE_INLINE void key_cells::reserve(std::size_t n) { parts_->cells.reserve(n); }
+STOWAGE_INLINE std::string& key_cells::scratch() { return parts_->scratch.emplace_back(); }
+STOWAGE_INLINE void key_cells::push_back(const cell& c) { parts_->cells.push_back(c); }
+STOWAGE_INLINE std::span<const cell> key_cells::cells() const noexcept { return parts_->cells; }
+STOWAGE_INLINE std::size_t key_cells::size() const noexcept { return parts_->cells.size(); }
 
 struct thread_depths::map {
   std::mutex mutex;

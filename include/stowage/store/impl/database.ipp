@@ -78,6 +78,18 @@ STOWAGE_INLINE void running_query::finish() noexcept {
   if (lock_.owns_lock()) lock_.unlock();
 }
 
+struct key_cells::parts {
+  std::vector<cell> cells;
+  std::deque<std::string> scratch;  // a deque never moves its strings (a short one's bytes live inside it)
+};
+STOWAGE_INLINE key_cells::key_cells() : parts_(std::make_unique<parts>()) {}
+STOWAGE_INLINE key_cells::~key_cells() = default;
+STOWAGE_INLINE void key_cells::reserve(std::size_t n) { parts_->cells.reserve(n); }
+STOWAGE_INLINE std::string& key_cells::scratch() { return parts_->scratch.emplace_back(); }
+STOWAGE_INLINE void key_cells::push_back(const cell& c) { parts_->cells.push_back(c); }
+STOWAGE_INLINE std::span<const cell> key_cells::cells() const noexcept { return parts_->cells; }
+STOWAGE_INLINE std::size_t key_cells::size() const noexcept { return parts_->cells.size(); }
+
 struct thread_depths::map {
   std::mutex mutex;
   std::unordered_map<std::thread::id, unsigned> depths;
