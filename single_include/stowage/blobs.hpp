@@ -21,12 +21,11 @@
 //     for (std::span<const std::byte> piece : blobs.open(b.id)) ...
 //
 // Storage: a blob's bytes are cut into chunks (256 KiB unless blob_options says otherwise).
-// memory, sqlite and postgres keep each chunk as a row of the table stowage_blob_chunks (key
-// "<content>/<index>", the bytes and their SHA-256 in hex); json_dir keeps a blob as one file,
-// <root>/.blobs/<content>, written to a temporary file, flushed and renamed into place, holding
-// the bytes followed by each chunk's SHA-256 (32 bytes each). On every backend the table
-// stowage_blobs holds one record per blob: its id, size, SHA-256, chunk size and the name of its
-// content.
+// memory, sqlite and postgres keep each chunk as a row of the table stowage_blob_chunks (an
+// integer key, the blob's content name, the chunk's index, its SHA-256 in hex and its bytes); json_dir keeps a blob as
+// one file, <root>/.blobs/<content>, written to a temporary file, flushed and renamed into place, holding the bytes
+// followed by each chunk's SHA-256 (32 bytes each). On every backend the table stowage_blobs holds one record per blob:
+// its id, size, SHA-256, chunk size and the name of its content.
 //
 // Integrity: the SHA-256 of the whole blob and of each chunk are computed while writing. A read
 // checks each chunk it touches against the chunk's hash (so a range read too finds any changed
@@ -83,12 +82,16 @@ namespace detail {
 /// The record of one blob (table stowage_blobs).
 struct blob_record {
   BOOST_HANA_DEFINE_STRUCT(blob_record, (std::string, id), (std::int64_t, size), (std::string, sha256),
-                           (std::int64_t, chunk_size), (std::int64_t, chunks), (std::string, content));
+                           (std::int64_t, chunk_size), (std::int64_t, chunks), (std::string, content),
+                           (std::int64_t, first_chunk));
 };
 
-/// One chunk of a blob's content (table stowage_blob_chunks, on backends without files).
+/// One chunk of a blob's content (table stowage_blob_chunks, on backends without files). Its key
+/// is the blob's first_chunk plus its index: an integer key keeps SQLite's table a rowid table,
+/// whose rows may be large (a WITHOUT ROWID table reads a whole large row for each comparison of
+/// a key lookup).
 struct blob_chunk {
-  BOOST_HANA_DEFINE_STRUCT(blob_chunk, (std::string, id), (std::string, content), (std::int64_t, index),
+  BOOST_HANA_DEFINE_STRUCT(blob_chunk, (std::int64_t, id), (std::string, content), (std::int64_t, index),
                            (std::string, sha256), (bytes, data));
 };
 
@@ -130,8 +133,11 @@ std::string hex(const digest& d);
 std::optional<digest> from_hex(std::string_view text);
 /// A new id: 12 hex digits of the time in ms, then 20 random ones, so ids sort by creation.
 std::string new_id();
-/// The key of chunk `index` of a content: "<content>/<index, 10 digits>".
-std::string chunk_key(std::string_view content, std::uint64_t index);
+/// The key of a blob's first chunk (the others follow it): random, below 2^62, so that the keys
+/// of blobs written at once by several connections or processes do not meet (two blobs of a
+/// million chunks each share a key with a chance of one in 2^22 billion; an insert would then
+/// fail with a conflict_error, never overwrite).
+std::int64_t new_chunk_base();
 
 [[noreturn]] void corrupt(std::string_view id, std::string_view what);
 
@@ -145,7 +151,7 @@ struct chunk_sink {
 /// stored hash, or returns false when the chunk is missing.
 struct chunk_source {
   void* self;
-  bool (*get)(void* self, std::string_view content, std::uint64_t index, bytes& data, digest& d);
+  bool (*get)(void* self, std::int64_t key, bytes& data, digest& d);
 };
 
 /// A blob's content being written: cuts the bytes into chunks, hashes each and the whole, and
@@ -215,11 +221,12 @@ class blob_reader {
       return *this;
     }
     void operator++(int) { ++*this; }
-    friend bool operator==(const iterator& it, std::default_sentinel_t) { return !it.r_ || it.r_->done_; }
+    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.at_end(); }
 
    private:
     friend class blob_reader;
     explicit iterator(blob_reader* r) : r_(r) {}
+    bool at_end() const { return !r_ || r_->done_; }
     blob_reader* r_ = nullptr;
   };
 
@@ -246,7 +253,7 @@ class blob_reader {
   template <class>
   friend class blob_store;
   struct file;
-  blob_reader(blob_info info, std::uint64_t chunk_size, std::string content, detail::blob_impl::digest whole,
+  blob_reader(blob_info info, std::uint64_t chunk_size, std::int64_t first_chunk, detail::blob_impl::digest whole,
               std::uint64_t offset, std::uint64_t end, detail::blob_impl::chunk_source source,
               std::filesystem::path file);
   /// Moves to the next piece (sets done_ at the end).
@@ -255,7 +262,7 @@ class blob_reader {
 
   blob_info info_;
   std::uint64_t chunk_size_ = 0;
-  std::string content_;
+  std::int64_t first_chunk_ = 0;
   detail::blob_impl::digest whole_{};
   std::uint64_t pos_ = 0;  // the next byte to yield
   std::uint64_t end_ = 0;
@@ -349,8 +356,7 @@ class blob_store {
     table.erase(r->id);
     if constexpr (!detail::file_backend<Backend>) {
       auto chunks = db_->template table<detail::blob_chunk>();
-      for (std::int64_t i = 0; i < r->chunks; ++i)
-        chunks.erase(detail::blob_impl::chunk_key(r->content, static_cast<std::uint64_t>(i)));
+      for (std::int64_t i = 0; i < r->chunks; ++i) chunks.erase(r->first_chunk + i);
       tx.commit();
     } else {
       tx.commit();
@@ -400,23 +406,22 @@ class blob_store {
   // the chunk table of the database at self, as the writer's sink
   struct sink_state {
     database<Backend>* db;
-    const std::string* content;
+    const record* blob;
     detail::blob_chunk scratch;
   };
   static void put_chunk(void* self, std::uint64_t index, std::span<const std::byte> data,
                         const detail::blob_impl::digest& d) {
     auto& s = *static_cast<sink_state*>(self);
-    s.scratch.id = detail::blob_impl::chunk_key(*s.content, index);
-    s.scratch.content = *s.content;
+    s.scratch.id = s.blob->first_chunk + static_cast<std::int64_t>(index);
+    s.scratch.content = s.blob->content;
     s.scratch.index = static_cast<std::int64_t>(index);
     s.scratch.sha256 = detail::blob_impl::hex(d);
     s.scratch.data.assign(data.begin(), data.end());
-    s.db->template table<detail::blob_chunk>().put(s.scratch);
+    s.db->template table<detail::blob_chunk>().insert(s.scratch);
   }
-  static bool get_chunk(void* self, std::string_view content, std::uint64_t index, bytes& data,
-                        detail::blob_impl::digest& d) {
+  static bool get_chunk(void* self, std::int64_t key, bytes& data, detail::blob_impl::digest& d) {
     auto* db = static_cast<database<Backend>*>(self);
-    auto c = db->template table<detail::blob_chunk>().get(detail::blob_impl::chunk_key(content, index));
+    auto c = db->template table<detail::blob_chunk>().get(key);
     if (!c) return false;
     auto h = detail::blob_impl::from_hex(c->sha256);
     if (!h) return false;
@@ -433,7 +438,8 @@ class blob_store {
     r.content = new_id();
     r.chunk_size = static_cast<std::int64_t>(options_.chunk_size);
     std::optional<writer> w;
-    sink_state sink{db_, &r.content, {}};
+    if constexpr (!detail::file_backend<Backend>) r.first_chunk = new_chunk_base();
+    sink_state sink{db_, &r, {}};
     if constexpr (detail::file_backend<Backend>)
       w.emplace(options_.chunk_size, blob_dir(), r.content);
     else
@@ -465,8 +471,8 @@ class blob_store {
     std::uint64_t end = n > size - begin ? size : begin + n;
     std::filesystem::path file;
     if constexpr (detail::file_backend<Backend>) file = blob_dir() / r.content;
-    return blob_reader({r.id, size, r.sha256}, static_cast<std::uint64_t>(r.chunk_size), r.content, *whole, begin, end,
-                       {db_, &get_chunk}, std::move(file));
+    return blob_reader({r.id, size, r.sha256}, static_cast<std::uint64_t>(r.chunk_size), r.first_chunk, *whole, begin,
+                       end, {db_, &get_chunk}, std::move(file));
   }
 
   database<Backend>* db_;
@@ -583,12 +589,11 @@ STOWAGE_INLINE std::string new_id() {
   return id;
 }
 
-STOWAGE_INLINE std::string chunk_key(std::string_view content, std::uint64_t index) {
-  std::string n = std::to_string(index);
-  std::string key;
-  key.reserve(content.size() + 11);
-  key.append(content).append(1, '/').append(n.size() < 10 ? 10 - n.size() : 0, '0').append(n);
-  return key;
+STOWAGE_INLINE std::int64_t new_chunk_base() {
+  std::uint64_t r = 0;
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(&r), sizeof r) != 1)
+    throw internal_error("OpenSSL cannot make random bytes for a blob's chunk keys");
+  return static_cast<std::int64_t>(r >> 2);
 }
 
 [[noreturn]] STOWAGE_INLINE void corrupt(std::string_view id, std::string_view what) {
@@ -714,12 +719,12 @@ struct blob_reader::file {
   }
 };
 
-STOWAGE_INLINE blob_reader::blob_reader(blob_info info, std::uint64_t chunk_size, std::string content,
+STOWAGE_INLINE blob_reader::blob_reader(blob_info info, std::uint64_t chunk_size, std::int64_t first_chunk,
                                         detail::blob_impl::digest whole, std::uint64_t offset, std::uint64_t end,
                                         detail::blob_impl::chunk_source source, std::filesystem::path file_path)
     : info_(std::move(info)),
       chunk_size_(chunk_size),
-      content_(std::move(content)),
+      first_chunk_(first_chunk),
       whole_(whole),
       pos_(offset),
       end_(end),
@@ -768,7 +773,7 @@ STOWAGE_INLINE void blob_reader::load_chunk(std::uint64_t index) {
     pread_all(chunk_.data(), expected, start);
     pread_all(stored.data(), stored.size(), info_.size + index * sizeof(digest));
   } else {
-    if (!source_.get(source_.self, content_, index, chunk_, stored))
+    if (!source_.get(source_.self, first_chunk_ + static_cast<std::int64_t>(index), chunk_, stored))
       corrupt(info_.id, where() + " is missing from stowage_blob_chunks");
     if (chunk_.size() != expected)
       corrupt(info_.id, where() + " has " + std::to_string(chunk_.size()) + " bytes, not " + std::to_string(expected));

@@ -65,7 +65,7 @@ void flip_byte(store<T>& s, const std::string& id, std::uint64_t index, std::siz
   using B = typename T::type;
   auto r = s->template table<stowage::detail::blob_record>().get(id);
   REQUIRE(r);
-  std::string key = stowage::detail::blob_impl::chunk_key(r->content, index);
+  std::int64_t key = r->first_chunk + static_cast<std::int64_t>(index);
   if constexpr (stowage::detail::file_backend<B>) {
     auto path = s->backend().root() / ".blobs" / r->content;
     std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
@@ -80,7 +80,7 @@ void flip_byte(store<T>& s, const std::string& id, std::uint64_t index, std::siz
     sqlite3_stmt* st = nullptr;
     REQUIRE(sqlite3_prepare_v2(db, "SELECT data FROM stowage_blob_chunks WHERE id = ?1", -1, &st, nullptr) ==
             SQLITE_OK);
-    sqlite3_bind_text(st, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 1, key);
     REQUIRE(sqlite3_step(st) == SQLITE_ROW);
     std::string data(static_cast<const char*>(sqlite3_column_blob(st, 0)),
                      static_cast<std::size_t>(sqlite3_column_bytes(st, 0)));
@@ -89,14 +89,14 @@ void flip_byte(store<T>& s, const std::string& id, std::uint64_t index, std::siz
     REQUIRE(sqlite3_prepare_v2(db, "UPDATE stowage_blob_chunks SET data = ?1 WHERE id = ?2", -1, &st, nullptr) ==
             SQLITE_OK);
     sqlite3_bind_blob(st, 1, data.data(), static_cast<int>(data.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, key.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, key);
     REQUIRE(sqlite3_step(st) == SQLITE_DONE);
     sqlite3_finalize(st);
     REQUIRE(sqlite3_changes(db) == 1);
 #ifdef STOWAGE_TEST_POSTGRES
   } else if constexpr (std::is_same_v<B, stowage::postgres>) {
     pg_exec("UPDATE " + s.backend.schema + ".stowage_blob_chunks SET data = set_byte(data, " + std::to_string(at) +
-            ", get_byte(data, " + std::to_string(at) + ") # 32) WHERE id = '" + key + "'");
+            ", get_byte(data, " + std::to_string(at) + ") # 32) WHERE id = " + std::to_string(key));
 #endif
   } else {
     // memory: the chunk's record, rewritten through the table (what a bug in a writer would do)

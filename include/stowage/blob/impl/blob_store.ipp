@@ -98,12 +98,11 @@ STOWAGE_INLINE std::string new_id() {
   return id;
 }
 
-STOWAGE_INLINE std::string chunk_key(std::string_view content, std::uint64_t index) {
-  std::string n = std::to_string(index);
-  std::string key;
-  key.reserve(content.size() + 11);
-  key.append(content).append(1, '/').append(n.size() < 10 ? 10 - n.size() : 0, '0').append(n);
-  return key;
+STOWAGE_INLINE std::int64_t new_chunk_base() {
+  std::uint64_t r = 0;
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(&r), sizeof r) != 1)
+    throw internal_error("OpenSSL cannot make random bytes for a blob's chunk keys");
+  return static_cast<std::int64_t>(r >> 2);
 }
 
 [[noreturn]] STOWAGE_INLINE void corrupt(std::string_view id, std::string_view what) {
@@ -229,12 +228,12 @@ struct blob_reader::file {
   }
 };
 
-STOWAGE_INLINE blob_reader::blob_reader(blob_info info, std::uint64_t chunk_size, std::string content,
+STOWAGE_INLINE blob_reader::blob_reader(blob_info info, std::uint64_t chunk_size, std::int64_t first_chunk,
                                         detail::blob_impl::digest whole, std::uint64_t offset, std::uint64_t end,
                                         detail::blob_impl::chunk_source source, std::filesystem::path file_path)
     : info_(std::move(info)),
       chunk_size_(chunk_size),
-      content_(std::move(content)),
+      first_chunk_(first_chunk),
       whole_(whole),
       pos_(offset),
       end_(end),
@@ -283,7 +282,7 @@ STOWAGE_INLINE void blob_reader::load_chunk(std::uint64_t index) {
     pread_all(chunk_.data(), expected, start);
     pread_all(stored.data(), stored.size(), info_.size + index * sizeof(digest));
   } else {
-    if (!source_.get(source_.self, content_, index, chunk_, stored))
+    if (!source_.get(source_.self, first_chunk_ + static_cast<std::int64_t>(index), chunk_, stored))
       corrupt(info_.id, where() + " is missing from stowage_blob_chunks");
     if (chunk_.size() != expected)
       corrupt(info_.id, where() + " has " + std::to_string(chunk_.size()) + " bytes, not " + std::to_string(expected));
