@@ -165,9 +165,11 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   bool ok = true;
-  ok &= in_child([&] { return round_trip<stowage::sqlite>("sqlite", "file:" + (dir / "blobs.db").string(), mib, chunk); });
+  ok &= in_child(
+      [&] { return round_trip<stowage::sqlite>("sqlite", "file:" + (dir / "blobs.db").string(), mib, chunk); });
   std::filesystem::remove_all(dir / "blobs.db");
-  ok &= in_child([&] { return round_trip<stowage::json_dir>("json_dir", "dir:" + (dir / "store").string(), mib, chunk); });
+  ok &= in_child(
+      [&] { return round_trip<stowage::json_dir>("json_dir", "dir:" + (dir / "store").string(), mib, chunk); });
   std::filesystem::remove_all(dir / "store");
   if (const char* pg = std::getenv("STOWAGE_TEST_PG_URL"); pg && *pg)
     ok &= in_child([&] { return round_trip<stowage::postgres>("postgres", pg, mib, chunk); });
