@@ -312,3 +312,29 @@ TEMPLATE_LIST_TEST_CASE("a changed byte in a stored chunk is reported as corrupt
   CHECK(text(blobs.read(id, 0, chunk)) == content.substr(0, chunk));
   CHECK(text(blobs.read(id, 2 * chunk, chunk + 10)) == content.substr(2 * chunk));
 }
+
+TEMPLATE_LIST_TEST_CASE("a missing chunk or a cut blob file is reported as corrupt, naming the blob",
+                        "[conformance][blobs][errors]", conformance_backends) {
+  using B = typename TestType::type;
+  store<TestType> s;
+  stowage::blob_store blobs{*s, {.chunk_size = chunk}};
+  auto id = blobs.write(pieces_of(content_of(2 * chunk + 1))).id;
+  auto r = s->template table<stowage::detail::blob_record>().get(id);
+  REQUIRE(r);
+  if constexpr (stowage::detail::file_backend<B>) {
+    std::filesystem::resize_file(s->backend().root() / ".blobs" / r->content, chunk);
+  } else {
+    REQUIRE(s->template table<stowage::detail::blob_chunk>().erase(r->first_chunk + 1));
+  }
+  try {
+    blobs.read(id);
+    FAIL("the damage was not noticed");
+  } catch (const stowage::corrupt_error& e) {
+    CHECK(e.key() == id);
+    CHECK_THAT(e.what(), Catch::Contains(id));
+  }
+  CHECK_THROWS_AS(blobs.read(id, chunk, 1), stowage::corrupt_error);
+  // erasing the damaged blob still works
+  CHECK(blobs.erase(id));
+  CHECK_FALSE(blobs.exists(id));
+}
