@@ -43,7 +43,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <iosfwd>
 #include <iterator>
 #include <memory>
@@ -161,7 +160,7 @@ class writer {
   /// Chunks go to sink.
   writer(std::size_t chunk_size, chunk_sink sink);
   /// Chunks go to a temporary file in dir, renamed to dir/name by commit_file().
-  writer(std::size_t chunk_size, std::filesystem::path dir, std::string name);
+  writer(std::size_t chunk_size, std::string dir, std::string name);
   writer(const writer&) = delete;
   writer& operator=(const writer&) = delete;
   ~writer();
@@ -188,19 +187,21 @@ class writer {
   sha256 whole_;
   sha256 part_;
   // json_dir: the file being written and the chunk digests that end it
-  std::filesystem::path dir_;
+  std::string dir_;
   std::string name_;
   std::string tmp_;
   int fd_ = -1;
   std::vector<digest> digests_;
 };
 
-[[noreturn]] void fail_file(std::string_view what, const std::filesystem::path& p, int err);
-void sync_dir(const std::filesystem::path& dir);
+// paths are strings here: <filesystem> alone costs a translation unit more than the rest of
+// this header, and only json_dir, which includes it anyway, has files
+[[noreturn]] void fail_file(std::string_view what, const std::string& p, int err);
+void sync_dir(const std::string& dir);
 /// Removes dir/name if it exists, and flushes dir.
-void remove_file(const std::filesystem::path& dir, const std::string& name);
+void remove_file(const std::string& dir, const std::string& name);
 /// Removes the files of dir not named in keep (sorted); returns how many.
-std::uint64_t remove_files_except(const std::filesystem::path& dir, const std::vector<std::string>& keep);
+std::uint64_t remove_files_except(const std::string& dir, const std::vector<std::string>& keep);
 
 }  // namespace detail::blob_impl
 
@@ -254,8 +255,7 @@ class blob_reader {
   friend class blob_store;
   struct file;
   blob_reader(blob_info info, std::uint64_t chunk_size, std::int64_t first_chunk, detail::blob_impl::digest whole,
-              std::uint64_t offset, std::uint64_t end, detail::blob_impl::chunk_source source,
-              std::filesystem::path file);
+              std::uint64_t offset, std::uint64_t end, detail::blob_impl::chunk_source source, std::string file);
   /// Moves to the next piece (sets done_ at the end).
   void advance();
   void load_chunk(std::uint64_t index);
@@ -292,9 +292,10 @@ concept byte_chunk = std::ranges::contiguous_range<const C&> && std::ranges::siz
 template <class R>
 concept chunk_range = std::ranges::input_range<R> && byte_chunk<std::remove_cvref_t<std::ranges::range_reference_t<R>>>;
 
+/// A backend that keeps its data in files under a directory (json_dir): its blobs are files too.
 template <class Backend>
 concept file_backend = requires(const Backend& b) {
-  { b.root() } -> std::convertible_to<const std::filesystem::path&>;
+  { b.root().native() } -> std::convertible_to<const std::string&>;
 };
 }  // namespace detail
 
@@ -390,9 +391,9 @@ class blob_store {
 
   table<record, Backend> records() const { return db_->template table<record>(); }
 
-  std::filesystem::path blob_dir() const {
+  std::string blob_dir() const {
     if constexpr (detail::file_backend<Backend>)
-      return db_->backend().root() / ".blobs";
+      return db_->backend().root().native() + "/.blobs";
     else
       return {};
   }
@@ -469,8 +470,8 @@ class blob_store {
     auto size = static_cast<std::uint64_t>(r.size);
     std::uint64_t begin = std::min(offset, size);
     std::uint64_t end = n > size - begin ? size : begin + n;
-    std::filesystem::path file;
-    if constexpr (detail::file_backend<Backend>) file = blob_dir() / r.content;
+    std::string file;
+    if constexpr (detail::file_backend<Backend>) file = blob_dir() + "/" + r.content;
     return blob_reader({r.id, size, r.sha256}, static_cast<std::uint64_t>(r.chunk_size), r.first_chunk, *whole, begin,
                        end, {db_, &get_chunk}, std::move(file));
   }
@@ -494,6 +495,7 @@ blob_store(database<Backend>&, blob_options) -> blob_store<Backend>;
 // The blob store's type-independent work: hashing, chunking, the json_dir files, reading and
 // checking chunks.
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -511,11 +513,11 @@ namespace stowage {
 namespace detail::blob_impl {
 
 // a full, forbidden or read-only file system alike: the store cannot do its work
-[[noreturn]] STOWAGE_INLINE void fail_file(std::string_view what, const std::filesystem::path& p, int err) {
-  throw unavailable_error(std::string(what) + " " + p.string(), {"blob", "", p.string(), std::strerror(err)});
+[[noreturn]] STOWAGE_INLINE void fail_file(std::string_view what, const std::string& p, int err) {
+  throw unavailable_error(std::string(what) + " " + p, {"blob", "", p, std::strerror(err)});
 }
 
-STOWAGE_INLINE void sync_dir(const std::filesystem::path& dir) {
+STOWAGE_INLINE void sync_dir(const std::string& dir) {
   int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (d < 0) fail_file("cannot open the blob directory", dir, errno);
   int rc = ::fsync(d);
@@ -604,13 +606,12 @@ STOWAGE_INLINE std::int64_t new_chunk_base() {
 STOWAGE_INLINE writer::writer(std::size_t chunk_size, chunk_sink sink)
     : chunk_size_(chunk_size), sink_(sink), buffer_(chunk_size) {}
 
-STOWAGE_INLINE writer::writer(std::size_t chunk_size, std::filesystem::path dir, std::string name)
+STOWAGE_INLINE writer::writer(std::size_t chunk_size, std::string dir, std::string name)
     : chunk_size_(chunk_size), buffer_(chunk_size), dir_(std::move(dir)), name_(std::move(name)) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir_, ec);
-  if (ec) fail_file("cannot create the blob directory", dir_, ec.value());
+  // in the store's root, which the backend made
+  if (::mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST) fail_file("cannot create the blob directory", dir_, errno);
   // the name json_dir removes when it opens a store after a crash
-  tmp_ = (dir_ / (".tmp-" + name_ + "-" + std::to_string(::getpid()))).string();
+  tmp_ = dir_ + "/.tmp-" + name_ + "-" + std::to_string(::getpid());
   fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0) fail_file("cannot create a blob file", tmp_, errno);
 }
@@ -679,14 +680,14 @@ STOWAGE_INLINE void writer::commit_file() {
   };
   write_all(digests_.data(), digests_.size() * sizeof(digest));
   if (::fsync(fd_) != 0) fail_file("cannot flush a blob file", tmp_, errno);
-  auto target = dir_ / name_;
+  auto target = dir_ + "/" + name_;
   if (::rename(tmp_.c_str(), target.c_str()) != 0) fail_file("cannot rename a blob file into place", target, errno);
   ::close(std::exchange(fd_, -1));
   sync_dir(dir_);
 }
 
-STOWAGE_INLINE void remove_file(const std::filesystem::path& dir, const std::string& name) {
-  auto p = dir / name;
+STOWAGE_INLINE void remove_file(const std::string& dir, const std::string& name) {
+  auto p = dir + "/" + name;
   if (::unlink(p.c_str()) != 0) {
     if (errno == ENOENT) return;
     fail_file("cannot remove a blob file", p, errno);
@@ -694,16 +695,17 @@ STOWAGE_INLINE void remove_file(const std::filesystem::path& dir, const std::str
   sync_dir(dir);
 }
 
-STOWAGE_INLINE std::uint64_t remove_files_except(const std::filesystem::path& dir,
-                                                 const std::vector<std::string>& keep) {
+STOWAGE_INLINE std::uint64_t remove_files_except(const std::string& dir, const std::vector<std::string>& keep) {
   std::uint64_t n = 0;
-  std::error_code ec;
-  for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
-       it.increment(ec)) {
-    auto name = it->path().filename().string();
-    if (name.starts_with(".tmp-") || std::binary_search(keep.begin(), keep.end(), name)) continue;
-    if (::unlink(it->path().c_str()) == 0) ++n;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return 0;  // no blob was ever written
+  while (const dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    // dot names: ".", "..", and the temporary files of writes under way
+    if (name.starts_with(".") || std::binary_search(keep.begin(), keep.end(), name)) continue;
+    if (::unlinkat(::dirfd(d), name.c_str(), 0) == 0) ++n;
   }
+  ::closedir(d);
   if (n) sync_dir(dir);
   return n;
 }
@@ -721,7 +723,7 @@ struct blob_reader::file {
 
 STOWAGE_INLINE blob_reader::blob_reader(blob_info info, std::uint64_t chunk_size, std::int64_t first_chunk,
                                         detail::blob_impl::digest whole, std::uint64_t offset, std::uint64_t end,
-                                        detail::blob_impl::chunk_source source, std::filesystem::path file_path)
+                                        detail::blob_impl::chunk_source source, std::string file_path)
     : info_(std::move(info)),
       chunk_size_(chunk_size),
       first_chunk_(first_chunk),
@@ -732,7 +734,7 @@ STOWAGE_INLINE blob_reader::blob_reader(blob_info info, std::uint64_t chunk_size
       source_(source) {
   if (!file_path.empty()) {
     file_ = std::make_unique<file>();
-    file_->path = file_path.string();
+    file_->path = std::move(file_path);
     file_->fd = ::open(file_->path.c_str(), O_RDONLY | O_CLOEXEC);
     if (file_->fd < 0) {
       if (errno == ENOENT) detail::blob_impl::corrupt(info_.id, "its file " + file_->path + " is missing");

@@ -108,6 +108,28 @@ void flip_byte(store<T>& s, const std::string& id, std::uint64_t index, std::siz
   }
 }
 
+// an input range whose third piece cannot be made
+struct failing {
+  int n = 0;
+  struct iterator {
+    failing* f;
+    int i;
+    using value_type = std::string;
+    using difference_type = std::ptrdiff_t;
+    std::string operator*() const {
+      if (i == 2) throw std::runtime_error("the source failed");
+      return std::string(chunk, 'x');
+    }
+    iterator& operator++() {
+      ++i;
+      return *this;
+    }
+    void operator++(int) { ++i; }
+    bool operator==(std::default_sentinel_t) const { return i == 5; }
+  };
+  iterator begin() { return {this, 0}; }
+  std::default_sentinel_t end() { return {}; }
+};
 }  // namespace
 
 TEMPLATE_LIST_TEST_CASE("blobs come back as written, from a stream or from chunks", "[conformance][blobs]",
@@ -253,28 +275,6 @@ TEMPLATE_LIST_TEST_CASE("a write that fails midway leaves no blob behind", "[con
                         conformance_backends) {
   store<TestType> s;
   stowage::blob_store blobs{*s, {.chunk_size = chunk}};
-  // an input range whose third piece cannot be made
-  struct failing {
-    int n = 0;
-    struct iterator {
-      failing* f;
-      int i;
-      using value_type = std::string;
-      using difference_type = std::ptrdiff_t;
-      std::string operator*() const {
-        if (i == 2) throw std::runtime_error("the source failed");
-        return std::string(chunk, 'x');
-      }
-      iterator& operator++() {
-        ++i;
-        return *this;
-      }
-      void operator++(int) { ++i; }
-      bool operator==(std::default_sentinel_t) const { return i == 5; }
-    };
-    iterator begin() { return {this, 0}; }
-    std::default_sentinel_t end() { return {}; }
-  };
   failing source;
   CHECK_THROWS_WITH(blobs.write(source), "the source failed");
   CHECK(s->template table<stowage::detail::blob_record>().count() == 0);

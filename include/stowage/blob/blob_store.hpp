@@ -28,7 +28,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <iosfwd>
 #include <iterator>
 #include <memory>
@@ -151,7 +150,7 @@ class writer {
   /// Chunks go to sink.
   writer(std::size_t chunk_size, chunk_sink sink);
   /// Chunks go to a temporary file in dir, renamed to dir/name by commit_file().
-  writer(std::size_t chunk_size, std::filesystem::path dir, std::string name);
+  writer(std::size_t chunk_size, std::string dir, std::string name);
   writer(const writer&) = delete;
   writer& operator=(const writer&) = delete;
   ~writer();
@@ -178,19 +177,21 @@ class writer {
   sha256 whole_;
   sha256 part_;
   // json_dir: the file being written and the chunk digests that end it
-  std::filesystem::path dir_;
+  std::string dir_;
   std::string name_;
   std::string tmp_;
   int fd_ = -1;
   std::vector<digest> digests_;
 };
 
-[[noreturn]] void fail_file(std::string_view what, const std::filesystem::path& p, int err);
-void sync_dir(const std::filesystem::path& dir);
+// paths are strings here: <filesystem> alone costs a translation unit more than the rest of
+// this header, and only json_dir, which includes it anyway, has files
+[[noreturn]] void fail_file(std::string_view what, const std::string& p, int err);
+void sync_dir(const std::string& dir);
 /// Removes dir/name if it exists, and flushes dir.
-void remove_file(const std::filesystem::path& dir, const std::string& name);
+void remove_file(const std::string& dir, const std::string& name);
 /// Removes the files of dir not named in keep (sorted); returns how many.
-std::uint64_t remove_files_except(const std::filesystem::path& dir, const std::vector<std::string>& keep);
+std::uint64_t remove_files_except(const std::string& dir, const std::vector<std::string>& keep);
 
 }  // namespace detail::blob_impl
 
@@ -244,8 +245,7 @@ class blob_reader {
   friend class blob_store;
   struct file;
   blob_reader(blob_info info, std::uint64_t chunk_size, std::int64_t first_chunk, detail::blob_impl::digest whole,
-              std::uint64_t offset, std::uint64_t end, detail::blob_impl::chunk_source source,
-              std::filesystem::path file);
+              std::uint64_t offset, std::uint64_t end, detail::blob_impl::chunk_source source, std::string file);
   /// Moves to the next piece (sets done_ at the end).
   void advance();
   void load_chunk(std::uint64_t index);
@@ -282,9 +282,10 @@ concept byte_chunk = std::ranges::contiguous_range<const C&> && std::ranges::siz
 template <class R>
 concept chunk_range = std::ranges::input_range<R> && byte_chunk<std::remove_cvref_t<std::ranges::range_reference_t<R>>>;
 
+/// A backend that keeps its data in files under a directory (json_dir): its blobs are files too.
 template <class Backend>
 concept file_backend = requires(const Backend& b) {
-  { b.root() } -> std::convertible_to<const std::filesystem::path&>;
+  { b.root().native() } -> std::convertible_to<const std::string&>;
 };
 }  // namespace detail
 
@@ -380,9 +381,9 @@ class blob_store {
 
   table<record, Backend> records() const { return db_->template table<record>(); }
 
-  std::filesystem::path blob_dir() const {
+  std::string blob_dir() const {
     if constexpr (detail::file_backend<Backend>)
-      return db_->backend().root() / ".blobs";
+      return db_->backend().root().native() + "/.blobs";
     else
       return {};
   }
@@ -459,8 +460,8 @@ class blob_store {
     auto size = static_cast<std::uint64_t>(r.size);
     std::uint64_t begin = std::min(offset, size);
     std::uint64_t end = n > size - begin ? size : begin + n;
-    std::filesystem::path file;
-    if constexpr (detail::file_backend<Backend>) file = blob_dir() / r.content;
+    std::string file;
+    if constexpr (detail::file_backend<Backend>) file = blob_dir() + "/" + r.content;
     return blob_reader({r.id, size, r.sha256}, static_cast<std::uint64_t>(r.chunk_size), r.first_chunk, *whole, begin,
                        end, {db_, &get_chunk}, std::move(file));
   }

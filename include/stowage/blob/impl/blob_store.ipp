@@ -3,6 +3,7 @@
 // checking chunks.
 #pragma once
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -20,11 +21,11 @@ namespace stowage {
 namespace detail::blob_impl {
 
 // a full, forbidden or read-only file system alike: the store cannot do its work
-[[noreturn]] STOWAGE_INLINE void fail_file(std::string_view what, const std::filesystem::path& p, int err) {
-  throw unavailable_error(std::string(what) + " " + p.string(), {"blob", "", p.string(), std::strerror(err)});
+[[noreturn]] STOWAGE_INLINE void fail_file(std::string_view what, const std::string& p, int err) {
+  throw unavailable_error(std::string(what) + " " + p, {"blob", "", p, std::strerror(err)});
 }
 
-STOWAGE_INLINE void sync_dir(const std::filesystem::path& dir) {
+STOWAGE_INLINE void sync_dir(const std::string& dir) {
   int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (d < 0) fail_file("cannot open the blob directory", dir, errno);
   int rc = ::fsync(d);
@@ -113,13 +114,12 @@ STOWAGE_INLINE std::int64_t new_chunk_base() {
 STOWAGE_INLINE writer::writer(std::size_t chunk_size, chunk_sink sink)
     : chunk_size_(chunk_size), sink_(sink), buffer_(chunk_size) {}
 
-STOWAGE_INLINE writer::writer(std::size_t chunk_size, std::filesystem::path dir, std::string name)
+STOWAGE_INLINE writer::writer(std::size_t chunk_size, std::string dir, std::string name)
     : chunk_size_(chunk_size), buffer_(chunk_size), dir_(std::move(dir)), name_(std::move(name)) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir_, ec);
-  if (ec) fail_file("cannot create the blob directory", dir_, ec.value());
+  // in the store's root, which the backend made
+  if (::mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST) fail_file("cannot create the blob directory", dir_, errno);
   // the name json_dir removes when it opens a store after a crash
-  tmp_ = (dir_ / (".tmp-" + name_ + "-" + std::to_string(::getpid()))).string();
+  tmp_ = dir_ + "/.tmp-" + name_ + "-" + std::to_string(::getpid());
   fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0) fail_file("cannot create a blob file", tmp_, errno);
 }
@@ -188,14 +188,14 @@ STOWAGE_INLINE void writer::commit_file() {
   };
   write_all(digests_.data(), digests_.size() * sizeof(digest));
   if (::fsync(fd_) != 0) fail_file("cannot flush a blob file", tmp_, errno);
-  auto target = dir_ / name_;
+  auto target = dir_ + "/" + name_;
   if (::rename(tmp_.c_str(), target.c_str()) != 0) fail_file("cannot rename a blob file into place", target, errno);
   ::close(std::exchange(fd_, -1));
   sync_dir(dir_);
 }
 
-STOWAGE_INLINE void remove_file(const std::filesystem::path& dir, const std::string& name) {
-  auto p = dir / name;
+STOWAGE_INLINE void remove_file(const std::string& dir, const std::string& name) {
+  auto p = dir + "/" + name;
   if (::unlink(p.c_str()) != 0) {
     if (errno == ENOENT) return;
     fail_file("cannot remove a blob file", p, errno);
@@ -203,16 +203,17 @@ STOWAGE_INLINE void remove_file(const std::filesystem::path& dir, const std::str
   sync_dir(dir);
 }
 
-STOWAGE_INLINE std::uint64_t remove_files_except(const std::filesystem::path& dir,
-                                                 const std::vector<std::string>& keep) {
+STOWAGE_INLINE std::uint64_t remove_files_except(const std::string& dir, const std::vector<std::string>& keep) {
   std::uint64_t n = 0;
-  std::error_code ec;
-  for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
-       it.increment(ec)) {
-    auto name = it->path().filename().string();
-    if (name.starts_with(".tmp-") || std::binary_search(keep.begin(), keep.end(), name)) continue;
-    if (::unlink(it->path().c_str()) == 0) ++n;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return 0;  // no blob was ever written
+  while (const dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    // dot names: ".", "..", and the temporary files of writes under way
+    if (name.starts_with(".") || std::binary_search(keep.begin(), keep.end(), name)) continue;
+    if (::unlinkat(::dirfd(d), name.c_str(), 0) == 0) ++n;
   }
+  ::closedir(d);
   if (n) sync_dir(dir);
   return n;
 }
@@ -230,7 +231,7 @@ struct blob_reader::file {
 
 STOWAGE_INLINE blob_reader::blob_reader(blob_info info, std::uint64_t chunk_size, std::int64_t first_chunk,
                                         detail::blob_impl::digest whole, std::uint64_t offset, std::uint64_t end,
-                                        detail::blob_impl::chunk_source source, std::filesystem::path file_path)
+                                        detail::blob_impl::chunk_source source, std::string file_path)
     : info_(std::move(info)),
       chunk_size_(chunk_size),
       first_chunk_(first_chunk),
@@ -241,7 +242,7 @@ STOWAGE_INLINE blob_reader::blob_reader(blob_info info, std::uint64_t chunk_size
       source_(source) {
   if (!file_path.empty()) {
     file_ = std::make_unique<file>();
-    file_->path = file_path.string();
+    file_->path = std::move(file_path);
     file_->fd = ::open(file_->path.c_str(), O_RDONLY | O_CLOEXEC);
     if (file_->fd < 0) {
       if (errno == ENOENT) detail::blob_impl::corrupt(info_.id, "its file " + file_->path + " is missing");
