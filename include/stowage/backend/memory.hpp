@@ -134,12 +134,23 @@ class memory {
   };
 
  public:
+  /// How a field is copied between a record and a stored value: std::int64_t and std::string
+  /// fields, the common ones, directly; every other type through its codec (and a stored value
+  /// of an unexpected kind, whatever the field, so that the codec reports it).
+  enum class field_copy : std::uint8_t { codec, integer, text };
+  struct field_plan {
+    std::size_t position;  // of the field's column in the stored row
+    std::size_t offset;    // of the field in the record
+    field_copy copy;
+  };
+
   /// One record type's view of a stored table: where each field lives in the stored row.
   struct table_handle {
     stored_table* table;
     const detail::table_schema* schema;
     std::vector<std::size_t> positions;  // field index -> stored column
     bool identity;                       // positions[i] == i for every field
+    std::vector<field_plan> fields;      // field index -> how it is stored and read
   };
 
   table_handle open_table(const detail::table_schema& s);
@@ -185,6 +196,8 @@ class memory {
   void log(stored_table* t, const value& key, row_ptr before);
 
   static index_entry entry_of(const stored_index& x, const row_node& n);
+  /// Puts the row's entry in the index.
+  static void add(stored_index& x, const row_node& n);
 
   static bool has_null(const value* r, const std::vector<std::size_t>& columns);
 
@@ -202,6 +215,9 @@ class memory {
 
   /// Sets v, a NULL value, to the value a cell holds.
   static void assign(value& v, const detail::cell& c);
+
+  /// Reads stored text into a std::string field, as its codec does.
+  static void copy_text(std::string& field, const std::string& text);
 
   static void decode(const table_handle& h, const value* stored, void* out);
 

@@ -48,12 +48,20 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
       }
     }
   }
-  table_handle h{t.get(), &s, {}, true};
+  table_handle h{t.get(), &s, {}, true, {}};
   for (const auto& c : s.columns) {
     auto it = std::find_if(t->columns.begin(), t->columns.end(), [&](auto& sc) { return sc.name == c.name; });
     h.positions.push_back(static_cast<std::size_t>(it - t->columns.begin()));
   }
   for (std::size_t i = 0; i < h.positions.size(); ++i) h.identity = h.identity && h.positions[i] == i;
+  for (std::size_t i = 0; i < s.columns.size(); ++i) {
+    // a codec is one per field type in a program, so its functions name the type
+    const auto decode = s.columns[i].codec->decode;
+    const field_copy copy = decode == &detail::decode_typed<std::int64_t>  ? field_copy::integer
+                            : decode == &detail::decode_typed<std::string> ? field_copy::text
+                                                                           : field_copy::codec;
+    h.fields.push_back({h.positions[i], s.columns[i].offset, copy});
+  }
   for (const auto& ix : s.indexes) {
     auto found = std::find_if(t->indexes.begin(), t->indexes.end(), [&](auto& x) { return x.name == ix.name; });
     if (found != t->indexes.end()) continue;
@@ -63,7 +71,7 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
     for (const auto& node : t->rows) {
       if (x.unique && !has_null(node.second.get(), x.columns) && holds(x, node.second.get()))
         throw constraint_error("existing records violate unique index " + ix.name, detail::context_of(s));
-      x.entries.insert(entry_of(x, node));
+      add(x, node);
     }
     t->indexes.push_back(std::move(x));
   }
@@ -74,18 +82,29 @@ STOWAGE_INLINE write_result memory::write(table_handle& h, const void* record, w
   row_ptr values = to_stored(h, record);
   const value& key = values[h.table->key];
   auto& rows = h.table->rows;
-  auto it = rows.find(key);
-  const bool found = it != rows.end();
-  if (mode == write_mode::insert && found) return write_result::key_exists;
-  if (mode == write_mode::update && !found) return write_result::key_missing;
-  check_unique(h, values.get(), key);
-  if (in_transaction()) log(h.table, key, found ? it->second : nullptr);
   auto& indexes = h.table->indexes;
-  if (!found) {
-    it = rows.emplace(key, std::move(values)).first;
-    for (auto& x : indexes) x.entries.insert(entry_of(x, *it));
+  // one lookup: a new key gets its node (with no row yet) at once, taken out again if the write
+  // is refused
+  auto [it, inserted] = rows.try_emplace(key);
+  if (inserted) {
+    if (mode == write_mode::update) {
+      rows.erase(it);
+      return write_result::key_missing;
+    }
+    try {
+      check_unique(h, values.get(), key);
+      if (in_transaction()) log(h.table, key, nullptr);
+    } catch (...) {
+      rows.erase(it);
+      throw;
+    }
+    it->second = std::move(values);
+    for (auto& x : indexes) add(x, *it);
     return write_result::done;
   }
+  if (mode == write_mode::insert) return write_result::key_exists;
+  check_unique(h, values.get(), key);
+  if (in_transaction()) log(h.table, key, it->second);
   // a row is out of an index while it changes; an index whose values stay the same keeps it
   std::vector<stored_index*> moved;
   for (auto& x : indexes)
@@ -94,7 +113,7 @@ STOWAGE_INLINE write_result memory::write(table_handle& h, const void* record, w
       moved.push_back(&x);
     }
   it->second = std::move(values);
-  for (stored_index* x : moved) x->entries.insert(entry_of(*x, *it));
+  for (stored_index* x : moved) add(*x, *it);
   return write_result::done;
 }
 
@@ -189,7 +208,7 @@ STOWAGE_INLINE void memory::store(stored_table& t, row_map::iterator it, const v
     it->second = std::move(r);
   else
     it = t.rows.emplace(key, std::move(r)).first;
-  for (auto& x : t.indexes) x.entries.insert(entry_of(x, *it));
+  for (auto& x : t.indexes) add(x, *it);
 }
 
 STOWAGE_INLINE auto memory::to_stored(const table_handle& h, const void* record) -> row_ptr {
@@ -198,9 +217,28 @@ STOWAGE_INLINE auto memory::to_stored(const table_handle& h, const void* record)
   std::string scratch;
   // every stored column, NULL where the record has no field (a column of another record type)
   auto out = std::make_shared<value[]>(h.table->columns.size());
-  for (std::size_t i = 0; i < s.columns.size(); ++i) {
-    detail::encode_field(s, i, record, c, scratch);
-    assign(out[h.positions[i]], c);
+  value* stored = const_cast<value*>(out.get());  // not shared yet
+  const char* fields = static_cast<const char*>(record);
+  for (std::size_t i = 0, n = h.fields.size(); i < n; ++i) {
+    const field_plan& f = h.fields[i];
+    value& v = stored[f.position];
+    // v holds NULL, whose end is trivial: the value is made in its place (see assign)
+    switch (f.copy) {
+      case field_copy::integer:
+        std::destroy_at(&v);
+        std::construct_at(&v, std::in_place_index<1>, *reinterpret_cast<const std::int64_t*>(fields + f.offset));
+        break;
+      case field_copy::text:
+        std::destroy_at(&v);
+        try {
+          std::construct_at(&v, std::in_place_index<3>, *reinterpret_cast<const std::string*>(fields + f.offset));
+        } catch (...) {
+          std::construct_at(&v);
+          throw;
+        }
+        break;
+      default: detail::encode_field(s, i, record, c, scratch); assign(v, c);
+    }
   }
   return out;
 }
@@ -228,32 +266,59 @@ STOWAGE_INLINE void memory::assign(value& v, const detail::cell& c) {
   }
 }
 
+STOWAGE_INLINE void memory::copy_text(std::string& field, const std::string& text) {
+  // as detail::decode_column: made again in place when empty (a record just built) or too small,
+  // else copied into the buffer it has
+  if (field.empty() || text.size() > field.capacity()) {
+    std::destroy_at(&field);
+    try {
+      std::construct_at(&field, text);
+    } catch (...) {
+      std::construct_at(&field);  // the record stays destructible
+      throw;
+    }
+  } else {
+    field.assign(text);
+  }
+}
+
 STOWAGE_INLINE void memory::decode(const table_handle& h, const value* stored, void* out) {
   // what detail::decode_field does for each field, with the loop's invariants read once and the
   // key's description made only for an error
   const auto& s = *h.schema;
   const detail::column_def* columns = s.columns.data();
-  const std::size_t* positions = h.positions.data();
+  const field_plan* fields = h.fields.data();
+  char* record = static_cast<char*>(out);
   detail::cell c;
-  for (std::size_t i = 0, n = s.columns.size(); i < n; ++i) {
-    const value& v = stored[positions[i]];
-    switch (v.index()) {
-      case 1: c.set_integer(*std::get_if<1>(&v)); break;
-      case 2: c.set_real(*std::get_if<2>(&v)); break;
-      case 3: {
-        const std::string& text = *std::get_if<3>(&v);
-        c.set_bytes(detail::cell::type::text, text.data(), text.size(), true);
-        break;
-      }
-      case 4: {
-        const bytes& b = *std::get_if<4>(&v);
-        c.set_bytes(detail::cell::type::blob, reinterpret_cast<const char*>(b.data()), b.size(), true);
-        break;
-      }
-      default: c.set_null(); break;
-    }
+  for (std::size_t i = 0, n = h.fields.size(); i < n; ++i) {
+    const field_plan& f = fields[i];
+    const value& v = stored[f.position];
     try {
-      columns[i].codec->decode(static_cast<char*>(out) + columns[i].offset, c);
+      // the common cases without a cell or a call, doing what their codecs do
+      if (f.copy == field_copy::integer && v.index() == 1) {
+        *reinterpret_cast<std::int64_t*>(record + f.offset) = *std::get_if<1>(&v);
+        continue;
+      }
+      if (f.copy == field_copy::text && v.index() == 3) {
+        copy_text(*reinterpret_cast<std::string*>(record + f.offset), *std::get_if<3>(&v));
+        continue;
+      }
+      switch (v.index()) {
+        case 1: c.set_integer(*std::get_if<1>(&v)); break;
+        case 2: c.set_real(*std::get_if<2>(&v)); break;
+        case 3: {
+          const std::string& text = *std::get_if<3>(&v);
+          c.set_bytes(detail::cell::type::text, text.data(), text.size(), true);
+          break;
+        }
+        case 4: {
+          const bytes& b = *std::get_if<4>(&v);
+          c.set_bytes(detail::cell::type::blob, reinterpret_cast<const char*>(b.data()), b.size(), true);
+          break;
+        }
+        default: c.set_null(); break;
+      }
+      columns[i].codec->decode(record + f.offset, c);
     } catch (...) {
       detail::field_failed(s, i, detail::key_of_value(stored[h.table->key]));
     }
@@ -429,6 +494,12 @@ STOWAGE_INLINE auto memory::entry_of(const stored_index& x, const row_node& n) -
           first_integer,
           key_integer,
           plain};
+}
+
+STOWAGE_INLINE void memory::add(stored_index& x, const row_node& n) {
+  // indexed values often grow row after row (times, counters): an entry past the last one goes
+  // in without a descent; any other costs one comparison more
+  x.entries.emplace_hint(x.entries.end(), entry_of(x, n));
 }
 
 STOWAGE_INLINE bool memory::entry_less::less(const index_entry& a, const index_entry& b) const {
