@@ -4075,9 +4075,6 @@ class memory {
   /// Sets v, a NULL value, to the value a cell holds.
   static void assign(value& v, const detail::cell& c);
 
-  /// Reads stored text into a std::string field, as its codec does.
-  static void copy_text(std::string& field, const std::string& text);
-
   static void decode(const table_handle& h, const value* stored, void* out);
 
   /// The selected rows, in the query's order (key order where it leaves ties).
@@ -4389,22 +4386,6 @@ STOWAGE_INLINE void memory::assign(value& v, const detail::cell& c) {
   }
 }
 
-STOWAGE_INLINE void memory::copy_text(std::string& field, const std::string& text) {
-  // as detail::decode_column: made again in place when empty (a record just built) or too small,
-  // else copied into the buffer it has
-  if (field.empty() || text.size() > field.capacity()) {
-    std::destroy_at(&field);
-    try {
-      std::construct_at(&field, text);
-    } catch (...) {
-      std::construct_at(&field);  // the record stays destructible
-      throw;
-    }
-  } else {
-    field.assign(text);
-  }
-}
-
 STOWAGE_INLINE void memory::decode(const table_handle& h, const value* stored, void* out) {
   // what detail::decode_field does for each field, with the loop's invariants read once and the
   // key's description made only for an error
@@ -4419,9 +4400,23 @@ STOWAGE_INLINE void memory::decode(const table_handle& h, const value* stored, v
       // the common cases without a cell or a call, doing what their codecs do
       if (f->copy == field_copy::integer && v.index() == 1)
         *reinterpret_cast<std::int64_t*>(field) = *std::get_if<1>(&v);
-      else if (f->copy == field_copy::text && v.index() == 3)
-        copy_text(*reinterpret_cast<std::string*>(field), *std::get_if<3>(&v));
-      else
+      else if (f->copy == field_copy::text && v.index() == 3) {
+        const std::string& text = *std::get_if<3>(&v);
+        std::string& to = *reinterpret_cast<std::string*>(field);
+        // as detail::decode_column: made again in place when empty (a record just built) or too
+        // small, else copied into the buffer it has
+        if (to.empty() || text.size() > to.capacity()) {
+          std::destroy_at(&to);
+          try {
+            std::construct_at(&to, text);
+          } catch (...) {
+            std::construct_at(&to);  // the record stays destructible
+            throw;
+          }
+        } else {
+          to.assign(text);
+        }
+      } else
         s.columns[static_cast<std::size_t>(f - first)].codec->decode(field, detail::cell_of(v));
     } catch (...) {
       detail::field_failed(s, static_cast<std::size_t>(f - first), detail::key_of_value(stored[h.table->key]));

@@ -231,9 +231,6 @@ class memory {
   /// Sets v, a NULL value, to the value a cell holds.
   static void assign(value& v, const detail::cell& c);
 
-  /// Reads stored text into a std::string field, as its codec does.
-  static void copy_text(std::string& field, const std::string& text);
-
   static void decode(const table_handle& h, const value* stored, void* out);
 
   /// The selected rows, in the query's order (key order where it leaves ties).
