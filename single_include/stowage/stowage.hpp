@@ -3783,7 +3783,9 @@ STOWAGE_INLINE void* handle_list::add(const table_schema* s, void* h, void (*des
 #include <set>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -4070,10 +4072,8 @@ class memory {
   /// Never changed once made (a write puts a new one in its place), so that a query's snapshot
   /// and the undo log share rows instead of copying them.
   using row_ptr = std::shared_ptr<const value[]>;
-  /// Rows by key. Hashed, as a point get or erase wants; what reads rows in key order (a query)
-  /// sorts the ones it takes.
-  using row_map = std::unordered_map<value, row_ptr, key_hash, key_equal>;
-  using row_node = row_map::value_type;
+  struct stored_row;
+  using row_node = std::pair<const value, stored_row>;
 
   /// A place in an index: before (or after) every entry whose indexed values equal those of a
   /// row in stored layout, or whose first indexed value equals one value.
@@ -4122,6 +4122,18 @@ class memory {
     std::vector<std::size_t> columns;  // positions in the stored row, as in entries' order
     std::set<index_entry, entry_less> entries;
   };
+  using entry_iterator = std::set<index_entry, entry_less>::iterator;
+
+  /// A key's row, and its entry in the table's first index (when it has one), so that taking a
+  /// row out of that index needs no search.
+  struct stored_row {
+    row_ptr row;
+    entry_iterator in_first{};
+  };
+  /// Rows by key. Hashed, as a point get or erase wants; what reads rows in key order (a query)
+  /// sorts the ones it takes.
+  using row_map = std::unordered_map<value, stored_row, key_hash, key_equal>;
+  static_assert(std::is_same_v<row_map::value_type, row_node>);
 
   struct stored_table {
     std::string name;
@@ -4132,12 +4144,23 @@ class memory {
   };
 
  public:
+  /// How a field is copied between a record and a stored value: std::int64_t and std::string
+  /// fields, the common ones, directly; every other type through its codec (and a stored value
+  /// of an unexpected kind, whatever the field, so that the codec reports it).
+  enum class field_copy : std::uint8_t { codec, integer, text };
+  struct field_plan {
+    std::size_t position;  // of the field's column in the stored row
+    std::size_t offset;    // of the field in the record
+    field_copy copy;
+  };
+
   /// One record type's view of a stored table: where each field lives in the stored row.
   struct table_handle {
     stored_table* table;
     const detail::table_schema* schema;
     std::vector<std::size_t> positions;  // field index -> stored column
     bool identity;                       // positions[i] == i for every field
+    std::vector<field_plan> fields;      // field index -> how it is stored and read
   };
 
   table_handle open_table(const detail::table_schema& s);
@@ -4183,6 +4206,11 @@ class memory {
   void log(stored_table* t, const value& key, row_ptr before);
 
   static index_entry entry_of(const stored_index& x, const row_node& n);
+  /// Puts the row's entry in the index.
+  static entry_iterator add(stored_index& x, const row_node& n);
+  /// Puts the row in every index of the table, or takes it out of every one.
+  static void add_to_indexes(stored_table& t, row_node& n);
+  static void remove_from_indexes(stored_table& t, row_node& n);
 
   static bool has_null(const value* r, const std::vector<std::size_t>& columns);
 
@@ -4265,7 +4293,8 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
     for (std::size_t i : plan.added) {
       t->columns.push_back({std::string(s.columns[i].name), s.columns[i].kind, false});
       const std::size_t n = t->columns.size();
-      for (auto& [k, r] : t->rows) {
+      for (auto& [k, stored] : t->rows) {
+        row_ptr& r = stored.row;
         auto grown = std::make_shared<value[]>(n);
         std::copy(r.get(), r.get() + (n - 1), grown.get());
         grown[n - 1] = s.columns[i].default_value;
@@ -4273,23 +4302,34 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
       }
     }
   }
-  table_handle h{t.get(), &s, {}, true};
+  table_handle h{t.get(), &s, {}, true, {}};
   for (const auto& c : s.columns) {
     auto it = std::find_if(t->columns.begin(), t->columns.end(), [&](auto& sc) { return sc.name == c.name; });
     h.positions.push_back(static_cast<std::size_t>(it - t->columns.begin()));
   }
   for (std::size_t i = 0; i < h.positions.size(); ++i) h.identity = h.identity && h.positions[i] == i;
+  for (std::size_t i = 0; i < s.columns.size(); ++i) {
+    // a codec is one per field type in a program, so its functions name the type
+    const auto decode = s.columns[i].codec->decode;
+    const field_copy copy = decode == &detail::decode_typed<std::int64_t>  ? field_copy::integer
+                            : decode == &detail::decode_typed<std::string> ? field_copy::text
+                                                                           : field_copy::codec;
+    h.fields.push_back({h.positions[i], s.columns[i].offset, copy});
+  }
   for (const auto& ix : s.indexes) {
     auto found = std::find_if(t->indexes.begin(), t->indexes.end(), [&](auto& x) { return x.name == ix.name; });
     if (found != t->indexes.end()) continue;
     entry_less order;
     for (std::size_t c : ix.columns) order.columns.push_back(h.positions[c]);
     stored_index x{ix.name, ix.unique, order.columns, std::set<index_entry, entry_less>(order)};
-    for (const auto& node : t->rows) {
-      if (x.unique && !has_null(node.second.get(), x.columns) && holds(x, node.second.get()))
+    const bool first = t->indexes.empty();
+    for (auto& node : t->rows) {
+      if (x.unique && !has_null(node.second.row.get(), x.columns) && holds(x, node.second.row.get()))
         throw constraint_error("existing records violate unique index " + ix.name, detail::context_of(s));
-      x.entries.insert(entry_of(x, node));
+      auto at = add(x, node);
+      if (first) node.second.in_first = at;
     }
+    // the entries move with the set: the rows' iterators to them stay good
     t->indexes.push_back(std::move(x));
   }
   return h;
@@ -4299,41 +4339,55 @@ STOWAGE_INLINE write_result memory::write(table_handle& h, const void* record, w
   row_ptr values = to_stored(h, record);
   const value& key = values[h.table->key];
   auto& rows = h.table->rows;
-  auto it = rows.find(key);
-  const bool found = it != rows.end();
-  if (mode == write_mode::insert && found) return write_result::key_exists;
-  if (mode == write_mode::update && !found) return write_result::key_missing;
-  check_unique(h, values.get(), key);
-  if (in_transaction()) log(h.table, key, found ? it->second : nullptr);
   auto& indexes = h.table->indexes;
-  if (!found) {
-    it = rows.emplace(key, std::move(values)).first;
-    for (auto& x : indexes) x.entries.insert(entry_of(x, *it));
+  // one lookup: a new key gets its node (with no row yet) at once, taken out again if the write
+  // is refused
+  auto [it, inserted] = rows.try_emplace(key);
+  if (inserted) {
+    if (mode == write_mode::update) {
+      rows.erase(it);
+      return write_result::key_missing;
+    }
+    try {
+      check_unique(h, values.get(), key);
+      if (in_transaction()) log(h.table, key, nullptr);
+    } catch (...) {
+      rows.erase(it);
+      throw;
+    }
+    it->second.row = std::move(values);
+    add_to_indexes(*h.table, *it);
     return write_result::done;
   }
+  if (mode == write_mode::insert) return write_result::key_exists;
+  check_unique(h, values.get(), key);
+  if (in_transaction()) log(h.table, key, it->second.row);
   // a row is out of an index while it changes; an index whose values stay the same keeps it
   std::vector<stored_index*> moved;
   for (auto& x : indexes)
-    if (detail::compare_indexed(it->second.get(), x.columns, values.get(), x.columns.size()) != 0) {
-      x.entries.erase(x.entries.find(entry_of(x, *it)));
+    if (detail::compare_indexed(it->second.row.get(), x.columns, values.get(), x.columns.size()) != 0) {
+      x.entries.erase(&x == &indexes.front() ? it->second.in_first : x.entries.find(entry_of(x, *it)));
       moved.push_back(&x);
     }
-  it->second = std::move(values);
-  for (stored_index* x : moved) x->entries.insert(entry_of(*x, *it));
+  it->second.row = std::move(values);
+  for (stored_index* x : moved) {
+    auto at = add(*x, *it);
+    if (x == &indexes.front()) it->second.in_first = at;
+  }
   return write_result::done;
 }
 
 STOWAGE_INLINE bool memory::get(table_handle& h, const detail::cell& key, void* out) {
   auto it = h.table->rows.find(key);
   if (it == h.table->rows.end()) return false;
-  decode(h, it->second.get(), out);
+  decode(h, it->second.row.get(), out);
   return true;
 }
 
 STOWAGE_INLINE bool memory::erase(table_handle& h, const detail::cell& key) {
   auto it = h.table->rows.find(key);
   if (it == h.table->rows.end()) return false;
-  if (in_transaction()) log(h.table, it->first, it->second);
+  if (in_transaction()) log(h.table, it->first, it->second.row);
   store(*h.table, it, it->first, nullptr);
   return true;
 }
@@ -4355,7 +4409,7 @@ STOWAGE_INLINE bool memory::cursor::next(void* out) {
 STOWAGE_INLINE void memory::clear(table_handle& h) {
   auto& t = *h.table;
   if (!marks_.empty())
-    for (auto& [k, r] : t.rows) undo_.push_back({&t, k, std::move(r)});
+    for (auto& [k, r] : t.rows) undo_.push_back({&t, k, std::move(r.row)});
   for (auto& x : t.indexes) x.entries.clear();
   t.rows.clear();
 }
@@ -4404,28 +4458,61 @@ STOWAGE_INLINE void memory::check_unique(const table_handle& h, const value* r, 
 
 STOWAGE_INLINE void memory::store(stored_table& t, row_map::iterator it, const value& key, row_ptr r) {
   const bool found = it != t.rows.end();
-  if (found)
-    for (auto& x : t.indexes) x.entries.erase(x.entries.find(entry_of(x, *it)));
+  if (found) remove_from_indexes(t, *it);
   if (!r) {
     if (found) t.rows.erase(it);  // `key` may be the node's: not read after this
     return;
   }
   if (found)
-    it->second = std::move(r);
+    it->second.row = std::move(r);
   else
-    it = t.rows.emplace(key, std::move(r)).first;
-  for (auto& x : t.indexes) x.entries.insert(entry_of(x, *it));
+    it = t.rows.try_emplace(key, stored_row{std::move(r)}).first;
+  add_to_indexes(t, *it);
+}
+
+STOWAGE_INLINE void memory::add_to_indexes(stored_table& t, row_node& n) {
+  for (auto& x : t.indexes) {
+    auto at = add(x, n);
+    if (&x == &t.indexes.front()) n.second.in_first = at;
+  }
+}
+
+STOWAGE_INLINE void memory::remove_from_indexes(stored_table& t, row_node& n) {
+  for (auto& x : t.indexes)
+    x.entries.erase(&x == &t.indexes.front() ? n.second.in_first : x.entries.find(entry_of(x, n)));
 }
 
 STOWAGE_INLINE auto memory::to_stored(const table_handle& h, const void* record) -> row_ptr {
-  const auto& s = *h.schema;
-  detail::cell c;
-  std::string scratch;
   // every stored column, NULL where the record has no field (a column of another record type)
   auto out = std::make_shared<value[]>(h.table->columns.size());
-  for (std::size_t i = 0; i < s.columns.size(); ++i) {
-    detail::encode_field(s, i, record, c, scratch);
-    assign(out[h.positions[i]], c);
+  value* stored = out.get();
+  const field_plan* first = h.fields.data();
+  const field_plan* last = first + h.fields.size();
+  for (const field_plan* f = first; f != last; ++f) {
+    value& v = stored[f->position];
+    const char* field = static_cast<const char*>(record) + f->offset;
+    // v holds NULL, whose end is trivial: the value is made in its place (see assign)
+    switch (f->copy) {
+      case field_copy::integer:
+        std::destroy_at(&v);
+        std::construct_at(&v, std::in_place_index<1>, *reinterpret_cast<const std::int64_t*>(field));
+        break;
+      case field_copy::text:
+        std::destroy_at(&v);
+        try {
+          std::construct_at(&v, std::in_place_index<3>, *reinterpret_cast<const std::string*>(field));
+        } catch (...) {
+          std::construct_at(&v);
+          throw;
+        }
+        break;
+      default: {
+        detail::cell c;
+        std::string scratch;
+        detail::encode_field(*h.schema, static_cast<std::size_t>(f - first), record, c, scratch);
+        assign(v, c);
+      }
+    }
   }
   return out;
 }
@@ -4457,30 +4544,36 @@ STOWAGE_INLINE void memory::decode(const table_handle& h, const value* stored, v
   // what detail::decode_field does for each field, with the loop's invariants read once and the
   // key's description made only for an error
   const auto& s = *h.schema;
-  const detail::column_def* columns = s.columns.data();
-  const std::size_t* positions = h.positions.data();
-  detail::cell c;
-  for (std::size_t i = 0, n = s.columns.size(); i < n; ++i) {
-    const value& v = stored[positions[i]];
-    switch (v.index()) {
-      case 1: c.set_integer(*std::get_if<1>(&v)); break;
-      case 2: c.set_real(*std::get_if<2>(&v)); break;
-      case 3: {
-        const std::string& text = *std::get_if<3>(&v);
-        c.set_bytes(detail::cell::type::text, text.data(), text.size(), true);
-        break;
-      }
-      case 4: {
-        const bytes& b = *std::get_if<4>(&v);
-        c.set_bytes(detail::cell::type::blob, reinterpret_cast<const char*>(b.data()), b.size(), true);
-        break;
-      }
-      default: c.set_null(); break;
-    }
+  const field_plan* first = h.fields.data();
+  const field_plan* last = first + h.fields.size();
+  char* record = static_cast<char*>(out);
+  for (const field_plan* f = first; f != last; ++f) {
+    const value& v = stored[f->position];
+    char* field = record + f->offset;
     try {
-      columns[i].codec->decode(static_cast<char*>(out) + columns[i].offset, c);
+      // the common cases without a cell or a call, doing what their codecs do
+      if (f->copy == field_copy::integer && v.index() == 1)
+        *reinterpret_cast<std::int64_t*>(field) = *std::get_if<1>(&v);
+      else if (f->copy == field_copy::text && v.index() == 3) {
+        const std::string& text = *std::get_if<3>(&v);
+        std::string& to = *reinterpret_cast<std::string*>(field);
+        // as detail::decode_column: made again in place when empty (a record just built) or too
+        // small, else copied into the buffer it has
+        if (to.empty() || text.size() > to.capacity()) {
+          std::destroy_at(&to);
+          try {
+            std::construct_at(&to, text);
+          } catch (...) {
+            std::construct_at(&to);  // the record stays destructible
+            throw;
+          }
+        } else {
+          to.assign(text);
+        }
+      } else
+        s.columns[static_cast<std::size_t>(f - first)].codec->decode(field, detail::cell_of(v));
     } catch (...) {
-      detail::field_failed(s, i, detail::key_of_value(stored[h.table->key]));
+      detail::field_failed(s, static_cast<std::size_t>(f - first), detail::key_of_value(stored[h.table->key]));
     }
   }
 }
@@ -4509,7 +4602,7 @@ STOWAGE_INLINE auto memory::matching(const table_handle& h, const detail::query_
             [](const row_node* a, const row_node* b) { return value_less{}(a->first, b->first); });
   std::vector<const row_ptr*> all;
   all.reserve(nodes.size());
-  for (const row_node* n : nodes) all.push_back(&n->second);
+  for (const row_node* n : nodes) all.push_back(&n->second.row);
   return detail::select_rows(all, stored, values_of);
 }
 
@@ -4576,7 +4669,7 @@ STOWAGE_INLINE auto memory::candidates(const stored_table& t, const detail::expr
     } else {
       auto it = lo ? x.entries.lower_bound(value_probe{lo, lo_open}) : x.entries.begin();
       for (; it != x.entries.end(); ++it) {
-        const value& v = it->node->second[column];
+        const value& v = it->node->second.row[column];
         if (!lo && v.index() == 0) continue;  // NULL, first in the index, satisfies no comparison
         if (hi) {
           auto c = detail::compare_for_sort(v, *hi);
@@ -4595,7 +4688,7 @@ STOWAGE_INLINE auto memory::candidates(const stored_table& t, const detail::expr
     std::vector<const row_ptr*> rows;
     rows.reserve(entries.size());
     for (const index_entry* e : entries)
-      if (rows.empty() || rows.back() != &e->node->second) rows.push_back(&e->node->second);
+      if (rows.empty() || rows.back() != &e->node->second.row) rows.push_back(&e->node->second.row);
     exact = whole && !in && !prefix;
     return rows;
   }
@@ -4645,7 +4738,7 @@ STOWAGE_INLINE bool memory::key_equal::other(const detail::cell& a, const value&
 }
 
 STOWAGE_INLINE auto memory::entry_of(const stored_index& x, const row_node& n) -> index_entry {
-  const value& first = n.second[x.columns.front()];
+  const value& first = n.second.row[x.columns.front()];
   const bool first_integer = first.index() == 1, key_integer = n.first.index() == 1;
   const bool plain = first_integer && key_integer && x.columns.size() == 1;
   return {&n,
@@ -4656,34 +4749,40 @@ STOWAGE_INLINE auto memory::entry_of(const stored_index& x, const row_node& n) -
           plain};
 }
 
+STOWAGE_INLINE auto memory::add(stored_index& x, const row_node& n) -> entry_iterator {
+  // indexed values often grow row after row (times, counters): an entry past the last one goes
+  // in without a descent; any other costs one comparison more
+  return x.entries.emplace_hint(x.entries.end(), entry_of(x, n));
+}
+
 STOWAGE_INLINE bool memory::entry_less::less(const index_entry& a, const index_entry& b) const {
   int c = a.first_integer && b.first_integer
               ? (a.first > b.first) - (a.first < b.first)
-              : detail::compare_indexed(a.node->second[columns.front()], b.node->second[columns.front()]);
+              : detail::compare_indexed(a.node->second.row[columns.front()], b.node->second.row[columns.front()]);
   for (std::size_t i = 1; c == 0 && i < columns.size(); ++i)
-    c = detail::compare_indexed(a.node->second[columns[i]], b.node->second[columns[i]]);
+    c = detail::compare_indexed(a.node->second.row[columns[i]], b.node->second.row[columns[i]]);
   if (c != 0) return c < 0;
   if (a.key_integer && b.key_integer) return a.key < b.key;
   return value_less{}(a.node->first, b.node->first);
 }
 
 STOWAGE_INLINE bool memory::entry_less::operator()(const index_entry& a, const row_probe& b) const {
-  int c = detail::compare_indexed(a.node->second.get(), columns, b.values, columns.size());
+  int c = detail::compare_indexed(a.node->second.row.get(), columns, b.values, columns.size());
   return c < 0 || (c == 0 && b.after);
 }
 
 STOWAGE_INLINE bool memory::entry_less::operator()(const row_probe& a, const index_entry& b) const {
-  int c = detail::compare_indexed(b.node->second.get(), columns, a.values, columns.size());
+  int c = detail::compare_indexed(b.node->second.row.get(), columns, a.values, columns.size());
   return c > 0 || (c == 0 && !a.after);
 }
 
 STOWAGE_INLINE bool memory::entry_less::operator()(const index_entry& a, const value_probe& b) const {
-  int c = detail::compare_indexed(a.node->second[columns.front()], *b.first);
+  int c = detail::compare_indexed(a.node->second.row[columns.front()], *b.first);
   return c < 0 || (c == 0 && b.after);
 }
 
 STOWAGE_INLINE bool memory::entry_less::operator()(const value_probe& a, const index_entry& b) const {
-  int c = detail::compare_indexed(b.node->second[columns.front()], *a.first);
+  int c = detail::compare_indexed(b.node->second.row[columns.front()], *a.first);
   return c > 0 || (c == 0 && !a.after);
 }
 

@@ -1,5 +1,7 @@
 // Tables and indexes appear on first use; a field added to a record becomes a column holding
 // its default; a removed field or a changed type is refused with a message saying what differs.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "backends.hpp"
@@ -29,7 +31,17 @@ struct widened {
   BOOST_HANA_DEFINE_STRUCT(widened, (std::string, id), (std::int32_t, count), (std::string, label),
                            (std::optional<double>, weight), (std::vector<std::string>, tags));
 };
+/// v1 with an index on count, declared once the table holds rows
+struct counted {
+  BOOST_HANA_DEFINE_STRUCT(counted, (std::string, id), (std::int64_t, count));
+};
 }  // namespace migration
+
+template <>
+struct stowage::record_traits<migration::counted> {
+  static constexpr std::string_view table = "evolving";
+  using indexes = std::tuple<stowage::index<&migration::counted::count>>;
+};
 
 // every version of the record lives in one table
 template <class R>
@@ -140,4 +152,36 @@ TEMPLATE_LIST_TEST_CASE("a unique index refuses a duplicate with a constraint er
   accounts.put({"a", "new@x", std::nullopt, 11});
   accounts.put({"e", "a@x", "ext-1", 50});
   CHECK(accounts.count() == 4);
+}
+
+TEMPLATE_LIST_TEST_CASE("an index declared on a table that holds rows serves queries as the rows change",
+                        "[conformance][schema]", conformance_backends) {
+  using migration::counted;
+  using stowage::where;
+  store<TestType> s;
+  auto old = s->template table<migration::v1>();
+  old.put({"a", 3});
+  old.put({"b", 1});
+  old.put({"c", 2});
+  auto t = s->template table<counted>();  // the index is made over the rows already there
+  auto ids = [&](stowage::predicate<counted> p) {
+    std::vector<std::string> out;
+    for (const counted& r : t.query(std::move(p))) out.push_back(r.id);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  CHECK(ids(where<&counted::count> >= 2) == std::vector<std::string>{"a", "c"});
+  t.put({"b", 5});  // moves in the index
+  REQUIRE(t.erase("a"));
+  {
+    auto tx = s->transaction();
+    t.erase("c");
+    t.put({"d", 4});
+    t.put({"b", 0});
+  }  // rolled back
+  CHECK(ids(where<&counted::count> >= 2) == std::vector<std::string>{"b", "c"});
+  CHECK(ids(where<&counted::count> < 3) == std::vector<std::string>{"c"});
+  t.put({"e", 2});
+  CHECK(ids(where<&counted::count> == 2) == std::vector<std::string>{"c", "e"});
+  CHECK(t.count() == 3);
 }

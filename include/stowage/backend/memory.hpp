@@ -13,7 +13,9 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -72,10 +74,8 @@ class memory {
   /// Never changed once made (a write puts a new one in its place), so that a query's snapshot
   /// and the undo log share rows instead of copying them.
   using row_ptr = std::shared_ptr<const value[]>;
-  /// Rows by key. Hashed, as a point get or erase wants; what reads rows in key order (a query)
-  /// sorts the ones it takes.
-  using row_map = std::unordered_map<value, row_ptr, key_hash, key_equal>;
-  using row_node = row_map::value_type;
+  struct stored_row;
+  using row_node = std::pair<const value, stored_row>;
 
   /// A place in an index: before (or after) every entry whose indexed values equal those of a
   /// row in stored layout, or whose first indexed value equals one value.
@@ -124,6 +124,18 @@ class memory {
     std::vector<std::size_t> columns;  // positions in the stored row, as in entries' order
     std::set<index_entry, entry_less> entries;
   };
+  using entry_iterator = std::set<index_entry, entry_less>::iterator;
+
+  /// A key's row, and its entry in the table's first index (when it has one), so that taking a
+  /// row out of that index needs no search.
+  struct stored_row {
+    row_ptr row;
+    entry_iterator in_first{};
+  };
+  /// Rows by key. Hashed, as a point get or erase wants; what reads rows in key order (a query)
+  /// sorts the ones it takes.
+  using row_map = std::unordered_map<value, stored_row, key_hash, key_equal>;
+  static_assert(std::is_same_v<row_map::value_type, row_node>);
 
   struct stored_table {
     std::string name;
@@ -134,12 +146,23 @@ class memory {
   };
 
  public:
+  /// How a field is copied between a record and a stored value: std::int64_t and std::string
+  /// fields, the common ones, directly; every other type through its codec (and a stored value
+  /// of an unexpected kind, whatever the field, so that the codec reports it).
+  enum class field_copy : std::uint8_t { codec, integer, text };
+  struct field_plan {
+    std::size_t position;  // of the field's column in the stored row
+    std::size_t offset;    // of the field in the record
+    field_copy copy;
+  };
+
   /// One record type's view of a stored table: where each field lives in the stored row.
   struct table_handle {
     stored_table* table;
     const detail::table_schema* schema;
     std::vector<std::size_t> positions;  // field index -> stored column
     bool identity;                       // positions[i] == i for every field
+    std::vector<field_plan> fields;      // field index -> how it is stored and read
   };
 
   table_handle open_table(const detail::table_schema& s);
@@ -185,6 +208,11 @@ class memory {
   void log(stored_table* t, const value& key, row_ptr before);
 
   static index_entry entry_of(const stored_index& x, const row_node& n);
+  /// Puts the row's entry in the index.
+  static entry_iterator add(stored_index& x, const row_node& n);
+  /// Puts the row in every index of the table, or takes it out of every one.
+  static void add_to_indexes(stored_table& t, row_node& n);
+  static void remove_from_indexes(stored_table& t, row_node& n);
 
   static bool has_null(const value* r, const std::vector<std::size_t>& columns);
 
