@@ -17,8 +17,8 @@
 // stowage's core without a backend: records, queries, stores and transactions.
 // <stowage/stowage.hpp> adds the memory backend, and each backend's header includes that.
 
-// First, so that the checks of records, backends and query values (static_asserts in these two
-// files) show an include chain of two lines above their message.
+// First, so that the checks of records, backends, query values and set<> values (static_asserts
+// in these three files) show an include chain of two lines above their message.
 // ---- begin stowage/query/predicate.hpp
 #ifndef STOWAGE_SINGLE_STOWAGE_QUERY_PREDICATE_HPP
 #define STOWAGE_SINGLE_STOWAGE_QUERY_PREDICATE_HPP
@@ -2581,239 +2581,24 @@ STOWAGE_INLINE value text_value(std::string_view s) { return value(std::in_place
 #endif
 #endif  // STOWAGE_SINGLE_STOWAGE_QUERY_PREDICATE_HPP
 // ---- end stowage/query/predicate.hpp
-// ---- begin stowage/store/database.hpp
-#ifndef STOWAGE_SINGLE_STOWAGE_STORE_DATABASE_HPP
-#define STOWAGE_SINGLE_STOWAGE_STORE_DATABASE_HPP
-// The store layer users talk to: database<Backend> owns the backend and its lock, table<Record,
-// Backend> is the handle for one record type, query<Record, Backend> a lazy range of records,
-// and transaction<Backend> an RAII scope (a savepoint when nested).
-
-#include <atomic>
-#include <chrono>
-#include <cstdint>
-#include <deque>
-#include <exception>
-#include <functional>
-#include <initializer_list>
-#include <iterator>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <ranges>
-#include <span>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <thread>
-#include <type_traits>
-#include <unordered_map>
-#include <utility>
-#include <vector>
-
-// ---- begin stowage/backend/concepts.hpp
-#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_CONCEPTS_HPP
-#define STOWAGE_SINGLE_STOWAGE_BACKEND_CONCEPTS_HPP
-// The contract between stowage's store layer and a storage backend. A backend is a policy type
-// chosen at compile time (database<sqlite>); nothing here is virtual.
+// (after predicate.hpp, which it includes)
+// ---- begin stowage/query/assignment.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_ASSIGNMENT_HPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_ASSIGNMENT_HPP
+// Typed assignments for updates by predicate: stowage::set<&Run::status>(run_status::failed).
+// Each is checked at compile time as a where<> comparison is (the field, the value's type), and
+// may not name the key; it is then kept as the field's index and the value as stored, which
+// every backend applies without knowing the record type.
 
 #include <concepts>
-#include <cstdint>
+#include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
-#include <vector>
 
-// ---- begin stowage/query/query_spec.hpp
-#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_QUERY_SPEC_HPP
-#define STOWAGE_SINGLE_STOWAGE_QUERY_QUERY_SPEC_HPP
-// What a query asks for, independent of the record type: filter, order, offset and limit.
-
-#include <cstdint>
-#include <optional>
-#include <utility>
-#include <vector>
-
-
-namespace stowage::detail {
-
-struct order_term {
-  std::size_t field;
-  direction dir;
-};
-
-struct query_spec {
-  query_spec() = default;
-  // out of line: copying and destroying the filter tree is compiled once
-  query_spec(const query_spec&);
-  query_spec(query_spec&&) noexcept;
-  query_spec& operator=(const query_spec&);
-  query_spec& operator=(query_spec&&) noexcept;
-  ~query_spec();
-
-  std::optional<expr> filter;
-  std::vector<order_term> order;
-  std::uint64_t offset = 0;
-  std::optional<std::uint64_t> limit;
-};
-
-}  // namespace stowage::detail
-
-#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
-// ---- begin stowage/query/impl/query_spec.ipp
-#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_QUERY_SPEC_IPP
-#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_QUERY_SPEC_IPP
-// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
-
-namespace stowage::detail {
-
-STOWAGE_INLINE query_spec::query_spec(const query_spec&) = default;
-STOWAGE_INLINE query_spec& query_spec::operator=(const query_spec&) = default;
-STOWAGE_INLINE query_spec::query_spec(query_spec&&) noexcept = default;
-STOWAGE_INLINE query_spec& query_spec::operator=(query_spec&&) noexcept = default;
-STOWAGE_INLINE query_spec::~query_spec() = default;
-
-}  // namespace stowage::detail
-#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_QUERY_SPEC_IPP
-// ---- end stowage/query/impl/query_spec.ipp
-#endif
-#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_QUERY_SPEC_HPP
-// ---- end stowage/query/query_spec.hpp
-
-namespace stowage {
-
-/// How a write treats an existing record with the same key.
-enum class write_mode {
-  upsert,  ///< replace it, or create the record
-  insert,  ///< refuse: the record must be new
-  update,  ///< replace it; the record must exist
-};
-
-/// The isolation level of a transaction. Backends that run one transaction at a time (memory,
-/// sqlite, json_dir) are serializable whatever is asked; postgres runs each level as asked.
-enum class isolation { read_committed, repeatable_read, serializable };
-
-/// What a write did, for the store layer to turn into an error where needed.
-enum class write_result { done, key_exists, key_missing };
-
-namespace detail {
-
-/// Where get_many puts the records it finds: slot(context, i) is the record to read the row of
-/// keys[i] into (called only for keys that have a record).
-struct record_slots {
-  void* context;
-  void* (*slot)(void* context, std::size_t i);
-};
-
-/// A backend whose record operations are plain functions over table_schema.
-template <class B>
-concept plain_backend = requires(B& b, typename B::table_handle& h, const void* record, void* out, const cell& key,
-                                 const query_spec& q) {
-  { b.write(h, record, write_mode::upsert) } -> std::same_as<write_result>;
-  { b.get(h, key, out) } -> std::same_as<bool>;
-  { b.erase(h, key) } -> std::same_as<bool>;
-  { b.select(h, q).next(out) } -> std::same_as<bool>;
-};
-
-/// A cursor over rows of stored values (in field order) selected up front: the snapshot that
-/// backends filtering in process return from select(). Each row is decoded as it is yielded.
-class row_cursor {
- public:
-  // out of line (compiled once): a query loop over any record moves and destroys its cursor
-  row_cursor(const table_schema& s, std::vector<std::vector<value>> rows);
-  row_cursor(row_cursor&&) noexcept;
-  row_cursor& operator=(row_cursor&&) noexcept;
-  ~row_cursor();
-  bool next(void* out);
-
- private:
-  const table_schema* schema_;
-  std::vector<std::vector<value>> rows_;
-  std::size_t pos_ = 0;
-};
-
-}  // namespace detail
-
-/// A storage backend: a class whose members below do what their comments say. Records reach it
-/// type-erased: `record` points to a record of the table's type, whose fields the backend reads
-/// and writes with detail::encode_field and detail::decode_field through the table_schema given
-/// to open_table; keys arrive as one stored value (a detail::cell).
-template <class B>
-concept backend = requires(B& b, const B& cb, const detail::table_schema& schema, typename B::table_handle& h,
-                           const detail::query_spec& q, unsigned depth) {
-  // opens a store from a URL (each backend documents its forms); throws unavailable_error
-  requires std::constructible_from<B, std::string_view>;
-  // whether a query's cursor reads the store while it is iterated (it then holds the database's
-  // lock); false when select() returns a snapshot
-  { B::streams } -> std::convertible_to<bool>;
-  // creates or migrates the table for a record's schema; the handle stays valid for B's lifetime
-  { b.open_table(schema) } -> std::same_as<typename B::table_handle>;
-  // write(h, record, mode) -> write_result: writes one record in the given mode; throws
-  //     constraint_error for a unique index violation
-  // get(h, key, out) -> bool: reads the record with this key into *out, saying whether there is one
-  // erase(h, key) -> bool: deletes the record with this key, saying whether there was one
-  // select(h, q) -> a cursor with bool next(void* out): the records a query selects, as they
-  //     were when select() ran, whatever the same database writes while it is read
-  requires detail::plain_backend<B>;
-  // how many records the query selects, honouring offset and limit
-  { b.count(h, q) } -> std::same_as<std::uint64_t>;
-  // deletes every record of the table
-  b.clear(h);
-  // transactions: depth 0 is BEGIN/COMMIT/ROLLBACK, deeper levels are savepoints
-  b.begin(depth);
-  b.commit(depth);
-  b.rollback(depth);
-  // a short name for messages ("sqlite")
-  { B::name } -> std::convertible_to<std::string_view>;
-};
-
-// Optional members the store layer uses when a backend has them:
-//   static constexpr bool concurrent = true;   the backend is thread-safe itself (a connection
-//       pool): database<B> then takes no lock, and a transaction belongs to the thread that began
-//       it, which the backend tracks
-//   begin(depth, isolation)                     a transaction at an isolation level
-//   get_many(handle, std::span<const detail::cell> keys, detail::record_slots out)
-//                                               a batch of gets
-//   put_many(handle, std::span<const void* const> records)
-//                                               a batch of upserts, all or none
-namespace detail {
-template <class B>
-constexpr bool is_concurrent() {
-  if constexpr (requires { B::concurrent; })
-    return B::concurrent;
-  else
-    return false;
-}
-}  // namespace detail
-
-}  // namespace stowage
-
-#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
-// ---- begin stowage/backend/impl/row_cursor.ipp
-#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_ROW_CURSOR_IPP
-#define STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_ROW_CURSOR_IPP
-// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
-
-namespace stowage::detail {
-
-STOWAGE_INLINE row_cursor::row_cursor(const table_schema& s, std::vector<std::vector<value>> rows)
-    : schema_(&s), rows_(std::move(rows)) {}
-STOWAGE_INLINE row_cursor::row_cursor(row_cursor&&) noexcept = default;
-STOWAGE_INLINE row_cursor& row_cursor::operator=(row_cursor&&) noexcept = default;
-STOWAGE_INLINE row_cursor::~row_cursor() = default;
-
-STOWAGE_INLINE bool row_cursor::next(void* out) {
-  if (pos_ == rows_.size()) return false;
-  decode_row(*schema_, rows_[pos_++], out);
-  return true;
-}
-
-}  // namespace stowage::detail
-#endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_ROW_CURSOR_IPP
-// ---- end stowage/backend/impl/row_cursor.ipp
-#endif
-#endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_CONCEPTS_HPP
-// ---- end stowage/backend/concepts.hpp
 // ---- begin stowage/detail/checks.hpp
 #ifndef STOWAGE_SINGLE_STOWAGE_DETAIL_CHECKS_HPP
 #define STOWAGE_SINGLE_STOWAGE_DETAIL_CHECKS_HPP
@@ -2938,6 +2723,411 @@ using key_type_of = typename decltype(key_type_tag<Record>())::type;
 // ---- end stowage/detail/checks.hpp
 
 namespace stowage {
+namespace detail {
+
+/// One field's new value in an update by predicate: the field by index, the value as stored
+/// (NULL for std::nullopt).
+struct field_change {
+  std::size_t field = 0;
+  value to;
+};
+
+/// Whether Field (&Record::field) is not the record's key, which set<> may not change.
+template <auto Field>
+constexpr bool find_not_key() {
+  if constexpr (!reflected_field<Field>) {
+    return true;  // its problem is that it is no field
+  } else {
+    using record = typename member_pointer_parts<decltype(Field)>::record;
+    return member_index_v<record, Field> != key_index<record>();
+  }
+}
+template <auto Field>
+inline constexpr bool field_is_not_key = find_not_key<Field>();
+
+/// The value of V that set<> stores, when V is std::optional<W> (W) or std::nullopt_t (none).
+template <class V>
+struct assigned {
+  using type = V;
+};
+template <class W>
+struct assigned<std::optional<W>> {
+  using type = W;
+};
+
+/// Whether set<Field>(v) may store a value of type Value in Field, of type FieldType: what
+/// where<Field> == v accepts, and std::nullopt or a std::optional for an optional field.
+template <auto Field, class FieldType, class Value>
+constexpr bool find_value_settable() {
+  if constexpr (!field_type<FieldType>) {
+    return true;  // stowage::table reports the field that cannot be stored
+  } else if constexpr (std::same_as<Value, std::nullopt_t> || is_optional<Value>::value) {
+    if constexpr (!field_info<FieldType>::nullable)
+      return false;
+    else if constexpr (std::same_as<Value, std::nullopt_t>)
+      return true;
+    else
+      return comparable<typename field_info<FieldType>::column_type, typename Value::value_type>();
+  } else {
+    return comparable<typename field_info<FieldType>::column_type, Value>();
+  }
+}
+template <auto Field, class FieldType, class Value>
+inline constexpr bool value_settable = find_value_settable<Field, FieldType, Value>();
+
+[[noreturn]] void assigned_value_refused(const codec_failure& c, std::string_view field);
+[[noreturn]] void assigned_integer_out_of_range(std::string_view field, std::string value);
+
+/// A set<> value as stored; an integer that the field's type cannot hold is bad input, not
+/// silently cut.
+template <class T, class V>
+value assigned_value(const V& v, std::string_view field) {
+  if constexpr (std::same_as<T, std::string> && std::convertible_to<const V&, std::string_view>) {
+    return text_value(std::string_view(v));
+  } else if constexpr (plain_integer<T> && plain_integer<V>) {
+    if (!std::in_range<T>(v)) assigned_integer_out_of_range(field, std::to_string(v));
+    return value(std::in_place_index<1>, column_traits<T>::to_storage(static_cast<T>(v)));
+  } else {
+    try {
+      return to_value(static_cast<T>(v));
+    } catch (const codec_failure& c) {
+      assigned_value_refused(c, field);
+    }
+  }
+}
+
+/// Refuses an update that sets one field twice (bad_input_error naming the field).
+void check_changes(const table_schema& s, std::span<const field_change> changes);
+
+}  // namespace detail
+
+/// A new value for one field of every record an update selects; made by stowage::set.
+template <class Record>
+class assignment {
+ public:
+  explicit assignment(detail::field_change c) : change_(std::move(c)) {}
+  const detail::field_change& change() const& noexcept { return change_; }
+  detail::field_change change() && noexcept { return std::move(change_); }
+
+ private:
+  detail::field_change change_;
+};
+
+/// set<&Run::status>(run_status::failed): the new value of a field, for
+/// table.update(predicate, set<...>(...), ...). The value is typed as in where<&Run::status> == v;
+/// std::nullopt (or an empty std::optional) empties an optional field. The key cannot be set.
+///
+/// Like field_ref's operations, each check is its own static_assert naming the field (and the
+/// value's type), and nothing is built when one fails, so that it is the only error.
+template <auto M, class V>
+assignment<typename detail::member_pointer_parts<decltype(M)>::record> set(const V& v) {
+  using ref = field_ref<M>;
+  using record = typename ref::record;
+  using type = typename ref::field_type;
+  static_assert(detail::reflected_field<M>,
+                "stowage: this member is not a reflected field of its record: list it in "
+                "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+  static_assert(detail::field_is_not_key<M>,
+                "stowage: set<> cannot change a record's key (see the field in the requirement): erase the record "
+                "and insert it under its new key");
+  static_assert(detail::value_settable<M, type, V>,
+                "stowage: the value set in this field has the wrong type (see the field, its type and the value's "
+                "type in the requirement; std::nullopt only empties a std::optional field)");
+  if constexpr (ref::storable && detail::field_is_not_key<M> && detail::value_settable<M, type, V>) {
+    const std::string_view name = detail::field_names_v<record>[ref::index];
+    if constexpr (std::same_as<V, std::nullopt_t>) {
+      return assignment<record>(detail::field_change{ref::index, value()});
+    } else if constexpr (detail::is_optional<V>::value) {
+      if (!v) return assignment<record>(detail::field_change{ref::index, value()});
+      return assignment<record>(
+          detail::field_change{ref::index, detail::assigned_value<typename ref::column_type>(*v, name)});
+    } else {
+      return assignment<record>(
+          detail::field_change{ref::index, detail::assigned_value<typename ref::column_type>(v, name)});
+    }
+  } else {
+    return assignment<record>(detail::field_change{});
+  }
+}
+
+}  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/query/impl/assignment.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_ASSIGNMENT_IPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_ASSIGNMENT_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+[[noreturn]] STOWAGE_INLINE void assigned_value_refused(const codec_failure& c, std::string_view field) {
+  throw_error(c.kind, "field '" + std::string(field) + "': the value set cannot be stored: " + c.message);
+}
+
+[[noreturn]] STOWAGE_INLINE void assigned_integer_out_of_range(std::string_view field, std::string value) {
+  throw bad_input_error("field '" + std::string(field) + "': the value set, " + value +
+                        ", does not fit the field's integer type");
+}
+
+STOWAGE_INLINE void check_changes(const table_schema& s, std::span<const field_change> changes) {
+  for (std::size_t i = 0; i < changes.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (changes[i].field == changes[j].field)
+        throw bad_input_error(
+            "field '" + std::string(s.columns[changes[i].field].name) + "' is set twice in one update", context_of(s));
+}
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_ASSIGNMENT_IPP
+// ---- end stowage/query/impl/assignment.ipp
+#endif
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_ASSIGNMENT_HPP
+// ---- end stowage/query/assignment.hpp
+// ---- begin stowage/store/database.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_STORE_DATABASE_HPP
+#define STOWAGE_SINGLE_STOWAGE_STORE_DATABASE_HPP
+// The store layer users talk to: database<Backend> owns the backend and its lock, table<Record,
+// Backend> is the handle for one record type, query<Record, Backend> a lazy range of records,
+// and transaction<Backend> an RAII scope (a savepoint when nested).
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <initializer_list>
+#include <iterator>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ranges>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+// ---- begin stowage/backend/concepts.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_CONCEPTS_HPP
+#define STOWAGE_SINGLE_STOWAGE_BACKEND_CONCEPTS_HPP
+// The contract between stowage's store layer and a storage backend. A backend is a policy type
+// chosen at compile time (database<sqlite>); nothing here is virtual.
+
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <span>
+
+// ---- begin stowage/query/query_spec.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_QUERY_SPEC_HPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_QUERY_SPEC_HPP
+// What a query asks for, independent of the record type: filter, order, offset and limit.
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+
+namespace stowage::detail {
+
+struct order_term {
+  std::size_t field;
+  direction dir;
+};
+
+struct query_spec {
+  query_spec() = default;
+  // out of line: copying and destroying the filter tree is compiled once
+  query_spec(const query_spec&);
+  query_spec(query_spec&&) noexcept;
+  query_spec& operator=(const query_spec&);
+  query_spec& operator=(query_spec&&) noexcept;
+  ~query_spec();
+
+  std::optional<expr> filter;
+  std::vector<order_term> order;
+  std::uint64_t offset = 0;
+  std::optional<std::uint64_t> limit;
+};
+
+}  // namespace stowage::detail
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/query/impl/query_spec.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_QUERY_SPEC_IPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_QUERY_SPEC_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+STOWAGE_INLINE query_spec::query_spec(const query_spec&) = default;
+STOWAGE_INLINE query_spec& query_spec::operator=(const query_spec&) = default;
+STOWAGE_INLINE query_spec::query_spec(query_spec&&) noexcept = default;
+STOWAGE_INLINE query_spec& query_spec::operator=(query_spec&&) noexcept = default;
+STOWAGE_INLINE query_spec::~query_spec() = default;
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_QUERY_SPEC_IPP
+// ---- end stowage/query/impl/query_spec.ipp
+#endif
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_QUERY_SPEC_HPP
+// ---- end stowage/query/query_spec.hpp
+
+namespace stowage {
+
+/// How a write treats an existing record with the same key.
+enum class write_mode {
+  upsert,  ///< replace it, or create the record
+  insert,  ///< refuse: the record must be new
+  update,  ///< replace it; the record must exist
+};
+
+/// The isolation level of a transaction. Backends that run one transaction at a time (memory,
+/// sqlite, json_dir) are serializable whatever is asked; postgres runs each level as asked.
+enum class isolation { read_committed, repeatable_read, serializable };
+
+/// What a write did, for the store layer to turn into an error where needed.
+enum class write_result { done, key_exists, key_missing };
+
+namespace detail {
+
+/// Where get_many puts the records it finds: slot(context, i) is the record to read the row of
+/// keys[i] into (called only for keys that have a record).
+struct record_slots {
+  void* context;
+  void* (*slot)(void* context, std::size_t i);
+};
+
+/// A backend whose record operations are plain functions over table_schema.
+template <class B>
+concept plain_backend = requires(B& b, typename B::table_handle& h, const void* record, void* out, const cell& key,
+                                 const query_spec& q) {
+  { b.write(h, record, write_mode::upsert) } -> std::same_as<write_result>;
+  { b.get(h, key, out) } -> std::same_as<bool>;
+  { b.erase(h, key) } -> std::same_as<bool>;
+  { b.select(h, q).next(out) } -> std::same_as<bool>;
+};
+
+/// A cursor over rows of stored values (in field order) selected up front: the snapshot that
+/// backends filtering in process return from select(). Each row is decoded as it is yielded.
+class row_cursor {
+ public:
+  // out of line (compiled once): a query loop over any record moves and destroys its cursor
+  row_cursor(const table_schema& s, std::vector<std::vector<value>> rows);
+  row_cursor(row_cursor&&) noexcept;
+  row_cursor& operator=(row_cursor&&) noexcept;
+  ~row_cursor();
+  bool next(void* out);
+
+ private:
+  const table_schema* schema_;
+  std::vector<std::vector<value>> rows_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace detail
+
+/// A storage backend: a class whose members below do what their comments say. Records reach it
+/// type-erased: `record` points to a record of the table's type, whose fields the backend reads
+/// and writes with detail::encode_field and detail::decode_field through the table_schema given
+/// to open_table; keys arrive as one stored value (a detail::cell).
+template <class B>
+concept backend = requires(B& b, const B& cb, const detail::table_schema& schema, typename B::table_handle& h,
+                           const detail::query_spec& q, std::span<const detail::field_change> changes, unsigned depth) {
+  // opens a store from a URL (each backend documents its forms); throws unavailable_error
+  requires std::constructible_from<B, std::string_view>;
+  // whether a query's cursor reads the store while it is iterated (it then holds the database's
+  // lock); false when select() returns a snapshot
+  { B::streams } -> std::convertible_to<bool>;
+  // creates or migrates the table for a record's schema; the handle stays valid for B's lifetime
+  { b.open_table(schema) } -> std::same_as<typename B::table_handle>;
+  // write(h, record, mode) -> write_result: writes one record in the given mode; throws
+  //     constraint_error for a unique index violation
+  // get(h, key, out) -> bool: reads the record with this key into *out, saying whether there is one
+  // erase(h, key) -> bool: deletes the record with this key, saying whether there was one
+  // select(h, q) -> a cursor with bool next(void* out): the records a query selects, as they
+  //     were when select() ran, whatever the same database writes while it is read
+  requires detail::plain_backend<B>;
+  // how many records the query selects, honouring offset and limit
+  { b.count(h, q) } -> std::same_as<std::uint64_t>;
+  // erase_where(h, q) -> how many: deletes every record q's filter selects (q has no order,
+  //     offset or limit), all or none: one statement on SQL backends
+  { b.erase_where(h, q) } -> std::same_as<std::uint64_t>;
+  // update_where(h, q, changes) -> how many: sets changes[i].field to changes[i].to (each field
+  //     once, never the key) in every record q's filter selects, all or none: one statement on
+  //     SQL backends. A unique index that refuses one changed record leaves every record as it
+  //     was and throws constraint_error; inside a transaction, the transaction goes on
+  { b.update_where(h, q, changes) } -> std::same_as<std::uint64_t>;
+  // deletes every record of the table
+  b.clear(h);
+  // transactions: depth 0 is BEGIN/COMMIT/ROLLBACK, deeper levels are savepoints
+  b.begin(depth);
+  b.commit(depth);
+  b.rollback(depth);
+  // a short name for messages ("sqlite")
+  { B::name } -> std::convertible_to<std::string_view>;
+};
+
+// Optional members the store layer uses when a backend has them:
+//   static constexpr bool concurrent = true;   the backend is thread-safe itself (a connection
+//       pool): database<B> then takes no lock, and a transaction belongs to the thread that began
+//       it, which the backend tracks
+//   begin(depth, isolation)                     a transaction at an isolation level
+//   get_many(handle, std::span<const detail::cell> keys, detail::record_slots out)
+//                                               a batch of gets
+//   put_many(handle, std::span<const void* const> records)
+//                                               a batch of upserts, all or none
+namespace detail {
+template <class B>
+constexpr bool is_concurrent() {
+  if constexpr (requires { B::concurrent; })
+    return B::concurrent;
+  else
+    return false;
+}
+}  // namespace detail
+
+}  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/backend/impl/row_cursor.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_ROW_CURSOR_IPP
+#define STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_ROW_CURSOR_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+STOWAGE_INLINE row_cursor::row_cursor(const table_schema& s, std::vector<std::vector<value>> rows)
+    : schema_(&s), rows_(std::move(rows)) {}
+STOWAGE_INLINE row_cursor::row_cursor(row_cursor&&) noexcept = default;
+STOWAGE_INLINE row_cursor& row_cursor::operator=(row_cursor&&) noexcept = default;
+STOWAGE_INLINE row_cursor::~row_cursor() = default;
+
+STOWAGE_INLINE bool row_cursor::next(void* out) {
+  if (pos_ == rows_.size()) return false;
+  decode_row(*schema_, rows_[pos_++], out);
+  return true;
+}
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_ROW_CURSOR_IPP
+// ---- end stowage/backend/impl/row_cursor.ipp
+#endif
+#endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_CONCEPTS_HPP
+// ---- end stowage/backend/concepts.hpp
+
+namespace stowage {
 
 // The class templates below take any type and check it themselves, with static_asserts whose
 // failed requirement names the type (stowage/detail/checks.hpp), rather than with constraints,
@@ -3023,6 +3213,8 @@ struct stand_in_backend {
   bool erase(table_handle&, const cell&);
   cursor select(table_handle&, const query_spec&);
   std::uint64_t count(table_handle&, const query_spec&);
+  std::uint64_t erase_where(table_handle&, const query_spec&);
+  std::uint64_t update_where(table_handle&, const query_spec&, std::span<const field_change>);
   void clear(table_handle&);
   void begin(unsigned);
   void commit(unsigned);
@@ -3318,6 +3510,43 @@ class table {
     return db_->backend_.erase(*handle_, k);
   }
 
+  /// Deletes every record p selects, all or none (one statement on SQL backends); returns how
+  /// many it deleted.
+  std::uint64_t erase(predicate<Record> p) {
+    detail::query_spec q;
+    q.filter = std::move(p).expr();
+    auto lock = db_->guard();
+    return db_->backend_.erase_where(*handle_, q);
+  }
+
+  /// Sets fields of every record p selects, all or none (one statement on SQL backends), and
+  /// returns how many records it selected:
+  ///
+  ///     runs.update(where<&Run::status> == run_status::running && where<&Run::started> < cutoff,
+  ///                 stowage::set<&Run::status>(run_status::failed), stowage::set<&Run::error>("timeout"));
+  ///
+  /// A unique index that refuses one of the changed records leaves them all as they were
+  /// (constraint_error); inside a transaction the transaction goes on, as after any refused write.
+  template <class... Changes>
+  std::uint64_t update(predicate<Record> p, Changes&&... changes) {
+    static_assert(sizeof...(Changes) > 0,
+                  "stowage: update(predicate, ...) needs at least one stowage::set<&Record::field>(value)");
+    static_assert(
+        (std::same_as<std::remove_cvref_t<Changes>, assignment<Record>> && ...),
+        "stowage: update(predicate, ...) takes stowage::set<&Record::field>(value) for fields of this table's "
+        "record, and an argument is something else (see the types in the requirement)");
+    if constexpr (sizeof...(Changes) > 0 && (std::same_as<std::remove_cvref_t<Changes>, assignment<Record>> && ...)) {
+      detail::field_change list[] = {std::forward<Changes>(changes).change()...};
+      detail::check_changes(schema(), list);
+      detail::query_spec q;
+      q.filter = std::move(p).expr();
+      auto lock = db_->guard();
+      return db_->backend_.update_where(*handle_, q, std::span<const detail::field_change>(list));
+    } else {
+      return 0;
+    }
+  }
+
   /// Stores many records in one transaction: all of them, or none when one fails.
   template <detail::range_of<Record> Records>
   void put_many(const Records& records) {
@@ -3384,7 +3613,7 @@ class database {
   static_assert(detail::models_backend<Backend>,
                 "stowage: this type is not a backend: stowage::backend (stowage/backend/concepts.hpp) requires a "
                 "constructor from std::string_view, table_handle, streams, name, open_table, write, get<R>, "
-                "erase<R>, select<R>, count, clear, begin, commit and rollback");
+                "erase<R>, select<R>, count, erase_where, update_where, clear, begin, commit and rollback");
 
  public:
   explicit database(std::string_view url) : backend_(url) {}
@@ -3627,6 +3856,7 @@ STOWAGE_INLINE void* handle_list::add(const table_schema* s, void* h, void (*des
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -4010,6 +4240,14 @@ class memory {
   cursor select(table_handle& h, const detail::query_spec& q);
 
   std::uint64_t count(table_handle& h, const detail::query_spec& q);
+
+  /// Deletes the rows q selects, in a savepoint of its own: all or none.
+  std::uint64_t erase_where(table_handle& h, const detail::query_spec& q);
+  /// Changes the rows q selects one by one, each checked against the unique indexes as a write
+  /// is, in a savepoint of its own: a refused one undoes the others. (Checking them one at a time
+  /// refuses no update that the final state allows: the new values are the same for all rows.)
+  std::uint64_t update_where(table_handle& h, const detail::query_spec& q,
+                             std::span<const detail::field_change> changes);
 
   void clear(table_handle& h);
 
@@ -4540,6 +4778,58 @@ STOWAGE_INLINE std::uint64_t memory::count(table_handle& h, const detail::query_
 STOWAGE_INLINE void memory::log(stored_table* t, const value& key, row_ptr before) {
   if (in_transaction()) undo_.push_back({t, key, std::move(before)});
 }
+}  // namespace stowage
+
+namespace stowage {
+
+STOWAGE_INLINE std::uint64_t memory::erase_where(table_handle& h, const detail::query_spec& q) {
+  auto& t = *h.table;
+  // the keys first: the rows go while they are deleted
+  std::vector<value> keys;
+  for (const row_ptr* r : matching(h, q)) keys.push_back((*r)[t.key]);
+  const auto depth = static_cast<unsigned>(marks_.size());
+  begin(depth);
+  try {
+    for (const value& key : keys) {
+      auto it = t.rows.find(key);
+      log(&t, key, it->second);
+      store(t, it, key, nullptr);
+    }
+  } catch (...) {
+    rollback(depth);
+    throw;
+  }
+  commit(depth);
+  return keys.size();
+}
+
+STOWAGE_INLINE std::uint64_t memory::update_where(table_handle& h, const detail::query_spec& q,
+                                                  std::span<const detail::field_change> changes) {
+  auto& t = *h.table;
+  std::vector<value> keys;
+  for (const row_ptr* r : matching(h, q)) keys.push_back((*r)[t.key]);
+  const std::size_t n = t.columns.size();
+  const auto depth = static_cast<unsigned>(marks_.size());
+  begin(depth);
+  try {
+    for (const value& key : keys) {
+      auto it = t.rows.find(key);
+      // a new row: the old one may be in a query's snapshot or the undo log
+      auto changed = std::make_shared<value[]>(n);
+      std::copy(it->second.get(), it->second.get() + n, changed.get());
+      for (const auto& c : changes) changed[h.positions[c.field]] = c.to;
+      check_unique(h, changed.get(), key);
+      log(&t, key, it->second);
+      store(t, it, key, std::move(changed));
+    }
+  } catch (...) {
+    rollback(depth);
+    throw;
+  }
+  commit(depth);
+  return keys.size();
+}
+
 }  // namespace stowage
 #endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_MEMORY_IPP
 // ---- end stowage/backend/impl/memory.ipp
