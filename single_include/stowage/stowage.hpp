@@ -2921,12 +2921,11 @@ STOWAGE_INLINE void check_changes(const table_schema& s, std::span<const field_c
 #include <concepts>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <span>
 
 // ---- begin stowage/query/query_spec.hpp
 #ifndef STOWAGE_SINGLE_STOWAGE_QUERY_QUERY_SPEC_HPP

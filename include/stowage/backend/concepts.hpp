@@ -5,12 +5,11 @@
 #include <concepts>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <span>
 
 #include <stowage/detail/config.hpp>
 #include <stowage/query/assignment.hpp>
