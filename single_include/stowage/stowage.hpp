@@ -2728,6 +2728,16 @@ namespace detail {
 /// One field's new value in an update by predicate: the field by index, the value as stored
 /// (NULL for std::nullopt).
 struct field_change {
+  // out of line, as expr's: the value is moved, copied and destroyed by code compiled once, not
+  // in every function that sets a field
+  field_change();
+  field_change(std::size_t f, value v);
+  field_change(const field_change&);
+  field_change(field_change&&) noexcept;
+  field_change& operator=(const field_change&);
+  field_change& operator=(field_change&&) noexcept;
+  ~field_change();
+
   std::size_t field = 0;
   value to;
 };
@@ -2859,6 +2869,14 @@ assignment<typename detail::member_pointer_parts<decltype(M)>::record> set(const
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 
 namespace stowage::detail {
+
+STOWAGE_INLINE field_change::field_change() = default;
+STOWAGE_INLINE field_change::field_change(std::size_t f, value v) : field(f), to(std::move(v)) {}
+STOWAGE_INLINE field_change::field_change(const field_change&) = default;
+STOWAGE_INLINE field_change::field_change(field_change&&) noexcept = default;
+STOWAGE_INLINE field_change& field_change::operator=(const field_change&) = default;
+STOWAGE_INLINE field_change& field_change::operator=(field_change&&) noexcept = default;
+STOWAGE_INLINE field_change::~field_change() = default;
 
 [[noreturn]] STOWAGE_INLINE void assigned_value_refused(const codec_failure& c, std::string_view field) {
   throw_error(c.kind, "field '" + std::string(field) + "': the value set cannot be stored: " + c.message);

@@ -24,6 +24,16 @@ namespace detail {
 /// One field's new value in an update by predicate: the field by index, the value as stored
 /// (NULL for std::nullopt).
 struct field_change {
+  // out of line, as expr's: the value is moved, copied and destroyed by code compiled once, not
+  // in every function that sets a field
+  field_change();
+  field_change(std::size_t f, value v);
+  field_change(const field_change&);
+  field_change(field_change&&) noexcept;
+  field_change& operator=(const field_change&);
+  field_change& operator=(field_change&&) noexcept;
+  ~field_change();
+
   std::size_t field = 0;
   value to;
 };

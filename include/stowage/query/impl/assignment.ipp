@@ -3,6 +3,14 @@
 
 namespace stowage::detail {
 
+STOWAGE_INLINE field_change::field_change() = default;
+STOWAGE_INLINE field_change::field_change(std::size_t f, value v) : field(f), to(std::move(v)) {}
+STOWAGE_INLINE field_change::field_change(const field_change&) = default;
+STOWAGE_INLINE field_change::field_change(field_change&&) noexcept = default;
+STOWAGE_INLINE field_change& field_change::operator=(const field_change&) = default;
+STOWAGE_INLINE field_change& field_change::operator=(field_change&&) noexcept = default;
+STOWAGE_INLINE field_change::~field_change() = default;
+
 [[noreturn]] STOWAGE_INLINE void assigned_value_refused(const codec_failure& c, std::string_view field) {
   throw_error(c.kind, "field '" + std::string(field) + "': the value set cannot be stored: " + c.message);
 }
