@@ -7,6 +7,7 @@ needs nothing of include/.
   single_include/stowage/sqlite.hpp     the core plus the SQLite backend
   single_include/stowage/json_dir.hpp   the core plus the json_dir backend
   single_include/stowage/postgres.hpp   the core plus the PostgreSQL backend
+  single_include/stowage/blobs.hpp      the core plus the blob store (needs libcrypto)
 
 A backend's single header includes "stowage.hpp" for the core, so both may be included in one
 program. `--check` compares the committed files with a fresh generation and fails on a
@@ -30,6 +31,7 @@ OUTPUTS = [
     ("sqlite.hpp", ["sqlite.hpp"], "stowage.hpp"),
     ("json_dir.hpp", ["json_dir.hpp"], "stowage.hpp"),
     ("postgres.hpp", ["postgres.hpp"], "stowage.hpp"),
+    ("blobs.hpp", ["blobs.hpp"], "stowage.hpp"),
 ]
 
 

@@ -48,7 +48,15 @@ cmake_consumer_postgres() {  # name, install prefix, build dir
   check_postgres "$1" "$3/consumer_postgres"
 }
 
+cmake_consumer_blobs() {  # name, install prefix, build dir: the blob store, on libcrypto
+  cmake -S "$src/examples/consumer_blobs" -B "$3" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" \
+    -DCMAKE_PREFIX_PATH="$2" >/dev/null
+  cmake --build "$3" >/dev/null
+  check "$1" "$3/consumer_blobs"
+}
+
 cmake_consumer "find_package(stowage COMPONENTS sqlite)" "$prefix" "$work/cmake"
+cmake_consumer_blobs "find_package(stowage COMPONENTS blobs)" "$prefix" "$work/cmake-blobs"
 cmake_consumer_postgres "find_package(stowage COMPONENTS sqlite postgres)" "$prefix" "$work/cmake-postgres"
 prefixes=("$prefix")  # the installs whose CMake package is checked for refusals below
 
@@ -62,6 +70,10 @@ grep -qw -- "-lpq" <<<"$pq_flags" || { echo "pkg-config stowage-postgres: no -lp
 # shellcheck disable=SC2086
 "$cxx" -std=c++20 "$src/examples/consumer_postgres/main.cpp" -o "$work/pkgconfig-consumer-postgres" $pq_flags
 check_postgres "pkg-config stowage-postgres" "$work/pkgconfig-consumer-postgres"
+# shellcheck disable=SC2046
+"$cxx" -std=c++20 "$src/examples/consumer_blobs/main.cpp" -o "$work/pkgconfig-consumer-blobs" \
+  $(pkg-config --cflags --libs stowage-blobs)
+check "pkg-config stowage-blobs" "$work/pkgconfig-consumer-blobs"
 
 if command -v meson >/dev/null; then
   CXX=$cxx meson setup "$work/meson" "$src/examples/consumer" >/dev/null
@@ -70,6 +82,9 @@ if command -v meson >/dev/null; then
   CXX=$cxx meson setup "$work/meson-postgres" "$src/examples/consumer_postgres" >/dev/null
   meson compile -C "$work/meson-postgres" >/dev/null
   check_postgres "meson dependency('stowage-postgres')" "$work/meson-postgres/consumer_postgres"
+  CXX=$cxx meson setup "$work/meson-blobs" "$src/examples/consumer_blobs" >/dev/null
+  meson compile -C "$work/meson-blobs" >/dev/null
+  check "meson dependency('stowage-blobs')" "$work/meson-blobs/consumer_blobs"
 
   # the same tree installed by Meson: the same files as the CMake install, and the same CMake package
   meson_prefix=$work/meson-install
@@ -86,6 +101,7 @@ if command -v meson >/dev/null; then
   cmake_consumer "meson install, find_package(stowage COMPONENTS sqlite)" "$meson_prefix" "$work/cmake-meson"
   cmake_consumer_postgres "meson install, find_package(stowage COMPONENTS sqlite postgres)" "$meson_prefix" \
     "$work/cmake-meson-postgres"
+  cmake_consumer_blobs "meson install, find_package(stowage COMPONENTS blobs)" "$meson_prefix" "$work/cmake-meson-blobs"
   prefixes+=("$meson_prefix")
 else
   echo "meson: not installed, skipped"
@@ -122,4 +138,10 @@ CMAKE
   fi
   grep -q "libpq" <<<"$out" || { echo "$name: unexpected message: $out"; exit 1; }
   echo "$name: find_package(stowage COMPONENTS postgres) without PostgreSQL: refused, naming libpq"
+  if out=$(cmake -S "$src/examples/consumer_blobs" -B "$work/noblobs-$name" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_PREFIX_PATH="$p" \
+    -DCMAKE_DISABLE_FIND_PACKAGE_OpenSSL=ON 2>&1); then
+    echo "$name: find_package(stowage COMPONENTS blobs) succeeded without OpenSSL"; exit 1
+  fi
+  grep -q "libcrypto" <<<"$out" || { echo "$name: unexpected message: $out"; exit 1; }
+  echo "$name: find_package(stowage COMPONENTS blobs) without OpenSSL: refused, naming libcrypto"
 done

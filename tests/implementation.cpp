@@ -10,3 +10,6 @@
 #ifdef STOWAGE_IMPLEMENTATION_POSTGRES
 #include <stowage/postgres.hpp>
 #endif
+#ifdef STOWAGE_IMPLEMENTATION_BLOBS
+#include <stowage/blobs.hpp>
+#endif

@@ -31,17 +31,17 @@ deps = [d if isinstance(d, str) else d["name"] for d in manifest.get("dependenci
 for d in ("boost-hana", "nlohmann-json", "vcpkg-cmake", "vcpkg-cmake-config"):
     expect(d in deps, f"vcpkg.json: no dependency on {d}")
 features = manifest.get("features", {})
-for feature, lib in (("sqlite", "sqlite3"), ("postgres", "libpq"), ("mysql", "libmariadb")):
+for feature, lib in (("sqlite", "sqlite3"), ("postgres", "libpq"), ("mysql", "libmariadb"), ("blobs", "openssl")):
     expect(feature in features, f"vcpkg.json: no feature {feature}")
     expect(lib in features.get(feature, {}).get("dependencies", []), f"vcpkg.json: feature {feature} lacks {lib}")
     expect(bool(features.get(feature, {}).get("description")), f"vcpkg.json: feature {feature} has no description")
 # released backends are not described as coming; the coming one is
-for feature in ("sqlite", "postgres"):
+for feature in ("sqlite", "postgres", "blobs"):
     expect("coming" not in features.get(feature, {}).get("description", ""),
            f"vcpkg.json: feature {feature} is described as coming")
 expect("coming" in features.get("mysql", {}).get("description", ""), "vcpkg.json: feature mysql is not described as coming")
 usage = (root / "packaging/vcpkg/stowage/usage").read_text()
-for component in ("sqlite", "postgres"):
+for component in ("sqlite", "postgres", "blobs"):
     expect(f"stowage::{component}" in usage, f"usage: does not show stowage::{component}")
 
 portfile = (root / "packaging/vcpkg/stowage/portfile.cmake").read_text()
@@ -64,7 +64,8 @@ for node in classes[0].body if classes else []:
 expect(attrs.get("name") == "stowage", "conanfile.py: name is not stowage")
 expect(attrs.get("version") == version, f"conanfile.py: version {attrs.get('version')} is not {version}")
 expect(attrs.get("package_type") == "header-library", "conanfile.py: not a header-library")
-expect(set(attrs.get("options", {})) == {"sqlite", "postgres", "mysql"}, "conanfile.py: options are not one per backend")
+expect(set(attrs.get("options", {})) == {"sqlite", "postgres", "mysql", "blobs"},
+       "conanfile.py: options are not one per backend and blobs")
 expect("cmake.install()" in recipe_text, "conanfile.py: does not use the project's CMake install")
 
 
@@ -148,13 +149,14 @@ def run_recipe(**option_values):
 
 
 try:
-    refusal, requires, components = run_recipe(sqlite=True, postgres=True)
-    expect(refusal is None, f"conanfile.py: postgres=True is refused: {refusal}")
+    refusal, requires, components = run_recipe(sqlite=True, postgres=True, blobs=True)
+    expect(refusal is None, f"conanfile.py: postgres=True blobs=True is refused: {refusal}")
     refs = {ref.split("/")[0]: kwargs for ref, kwargs in requires}
-    for lib in ("sqlite3", "libpq") if refusal is None else ():
+    for lib in ("sqlite3", "libpq", "openssl") if refusal is None else ():
         expect(lib in refs, f"conanfile.py: sqlite=True postgres=True does not require {lib}")
         expect(refs.get(lib, {}).get("transitive_headers"), f"conanfile.py: {lib} is not required with transitive_headers")
-    for component, lib_component in (("sqlite", "sqlite3::sqlite3"), ("postgres", "libpq::libpq")) if refusal is None else ():
+    for component, lib_component in (("sqlite", "sqlite3::sqlite3"), ("postgres", "libpq::libpq"),
+                                     ("blobs", "openssl::crypto")) if refusal is None else ():
         c = components.get(component)
         expect(c is not None and c.properties.get("cmake_target_name") == f"stowage::{component}",
                f"conanfile.py: no component {component} with the CMake target stowage::{component}")
@@ -163,6 +165,9 @@ try:
     refusal, requires, components = run_recipe(postgres=False)
     expect(refusal is None and not any(ref.startswith("libpq/") for ref, _ in requires) and "postgres" not in components,
            "conanfile.py: postgres=False still requires libpq or declares stowage::postgres")
+    refusal, requires, components = run_recipe(blobs=False)
+    expect(refusal is None and not any(ref.startswith("openssl/") for ref, _ in requires) and "blobs" not in components,
+           "conanfile.py: blobs=False still requires openssl or declares stowage::blobs")
     refusal, _, _ = run_recipe(mysql=True)
     expect(refusal is not None and "coming" in refusal, "conanfile.py: mysql=True is not refused as coming")
 except Exception as e:  # a recipe the stand-ins cannot run is a problem to report, not a crash

@@ -1,7 +1,8 @@
 """Conan 2 recipe for stowage, a header-only library: it packages the headers with the project's
-own CMake install (the same install the consumer test exercises) and one option per backend.
+own CMake install (the same install the consumer test exercises), one option per backend and one
+for the blob store (<stowage/blobs.hpp>, on OpenSSL's libcrypto).
 
-    conan create packaging/conan -o "stowage/*:sqlite=True" -o "stowage/*:postgres=True"
+    conan create packaging/conan -o "stowage/*:sqlite=True" -o "stowage/*:postgres=True" -o "stowage/*:blobs=True"
 """
 import os
 
@@ -18,8 +19,8 @@ class StowageConan(ConanFile):
     topics = ("database", "orm", "sqlite", "postgresql", "header-only")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
-    options = {"sqlite": [True, False], "postgres": [True, False], "mysql": [True, False]}
-    default_options = {"sqlite": True, "postgres": False, "mysql": False}
+    options = {"sqlite": [True, False], "postgres": [True, False], "mysql": [True, False], "blobs": [True, False]}
+    default_options = {"sqlite": True, "postgres": False, "mysql": False, "blobs": False}
     no_copy_source = True
 
     def export_sources(self):
@@ -42,6 +43,9 @@ class StowageConan(ConanFile):
         if self.options.postgres:
             # ConanCenter's libpq: CMake package PostgreSQL, target PostgreSQL::PostgreSQL
             self.requires("libpq/[>=15]", transitive_headers=True)
+        if self.options.blobs:
+            # ConanCenter's openssl: CMake package OpenSSL, target OpenSSL::Crypto
+            self.requires("openssl/[>=3]", transitive_headers=True)
 
     def layout(self):
         cmake_layout(self)
@@ -73,3 +77,6 @@ class StowageConan(ConanFile):
         if self.options.postgres:
             self.cpp_info.components["postgres"].set_property("cmake_target_name", "stowage::postgres")
             self.cpp_info.components["postgres"].requires = ["core", "libpq::libpq"]
+        if self.options.blobs:
+            self.cpp_info.components["blobs"].set_property("cmake_target_name", "stowage::blobs")
+            self.cpp_info.components["blobs"].requires = ["core", "openssl::crypto"]

@@ -2260,6 +2260,10 @@ expr combination(op o, expr a, expr b);
 expr negation(expr a);
 expr null_test(std::size_t field);
 value text_value(std::string_view s);
+/// A comparison with one text or integer value, made without expanding the value's variant in
+/// the caller (most predicates compare a text or an integer field).
+expr text_comparison(op o, std::size_t field, std::string_view s);
+expr integer_comparison(op o, std::size_t field, std::int64_t v);
 
 /// Whether a value of type V may be compared with a field whose column type is T.
 template <class T, class V>
@@ -2334,6 +2338,17 @@ value column_value(const V& v) {
   }
 }
 
+/// The comparison of a field whose column type is T with v.
+template <class T, class V>
+expr comparison_with(op o, std::size_t field, const V& v) {
+  if constexpr (std::same_as<T, std::string> && std::convertible_to<const V&, std::string_view>)
+    return text_comparison(o, field, std::string_view(v));
+  else if constexpr (plain_integer<T> || std::same_as<T, bool>)
+    return integer_comparison(o, field, column_traits<T>::to_storage(static_cast<T>(v)));
+  else
+    return comparison(o, field, column_value<T>(v));
+}
+
 }  // namespace detail
 
 /// A condition on records of type Record; combine with &&, || and !.
@@ -2381,7 +2396,7 @@ struct field_ref {
   // overload that builds nothing, so that the assertion is the only error.
   template <class V>
   static predicate<record> compare(detail::op o, const V& v, std::true_type) {
-    return predicate<record>(detail::comparison(o, index, detail::column_value<column_type>(v)));
+    return predicate<record>(detail::comparison_with<column_type>(o, index, v));
   }
   template <class V>
   static predicate<record> compare(detail::op, const V&, std::false_type) {
@@ -2487,7 +2502,7 @@ struct field_ref {
     static_assert(detail::field_is_text<M, field_type>,
                   "stowage: starts_with() applies to text fields (std::string), and this field is not one (see the "
                   "field and its type in the requirement)");
-    return predicate<record>(detail::comparison(detail::op::prefix, index, detail::text_value(p)));
+    return predicate<record>(detail::text_comparison(detail::op::prefix, index, p));
   }
 
   /// SQL LIKE, bytewise and case-sensitive on every backend: % matches any run of bytes, _
@@ -2504,7 +2519,7 @@ struct field_ref {
       throw bad_input_error("field '" + std::string(detail::field_names_v<record>[index]) +
                                 "': a LIKE pattern cannot end in an unpaired escape (\\); write \\\\ for a backslash",
                             detail::context_of(detail::schema_of<record>()));
-    return predicate<record>(detail::comparison(detail::op::like, index, detail::text_value(pattern)));
+    return predicate<record>(detail::text_comparison(detail::op::like, index, pattern));
   }
 
   predicate<record> is_null() const {
@@ -2570,6 +2585,18 @@ STOWAGE_INLINE expr negation(expr a) {
 STOWAGE_INLINE expr null_test(std::size_t field) { return expr{op::is_null, field, {}, {}}; }
 
 STOWAGE_INLINE value text_value(std::string_view s) { return value(std::in_place_index<3>, s); }
+
+STOWAGE_INLINE expr text_comparison(op o, std::size_t field, std::string_view s) {
+  expr e{o, field, {}, {}};
+  e.values.emplace_back(std::in_place_index<3>, s);
+  return e;
+}
+
+STOWAGE_INLINE expr integer_comparison(op o, std::size_t field, std::int64_t v) {
+  expr e{o, field, {}, {}};
+  e.values.emplace_back(std::in_place_index<1>, v);
+  return e;
+}
 
 [[noreturn]] STOWAGE_INLINE void query_value_refused(const codec_failure& c) {
   throw_error(c.kind, "a query value cannot be compared: " + c.message);
@@ -2965,6 +2992,8 @@ struct order_term {
 
 struct query_spec {
   query_spec() = default;
+  /// A query of the records that satisfy filter.
+  explicit query_spec(expr filter);
   // out of line: copying and destroying the filter tree is compiled once
   query_spec(const query_spec&);
   query_spec(query_spec&&) noexcept;
@@ -2988,6 +3017,7 @@ struct query_spec {
 
 namespace stowage::detail {
 
+STOWAGE_INLINE query_spec::query_spec(expr f) : filter(std::move(f)) {}
 STOWAGE_INLINE query_spec::query_spec(const query_spec&) = default;
 STOWAGE_INLINE query_spec& query_spec::operator=(const query_spec&) = default;
 STOWAGE_INLINE query_spec::query_spec(query_spec&&) noexcept = default;
@@ -3209,11 +3239,74 @@ class handle_list {
   std::vector<slot> slots_;
 };
 
+/// Each thread's transaction depth, for a backend whose transactions belong to threads
+/// (concurrent: a connection pool). Out of line, with its map, so that it is compiled once.
+class thread_depths {
+ public:
+  thread_depths();
+  thread_depths(const thread_depths&) = delete;
+  thread_depths& operator=(const thread_depths&) = delete;
+  ~thread_depths();
+  /// The calling thread's depth, 0 at first; the reference stays valid while this lives.
+  unsigned& of_this_thread();
+
+ private:
+  struct map;
+  std::unique_ptr<map> map_;
+};
+
+/// The keys of a batch as cells: their bytes stay in the keys, or in a scratch string of their
+/// own that never moves. Out of line, with its containers, so that it is compiled once.
+class key_cells {
+ public:
+  key_cells();
+  key_cells(const key_cells&) = delete;
+  key_cells& operator=(const key_cells&) = delete;
+  ~key_cells();
+  void reserve(std::size_t n);
+  /// A new empty string for the next key's stored form, if it needs one.
+  std::string& scratch();
+  void push_back(const cell& c);
+  std::span<const cell> cells() const noexcept;
+  std::size_t size() const noexcept;
+
+ private:
+  struct parts;
+  std::unique_ptr<parts> parts_;
+};
+
 template <class B>
 using cursor_of =
     decltype(std::declval<B&>().select(std::declval<typename B::table_handle&>(), std::declval<const query_spec&>()));
 template <class Backend>
 inline constexpr bool models_backend = backend<Backend>;
+
+/// A query being read: the cursor the backend's select() returned, type-erased (with the
+/// functions that read and delete it), and while the cursor reads the store (a streaming
+/// backend) the database's lock; both are let go when the rows run out. Not a template: the
+/// query loops over every record type and backend share its code, compiled once.
+class running_query {
+ public:
+  using next_fn = bool (*)(void* cursor, void* out);
+  using delete_fn = void (*)(void* cursor);
+
+  running_query() = default;
+  running_query(std::unique_lock<reentrant_mutex> lock, void* cursor, next_fn next, delete_fn del) noexcept;
+  running_query(running_query&& o) noexcept;
+  running_query& operator=(running_query&& o) noexcept;
+  ~running_query();
+
+  /// Reads the next row into *out: false, the cursor and the lock let go, when there is none.
+  bool next(void* out);
+  bool done() const noexcept { return cursor_ == nullptr; }
+
+ private:
+  void finish() noexcept;
+  std::unique_lock<reentrant_mutex> lock_;
+  void* cursor_ = nullptr;
+  next_fn next_ = nullptr;
+  delete_fn delete_ = nullptr;
+};
 
 /// A backend in name only: declared, never defined or run (a program using it does not compile).
 struct stand_in_backend {
@@ -3340,6 +3433,8 @@ class query {
  public:
   using handle = typename Backend::table_handle;
 
+  /// An input iterator over the records; the record it points to is its own (a field of the
+  /// iterator), read in place by each step.
   class iterator {
    public:
     using value_type = Record;
@@ -3347,25 +3442,20 @@ class query {
     using iterator_concept = std::input_iterator_tag;
 
     iterator() = default;
-    const Record& operator*() const { return state_->current; }
-    const Record* operator->() const { return &state_->current; }
+    const Record& operator*() const { return current_; }
+    const Record* operator->() const { return &current_; }
     iterator& operator++() {
-      if (!state_->cursor.next(&state_->current)) state_.reset();
+      run_.next(&current_);
       return *this;
     }
     void operator++(int) { ++*this; }
-    friend bool operator==(const iterator& it, std::default_sentinel_t) { return !it.state_; }
+    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.run_.done(); }
 
    private:
     friend class query;
-    using cursor_t = detail::cursor_of<Backend>;
-    struct state {
-      std::unique_lock<reentrant_mutex> lock;
-      cursor_t cursor;
-      Record current{};
-    };
-    explicit iterator(std::unique_ptr<state> s) : state_(std::move(s)) { ++*this; }
-    std::unique_ptr<state> state_;
+    explicit iterator(detail::running_query run) : run_(std::move(run)) { ++*this; }
+    detail::running_query run_;
+    Record current_{};
   };
 
   /// Orders by a field; call again to add tie-breakers. NULLs come first in ascending order.
@@ -3397,23 +3487,11 @@ class query {
     return q;
   }
 
-  iterator begin() const {
-    auto lock = db_->guard();
-    auto& b = db_->backend_;
-    auto s = std::unique_ptr<typename iterator::state>(
-        new typename iterator::state{std::move(lock), b.select(*handle_, spec_), Record{}});
-    if constexpr (!Backend::streams) {
-      if (s->lock.owns_lock()) s->lock.unlock();
-    }
-    return iterator(std::move(s));
-  }
+  iterator begin() const { return iterator(db_->start(*handle_, spec_)); }
   std::default_sentinel_t end() const noexcept { return {}; }
 
   /// How many records the query yields.
-  std::uint64_t count() const {
-    auto lock = db_->guard();
-    return db_->backend_.count(*handle_, spec_);
-  }
+  std::uint64_t count() const { return db_->count(*handle_, spec_); }
   /// Whether the query yields any record.
   bool exists() const { return limit(1).count() > 0; }
   /// The first record the query yields.
@@ -3432,9 +3510,7 @@ class query {
 
  private:
   friend class table<Record, Backend>;
-  query(database<Backend>* db, handle* h, std::optional<detail::expr> filter) : db_(db), handle_(h) {
-    spec_.filter = std::move(filter);
-  }
+  query(database<Backend>* db, handle* h, detail::query_spec spec) : db_(db), handle_(h), spec_(std::move(spec)) {}
   database<Backend>* db_;
   handle* handle_;
   detail::query_spec spec_;
@@ -3473,8 +3549,7 @@ class table {
     std::string scratch;
     detail::cell k = detail::key_cell(schema(), key, scratch);
     std::optional<Record> out(std::in_place);
-    auto lock = db_->guard();
-    if (!db_->backend_.get(*handle_, k, &*out)) out.reset();
+    if (!db_->get(*handle_, k, &*out)) out.reset();
     return out;
   }
 
@@ -3491,14 +3566,11 @@ class table {
     } else if constexpr (requires(std::span<const detail::cell> k, detail::record_slots s) {
                            db_->backend_.get_many(*handle_, k, s);
                          }) {
-      // the keys as cells: their bytes stay in the keys, or in a scratch string of their own that
-      // a deque never moves (a short string's bytes live inside it)
-      std::vector<detail::cell> cells;
-      std::deque<std::string> scratch;
+      detail::key_cells cells;
       if constexpr (std::ranges::sized_range<Keys>) cells.reserve(std::ranges::size(keys));
-      for (const key_type& k : keys) cells.push_back(detail::key_cell(schema(), k, scratch.emplace_back()));
+      for (const key_type& k : keys) cells.push_back(detail::key_cell(schema(), k, cells.scratch()));
       std::vector<std::optional<Record>> out(cells.size());
-      db_->backend_.get_many(*handle_, std::span<const detail::cell>(cells),
+      db_->backend_.get_many(*handle_, cells.cells(),
                              detail::record_slots{&out, [](void* ctx, std::size_t i) -> void* {
                                                     auto& v = *static_cast<std::vector<std::optional<Record>>*>(ctx);
                                                     return &v[i].emplace();
@@ -3522,19 +3594,12 @@ class table {
   /// Deletes the record with this key; false when there was none.
   bool erase(const key_type& key) {
     std::string scratch;
-    detail::cell k = detail::key_cell(schema(), key, scratch);
-    auto lock = db_->guard();
-    return db_->backend_.erase(*handle_, k);
+    return db_->erase(*handle_, detail::key_cell(schema(), key, scratch));
   }
 
   /// Deletes every record p selects, all or none (one statement on SQL backends); returns how
   /// many it deleted.
-  std::uint64_t erase(predicate<Record> p) {
-    detail::query_spec q;
-    q.filter = std::move(p).expr();
-    auto lock = db_->guard();
-    return db_->backend_.erase_where(*handle_, q);
-  }
+  std::uint64_t erase(predicate<Record> p) { return db_->erase_where(*handle_, std::move(p).expr()); }
 
   /// Sets fields of every record p selects, all or none (one statement on SQL backends), and
   /// returns how many records it selected:
@@ -3554,11 +3619,7 @@ class table {
         "record, and an argument is something else (see the types in the requirement)");
     if constexpr (sizeof...(Changes) > 0 && (std::same_as<std::remove_cvref_t<Changes>, assignment<Record>> && ...)) {
       detail::field_change list[] = {std::forward<Changes>(changes).change()...};
-      detail::check_changes(schema(), list);
-      detail::query_spec q;
-      q.filter = std::move(p).expr();
-      auto lock = db_->guard();
-      return db_->backend_.update_where(*handle_, q, std::span<const detail::field_change>(list));
+      return db_->update_where(*handle_, schema(), std::move(p).expr(), list);
     } else {
       return 0;
     }
@@ -3587,9 +3648,11 @@ class table {
   }
 
   /// Every record.
-  stowage::query<Record, Backend> query() const { return {db_, handle_, std::nullopt}; }
+  stowage::query<Record, Backend> query() const { return {db_, handle_, detail::query_spec()}; }
   /// The records that satisfy p.
-  stowage::query<Record, Backend> query(predicate<Record> p) const { return {db_, handle_, std::move(p).expr()}; }
+  stowage::query<Record, Backend> query(predicate<Record> p) const {
+    return {db_, handle_, detail::query_spec(std::move(p).expr())};
+  }
 
   std::uint64_t count() const { return query().count(); }
   std::uint64_t count(predicate<Record> p) const { return query(std::move(p)).count(); }
@@ -3607,14 +3670,8 @@ class table {
   friend class database<Backend>;
   table(database<Backend>* db, typename Backend::table_handle* h) : db_(db), handle_(h) {}
 
-  void write(const Record& r, write_mode mode) {
-    auto lock = db_->guard();
-    write_locked(r, mode);
-  }
-  void write_locked(const Record& r, write_mode mode) {
-    write_result result = db_->backend_.write(*handle_, static_cast<const void*>(&r), mode);
-    if (result != write_result::done) detail::write_refused(schema(), &r, result);
-  }
+  void write(const Record& r, write_mode mode) { db_->write(*handle_, schema(), &r, mode); }
+  void write_locked(const Record& r, write_mode mode) { db_->write_locked(*handle_, schema(), &r, mode); }
   static const detail::table_schema& schema() { return detail::schema_of<Record>(); }
 
   database<Backend>* db_;
@@ -3642,18 +3699,10 @@ class database {
   /// The table of a record type, created (or migrated by adding columns) on first use.
   template <class Record>
   stowage::table<Record, detail::backend_or_stand_in<Backend>> table() {
-    if constexpr (!detail::valid_record<Record> || !detail::models_backend<Backend>) {
+    if constexpr (!detail::valid_record<Record> || !detail::models_backend<Backend>)
       return {nullptr, nullptr};  // stowage::table<Record, B> or this database has reported the error
-    } else {
-      using handle = typename Backend::table_handle;
-      auto lock = std::lock_guard(mutex_);  // the handle list, on every backend
-      const auto& schema = detail::schema_of<Record>();
-      void* h = handles_.find(&schema);
-      if (!h)
-        h = handles_.add(&schema, new handle(backend_.open_table(schema)),
-                         [](void* p) { delete static_cast<handle*>(p); });
-      return {this, static_cast<handle*>(h)};
-    }
+    else
+      return {this, &handle_for(detail::schema_of<Record>())};
   }
 
   /// Begins a transaction, or a savepoint inside the current one, at the backend's default
@@ -3678,6 +3727,65 @@ class database {
   friend class stowage::query;
   friend class stowage::transaction<Backend>;
 
+  // What tables and queries do, written once per backend here rather than once per record type
+  // in them: the record arrives type-erased, described by its schema.
+  using handle = typename Backend::table_handle;
+
+  /// The handle of a record type's table, opened on first use.
+  handle& handle_for(const detail::table_schema& schema) {
+    auto lock = std::lock_guard(mutex_);  // the handle list, on every backend
+    void* h = handles_.find(&schema);
+    if (!h) h = handles_.add(&schema, new handle(backend_.open_table(schema)), &delete_handle);
+    return *static_cast<handle*>(h);
+  }
+  static void delete_handle(void* h) { delete static_cast<handle*>(h); }
+
+  void write(handle& h, const detail::table_schema& schema, const void* record, write_mode mode) {
+    auto lock = guard();
+    write_locked(h, schema, record, mode);
+  }
+  void write_locked(handle& h, const detail::table_schema& schema, const void* record, write_mode mode) {
+    write_result result = backend_.write(h, record, mode);
+    if (result != write_result::done) detail::write_refused(schema, record, result);
+  }
+  bool get(handle& h, const detail::cell& key, void* out) {
+    auto lock = guard();
+    return backend_.get(h, key, out);
+  }
+  bool erase(handle& h, const detail::cell& key) {
+    auto lock = guard();
+    return backend_.erase(h, key);
+  }
+  std::uint64_t count(handle& h, const detail::query_spec& q) {
+    auto lock = guard();
+    return backend_.count(h, q);
+  }
+  std::uint64_t erase_where(handle& h, detail::expr filter) {
+    detail::query_spec q;
+    q.filter = std::move(filter);
+    auto lock = guard();
+    return backend_.erase_where(h, q);
+  }
+  std::uint64_t update_where(handle& h, const detail::table_schema& schema, detail::expr filter,
+                             std::span<const detail::field_change> changes) {
+    detail::check_changes(schema, changes);
+    detail::query_spec q;
+    q.filter = std::move(filter);
+    auto lock = guard();
+    return backend_.update_where(h, q, changes);
+  }
+  detail::running_query start(handle& h, const detail::query_spec& q) {
+    using cursor = detail::cursor_of<Backend>;
+    auto lock = guard();
+    auto* c = new cursor(backend_.select(h, q));
+    if constexpr (!Backend::streams) {
+      if (lock.owns_lock()) lock.unlock();  // a snapshot: other threads may go on
+    }
+    return {std::move(lock), c, &next_row, &delete_cursor};
+  }
+  static bool next_row(void* c, void* out) { return static_cast<detail::cursor_of<Backend>*>(c)->next(out); }
+  static void delete_cursor(void* c) { delete static_cast<detail::cursor_of<Backend>*>(c); }
+
   /// Holds the database's lock, unless the backend is concurrent.
   std::unique_lock<reentrant_mutex> guard() {
     if constexpr (detail::is_concurrent<Backend>())
@@ -3689,19 +3797,15 @@ class database {
   /// The calling thread's transaction depth. With one connection only the thread holding the
   /// lock uses it, so there is one for the database.
   unsigned& thread_depth() {
-    if constexpr (detail::is_concurrent<Backend>()) {
-      auto lock = std::lock_guard(depth_mutex_);
-      return depths_[std::this_thread::get_id()];  // a node of its own: the reference stays valid
-    } else {
+    if constexpr (detail::is_concurrent<Backend>())
+      return depth_.of_this_thread();
+    else
       return depth_;
-    }
   }
 
   reentrant_mutex mutex_;
   Backend backend_;
-  unsigned depth_ = 0;
-  std::mutex depth_mutex_;
-  std::unordered_map<std::thread::id, unsigned> depths_;
+  std::conditional_t<detail::is_concurrent<Backend>(), detail::thread_depths, unsigned> depth_{};
   detail::handle_list handles_;
 };
 
@@ -3821,6 +3925,61 @@ namespace detail {
   if (r == write_result::key_exists)
     throw conflict_error("a record with this key exists already", context_of(s, key_of_record(s, record)));
   throw not_found_error("there is no record with this key to update", context_of(s, key_of_record(s, record)));
+}
+
+STOWAGE_INLINE running_query::running_query(std::unique_lock<reentrant_mutex> lock, void* cursor, next_fn next,
+                                            delete_fn del) noexcept
+    : lock_(std::move(lock)), cursor_(cursor), next_(next), delete_(del) {}
+
+STOWAGE_INLINE running_query::running_query(running_query&& o) noexcept
+    : lock_(std::move(o.lock_)), cursor_(std::exchange(o.cursor_, nullptr)), next_(o.next_), delete_(o.delete_) {}
+
+STOWAGE_INLINE running_query& running_query::operator=(running_query&& o) noexcept {
+  if (this != &o) {
+    finish();
+    lock_ = std::move(o.lock_);
+    cursor_ = std::exchange(o.cursor_, nullptr);
+    next_ = o.next_;
+    delete_ = o.delete_;
+  }
+  return *this;
+}
+
+STOWAGE_INLINE running_query::~running_query() { finish(); }
+
+STOWAGE_INLINE bool running_query::next(void* out) {
+  if (cursor_ && next_(cursor_, out)) return true;
+  finish();
+  return false;
+}
+
+STOWAGE_INLINE void running_query::finish() noexcept {
+  // the cursor first: it may read under the lock
+  if (cursor_) delete_(std::exchange(cursor_, nullptr));
+  if (lock_.owns_lock()) lock_.unlock();
+}
+
+struct key_cells::parts {
+  std::vector<cell> cells;
+  std::deque<std::string> scratch;  // a deque never moves its strings (a short one's bytes live inside it)
+};
+STOWAGE_INLINE key_cells::key_cells() : parts_(std::make_unique<parts>()) {}
+STOWAGE_INLINE key_cells::~key_cells() = default;
+STOWAGE_INLINE void key_cells::reserve(std::size_t n) { parts_->cells.reserve(n); }
+STOWAGE_INLINE std::string& key_cells::scratch() { return parts_->scratch.emplace_back(); }
+STOWAGE_INLINE void key_cells::push_back(const cell& c) { parts_->cells.push_back(c); }
+STOWAGE_INLINE std::span<const cell> key_cells::cells() const noexcept { return parts_->cells; }
+STOWAGE_INLINE std::size_t key_cells::size() const noexcept { return parts_->cells.size(); }
+
+struct thread_depths::map {
+  std::mutex mutex;
+  std::unordered_map<std::thread::id, unsigned> depths;
+};
+STOWAGE_INLINE thread_depths::thread_depths() : map_(std::make_unique<map>()) {}
+STOWAGE_INLINE thread_depths::~thread_depths() = default;
+STOWAGE_INLINE unsigned& thread_depths::of_this_thread() {
+  auto lock = std::lock_guard(map_->mutex);
+  return map_->depths[std::this_thread::get_id()];  // a node of its own: the reference stays valid
 }
 
 STOWAGE_INLINE handle_list::~handle_list() {

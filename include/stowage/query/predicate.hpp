@@ -49,6 +49,10 @@ expr combination(op o, expr a, expr b);
 expr negation(expr a);
 expr null_test(std::size_t field);
 value text_value(std::string_view s);
+/// A comparison with one text or integer value, made without expanding the value's variant in
+/// the caller (most predicates compare a text or an integer field).
+expr text_comparison(op o, std::size_t field, std::string_view s);
+expr integer_comparison(op o, std::size_t field, std::int64_t v);
 
 /// Whether a value of type V may be compared with a field whose column type is T.
 template <class T, class V>
@@ -123,6 +127,17 @@ value column_value(const V& v) {
   }
 }
 
+/// The comparison of a field whose column type is T with v.
+template <class T, class V>
+expr comparison_with(op o, std::size_t field, const V& v) {
+  if constexpr (std::same_as<T, std::string> && std::convertible_to<const V&, std::string_view>)
+    return text_comparison(o, field, std::string_view(v));
+  else if constexpr (plain_integer<T> || std::same_as<T, bool>)
+    return integer_comparison(o, field, column_traits<T>::to_storage(static_cast<T>(v)));
+  else
+    return comparison(o, field, column_value<T>(v));
+}
+
 }  // namespace detail
 
 /// A condition on records of type Record; combine with &&, || and !.
@@ -170,7 +185,7 @@ struct field_ref {
   // overload that builds nothing, so that the assertion is the only error.
   template <class V>
   static predicate<record> compare(detail::op o, const V& v, std::true_type) {
-    return predicate<record>(detail::comparison(o, index, detail::column_value<column_type>(v)));
+    return predicate<record>(detail::comparison_with<column_type>(o, index, v));
   }
   template <class V>
   static predicate<record> compare(detail::op, const V&, std::false_type) {
@@ -276,7 +291,7 @@ struct field_ref {
     static_assert(detail::field_is_text<M, field_type>,
                   "stowage: starts_with() applies to text fields (std::string), and this field is not one (see the "
                   "field and its type in the requirement)");
-    return predicate<record>(detail::comparison(detail::op::prefix, index, detail::text_value(p)));
+    return predicate<record>(detail::text_comparison(detail::op::prefix, index, p));
   }
 
   /// SQL LIKE, bytewise and case-sensitive on every backend: % matches any run of bytes, _
@@ -293,7 +308,7 @@ struct field_ref {
       throw bad_input_error("field '" + std::string(detail::field_names_v<record>[index]) +
                                 "': a LIKE pattern cannot end in an unpaired escape (\\); write \\\\ for a backslash",
                             detail::context_of(detail::schema_of<record>()));
-    return predicate<record>(detail::comparison(detail::op::like, index, detail::text_value(pattern)));
+    return predicate<record>(detail::text_comparison(detail::op::like, index, pattern));
   }
 
   predicate<record> is_null() const {

@@ -18,6 +18,8 @@ struct order_term {
 
 struct query_spec {
   query_spec() = default;
+  /// A query of the records that satisfy filter.
+  explicit query_spec(expr filter);
   // out of line: copying and destroying the filter tree is compiled once
   query_spec(const query_spec&);
   query_spec(query_spec&&) noexcept;

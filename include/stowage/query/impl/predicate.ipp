@@ -39,6 +39,18 @@ STOWAGE_INLINE expr null_test(std::size_t field) { return expr{op::is_null, fiel
 
 STOWAGE_INLINE value text_value(std::string_view s) { return value(std::in_place_index<3>, s); }
 
+STOWAGE_INLINE expr text_comparison(op o, std::size_t field, std::string_view s) {
+  expr e{o, field, {}, {}};
+  e.values.emplace_back(std::in_place_index<3>, s);
+  return e;
+}
+
+STOWAGE_INLINE expr integer_comparison(op o, std::size_t field, std::int64_t v) {
+  expr e{o, field, {}, {}};
+  e.values.emplace_back(std::in_place_index<1>, v);
+  return e;
+}
+
 [[noreturn]] STOWAGE_INLINE void query_value_refused(const codec_failure& c) {
   throw_error(c.kind, "a query value cannot be compared: " + c.message);
 }

@@ -3,6 +3,7 @@
 
 namespace stowage::detail {
 
+STOWAGE_INLINE query_spec::query_spec(expr f) : filter(std::move(f)) {}
 STOWAGE_INLINE query_spec::query_spec(const query_spec&) = default;
 STOWAGE_INLINE query_spec& query_spec::operator=(const query_spec&) = default;
 STOWAGE_INLINE query_spec::query_spec(query_spec&&) noexcept = default;
