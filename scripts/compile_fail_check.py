@@ -30,6 +30,8 @@ EXPECT = {
     "unstorable_field": [r"cannot be stored", r"Sample", r"Sample::payload"],
     "no_key": [r"no key", r"Sample", r"Sample"],
     "not_reflected": [r"not reflected", r"Sample", r"Sample"],
+    "set_key": [r"cannot change a record's key", r"Event", r"Event::id"],
+    "set_wrong_value_type": [r"wrong type", r"Event", r"Event::time[^_]"],
     "not_a_backend": [r"not a backend", r"my_backend", r"my_backend"],
 }
 MAX_LINES = 10

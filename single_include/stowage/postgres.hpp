@@ -43,6 +43,7 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -711,6 +712,13 @@ class postgres {
 
   std::uint64_t count(table_handle h, const detail::query_spec& q);
 
+  /// DELETE ... WHERE <the filter>: one statement, so all or none.
+  std::uint64_t erase_where(table_handle h, const detail::query_spec& q);
+  /// UPDATE ... SET ... WHERE <the filter>: one statement, so all or none; inside a transaction,
+  /// in a savepoint when a unique index could refuse it (as write()), so the transaction goes on.
+  std::uint64_t update_where(table_handle h, const detail::query_spec& q,
+                             std::span<const detail::field_change> changes);
+
   void clear(table_handle h);
 
   void begin(unsigned depth);
@@ -786,7 +794,11 @@ class postgres {
   /// own, all in one round trip: a refused statement leaves the transaction as it was.
   detail::pg::result guarded(detail::pg::connection& c, const std::string& stmt, int n, const char* const* values,
                              const int* lengths, const int* formats, const detail::table_schema* s,
-                             const detail::key_ref& key);
+                             const detail::key_ref& key, std::string_view what = "cannot write the record");
+
+  /// Runs a statement of a builder that changes rows (guarded when `guard`, inside a
+  /// transaction) and returns how many it changed.
+  std::uint64_t change_rows(const table_state& t, const detail::pg::builder& b, bool guard, std::string_view what);
 
   /// Adds the record's fields as parameters; `scratch` holds the bytes a field's conversion makes.
   void encode(detail::pg::params& p, const table_state& t, const void* record, std::string& scratch);
@@ -1577,6 +1589,48 @@ STOWAGE_INLINE std::uint64_t postgres::count(table_handle h, const detail::query
   return detail::pg::read_be(PQgetvalue(r.get(), 0, 0), 8);
 }
 
+STOWAGE_INLINE std::uint64_t postgres::erase_where(table_handle h, const detail::query_spec& q) {
+  auto& t = *h;
+  detail::pg::builder b(*t.schema);
+  b.raw("DELETE FROM ").ident(t.schema->table);
+  if (q.filter) b.raw(" WHERE ").condition(*q.filter);
+  return change_rows(t, b, false, "cannot delete the records");
+}
+
+STOWAGE_INLINE std::uint64_t postgres::update_where(table_handle h, const detail::query_spec& q,
+                                                    std::span<const detail::field_change> changes) {
+  auto& t = *h;
+  const auto& s = *t.schema;
+  detail::pg::builder b(s);
+  b.raw("UPDATE ").ident(s.table).raw(" SET ");
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    if (i) b.raw(", ");
+    b.column(changes[i].field).raw(" = ").param(changes[i].to, s.columns[changes[i].field].kind);
+  }
+  if (q.filter) b.raw(" WHERE ").condition(*q.filter);
+  return change_rows(t, b, true, "cannot update the records");
+}
+
+STOWAGE_INLINE std::uint64_t postgres::change_rows(const table_state& t, const detail::pg::builder& b, bool guard,
+                                                   std::string_view what) {
+  detail::pg::params p;
+  for (std::size_t i = 0; i < b.params.size(); ++i) add_param(p, b, i, t.schema);
+  auto c = acquire();
+  const std::string& stmt = prepared_query(*c, b, t.schema);
+  const char* const* values = p.values();
+  detail::pg::result r;
+  if (guard && c.in_transaction() && t.guard_writes) {
+    r = guarded(*c, stmt, p.size(), values, p.lengths(), p.formats(), t.schema, {}, what);
+  } else {
+    r.reset(PQexecPrepared(c->conn, stmt.c_str(), p.size(), values, p.lengths(), p.formats(), 1));
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(*c, r.get(), what, t.schema, {});
+  }
+  std::uint64_t n = 0;
+  std::string_view tuples = PQcmdTuples(r.get());
+  std::from_chars(tuples.data(), tuples.data() + tuples.size(), n);
+  return n;
+}
+
 STOWAGE_INLINE void postgres::clear(table_handle h) {
   detail::pg::params none;
   run(*h, table_state::clear, none, PGRES_COMMAND_OK, "cannot clear the table", {});
@@ -1832,7 +1886,8 @@ STOWAGE_INLINE void postgres::exec_quietly(detail::pg::connection& c, const char
 
 STOWAGE_INLINE detail::pg::result postgres::guarded(detail::pg::connection& c, const std::string& stmt, int n,
                                                     const char* const* values, const int* lengths, const int* formats,
-                                                    const detail::table_schema* s, const detail::key_ref& key) {
+                                                    const detail::table_schema* s, const detail::key_ref& key,
+                                                    std::string_view what) {
   pipeline pl(*this, c);
   pl.send("SAVEPOINT stowage_write");
   if (!PQsendQueryPrepared(c.conn, stmt.c_str(), n, values, lengths, formats, 1)) pl.lost("cannot send a statement");
@@ -1842,7 +1897,7 @@ STOWAGE_INLINE detail::pg::result postgres::guarded(detail::pg::connection& c, c
   if (PQresultStatus(saved.get()) != PGRES_COMMAND_OK) pl.fail(saved.get(), "cannot set a savepoint", s);
   auto r = pl.next();
   if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
-    auto e = error_of(c, r.get(), "cannot write the record", s, key);
+    auto e = error_of(c, r.get(), what, s, key);
     pl.drain();
     exec_quietly(c, "ROLLBACK TO SAVEPOINT stowage_write; RELEASE SAVEPOINT stowage_write");
     e.raise();

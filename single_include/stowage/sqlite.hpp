@@ -35,6 +35,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -414,6 +415,13 @@ class sqlite {
 
   std::uint64_t count(table_handle h, const detail::query_spec& q);
 
+  /// DELETE ... WHERE <the filter>: one statement, so all or none.
+  std::uint64_t erase_where(table_handle h, const detail::query_spec& q);
+  /// UPDATE ... SET ... WHERE <the filter>: one statement, so all or none (SQLite undoes a
+  /// statement that a constraint refuses, and the transaction around it goes on).
+  std::uint64_t update_where(table_handle h, const detail::query_spec& q,
+                             std::span<const detail::field_change> changes);
+
   void clear(table_handle h);
 
   void begin(unsigned depth);
@@ -441,6 +449,9 @@ class sqlite {
   detail::sqlite_impl::statement prepare(const std::string& sql, const detail::table_schema* s);
 
   lease prepared(const table_state& t, sql::builder<detail::sqlite_impl::dialect>& b);
+
+  /// Runs a statement that changes rows and returns how many it changed.
+  std::uint64_t change_rows(const table_state& t, sql::builder<detail::sqlite_impl::dialect>& b, std::string_view what);
 
   void give_back(std::string sql, detail::sqlite_impl::statement st);
 
@@ -791,6 +802,38 @@ STOWAGE_INLINE std::uint64_t sqlite::count(table_handle h, const detail::query_s
   auto n = static_cast<std::uint64_t>(sqlite3_column_int64(l.get(), 0));
   sqlite3_reset(l.get());
   return n;
+}
+
+STOWAGE_INLINE std::uint64_t sqlite::erase_where(table_handle h, const detail::query_spec& q) {
+  settle_queries();
+  auto& t = live(h);
+  sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
+  b.raw("DELETE FROM ").ident(t.schema->table);
+  if (q.filter) b.raw(" WHERE ").condition(*q.filter);
+  return change_rows(t, b, "cannot delete the records");
+}
+
+STOWAGE_INLINE std::uint64_t sqlite::update_where(table_handle h, const detail::query_spec& q,
+                                                  std::span<const detail::field_change> changes) {
+  settle_queries();
+  auto& t = live(h);
+  const auto& s = *t.schema;
+  sql::builder<detail::sqlite_impl::dialect> b(s);
+  b.raw("UPDATE ").ident(s.table).raw(" SET ");
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    if (i) b.raw(", ");
+    b.column(changes[i].field).raw(" = ").param(changes[i].to, s.columns[changes[i].field].kind);
+  }
+  if (q.filter) b.raw(" WHERE ").condition(*q.filter);
+  return change_rows(t, b, "cannot update the records");
+}
+
+STOWAGE_INLINE std::uint64_t sqlite::change_rows(const table_state& t, sql::builder<detail::sqlite_impl::dialect>& b,
+                                                 std::string_view what) {
+  lease l = prepared(t, b);
+  int rc = sqlite3_step(l.get());
+  if (rc != SQLITE_DONE) fail(rc, what, t.schema, {});
+  return static_cast<std::uint64_t>(sqlite3_changes(db_.get()));
 }
 
 STOWAGE_INLINE void sqlite::clear(table_handle h) {

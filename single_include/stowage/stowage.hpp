@@ -17,8 +17,8 @@
 // stowage's core without a backend: records, queries, stores and transactions.
 // <stowage/stowage.hpp> adds the memory backend, and each backend's header includes that.
 
-// First, so that the checks of records, backends and query values (static_asserts in these two
-// files) show an include chain of two lines above their message.
+// First, so that the checks of records, backends, query values and set<> values (static_asserts
+// in these three files) show an include chain of two lines above their message.
 // ---- begin stowage/query/predicate.hpp
 #ifndef STOWAGE_SINGLE_STOWAGE_QUERY_PREDICATE_HPP
 #define STOWAGE_SINGLE_STOWAGE_QUERY_PREDICATE_HPP
@@ -2608,6 +2608,326 @@ STOWAGE_INLINE expr integer_comparison(op o, std::size_t field, std::int64_t v) 
 #endif
 #endif  // STOWAGE_SINGLE_STOWAGE_QUERY_PREDICATE_HPP
 // ---- end stowage/query/predicate.hpp
+// (after predicate.hpp, which it includes)
+// ---- begin stowage/query/assignment.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_ASSIGNMENT_HPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_ASSIGNMENT_HPP
+// Typed assignments for updates by predicate: stowage::set<&Run::status>(run_status::failed).
+// Each is checked at compile time as a where<> comparison is (the field, the value's type), and
+// may not name the key; it is then kept as the field's index and the value as stored, which
+// every backend applies without knowing the record type.
+
+#include <concepts>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+// ---- begin stowage/detail/checks.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_DETAIL_CHECKS_HPP
+#define STOWAGE_SINGLE_STOWAGE_DETAIL_CHECKS_HPP
+// What the entry points (database<B>, table<R, B>, where<M> == v) check about the types a
+// program hands them, as compile-time facts for their static_asserts. Each fact takes the
+// subject as template arguments (the record, a field as &Record::field, the types involved):
+// the compiler prints them in the failed requirement, so the error names what is wrong.
+
+#include <concepts>
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
+
+namespace stowage::detail {
+
+/// A class reflected with Boost.Hana.
+template <class Record>
+inline constexpr bool reflected = std::is_class_v<Record>&& boost::hana::Struct<Record>::value;
+
+template <class Record>
+constexpr std::size_t key_index() {
+  if constexpr (requires { record_traits<Record>::key; })
+    return member_index_v<Record, record_traits<Record>::key>;
+  else
+    return name_index<Record>("id");
+}
+
+template <class Record>
+constexpr bool find_key() {
+  if constexpr (reflected<Record>)
+    return key_index<Record>() != npos;
+  else
+    return true;  // its problem is that it is not reflected
+}
+/// A reflected record has a key field (true for another type: that is its problem).
+template <class Record>
+inline constexpr bool has_key = find_key<Record>();
+
+template <class Record>
+constexpr bool find_plain_key() {
+  if constexpr (!reflected<Record>)
+    return true;
+  else if constexpr (!has_key<Record>)
+    return true;
+  else
+    return !is_optional<field_t<Record, key_index<Record>()>>::value;
+}
+/// The key of a record with one is not std::optional.
+template <class Record>
+inline constexpr bool key_not_optional = find_plain_key<Record>();
+
+/// A field of a record: Field is &Record::field when Hana's accessor holds a member pointer
+/// (BOOST_HANA_DEFINE_STRUCT, BOOST_HANA_ADAPT_STRUCT), the field's index otherwise.
+template <auto Field, class Type>
+struct field_of {};
+struct no_field {};
+
+template <class Accessor, std::size_t I>
+struct field_subject {
+  static constexpr std::size_t value = I;
+};
+template <class T, T P, std::size_t I>
+struct field_subject<boost::hana::struct_detail::member_ptr<T, P>, I> {
+  static constexpr T value = P;
+};
+
+template <class Record, std::size_t I = 0>
+constexpr auto first_unstorable() {
+  if constexpr (!reflected<Record>) {
+    return no_field{};
+  } else if constexpr (I == field_count<Record>) {
+    return no_field{};
+  } else if constexpr (!field_type<field_t<Record, I>>) {
+    return field_of<field_subject<accessor_t<Record, I>, I>::value, field_t<Record, I>>{};
+  } else {
+    return first_unstorable<Record, I + 1>();
+  }
+}
+/// The first field (in declaration order) whose type stowage cannot store, or no_field.
+template <class Record>
+using first_unstorable_field = decltype(first_unstorable<Record>());
+
+/// Whether a field (field_of<&Record::field, Type>, or no_field) can be stored.
+template <class Field>
+inline constexpr bool storable = true;
+template <auto Field, class Type>
+inline constexpr bool storable<field_of<Field, Type>> = false;
+
+template <class Record>
+constexpr bool check_record() {
+  if constexpr (reflected<Record>)
+    return std::is_default_constructible_v<Record> && has_key<Record> && key_not_optional<Record> &&
+           std::same_as<first_unstorable_field<Record>, no_field>;
+  else
+    return false;
+}
+/// A record type that passes every check of stowage::table.
+template <class Record>
+inline constexpr bool valid_record = check_record<Record>();
+
+/// The key type of a record; for one without a key, a stand-in that keeps the declarations and
+/// the calls of stowage::table well-formed once its static_assert has failed.
+struct no_key_type {
+  template <class T>
+  no_key_type(const T&) {}
+};
+template <class Record>
+constexpr auto key_type_tag() {
+  if constexpr (!reflected<Record>)
+    return std::type_identity<no_key_type>{};
+  else if constexpr (!has_key<Record>)
+    return std::type_identity<no_key_type>{};
+  else
+    return std::type_identity<field_t<Record, key_index<Record>()>>{};
+}
+template <class Record>
+using key_type_of = typename decltype(key_type_tag<Record>())::type;
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_DETAIL_CHECKS_HPP
+// ---- end stowage/detail/checks.hpp
+
+namespace stowage {
+namespace detail {
+
+/// One field's new value in an update by predicate: the field by index, the value as stored
+/// (NULL for std::nullopt).
+struct field_change {
+  // out of line, as expr's: the value is moved, copied and destroyed by code compiled once, not
+  // in every function that sets a field
+  field_change();
+  field_change(std::size_t f, value v);
+  field_change(const field_change&);
+  field_change(field_change&&) noexcept;
+  field_change& operator=(const field_change&);
+  field_change& operator=(field_change&&) noexcept;
+  ~field_change();
+
+  std::size_t field = 0;
+  value to;
+};
+
+/// Whether Field (&Record::field) is not the record's key, which set<> may not change.
+template <auto Field>
+constexpr bool find_not_key() {
+  if constexpr (!reflected_field<Field>) {
+    return true;  // its problem is that it is no field
+  } else {
+    using record = typename member_pointer_parts<decltype(Field)>::record;
+    return member_index_v<record, Field> != key_index<record>();
+  }
+}
+template <auto Field>
+inline constexpr bool field_is_not_key = find_not_key<Field>();
+
+/// The value of V that set<> stores, when V is std::optional<W> (W) or std::nullopt_t (none).
+template <class V>
+struct assigned {
+  using type = V;
+};
+template <class W>
+struct assigned<std::optional<W>> {
+  using type = W;
+};
+
+/// Whether set<Field>(v) may store a value of type Value in Field, of type FieldType: what
+/// where<Field> == v accepts, and std::nullopt or a std::optional for an optional field.
+template <auto Field, class FieldType, class Value>
+constexpr bool find_value_settable() {
+  if constexpr (!field_type<FieldType>) {
+    return true;  // stowage::table reports the field that cannot be stored
+  } else if constexpr (std::same_as<Value, std::nullopt_t> || is_optional<Value>::value) {
+    if constexpr (!field_info<FieldType>::nullable)
+      return false;
+    else if constexpr (std::same_as<Value, std::nullopt_t>)
+      return true;
+    else
+      return comparable<typename field_info<FieldType>::column_type, typename Value::value_type>();
+  } else {
+    return comparable<typename field_info<FieldType>::column_type, Value>();
+  }
+}
+template <auto Field, class FieldType, class Value>
+inline constexpr bool value_settable = find_value_settable<Field, FieldType, Value>();
+
+[[noreturn]] void assigned_value_refused(const codec_failure& c, std::string_view field);
+[[noreturn]] void assigned_integer_out_of_range(std::string_view field, std::string value);
+
+/// A set<> value as stored; an integer that the field's type cannot hold is bad input, not
+/// silently cut.
+template <class T, class V>
+value assigned_value(const V& v, std::string_view field) {
+  if constexpr (std::same_as<T, std::string> && std::convertible_to<const V&, std::string_view>) {
+    return text_value(std::string_view(v));
+  } else if constexpr (plain_integer<T> && plain_integer<V>) {
+    if (!std::in_range<T>(v)) assigned_integer_out_of_range(field, std::to_string(v));
+    return value(std::in_place_index<1>, column_traits<T>::to_storage(static_cast<T>(v)));
+  } else {
+    try {
+      return to_value(static_cast<T>(v));
+    } catch (const codec_failure& c) {
+      assigned_value_refused(c, field);
+    }
+  }
+}
+
+/// Refuses an update that sets one field twice (bad_input_error naming the field).
+void check_changes(const table_schema& s, std::span<const field_change> changes);
+
+}  // namespace detail
+
+/// A new value for one field of every record an update selects; made by stowage::set.
+template <class Record>
+class assignment {
+ public:
+  explicit assignment(detail::field_change c) : change_(std::move(c)) {}
+  const detail::field_change& change() const& noexcept { return change_; }
+  detail::field_change change() && noexcept { return std::move(change_); }
+
+ private:
+  detail::field_change change_;
+};
+
+/// set<&Run::status>(run_status::failed): the new value of a field, for
+/// table.update(predicate, set<...>(...), ...). The value is typed as in where<&Run::status> == v;
+/// std::nullopt (or an empty std::optional) empties an optional field. The key cannot be set.
+///
+/// Like field_ref's operations, each check is its own static_assert naming the field (and the
+/// value's type), and nothing is built when one fails, so that it is the only error.
+template <auto M, class V>
+assignment<typename detail::member_pointer_parts<decltype(M)>::record> set(const V& v) {
+  using ref = field_ref<M>;
+  using record = typename ref::record;
+  using type = typename ref::field_type;
+  static_assert(detail::reflected_field<M>,
+                "stowage: this member is not a reflected field of its record: list it in "
+                "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+  static_assert(detail::field_is_not_key<M>,
+                "stowage: set<> cannot change a record's key (see the field in the requirement): erase the record "
+                "and insert it under its new key");
+  static_assert(detail::value_settable<M, type, V>,
+                "stowage: the value set in this field has the wrong type (see the field, its type and the value's "
+                "type in the requirement; std::nullopt only empties a std::optional field)");
+  if constexpr (ref::storable && detail::field_is_not_key<M> && detail::value_settable<M, type, V>) {
+    const std::string_view name = detail::field_names_v<record>[ref::index];
+    if constexpr (std::same_as<V, std::nullopt_t>) {
+      return assignment<record>(detail::field_change{ref::index, value()});
+    } else if constexpr (detail::is_optional<V>::value) {
+      if (!v) return assignment<record>(detail::field_change{ref::index, value()});
+      return assignment<record>(
+          detail::field_change{ref::index, detail::assigned_value<typename ref::column_type>(*v, name)});
+    } else {
+      return assignment<record>(
+          detail::field_change{ref::index, detail::assigned_value<typename ref::column_type>(v, name)});
+    }
+  } else {
+    return assignment<record>(detail::field_change{});
+  }
+}
+
+}  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/query/impl/assignment.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_ASSIGNMENT_IPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_ASSIGNMENT_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+STOWAGE_INLINE field_change::field_change() = default;
+STOWAGE_INLINE field_change::field_change(std::size_t f, value v) : field(f), to(std::move(v)) {}
+STOWAGE_INLINE field_change::field_change(const field_change&) = default;
+STOWAGE_INLINE field_change::field_change(field_change&&) noexcept = default;
+STOWAGE_INLINE field_change& field_change::operator=(const field_change&) = default;
+STOWAGE_INLINE field_change& field_change::operator=(field_change&&) noexcept = default;
+STOWAGE_INLINE field_change::~field_change() = default;
+
+[[noreturn]] STOWAGE_INLINE void assigned_value_refused(const codec_failure& c, std::string_view field) {
+  throw_error(c.kind, "field '" + std::string(field) + "': the value set cannot be stored: " + c.message);
+}
+
+[[noreturn]] STOWAGE_INLINE void assigned_integer_out_of_range(std::string_view field, std::string value) {
+  throw bad_input_error("field '" + std::string(field) + "': the value set, " + value +
+                        ", does not fit the field's integer type");
+}
+
+STOWAGE_INLINE void check_changes(const table_schema& s, std::span<const field_change> changes) {
+  for (std::size_t i = 0; i < changes.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (changes[i].field == changes[j].field)
+        throw bad_input_error(
+            "field '" + std::string(s.columns[changes[i].field].name) + "' is set twice in one update", context_of(s));
+}
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_ASSIGNMENT_IPP
+// ---- end stowage/query/impl/assignment.ipp
+#endif
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_ASSIGNMENT_HPP
+// ---- end stowage/query/assignment.hpp
 // ---- begin stowage/store/database.hpp
 #ifndef STOWAGE_SINGLE_STOWAGE_STORE_DATABASE_HPP
 #define STOWAGE_SINGLE_STOWAGE_STORE_DATABASE_HPP
@@ -2646,6 +2966,7 @@ STOWAGE_INLINE expr integer_comparison(op o, std::size_t field, std::int64_t v) 
 #include <concepts>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -2770,7 +3091,7 @@ class row_cursor {
 /// to open_table; keys arrive as one stored value (a detail::cell).
 template <class B>
 concept backend = requires(B& b, const B& cb, const detail::table_schema& schema, typename B::table_handle& h,
-                           const detail::query_spec& q, unsigned depth) {
+                           const detail::query_spec& q, std::span<const detail::field_change> changes, unsigned depth) {
   // opens a store from a URL (each backend documents its forms); throws unavailable_error
   requires std::constructible_from<B, std::string_view>;
   // whether a query's cursor reads the store while it is iterated (it then holds the database's
@@ -2787,6 +3108,14 @@ concept backend = requires(B& b, const B& cb, const detail::table_schema& schema
   requires detail::plain_backend<B>;
   // how many records the query selects, honouring offset and limit
   { b.count(h, q) } -> std::same_as<std::uint64_t>;
+  // erase_where(h, q) -> how many: deletes every record q's filter selects (q has no order,
+  //     offset or limit), all or none: one statement on SQL backends
+  { b.erase_where(h, q) } -> std::same_as<std::uint64_t>;
+  // update_where(h, q, changes) -> how many: sets changes[i].field to changes[i].to (each field
+  //     once, never the key) in every record q's filter selects, all or none: one statement on
+  //     SQL backends. A unique index that refuses one changed record leaves every record as it
+  //     was and throws constraint_error; inside a transaction, the transaction goes on
+  { b.update_where(h, q, changes) } -> std::same_as<std::uint64_t>;
   // deletes every record of the table
   b.clear(h);
   // transactions: depth 0 is BEGIN/COMMIT/ROLLBACK, deeper levels are savepoints
@@ -2844,128 +3173,6 @@ STOWAGE_INLINE bool row_cursor::next(void* out) {
 #endif
 #endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_CONCEPTS_HPP
 // ---- end stowage/backend/concepts.hpp
-// ---- begin stowage/detail/checks.hpp
-#ifndef STOWAGE_SINGLE_STOWAGE_DETAIL_CHECKS_HPP
-#define STOWAGE_SINGLE_STOWAGE_DETAIL_CHECKS_HPP
-// What the entry points (database<B>, table<R, B>, where<M> == v) check about the types a
-// program hands them, as compile-time facts for their static_asserts. Each fact takes the
-// subject as template arguments (the record, a field as &Record::field, the types involved):
-// the compiler prints them in the failed requirement, so the error names what is wrong.
-
-#include <concepts>
-#include <cstddef>
-#include <type_traits>
-#include <utility>
-
-
-namespace stowage::detail {
-
-/// A class reflected with Boost.Hana.
-template <class Record>
-inline constexpr bool reflected = std::is_class_v<Record>&& boost::hana::Struct<Record>::value;
-
-template <class Record>
-constexpr std::size_t key_index() {
-  if constexpr (requires { record_traits<Record>::key; })
-    return member_index_v<Record, record_traits<Record>::key>;
-  else
-    return name_index<Record>("id");
-}
-
-template <class Record>
-constexpr bool find_key() {
-  if constexpr (reflected<Record>)
-    return key_index<Record>() != npos;
-  else
-    return true;  // its problem is that it is not reflected
-}
-/// A reflected record has a key field (true for another type: that is its problem).
-template <class Record>
-inline constexpr bool has_key = find_key<Record>();
-
-template <class Record>
-constexpr bool find_plain_key() {
-  if constexpr (!reflected<Record>)
-    return true;
-  else if constexpr (!has_key<Record>)
-    return true;
-  else
-    return !is_optional<field_t<Record, key_index<Record>()>>::value;
-}
-/// The key of a record with one is not std::optional.
-template <class Record>
-inline constexpr bool key_not_optional = find_plain_key<Record>();
-
-/// A field of a record: Field is &Record::field when Hana's accessor holds a member pointer
-/// (BOOST_HANA_DEFINE_STRUCT, BOOST_HANA_ADAPT_STRUCT), the field's index otherwise.
-template <auto Field, class Type>
-struct field_of {};
-struct no_field {};
-
-template <class Accessor, std::size_t I>
-struct field_subject {
-  static constexpr std::size_t value = I;
-};
-template <class T, T P, std::size_t I>
-struct field_subject<boost::hana::struct_detail::member_ptr<T, P>, I> {
-  static constexpr T value = P;
-};
-
-template <class Record, std::size_t I = 0>
-constexpr auto first_unstorable() {
-  if constexpr (!reflected<Record>) {
-    return no_field{};
-  } else if constexpr (I == field_count<Record>) {
-    return no_field{};
-  } else if constexpr (!field_type<field_t<Record, I>>) {
-    return field_of<field_subject<accessor_t<Record, I>, I>::value, field_t<Record, I>>{};
-  } else {
-    return first_unstorable<Record, I + 1>();
-  }
-}
-/// The first field (in declaration order) whose type stowage cannot store, or no_field.
-template <class Record>
-using first_unstorable_field = decltype(first_unstorable<Record>());
-
-/// Whether a field (field_of<&Record::field, Type>, or no_field) can be stored.
-template <class Field>
-inline constexpr bool storable = true;
-template <auto Field, class Type>
-inline constexpr bool storable<field_of<Field, Type>> = false;
-
-template <class Record>
-constexpr bool check_record() {
-  if constexpr (reflected<Record>)
-    return std::is_default_constructible_v<Record> && has_key<Record> && key_not_optional<Record> &&
-           std::same_as<first_unstorable_field<Record>, no_field>;
-  else
-    return false;
-}
-/// A record type that passes every check of stowage::table.
-template <class Record>
-inline constexpr bool valid_record = check_record<Record>();
-
-/// The key type of a record; for one without a key, a stand-in that keeps the declarations and
-/// the calls of stowage::table well-formed once its static_assert has failed.
-struct no_key_type {
-  template <class T>
-  no_key_type(const T&) {}
-};
-template <class Record>
-constexpr auto key_type_tag() {
-  if constexpr (!reflected<Record>)
-    return std::type_identity<no_key_type>{};
-  else if constexpr (!has_key<Record>)
-    return std::type_identity<no_key_type>{};
-  else
-    return std::type_identity<field_t<Record, key_index<Record>()>>{};
-}
-template <class Record>
-using key_type_of = typename decltype(key_type_tag<Record>())::type;
-
-}  // namespace stowage::detail
-#endif  // STOWAGE_SINGLE_STOWAGE_DETAIL_CHECKS_HPP
-// ---- end stowage/detail/checks.hpp
 
 namespace stowage {
 
@@ -3116,6 +3323,8 @@ struct stand_in_backend {
   bool erase(table_handle&, const cell&);
   cursor select(table_handle&, const query_spec&);
   std::uint64_t count(table_handle&, const query_spec&);
+  std::uint64_t erase_where(table_handle&, const query_spec&);
+  std::uint64_t update_where(table_handle&, const query_spec&, std::span<const field_change>);
   void clear(table_handle&);
   void begin(unsigned);
   void commit(unsigned);
@@ -3388,6 +3597,34 @@ class table {
     return db_->erase(*handle_, detail::key_cell(schema(), key, scratch));
   }
 
+  /// Deletes every record p selects, all or none (one statement on SQL backends); returns how
+  /// many it deleted.
+  std::uint64_t erase(predicate<Record> p) { return db_->erase_where(*handle_, std::move(p).expr()); }
+
+  /// Sets fields of every record p selects, all or none (one statement on SQL backends), and
+  /// returns how many records it selected:
+  ///
+  ///     runs.update(where<&Run::status> == run_status::running && where<&Run::started> < cutoff,
+  ///                 stowage::set<&Run::status>(run_status::failed), stowage::set<&Run::error>("timeout"));
+  ///
+  /// A unique index that refuses one of the changed records leaves them all as they were
+  /// (constraint_error); inside a transaction the transaction goes on, as after any refused write.
+  template <class... Changes>
+  std::uint64_t update(predicate<Record> p, Changes&&... changes) {
+    static_assert(sizeof...(Changes) > 0,
+                  "stowage: update(predicate, ...) needs at least one stowage::set<&Record::field>(value)");
+    static_assert(
+        (std::same_as<std::remove_cvref_t<Changes>, assignment<Record>> && ...),
+        "stowage: update(predicate, ...) takes stowage::set<&Record::field>(value) for fields of this table's "
+        "record, and an argument is something else (see the types in the requirement)");
+    if constexpr (sizeof...(Changes) > 0 && (std::same_as<std::remove_cvref_t<Changes>, assignment<Record>> && ...)) {
+      detail::field_change list[] = {std::forward<Changes>(changes).change()...};
+      return db_->update_where(*handle_, schema(), std::move(p).expr(), list);
+    } else {
+      return 0;
+    }
+  }
+
   /// Stores many records in one transaction: all of them, or none when one fails.
   template <detail::range_of<Record> Records>
   void put_many(const Records& records) {
@@ -3450,7 +3687,7 @@ class database {
   static_assert(detail::models_backend<Backend>,
                 "stowage: this type is not a backend: stowage::backend (stowage/backend/concepts.hpp) requires a "
                 "constructor from std::string_view, table_handle, streams, name, open_table, write, get<R>, "
-                "erase<R>, select<R>, count, clear, begin, commit and rollback");
+                "erase<R>, select<R>, count, erase_where, update_where, clear, begin, commit and rollback");
 
  public:
   explicit database(std::string_view url) : backend_(url) {}
@@ -3522,6 +3759,20 @@ class database {
   std::uint64_t count(handle& h, const detail::query_spec& q) {
     auto lock = guard();
     return backend_.count(h, q);
+  }
+  std::uint64_t erase_where(handle& h, detail::expr filter) {
+    detail::query_spec q;
+    q.filter = std::move(filter);
+    auto lock = guard();
+    return backend_.erase_where(h, q);
+  }
+  std::uint64_t update_where(handle& h, const detail::table_schema& schema, detail::expr filter,
+                             std::span<const detail::field_change> changes) {
+    detail::check_changes(schema, changes);
+    detail::query_spec q;
+    q.filter = std::move(filter);
+    auto lock = guard();
+    return backend_.update_where(h, q, changes);
   }
   detail::running_query start(handle& h, const detail::query_spec& q) {
     using cursor = detail::cursor_of<Backend>;
@@ -3781,6 +4032,7 @@ STOWAGE_INLINE void* handle_list::add(const table_schema* s, void* h, void (*des
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -4187,6 +4439,14 @@ class memory {
   cursor select(table_handle& h, const detail::query_spec& q);
 
   std::uint64_t count(table_handle& h, const detail::query_spec& q);
+
+  /// Deletes the rows q selects, in a savepoint of its own: all or none.
+  std::uint64_t erase_where(table_handle& h, const detail::query_spec& q);
+  /// Changes the rows q selects one by one, each checked against the unique indexes as a write
+  /// is, in a savepoint of its own: a refused one undoes the others. (Checking them one at a time
+  /// refuses no update that the final state allows: the new values are the same for all rows.)
+  std::uint64_t update_where(table_handle& h, const detail::query_spec& q,
+                             std::span<const detail::field_change> changes);
 
   void clear(table_handle& h);
 
@@ -4793,6 +5053,58 @@ STOWAGE_INLINE std::uint64_t memory::count(table_handle& h, const detail::query_
 STOWAGE_INLINE void memory::log(stored_table* t, const value& key, row_ptr before) {
   if (in_transaction()) undo_.push_back({t, key, std::move(before)});
 }
+}  // namespace stowage
+
+namespace stowage {
+
+STOWAGE_INLINE std::uint64_t memory::erase_where(table_handle& h, const detail::query_spec& q) {
+  auto& t = *h.table;
+  // the keys first: the rows go while they are deleted
+  std::vector<value> keys;
+  for (const row_ptr* r : matching(h, q)) keys.push_back((*r)[t.key]);
+  const auto depth = static_cast<unsigned>(marks_.size());
+  begin(depth);
+  try {
+    for (const value& key : keys) {
+      auto it = t.rows.find(key);
+      log(&t, key, it->second);
+      store(t, it, key, nullptr);
+    }
+  } catch (...) {
+    rollback(depth);
+    throw;
+  }
+  commit(depth);
+  return keys.size();
+}
+
+STOWAGE_INLINE std::uint64_t memory::update_where(table_handle& h, const detail::query_spec& q,
+                                                  std::span<const detail::field_change> changes) {
+  auto& t = *h.table;
+  std::vector<value> keys;
+  for (const row_ptr* r : matching(h, q)) keys.push_back((*r)[t.key]);
+  const std::size_t n = t.columns.size();
+  const auto depth = static_cast<unsigned>(marks_.size());
+  begin(depth);
+  try {
+    for (const value& key : keys) {
+      auto it = t.rows.find(key);
+      // a new row: the old one may be in a query's snapshot or the undo log
+      auto changed = std::make_shared<value[]>(n);
+      std::copy(it->second.get(), it->second.get() + n, changed.get());
+      for (const auto& c : changes) changed[h.positions[c.field]] = c.to;
+      check_unique(h, changed.get(), key);
+      log(&t, key, it->second);
+      store(t, it, key, std::move(changed));
+    }
+  } catch (...) {
+    rollback(depth);
+    throw;
+  }
+  commit(depth);
+  return keys.size();
+}
+
 }  // namespace stowage
 #endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_IMPL_MEMORY_IPP
 // ---- end stowage/backend/impl/memory.ipp

@@ -71,6 +71,16 @@ int main() {
                .order_by<&Event::time>();
 #endif
 
+#if defined(STOWAGE_BREAK_SET_KEY)
+  auto changed = events.update(where<&Event::schema> == "a", stowage::set<&Event::id>("e-2"));
+#elif defined(STOWAGE_BREAK_SET_WRONG_VALUE_TYPE)
+  auto changed = events.update(where<&Event::schema> == "a", stowage::set<&Event::time>("yesterday"));
+#else
+  auto changed = events.update(where<&Event::schema> == "a", stowage::set<&Event::schema>("b"),
+                               stowage::set<&Event::time>(stowage::timestamp{})) +
+                 events.erase(where<&Event::schema> == "b");
+#endif
+
   auto samples = db.table<Sample>();
   samples.put(Sample{});
   auto sample = samples.get(std::string("s-1"));
@@ -85,5 +95,5 @@ int main() {
   others.put(Other{});
   others.clear();
   stowage::transact(mine, [&] { others.erase("o-1"); });
-  return static_cast<int>(q.count() + n) + (sample ? 1 : 0);
+  return static_cast<int>(q.count() + n + changed) + (sample ? 1 : 0);
 }

@@ -5,12 +5,14 @@
 #include <concepts>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include <stowage/detail/config.hpp>
+#include <stowage/query/assignment.hpp>
 #include <stowage/query/query_spec.hpp>
 #include <stowage/record/record.hpp>
 
@@ -74,7 +76,7 @@ class row_cursor {
 /// to open_table; keys arrive as one stored value (a detail::cell).
 template <class B>
 concept backend = requires(B& b, const B& cb, const detail::table_schema& schema, typename B::table_handle& h,
-                           const detail::query_spec& q, unsigned depth) {
+                           const detail::query_spec& q, std::span<const detail::field_change> changes, unsigned depth) {
   // opens a store from a URL (each backend documents its forms); throws unavailable_error
   requires std::constructible_from<B, std::string_view>;
   // whether a query's cursor reads the store while it is iterated (it then holds the database's
@@ -91,6 +93,14 @@ concept backend = requires(B& b, const B& cb, const detail::table_schema& schema
   requires detail::plain_backend<B>;
   // how many records the query selects, honouring offset and limit
   { b.count(h, q) } -> std::same_as<std::uint64_t>;
+  // erase_where(h, q) -> how many: deletes every record q's filter selects (q has no order,
+  //     offset or limit), all or none: one statement on SQL backends
+  { b.erase_where(h, q) } -> std::same_as<std::uint64_t>;
+  // update_where(h, q, changes) -> how many: sets changes[i].field to changes[i].to (each field
+  //     once, never the key) in every record q's filter selects, all or none: one statement on
+  //     SQL backends. A unique index that refuses one changed record leaves every record as it
+  //     was and throws constraint_error; inside a transaction, the transaction goes on
+  { b.update_where(h, q, changes) } -> std::same_as<std::uint64_t>;
   // deletes every record of the table
   b.clear(h);
   // transactions: depth 0 is BEGIN/COMMIT/ROLLBACK, deeper levels are savepoints

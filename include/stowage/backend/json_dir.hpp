@@ -202,6 +202,13 @@ class json_dir {
 
   std::uint64_t count(table_handle& h, const detail::query_spec& q);
 
+  /// Deletes the records q selects in one transaction (through the journal): all or none.
+  std::uint64_t erase_where(table_handle& h, const detail::query_spec& q);
+  /// Sets fields of the records q selects in one transaction (through the journal): all or none.
+  /// Fields of the files that the record does not know are kept, as by a write.
+  std::uint64_t update_where(table_handle& h, const detail::query_spec& q,
+                             std::span<const detail::field_change> changes);
+
   /// Deletes every record file, without reading them (so a file that does not parse goes too);
   /// files that are no records (see record_files) stay.
   void clear(table_handle& h);
@@ -298,6 +305,16 @@ class json_dir {
 
   void check_unique(const table_handle& h, const std::vector<value>& row, const std::string& file,
                     const detail::key_ref& key);
+
+  /// The positions in `all` of the rows q's filter selects.
+  static std::vector<std::size_t> chosen_rows(const row_set& all, const detail::query_spec& q);
+
+  /// Checks the table as an update by predicate would leave it (changed[k] in place of row
+  /// chosen[k]) against the unique indexes whose fields it changes, in one sort per index: a
+  /// changed row that shares an index's values with another is a constraint_error.
+  static void check_unique_after(const table_handle& h, const row_set& all, const std::vector<std::size_t>& chosen,
+                                 const std::vector<std::vector<value>>& changed,
+                                 std::span<const detail::field_change> changes);
 
   /// Writes or deletes one record file: into the transaction when one is open, else at once.
   /// The caller holds the lock (exclusive()).

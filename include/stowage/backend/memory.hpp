@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -189,6 +190,14 @@ class memory {
   cursor select(table_handle& h, const detail::query_spec& q);
 
   std::uint64_t count(table_handle& h, const detail::query_spec& q);
+
+  /// Deletes the rows q selects, in a savepoint of its own: all or none.
+  std::uint64_t erase_where(table_handle& h, const detail::query_spec& q);
+  /// Changes the rows q selects one by one, each checked against the unique indexes as a write
+  /// is, in a savepoint of its own: a refused one undoes the others. (Checking them one at a time
+  /// refuses no update that the final state allows: the new values are the same for all rows.)
+  std::uint64_t update_where(table_handle& h, const detail::query_spec& q,
+                             std::span<const detail::field_change> changes);
 
   void clear(table_handle& h);
 

@@ -30,6 +30,7 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -488,6 +489,13 @@ class postgres {
 
   std::uint64_t count(table_handle h, const detail::query_spec& q);
 
+  /// DELETE ... WHERE <the filter>: one statement, so all or none.
+  std::uint64_t erase_where(table_handle h, const detail::query_spec& q);
+  /// UPDATE ... SET ... WHERE <the filter>: one statement, so all or none; inside a transaction,
+  /// in a savepoint when a unique index could refuse it (as write()), so the transaction goes on.
+  std::uint64_t update_where(table_handle h, const detail::query_spec& q,
+                             std::span<const detail::field_change> changes);
+
   void clear(table_handle h);
 
   void begin(unsigned depth);
@@ -563,7 +571,11 @@ class postgres {
   /// own, all in one round trip: a refused statement leaves the transaction as it was.
   detail::pg::result guarded(detail::pg::connection& c, const std::string& stmt, int n, const char* const* values,
                              const int* lengths, const int* formats, const detail::table_schema* s,
-                             const detail::key_ref& key);
+                             const detail::key_ref& key, std::string_view what = "cannot write the record");
+
+  /// Runs a statement of a builder that changes rows (guarded when `guard`, inside a
+  /// transaction) and returns how many it changed.
+  std::uint64_t change_rows(const table_state& t, const detail::pg::builder& b, bool guard, std::string_view what);
 
   /// Adds the record's fields as parameters; `scratch` holds the bytes a field's conversion makes.
   void encode(detail::pg::params& p, const table_state& t, const void* record, std::string& scratch);

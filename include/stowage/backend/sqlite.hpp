@@ -22,6 +22,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -192,6 +193,13 @@ class sqlite {
 
   std::uint64_t count(table_handle h, const detail::query_spec& q);
 
+  /// DELETE ... WHERE <the filter>: one statement, so all or none.
+  std::uint64_t erase_where(table_handle h, const detail::query_spec& q);
+  /// UPDATE ... SET ... WHERE <the filter>: one statement, so all or none (SQLite undoes a
+  /// statement that a constraint refuses, and the transaction around it goes on).
+  std::uint64_t update_where(table_handle h, const detail::query_spec& q,
+                             std::span<const detail::field_change> changes);
+
   void clear(table_handle h);
 
   void begin(unsigned depth);
@@ -219,6 +227,9 @@ class sqlite {
   detail::sqlite_impl::statement prepare(const std::string& sql, const detail::table_schema* s);
 
   lease prepared(const table_state& t, sql::builder<detail::sqlite_impl::dialect>& b);
+
+  /// Runs a statement that changes rows and returns how many it changed.
+  std::uint64_t change_rows(const table_state& t, sql::builder<detail::sqlite_impl::dialect>& b, std::string_view what);
 
   void give_back(std::string sql, detail::sqlite_impl::statement st);
 

@@ -28,6 +28,7 @@
 #include <stowage/backend/concepts.hpp>
 #include <stowage/detail/checks.hpp>
 #include <stowage/detail/config.hpp>
+#include <stowage/query/assignment.hpp>
 #include <stowage/query/query_spec.hpp>
 
 namespace stowage {
@@ -179,6 +180,8 @@ struct stand_in_backend {
   bool erase(table_handle&, const cell&);
   cursor select(table_handle&, const query_spec&);
   std::uint64_t count(table_handle&, const query_spec&);
+  std::uint64_t erase_where(table_handle&, const query_spec&);
+  std::uint64_t update_where(table_handle&, const query_spec&, std::span<const field_change>);
   void clear(table_handle&);
   void begin(unsigned);
   void commit(unsigned);
@@ -451,6 +454,34 @@ class table {
     return db_->erase(*handle_, detail::key_cell(schema(), key, scratch));
   }
 
+  /// Deletes every record p selects, all or none (one statement on SQL backends); returns how
+  /// many it deleted.
+  std::uint64_t erase(predicate<Record> p) { return db_->erase_where(*handle_, std::move(p).expr()); }
+
+  /// Sets fields of every record p selects, all or none (one statement on SQL backends), and
+  /// returns how many records it selected:
+  ///
+  ///     runs.update(where<&Run::status> == run_status::running && where<&Run::started> < cutoff,
+  ///                 stowage::set<&Run::status>(run_status::failed), stowage::set<&Run::error>("timeout"));
+  ///
+  /// A unique index that refuses one of the changed records leaves them all as they were
+  /// (constraint_error); inside a transaction the transaction goes on, as after any refused write.
+  template <class... Changes>
+  std::uint64_t update(predicate<Record> p, Changes&&... changes) {
+    static_assert(sizeof...(Changes) > 0,
+                  "stowage: update(predicate, ...) needs at least one stowage::set<&Record::field>(value)");
+    static_assert(
+        (std::same_as<std::remove_cvref_t<Changes>, assignment<Record>> && ...),
+        "stowage: update(predicate, ...) takes stowage::set<&Record::field>(value) for fields of this table's "
+        "record, and an argument is something else (see the types in the requirement)");
+    if constexpr (sizeof...(Changes) > 0 && (std::same_as<std::remove_cvref_t<Changes>, assignment<Record>> && ...)) {
+      detail::field_change list[] = {std::forward<Changes>(changes).change()...};
+      return db_->update_where(*handle_, schema(), std::move(p).expr(), list);
+    } else {
+      return 0;
+    }
+  }
+
   /// Stores many records in one transaction: all of them, or none when one fails.
   template <detail::range_of<Record> Records>
   void put_many(const Records& records) {
@@ -513,7 +544,7 @@ class database {
   static_assert(detail::models_backend<Backend>,
                 "stowage: this type is not a backend: stowage::backend (stowage/backend/concepts.hpp) requires a "
                 "constructor from std::string_view, table_handle, streams, name, open_table, write, get<R>, "
-                "erase<R>, select<R>, count, clear, begin, commit and rollback");
+                "erase<R>, select<R>, count, erase_where, update_where, clear, begin, commit and rollback");
 
  public:
   explicit database(std::string_view url) : backend_(url) {}
@@ -585,6 +616,20 @@ class database {
   std::uint64_t count(handle& h, const detail::query_spec& q) {
     auto lock = guard();
     return backend_.count(h, q);
+  }
+  std::uint64_t erase_where(handle& h, detail::expr filter) {
+    detail::query_spec q;
+    q.filter = std::move(filter);
+    auto lock = guard();
+    return backend_.erase_where(h, q);
+  }
+  std::uint64_t update_where(handle& h, const detail::table_schema& schema, detail::expr filter,
+                             std::span<const detail::field_change> changes) {
+    detail::check_changes(schema, changes);
+    detail::query_spec q;
+    q.filter = std::move(filter);
+    auto lock = guard();
+    return backend_.update_where(h, q, changes);
   }
   detail::running_query start(handle& h, const detail::query_spec& q) {
     using cursor = detail::cursor_of<Backend>;

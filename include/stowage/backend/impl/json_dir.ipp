@@ -539,6 +539,96 @@ STOWAGE_INLINE std::uint64_t json_dir::count(table_handle& h, const detail::quer
       .size();
 }
 
+STOWAGE_INLINE std::uint64_t json_dir::erase_where(table_handle& h, const detail::query_spec& q) {
+  auto tx = local_transaction();
+  auto all = all_rows(h);
+  const auto chosen = chosen_rows(all, q);
+  for (std::size_t i : chosen) store(*h.data, all.files[i], std::nullopt);
+  tx.commit();
+  return chosen.size();
+}
+
+STOWAGE_INLINE std::uint64_t json_dir::update_where(table_handle& h, const detail::query_spec& q,
+                                                    std::span<const detail::field_change> changes) {
+  namespace impl = detail::json_dir_impl;
+  const auto& s = *h.schema;
+  auto tx = local_transaction();
+  std::vector<std::string> files;
+  {
+    auto all = all_rows(h);
+    const auto chosen = chosen_rows(all, q);
+    // every changed row is checked before any is written
+    std::vector<std::vector<value>> changed;
+    changed.reserve(chosen.size());
+    for (std::size_t i : chosen) {
+      auto& row = changed.emplace_back(*all.rows[i]);
+      for (const auto& c : changes) row[c.field] = c.to;
+    }
+    check_unique_after(h, all, chosen, changed, changes);
+    for (std::size_t i : chosen) files.push_back(all.files[i]);
+  }
+  for (const auto& file : files) {
+    const json* existing = load(h, file);
+    json doc = existing && existing->is_object() ? *existing : json::object();
+    for (const auto& c : changes)
+      doc[std::string(s.columns[c.field].name)] = impl::to_file(c.to, s.columns[c.field].kind);
+    std::string text;
+    try {
+      text = impl::render(doc);
+    } catch (const detail::codec_failure& f) {
+      throw_error(f.kind, f.message, detail::context_of(s));
+    }
+    store(*h.data, file, std::move(doc), std::move(text));
+  }
+  tx.commit();
+  return files.size();
+}
+
+STOWAGE_INLINE std::vector<std::size_t> json_dir::chosen_rows(const row_set& all, const detail::query_spec& q) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < all.rows.size(); ++i)
+    if (!q.filter || detail::evaluate(*q.filter, *all.rows[i]) == detail::truth::yes) out.push_back(i);
+  return out;
+}
+
+STOWAGE_INLINE void json_dir::check_unique_after(const table_handle& h, const row_set& all,
+                                                 const std::vector<std::size_t>& chosen,
+                                                 const std::vector<std::vector<value>>& changed,
+                                                 std::span<const detail::field_change> changes) {
+  const auto& s = *h.schema;
+  std::vector<const std::vector<value>*> rows(all.rows.begin(), all.rows.end());
+  std::vector<bool> is_changed(rows.size());
+  for (std::size_t k = 0; k < chosen.size(); ++k) {
+    rows[chosen[k]] = &changed[k];
+    is_changed[chosen[k]] = true;
+  }
+  for (const auto& ix : s.indexes) {
+    // an index none of whose fields changes keeps the values it had
+    if (!ix.unique || std::none_of(ix.columns.begin(), ix.columns.end(), [&](std::size_t c) {
+          return std::any_of(changes.begin(), changes.end(), [&](const auto& ch) { return ch.field == c; });
+        }))
+      continue;
+    std::vector<std::size_t> order;
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      if (std::none_of(ix.columns.begin(), ix.columns.end(), [&](std::size_t c) { return (*rows[i])[c].index() == 0; }))
+        order.push_back(i);  // NULLs never collide
+    auto less = [&](std::size_t a, std::size_t b) {
+      for (std::size_t c : ix.columns)
+        if (auto o = detail::compare_values((*rows[a])[c], (*rows[b])[c]); o != 0) return o < 0;
+      return false;
+    };
+    std::sort(order.begin(), order.end(), less);
+    // a run of equal values that holds a changed row has one next to another row
+    for (std::size_t j = 1; j < order.size(); ++j) {
+      std::size_t a = order[j - 1], b = order[j];
+      if (less(a, b) || (!is_changed[a] && !is_changed[b])) continue;
+      if (!is_changed[b]) std::swap(a, b);
+      throw constraint_error("unique index " + ix.name + " already holds these values (file " + all.files[a] + ".json)",
+                             detail::context_of(s, detail::key_of_value((*rows[b])[s.key])));
+    }
+  }
+}
+
 STOWAGE_INLINE void json_dir::clear(table_handle& h) {
   auto tx = local_transaction();
   for (const auto& file : record_files(*h.data)) store(*h.data, file, std::nullopt);

@@ -541,3 +541,55 @@ STOWAGE_INLINE void memory::log(stored_table* t, const value& key, row_ptr befor
   if (in_transaction()) undo_.push_back({t, key, std::move(before)});
 }
 }  // namespace stowage
+
+namespace stowage {
+
+STOWAGE_INLINE std::uint64_t memory::erase_where(table_handle& h, const detail::query_spec& q) {
+  auto& t = *h.table;
+  // the keys first: the rows go while they are deleted
+  std::vector<value> keys;
+  for (const row_ptr* r : matching(h, q)) keys.push_back((*r)[t.key]);
+  const auto depth = static_cast<unsigned>(marks_.size());
+  begin(depth);
+  try {
+    for (const value& key : keys) {
+      auto it = t.rows.find(key);
+      log(&t, key, it->second);
+      store(t, it, key, nullptr);
+    }
+  } catch (...) {
+    rollback(depth);
+    throw;
+  }
+  commit(depth);
+  return keys.size();
+}
+
+STOWAGE_INLINE std::uint64_t memory::update_where(table_handle& h, const detail::query_spec& q,
+                                                  std::span<const detail::field_change> changes) {
+  auto& t = *h.table;
+  std::vector<value> keys;
+  for (const row_ptr* r : matching(h, q)) keys.push_back((*r)[t.key]);
+  const std::size_t n = t.columns.size();
+  const auto depth = static_cast<unsigned>(marks_.size());
+  begin(depth);
+  try {
+    for (const value& key : keys) {
+      auto it = t.rows.find(key);
+      // a new row: the old one may be in a query's snapshot or the undo log
+      auto changed = std::make_shared<value[]>(n);
+      std::copy(it->second.get(), it->second.get() + n, changed.get());
+      for (const auto& c : changes) changed[h.positions[c.field]] = c.to;
+      check_unique(h, changed.get(), key);
+      log(&t, key, it->second);
+      store(t, it, key, std::move(changed));
+    }
+  } catch (...) {
+    rollback(depth);
+    throw;
+  }
+  commit(depth);
+  return keys.size();
+}
+
+}  // namespace stowage

@@ -310,6 +310,38 @@ STOWAGE_INLINE std::uint64_t sqlite::count(table_handle h, const detail::query_s
   return n;
 }
 
+STOWAGE_INLINE std::uint64_t sqlite::erase_where(table_handle h, const detail::query_spec& q) {
+  settle_queries();
+  auto& t = live(h);
+  sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
+  b.raw("DELETE FROM ").ident(t.schema->table);
+  if (q.filter) b.raw(" WHERE ").condition(*q.filter);
+  return change_rows(t, b, "cannot delete the records");
+}
+
+STOWAGE_INLINE std::uint64_t sqlite::update_where(table_handle h, const detail::query_spec& q,
+                                                  std::span<const detail::field_change> changes) {
+  settle_queries();
+  auto& t = live(h);
+  const auto& s = *t.schema;
+  sql::builder<detail::sqlite_impl::dialect> b(s);
+  b.raw("UPDATE ").ident(s.table).raw(" SET ");
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    if (i) b.raw(", ");
+    b.column(changes[i].field).raw(" = ").param(changes[i].to, s.columns[changes[i].field].kind);
+  }
+  if (q.filter) b.raw(" WHERE ").condition(*q.filter);
+  return change_rows(t, b, "cannot update the records");
+}
+
+STOWAGE_INLINE std::uint64_t sqlite::change_rows(const table_state& t, sql::builder<detail::sqlite_impl::dialect>& b,
+                                                 std::string_view what) {
+  lease l = prepared(t, b);
+  int rc = sqlite3_step(l.get());
+  if (rc != SQLITE_DONE) fail(rc, what, t.schema, {});
+  return static_cast<std::uint64_t>(sqlite3_changes(db_.get()));
+}
+
 STOWAGE_INLINE void sqlite::clear(table_handle h) {
   settle_queries();
   auto& t = live(h);
