@@ -554,7 +554,7 @@ STOWAGE_INLINE std::uint64_t memory::erase_where(table_handle& h, const detail::
   try {
     for (const value& key : keys) {
       auto it = t.rows.find(key);
-      log(&t, key, it->second);
+      log(&t, key, it->second.row);
       store(t, it, key, nullptr);
     }
   } catch (...) {
@@ -578,10 +578,10 @@ STOWAGE_INLINE std::uint64_t memory::update_where(table_handle& h, const detail:
       auto it = t.rows.find(key);
       // a new row: the old one may be in a query's snapshot or the undo log
       auto changed = std::make_shared<value[]>(n);
-      std::copy(it->second.get(), it->second.get() + n, changed.get());
+      std::copy(it->second.row.get(), it->second.row.get() + n, changed.get());
       for (const auto& c : changes) changed[h.positions[c.field]] = c.to;
       check_unique(h, changed.get(), key);
-      log(&t, key, it->second);
+      log(&t, key, it->second.row);
       store(t, it, key, std::move(changed));
     }
   } catch (...) {
