@@ -4483,18 +4483,19 @@ class memory {
   /// indexes in step.
   static void store(stored_table& t, row_map::iterator it, const value& key, row_ptr r);
 
-  // to_stored and decode reach a record's fields by offset: kept out of the typed callers, where
-  // g++ -O3 would see a std::string written at an offset of a record it knows has no string
-  // there and warn (-Warray-bounds) about a branch that never runs for that record
+  // to_stored and decode reach a record's fields by offset: they are not inlined (their
+  // definitions say so) into the typed callers, where g++ -O3 would see a std::string written at
+  // an offset of a record it knows has no string there, and warn (-Warray-bounds) about a branch
+  // that never runs for that record
 
   /// The stored form of a record: its fields encoded straight into their stored places.
-  [[gnu::noinline]] static row_ptr to_stored(const table_handle& h, const void* record);
+  static row_ptr to_stored(const table_handle& h, const void* record);
 
   /// Sets v, a NULL value, to the value a cell holds.
   static void assign(value& v, const detail::cell& c);
 
   /// Reads a row's stored values into the fields of the record at out.
-  [[gnu::noinline]] static void decode(const table_handle& h, const value* stored, void* out);
+  static void decode(const table_handle& h, const value* stored, void* out);
 
   /// The selected rows, in the query's order (key order where it leaves ties).
   std::vector<const row_ptr*> matching(const table_handle& h, const detail::query_spec& q);
@@ -4747,7 +4748,7 @@ STOWAGE_INLINE void memory::remove_from_indexes(stored_table& t, row_node& n) {
     x.entries.erase(&x == &t.indexes.front() ? n.second.in_first : x.entries.find(entry_of(x, n)));
 }
 
-STOWAGE_INLINE auto memory::to_stored(const table_handle& h, const void* record) -> row_ptr {
+[[gnu::noinline]] STOWAGE_INLINE auto memory::to_stored(const table_handle& h, const void* record) -> row_ptr {
   // every stored column, NULL where the record has no field (a column of another record type)
   auto out = std::make_shared<value[]>(h.table->columns.size());
   value* stored = out.get();
@@ -4805,7 +4806,7 @@ STOWAGE_INLINE void memory::assign(value& v, const detail::cell& c) {
   }
 }
 
-STOWAGE_INLINE void memory::decode(const table_handle& h, const value* stored, void* out) {
+[[gnu::noinline]] STOWAGE_INLINE void memory::decode(const table_handle& h, const value* stored, void* out) {
   // what detail::decode_field does for each field, with the loop's invariants read once and the
   // key's description made only for an error
   const auto& s = *h.schema;

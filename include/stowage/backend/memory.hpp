@@ -234,18 +234,19 @@ class memory {
   /// indexes in step.
   static void store(stored_table& t, row_map::iterator it, const value& key, row_ptr r);
 
-  // to_stored and decode reach a record's fields by offset: kept out of the typed callers, where
-  // g++ -O3 would see a std::string written at an offset of a record it knows has no string
-  // there and warn (-Warray-bounds) about a branch that never runs for that record
+  // to_stored and decode reach a record's fields by offset: they are not inlined (their
+  // definitions say so) into the typed callers, where g++ -O3 would see a std::string written at
+  // an offset of a record it knows has no string there, and warn (-Warray-bounds) about a branch
+  // that never runs for that record
 
   /// The stored form of a record: its fields encoded straight into their stored places.
-  [[gnu::noinline]] static row_ptr to_stored(const table_handle& h, const void* record);
+  static row_ptr to_stored(const table_handle& h, const void* record);
 
   /// Sets v, a NULL value, to the value a cell holds.
   static void assign(value& v, const detail::cell& c);
 
   /// Reads a row's stored values into the fields of the record at out.
-  [[gnu::noinline]] static void decode(const table_handle& h, const value* stored, void* out);
+  static void decode(const table_handle& h, const value* stored, void* out);
 
   /// The selected rows, in the query's order (key order where it leaves ties).
   std::vector<const row_ptr*> matching(const table_handle& h, const detail::query_spec& q);

@@ -229,7 +229,7 @@ STOWAGE_INLINE void memory::remove_from_indexes(stored_table& t, row_node& n) {
     x.entries.erase(&x == &t.indexes.front() ? n.second.in_first : x.entries.find(entry_of(x, n)));
 }
 
-STOWAGE_INLINE auto memory::to_stored(const table_handle& h, const void* record) -> row_ptr {
+[[gnu::noinline]] STOWAGE_INLINE auto memory::to_stored(const table_handle& h, const void* record) -> row_ptr {
   // every stored column, NULL where the record has no field (a column of another record type)
   auto out = std::make_shared<value[]>(h.table->columns.size());
   value* stored = out.get();
@@ -287,7 +287,7 @@ STOWAGE_INLINE void memory::assign(value& v, const detail::cell& c) {
   }
 }
 
-STOWAGE_INLINE void memory::decode(const table_handle& h, const value* stored, void* out) {
+[[gnu::noinline]] STOWAGE_INLINE void memory::decode(const table_handle& h, const value* stored, void* out) {
   // what detail::decode_field does for each field, with the loop's invariants read once and the
   // key's description made only for an error
   const auto& s = *h.schema;
