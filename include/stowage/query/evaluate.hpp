@@ -26,12 +26,18 @@ std::strong_ordering compare_for_sort(const value& a, const value& b);
 
 truth evaluate(const expr& e, std::span<const value> row);
 
+/// Whether a row comes strictly after q.after in q's order (true when q has no after): the
+/// seek of a page, in the order compare_for_sort gives.
+bool after_position(std::span<const value> row, const query_spec& q);
+
 /// Applies a query's filter, order, offset and limit to rows, returning the chosen rows.
 template <class Row, class Project>
 std::vector<const Row*> select_rows(const std::vector<const Row*>& rows, const query_spec& q, Project&& values_of) {
   std::vector<const Row*> out;
   for (const Row* r : rows)
-    if (!q.filter || evaluate(*q.filter, values_of(*r)) == truth::yes) out.push_back(r);
+    if ((!q.filter || evaluate(*q.filter, values_of(*r)) == truth::yes) &&
+        (!q.after || after_position(values_of(*r), q)))
+      out.push_back(r);
   if (!q.order.empty()) {
     std::stable_sort(out.begin(), out.end(), [&](const Row* a, const Row* b) {
       for (const auto& t : q.order) {

@@ -1,4 +1,5 @@
-// What a query asks for, independent of the record type: filter, order, offset and limit.
+// What a query asks for, independent of the record type: filter, order, offset and limit, and
+// the position a page starts after.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +32,10 @@ struct query_spec {
   std::vector<order_term> order;
   std::uint64_t offset = 0;
   std::optional<std::uint64_t> limit;
+  /// Keyset pagination: the stored values of a position, one per order term; the query selects
+  /// only the rows strictly after it in its order (NULLs first in ascending order). The order
+  /// ends with the key, so a position is one row.
+  std::optional<std::vector<value>> after;
 };
 
 }  // namespace stowage::detail

@@ -29,6 +29,7 @@
 #include <stowage/detail/checks.hpp>
 #include <stowage/detail/config.hpp>
 #include <stowage/query/assignment.hpp>
+#include <stowage/query/page.hpp>
 #include <stowage/query/query_spec.hpp>
 
 namespace stowage {
@@ -363,10 +364,43 @@ class query {
     return out;
   }
 
+  /// The first page of the query read a page at a time: at most n records in the query's
+  /// order, the key breaking ties (added as the last order field unless the order has it), and
+  /// in next the token that continues after them, when a record follows:
+  ///
+  ///     auto p = tasks.query(where<&Task::done> == false).order_by<&Task::priority>(desc).page(50);
+  ///     while (p.next) p = tasks.query(where<&Task::done> == false).order_by<&Task::priority>(desc)
+  ///                           .page_after(*p.next, 50);
+  ///
+  /// Each page seeks after the last record of the one before (on SQL backends one indexed
+  /// statement, never an OFFSET), so records written or erased between pages are neither
+  /// repeated nor skipped, the erased ones aside. A query read so takes no offset() or limit().
+  stowage::page<Record> page(std::uint64_t n) const {
+    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, nullptr, n), n);
+  }
+  /// The page of at most n records after the position `token` holds: the next of a page this
+  /// query (the same table, order and predicate) returned. Any other token, or one altered, is
+  /// bad_input_error, whose message says which.
+  stowage::page<Record> page_after(std::string_view token, std::uint64_t n) const {
+    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, &token, n), n);
+  }
+
   const detail::query_spec& spec() const noexcept { return spec_; }
 
  private:
   friend class table<Record, Backend>;
+  stowage::page<Record> read_page(const detail::query_spec& paged, std::uint64_t n) const {
+    stowage::page<Record> p;
+    auto run = db_->start(*handle_, paged);
+    while (run.next(&p.records.emplace_back())) {
+    }
+    p.records.pop_back();  // the record the last step did not read
+    if (p.records.size() > n) {
+      p.records.pop_back();  // read only to know that a next page exists
+      p.next = detail::page_token(detail::schema_of<Record>(), paged, &p.records.back());
+    }
+    return p;
+  }
   query(database<Backend>* db, handle* h, detail::query_spec spec) : db_(db), handle_(h), spec_(std::move(spec)) {}
   database<Backend>* db_;
   handle* handle_;

@@ -30,6 +30,16 @@ STOWAGE_INLINE std::strong_ordering compare_for_sort(const value& a, const value
   return compare_values(a, b);
 }
 
+STOWAGE_INLINE bool after_position(std::span<const value> row, const query_spec& q) {
+  if (!q.after) return true;
+  const auto& after = *q.after;
+  for (std::size_t i = 0; i < q.order.size() && i < after.size(); ++i) {
+    auto c = compare_for_sort(row[q.order[i].field], after[i]);
+    if (c != 0) return q.order[i].dir == direction::asc ? c > 0 : c < 0;
+  }
+  return false;  // the position itself
+}
+
 STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
   auto of = [](bool b) { return b ? truth::yes : truth::no; };
   switch (e.kind) {
