@@ -167,9 +167,77 @@ class builder {
     return *this;
   }
 
+  /// The rows strictly after q.after in q's order, NULLs first in ascending order (a page's
+  /// seek). With one direction and no nullable column it is a row-value comparison, (a, b, key)
+  /// > (?, ?, ?), which an index on those columns serves as a range; otherwise its expansion,
+  /// (a > ?) OR (a = ? AND b > ?) OR ..., each step with the NULL ordering spelt out, behind a
+  /// bound on the first column that an index on it can serve.
+  builder& seek(const detail::query_spec& q) {
+    const auto& after = *q.after;
+    const auto& order = q.order;
+    bool row_value = true;
+    for (const auto& t : order)
+      row_value = row_value && t.dir == order.front().dir && !schema_.columns[t.field].nullable;
+    if (row_value) {
+      const char* op = order.front().dir == direction::asc ? " > " : " < ";
+      if (order.size() == 1) return column(order[0].field).raw(op).param(after[0], kind_at(order[0].field));
+      text += '(';
+      for (std::size_t i = 0; i < order.size(); ++i) {
+        if (i) text += ", ";
+        column(order[i].field);
+      }
+      raw(")").raw(op).raw("(");
+      for (std::size_t i = 0; i < order.size(); ++i) {
+        if (i) text += ", ";
+        param(after[i], kind_at(order[i].field));
+      }
+      return raw(")");
+    }
+    text += '(';
+    const auto& first = order.front();
+    if (after[0].index() != 0 && (first.dir == direction::asc || !schema_.columns[first.field].nullable))
+      column(first.field)
+          .raw(first.dir == direction::asc ? " >= " : " <= ")
+          .param(after[0], kind_at(first.field))
+          .raw(" AND ");
+    text += '(';
+    bool any = false;
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      const std::size_t f = order[i].field;
+      const bool asc = order[i].dir == direction::asc, null = after[i].index() == 0;
+      if (!asc && null) continue;  // nothing follows NULL in descending order
+      if (any) text += " OR ";
+      any = true;
+      text += '(';
+      for (std::size_t j = 0; j < i; ++j) {
+        if (after[j].index() == 0)
+          column(order[j].field).raw(" IS NULL AND ");
+        else
+          column(order[j].field).raw(" = ").param(after[j], kind_at(order[j].field)).raw(" AND ");
+      }
+      if (null)
+        column(f).raw(" IS NOT NULL");
+      else if (asc)
+        column(f).raw(" > ").param(after[i], kind_at(f));
+      else if (schema_.columns[f].nullable)
+        raw("(").column(f).raw(" < ").param(after[i], kind_at(f)).raw(" OR ").column(f).raw(" IS NULL)");
+      else
+        column(f).raw(" < ").param(after[i], kind_at(f));
+      text += ')';
+    }
+    if (!any) text += "1 = 0";
+    return raw("))");
+  }
+
   /// WHERE, ORDER BY, LIMIT and OFFSET of a query.
   builder& clauses(const detail::query_spec& q, bool with_order = true) {
-    if (q.filter) raw(" WHERE ").condition(*q.filter);
+    const bool seeks = q.after && !q.order.empty();
+    if (q.filter && seeks)
+      raw(" WHERE (").condition(*q.filter).raw(") AND ").seek(q);
+    else if (q.filter)
+      raw(" WHERE ").condition(*q.filter);
+    else if (seeks)
+      raw(" WHERE ").seek(q);
     if (with_order && !q.order.empty()) {
       raw(" ORDER BY ");
       for (std::size_t i = 0; i < q.order.size(); ++i) {
@@ -187,6 +255,7 @@ class builder {
 
  private:
   column_kind kind_of(const detail::expr& e) const { return schema_.columns[e.field].kind; }
+  column_kind kind_at(std::size_t field) const { return schema_.columns[field].kind; }
 
   const detail::table_schema& schema_;
 };

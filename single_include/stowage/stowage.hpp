@@ -2975,7 +2975,8 @@ STOWAGE_INLINE void check_changes(const table_schema& s, std::span<const field_c
 // ---- begin stowage/query/query_spec.hpp
 #ifndef STOWAGE_SINGLE_STOWAGE_QUERY_QUERY_SPEC_HPP
 #define STOWAGE_SINGLE_STOWAGE_QUERY_QUERY_SPEC_HPP
-// What a query asks for, independent of the record type: filter, order, offset and limit.
+// What a query asks for, independent of the record type: filter, order, offset and limit, and
+// the position a page starts after.
 
 #include <cstdint>
 #include <optional>
@@ -3005,6 +3006,10 @@ struct query_spec {
   std::vector<order_term> order;
   std::uint64_t offset = 0;
   std::optional<std::uint64_t> limit;
+  /// Keyset pagination: the stored values of a position, one per order term; the query selects
+  /// only the rows strictly after it in its order (NULLs first in ascending order). The order
+  /// ends with the key, so a position is one row.
+  std::optional<std::vector<value>> after;
 };
 
 }  // namespace stowage::detail
@@ -3173,6 +3178,343 @@ STOWAGE_INLINE bool row_cursor::next(void* out) {
 #endif
 #endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_CONCEPTS_HPP
 // ---- end stowage/backend/concepts.hpp
+// ---- begin stowage/query/page.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_PAGE_HPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_PAGE_HPP
+// Keyset (cursor) pagination: a query read a page at a time, each page ending with a token that
+// says where the next one starts. The token holds the last record's values of the order fields
+// and its key; the next page seeks strictly after them (query_spec::after), so records written
+// or erased between pages are neither repeated nor skipped, and no page costs an OFFSET.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace stowage {
+
+/// One page of a query: its records in the query's order, and the token that continues after
+/// them (query.page_after(*next, n)), empty when no record follows. Iterating a page iterates
+/// its records.
+template <class Record>
+struct page {
+  std::vector<Record> records;
+  std::optional<std::string> next;
+
+  auto begin() const noexcept { return records.begin(); }
+  auto end() const noexcept { return records.end(); }
+  std::size_t size() const noexcept { return records.size(); }
+  bool empty() const noexcept { return records.empty(); }
+};
+
+namespace detail {
+
+/// The query that reads one page of n records of q: q's order with the key added as the last
+/// tie-breaker (unless q orders by it), after the position `token` holds (none: from the
+/// start), limited to n + 1 rows, the last of which only says that a next page exists. A token
+/// that is no token of this table and query shape, n = 0, or a q with its own offset or limit
+/// is bad_input_error.
+query_spec page_query(const table_schema& s, const query_spec& q, const std::string_view* token, std::uint64_t n);
+
+/// The token of the position of `record` (of the table's type), read with `paged`, a query
+/// page_query made: the next page starts after it.
+std::string page_token(const table_schema& s, const query_spec& paged, const void* record);
+
+}  // namespace detail
+}  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/query/impl/page.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_PAGE_IPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_PAGE_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+// A token is base64url text (RFC 4648 section 5, unpadded) of these bytes:
+//
+//   version (1)  table tag (4)  shape tag (4)  one value per order term  check (8)
+//
+// The tags are hashes of the table's name and of the query's shape (its order terms and its
+// filter, values included); a value is a type byte (0 NULL, 1 integer, 2 real, 3 text, 4 blob)
+// and its bytes (8 little-endian for numbers, a LEB128 length and the bytes for text and blobs);
+// the check is a hash of everything before it. FNV-1a is no protection against someone who
+// forges tokens on purpose (the values in a token are only ever bound as parameters, so a forged
+// one can only seek elsewhere in the same query); it catches the mistakes: a token altered,
+// cut short, or given to another table or query.
+namespace page_tokens {
+
+inline constexpr std::uint8_t version = 1;
+inline constexpr std::size_t header_size = 9, check_size = 8;
+
+inline std::uint64_t fnv1a(std::string_view data, std::uint64_t h = 14695981039346656037ull) {
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+inline void put_u64(std::string& out, std::uint64_t v, std::size_t bytes = 8) {
+  for (std::size_t i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
+inline void put_length(std::string& out, std::uint64_t n) {
+  while (n >= 0x80) {
+    out += static_cast<char>((n & 0x7F) | 0x80);
+    n >>= 7;
+  }
+  out += static_cast<char>(n);
+}
+
+inline void put_value(std::string& out, const value& v) {
+  out += static_cast<char>(v.index());
+  switch (v.index()) {
+    case 1: put_u64(out, static_cast<std::uint64_t>(std::get<1>(v))); break;
+    case 2: {
+      std::uint64_t bits;
+      double d = std::get<2>(v);
+      std::memcpy(&bits, &d, sizeof bits);
+      put_u64(out, bits);
+      break;
+    }
+    case 3:
+      put_length(out, std::get<3>(v).size());
+      out += std::get<3>(v);
+      break;
+    case 4: {
+      const auto& b = std::get<4>(v);
+      put_length(out, b.size());
+      out.append(reinterpret_cast<const char*>(b.data()), b.size());
+      break;
+    }
+    default: break;
+  }
+}
+
+/// Reads from untrusted bytes: every read checks what is left first.
+class reader {
+ public:
+  explicit reader(std::string_view in) : in_(in) {}
+  bool done() const noexcept { return pos_ == in_.size(); }
+
+  bool u64(std::uint64_t& v, std::size_t bytes = 8) {
+    if (in_.size() - pos_ < bytes) return false;
+    v = 0;
+    for (std::size_t i = 0; i < bytes; ++i) v |= std::uint64_t(static_cast<unsigned char>(in_[pos_ + i])) << (8 * i);
+    pos_ += bytes;
+    return true;
+  }
+  bool length(std::uint64_t& n) {
+    n = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+      if (pos_ == in_.size()) return false;
+      auto c = static_cast<unsigned char>(in_[pos_++]);
+      n |= std::uint64_t(c & 0x7F) << shift;
+      if (!(c & 0x80)) return n <= in_.size() - pos_;  // a length never exceeds what follows
+    }
+    return false;
+  }
+  bool value_of(value& v) {
+    if (pos_ == in_.size()) return false;
+    const auto type = static_cast<unsigned char>(in_[pos_++]);
+    std::uint64_t n = 0;
+    switch (type) {
+      case 0: v = std::monostate{}; return true;
+      case 1:
+        if (!u64(n)) return false;
+        v = static_cast<std::int64_t>(n);
+        return true;
+      case 2: {
+        if (!u64(n)) return false;
+        double d;
+        std::memcpy(&d, &n, sizeof d);
+        v = d;
+        return true;
+      }
+      case 3:
+        if (!length(n)) return false;
+        v = std::string(in_.substr(pos_, static_cast<std::size_t>(n)));
+        pos_ += static_cast<std::size_t>(n);
+        return true;
+      case 4: {
+        if (!length(n)) return false;
+        auto first = reinterpret_cast<const std::byte*>(in_.data() + pos_);
+        v = bytes(first, first + n);
+        pos_ += static_cast<std::size_t>(n);
+        return true;
+      }
+      default: return false;
+    }
+  }
+
+ private:
+  std::string_view in_;
+  std::size_t pos_ = 0;
+};
+
+inline void put_expr(std::string& out, const expr& e) {
+  out += static_cast<char>(e.kind);
+  put_length(out, e.field);
+  put_length(out, e.values.size());
+  for (const value& v : e.values) put_value(out, v);
+  put_length(out, e.children.size());
+  for (const expr& c : e.children) put_expr(out, c);
+}
+
+/// What a token must have been made for: the query's order terms (with the columns they name)
+/// and its filter.
+inline std::string shape_of(const table_schema& s, const query_spec& q) {
+  std::string out;
+  put_length(out, q.order.size());
+  for (const order_term& t : q.order) {
+    put_length(out, t.field);
+    out += t.dir == direction::asc ? 'a' : 'd';
+    out += s.columns[t.field].name;
+    out += '\0';
+  }
+  if (q.filter) {
+    out += 'f';
+    put_expr(out, *q.filter);
+  }
+  return out;
+}
+
+/// The variant index of the stored values of a column of this kind.
+inline std::size_t stored_index(column_kind k) {
+  switch (k) {
+    case column_kind::real32:
+    case column_kind::real64: return 2;
+    case column_kind::text:
+    case column_kind::json: return 3;
+    case column_kind::blob: return 4;
+    default: return 1;
+  }
+}
+
+inline constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+inline std::string base64url(std::string_view in) {
+  std::string out;
+  out.reserve((in.size() * 4 + 2) / 3);
+  std::uint32_t bits = 0;
+  int held = 0;
+  for (unsigned char c : in) {
+    bits = (bits << 8) | c;
+    held += 8;
+    while (held >= 6) {
+      held -= 6;
+      out += alphabet[(bits >> held) & 63];
+    }
+  }
+  if (held > 0) out += alphabet[(bits << (6 - held)) & 63];
+  return out;
+}
+
+/// The bytes of unpadded base64url text; false for anything else, including text whose last
+/// character carries bits that no byte uses (so each byte string has exactly one token).
+inline bool from_base64url(std::string_view in, std::string& out) {
+  if (in.size() % 4 == 1) return false;
+  std::uint32_t bits = 0;
+  int held = 0;
+  for (char ch : in) {
+    int v = ch >= 'A' && ch <= 'Z'   ? ch - 'A'
+            : ch >= 'a' && ch <= 'z' ? ch - 'a' + 26
+            : ch >= '0' && ch <= '9' ? ch - '0' + 52
+            : ch == '-'              ? 62
+            : ch == '_'              ? 63
+                                     : -1;
+    if (v < 0) return false;
+    bits = ((bits << 6) | static_cast<std::uint32_t>(v)) & 0xFFFFFF;
+    held += 6;
+    if (held >= 8) {
+      held -= 8;
+      out += static_cast<char>((bits >> held) & 0xFF);
+    }
+  }
+  return (bits & ((1u << held) - 1)) == 0;
+}
+
+[[noreturn]] inline void refuse(const table_schema& s, std::string_view why) {
+  throw bad_input_error("page token refused: " + std::string(why), context_of(s));
+}
+
+inline std::vector<value> read(const table_schema& s, const query_spec& paged, std::string_view token) {
+  std::string b;
+  if (!from_base64url(token, b))
+    refuse(s, "it is not a page token (a token is the base64url text that page() returned, unchanged)");
+  if (b.size() < header_size + check_size) refuse(s, "it is too short to be a page token (cut short?)");
+  std::string_view body(b.data(), b.size() - check_size);
+  reader tail(std::string_view(b).substr(body.size()));
+  std::uint64_t check = 0;
+  tail.u64(check);
+  if (check != fnv1a(body)) refuse(s, "it was altered or cut short (its check value does not match)");
+  reader r(body);
+  std::uint64_t v = 0, table = 0, shape = 0;
+  r.u64(v, 1);
+  r.u64(table, 4);
+  r.u64(shape, 4);
+  if (v != version) refuse(s, "it was made by another version of stowage");
+  if (table != (fnv1a(s.table) & 0xFFFFFFFF)) refuse(s, "it belongs to another table");
+  if (shape != (fnv1a(shape_of(s, paged)) & 0xFFFFFFFF))
+    refuse(s,
+           "it belongs to a query with another order or filter (a token continues only the query that gave it, "
+           "with the same order_by and predicate)");
+  std::vector<value> after(paged.order.size());
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    const column_def& c = s.columns[paged.order[i].field];
+    if (!r.value_of(after[i]) || (after[i].index() == 0 ? !c.nullable : after[i].index() != stored_index(c.kind)))
+      refuse(s, "its values do not fit the fields of this query's order");
+  }
+  if (!r.done()) refuse(s, "it holds more values than this query's order has fields");
+  return after;
+}
+
+}  // namespace page_tokens
+
+STOWAGE_INLINE query_spec page_query(const table_schema& s, const query_spec& q, const std::string_view* token,
+                                     std::uint64_t n) {
+  if (n == 0) throw bad_input_error("a page holds at least one record: page(0) asks for none", context_of(s));
+  if (q.offset || q.limit)
+    throw bad_input_error(
+        "a query read a page at a time takes no offset() or limit(): the page size is its limit, the token its start",
+        context_of(s));
+  query_spec paged = q;
+  bool keyed = false;
+  for (const order_term& t : q.order) keyed = keyed || t.field == s.key;
+  if (!keyed) paged.order.push_back({s.key, direction::asc});
+  if (token) paged.after = page_tokens::read(s, paged, *token);
+  paged.limit = n < std::numeric_limits<std::uint64_t>::max() ? n + 1 : n;
+  return paged;
+}
+
+STOWAGE_INLINE std::string page_token(const table_schema& s, const query_spec& paged, const void* record) {
+  using namespace page_tokens;
+  std::string b;
+  b += static_cast<char>(version);
+  put_u64(b, fnv1a(s.table), 4);
+  put_u64(b, fnv1a(shape_of(s, paged)), 4);
+  cell c;
+  std::string scratch;
+  for (const order_term& t : paged.order) {
+    encode_field(s, t.field, record, c, scratch);
+    put_value(b, to_value(c));
+  }
+  put_u64(b, fnv1a(b));
+  return base64url(b);
+}
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_PAGE_IPP
+// ---- end stowage/query/impl/page.ipp
+#endif
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_PAGE_HPP
+// ---- end stowage/query/page.hpp
 
 namespace stowage {
 
@@ -3506,10 +3848,43 @@ class query {
     return out;
   }
 
+  /// The first page of the query read a page at a time: at most n records in the query's
+  /// order, the key breaking ties (added as the last order field unless the order has it), and
+  /// in next the token that continues after them, when a record follows:
+  ///
+  ///     auto p = tasks.query(where<&Task::done> == false).order_by<&Task::priority>(desc).page(50);
+  ///     while (p.next) p = tasks.query(where<&Task::done> == false).order_by<&Task::priority>(desc)
+  ///                           .page_after(*p.next, 50);
+  ///
+  /// Each page seeks after the last record of the one before (on SQL backends one indexed
+  /// statement, never an OFFSET), so records written or erased between pages are neither
+  /// repeated nor skipped, the erased ones aside. A query read so takes no offset() or limit().
+  stowage::page<Record> page(std::uint64_t n) const {
+    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, nullptr, n), n);
+  }
+  /// The page of at most n records after the position `token` holds: the next of a page this
+  /// query (the same table, order and predicate) returned. Any other token, or one altered, is
+  /// bad_input_error, whose message says which.
+  stowage::page<Record> page_after(std::string_view token, std::uint64_t n) const {
+    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, &token, n), n);
+  }
+
   const detail::query_spec& spec() const noexcept { return spec_; }
 
  private:
   friend class table<Record, Backend>;
+  stowage::page<Record> read_page(const detail::query_spec& paged, std::uint64_t n) const {
+    stowage::page<Record> p;
+    auto run = db_->start(*handle_, paged);
+    while (run.next(&p.records.emplace_back())) {
+    }
+    p.records.pop_back();  // the record the last step did not read
+    if (p.records.size() > n) {
+      p.records.pop_back();  // read only to know that a next page exists
+      p.next = detail::page_token(detail::schema_of<Record>(), paged, &p.records.back());
+    }
+    return p;
+  }
   query(database<Backend>* db, handle* h, detail::query_spec spec) : db_(db), handle_(h), spec_(std::move(spec)) {}
   database<Backend>* db_;
   handle* handle_;
@@ -4159,12 +4534,18 @@ std::strong_ordering compare_for_sort(const value& a, const value& b);
 
 truth evaluate(const expr& e, std::span<const value> row);
 
+/// Whether a row comes strictly after q.after in q's order (true when q has no after): the
+/// seek of a page, in the order compare_for_sort gives.
+bool after_position(std::span<const value> row, const query_spec& q);
+
 /// Applies a query's filter, order, offset and limit to rows, returning the chosen rows.
 template <class Row, class Project>
 std::vector<const Row*> select_rows(const std::vector<const Row*>& rows, const query_spec& q, Project&& values_of) {
   std::vector<const Row*> out;
   for (const Row* r : rows)
-    if (!q.filter || evaluate(*q.filter, values_of(*r)) == truth::yes) out.push_back(r);
+    if ((!q.filter || evaluate(*q.filter, values_of(*r)) == truth::yes) &&
+        (!q.after || after_position(values_of(*r), q)))
+      out.push_back(r);
   if (!q.order.empty()) {
     std::stable_sort(out.begin(), out.end(), [&](const Row* a, const Row* b) {
       for (const auto& t : q.order) {
@@ -4216,6 +4597,16 @@ STOWAGE_INLINE std::strong_ordering compare_for_sort(const value& a, const value
   bool an = a.index() == 0, bn = b.index() == 0;
   if (an || bn) return bn <=> an;
   return compare_values(a, b);
+}
+
+STOWAGE_INLINE bool after_position(std::span<const value> row, const query_spec& q) {
+  if (!q.after) return true;
+  const auto& after = *q.after;
+  for (std::size_t i = 0; i < q.order.size() && i < after.size(); ++i) {
+    auto c = compare_for_sort(row[q.order[i].field], after[i]);
+    if (c != 0) return q.order[i].dir == direction::asc ? c > 0 : c < 0;
+  }
+  return false;  // the position itself
 }
 
 STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {

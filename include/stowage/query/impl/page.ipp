@@ -16,8 +16,8 @@ namespace stowage::detail {
 // cut short, or given to another table or query.
 namespace page_tokens {
 
-constexpr std::uint8_t version = 1;
-constexpr std::size_t header_size = 9, check_size = 8;
+inline constexpr std::uint8_t version = 1;
+inline constexpr std::size_t header_size = 9, check_size = 8;
 
 inline std::uint64_t fnv1a(std::string_view data, std::uint64_t h = 14695981039346656037ull) {
   for (unsigned char c : data) {
@@ -164,7 +164,7 @@ inline std::size_t stored_index(column_kind k) {
   }
 }
 
-constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+inline constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 inline std::string base64url(std::string_view in) {
   std::string out;
