@@ -57,6 +57,9 @@ struct dialect {
   static constexpr std::string_view asc = " ASC";
   static constexpr std::string_view desc = " DESC";
   static constexpr std::int64_t no_limit = -1;
+  // a page's seek as a UNION ALL of index ranges (sql::builder::seek_arms): SQLite serves a
+  // row-value inequality with a range on its first column only
+  static constexpr bool seek_in_arms = true;
 };
 
 std::string_view column_type(column_kind k);

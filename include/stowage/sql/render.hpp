@@ -159,51 +159,59 @@ class builder {
     text += '(';
     bool any = false;
     for (std::size_t i = 0; i < order.size(); ++i) {
-      const std::size_t f = order[i].field;
-      const bool asc = order[i].dir == direction::asc, null = after[i].index() == 0;
-      if (!asc && null) continue;  // nothing follows NULL in descending order
+      if (!seek_step_exists(q, i)) continue;
       if (any) text += " OR ";
       any = true;
       text += '(';
-      for (std::size_t j = 0; j < i; ++j) {
-        if (after[j].index() == 0)
-          column(order[j].field).raw(" IS NULL AND ");
-        else
-          column(order[j].field).raw(" = ").param(after[j], kind_at(order[j].field)).raw(" AND ");
-      }
-      if (null)
-        column(f).raw(" IS NOT NULL");
-      else if (asc)
-        column(f).raw(" > ").param(after[i], kind_at(f));
-      else if (schema_.columns[f].nullable)
-        raw("(").column(f).raw(" < ").param(after[i], kind_at(f)).raw(" OR ").column(f).raw(" IS NULL)");
-      else
-        column(f).raw(" < ").param(after[i], kind_at(f));
+      seek_step(q, i);
       text += ')';
     }
     if (!any) text += "1 = 0";
     return raw("))");
   }
 
+  /// The same seek as a UNION ALL of one arm per order term, the deepest first: the rows equal
+  /// to the position in the terms before i and after it in term i, each arm ordered and limited
+  /// by itself. SQLite serves such an arm with one index range (equalities, then one
+  /// inequality), where a row-value comparison or an OR of steps is served by a range on the
+  /// first column only, which a page deep among equal values of that column reads through.
+  /// `head` is "SELECT <columns> FROM <table>"; the arms come out in their order, each in the
+  /// query's order, so the concatenation needs no sort.
+  builder& seek_arms(const detail::query_spec& q, std::string_view head) {
+    bool any = false;
+    for (std::size_t i = q.order.size(); i-- > 0;) {
+      if (!seek_step_exists(q, i)) continue;
+      if (any) text += " UNION ALL ";
+      any = true;
+      raw("SELECT * FROM (").raw(head).raw(" WHERE ");
+      if (q.filter) raw("(").condition(*q.filter).raw(") AND ");
+      seek_step(q, i);
+      order_by(q).limit(q).raw(")");
+    }
+    if (!any) raw(head).raw(" WHERE 1 = 0");
+    return limit(q);
+  }
+
+  /// WHERE, ORDER BY, LIMIT and OFFSET of a query.
   /// WHERE, ORDER BY, LIMIT and OFFSET of a query.
   builder& clauses(const detail::query_spec& q, bool with_order = true) {
     const bool seeks = q.after && !q.order.empty();
+    if constexpr (requires { Dialect::seek_in_arms; }) {
+      if (seeks && with_order && !q.offset) {
+        std::string head = std::move(text);
+        text.clear();
+        return seek_arms(q, head);
+      }
+    }
     if (q.filter && seeks)
       raw(" WHERE (").condition(*q.filter).raw(") AND ").seek(q);
     else if (q.filter)
       raw(" WHERE ").condition(*q.filter);
     else if (seeks)
       raw(" WHERE ").seek(q);
-    if (with_order && !q.order.empty()) {
-      raw(" ORDER BY ");
-      for (std::size_t i = 0; i < q.order.size(); ++i) {
-        if (i) text += ", ";
-        column(q.order[i].field);
-        raw(q.order[i].dir == direction::asc ? Dialect::asc : Dialect::desc);
-      }
-    }
+    if (with_order) order_by(q);
     if (q.limit || q.offset) {
-      raw(" LIMIT ").param(q.limit ? static_cast<std::int64_t>(*q.limit) : Dialect::no_limit);
+      limit(q);
       if (q.offset) raw(" OFFSET ").param(static_cast<std::int64_t>(q.offset));
     }
     return *this;
@@ -212,6 +220,42 @@ class builder {
  private:
   column_kind kind_of(const detail::expr& e) const { return schema_.columns[e.field].kind; }
   column_kind kind_at(std::size_t field) const { return schema_.columns[field].kind; }
+
+  builder& order_by(const detail::query_spec& q) {
+    for (std::size_t i = 0; i < q.order.size(); ++i) {
+      raw(i ? ", " : " ORDER BY ").column(q.order[i].field);
+      raw(q.order[i].dir == direction::asc ? Dialect::asc : Dialect::desc);
+    }
+    return *this;
+  }
+  builder& limit(const detail::query_spec& q) {
+    return raw(" LIMIT ").param(q.limit ? static_cast<std::int64_t>(*q.limit) : Dialect::no_limit);
+  }
+
+  /// Whether any row can follow the position in term i with the terms before it equal: none
+  /// follows NULL in descending order, where NULLs come last.
+  static bool seek_step_exists(const detail::query_spec& q, std::size_t i) {
+    return q.order[i].dir == direction::asc || (*q.after)[i].index() != 0;
+  }
+  /// The rows equal to the position in the terms before i and after it in term i.
+  void seek_step(const detail::query_spec& q, std::size_t i) {
+    const auto& after = *q.after;
+    for (std::size_t j = 0; j < i; ++j) {
+      if (after[j].index() == 0)
+        column(q.order[j].field).raw(" IS NULL AND ");
+      else
+        column(q.order[j].field).raw(" = ").param(after[j], kind_at(q.order[j].field)).raw(" AND ");
+    }
+    const std::size_t f = q.order[i].field;
+    if (after[i].index() == 0)
+      column(f).raw(" IS NOT NULL");  // ascending: every value follows NULL
+    else if (q.order[i].dir == direction::asc)
+      column(f).raw(" > ").param(after[i], kind_at(f));
+    else if (schema_.columns[f].nullable)
+      raw("(").column(f).raw(" < ").param(after[i], kind_at(f)).raw(" OR ").column(f).raw(" IS NULL)");
+    else
+      column(f).raw(" < ").param(after[i], kind_at(f));
+  }
 
   const detail::table_schema& schema_;
 };
