@@ -221,6 +221,8 @@ enum class kind {
   exists,
   first,
   scan_and_write,  // a query loop that writes while it runs: the loop sees a snapshot
+  erase_where,     // table.erase(pred): how many
+  update_where,    // table.update(pred, set<>...): how many; the values are rows[0]'s set_fields
   begin,
   commit,
   rollback,
@@ -242,6 +244,8 @@ const char* name_of(kind k) {
     case kind::exists: return "exists";
     case kind::first: return "first";
     case kind::scan_and_write: return "scan_and_write";
+    case kind::erase_where: return "erase_where";
+    case kind::update_where: return "update_where";
     case kind::begin: return "begin";
     case kind::commit: return "commit";
     case kind::rollback: return "rollback";
@@ -266,6 +270,7 @@ struct operation {
   std::vector<std::string> pred_strings;  // the text values the predicate holds
   std::vector<order_term> order;
   std::optional<std::uint64_t> limit, offset;
+  std::vector<field_id> set_fields;  // update_where: the fields set, to rows[0]'s values
 };
 
 const char* field_name(field_id f) {
@@ -275,6 +280,8 @@ const char* field_name(field_id f) {
 
 std::string show(const operation& o) {
   std::string s = name_of(o.k);
+  for (field_id f : o.set_fields) s += std::string(" set ") + field_name(f);
+  if (!o.set_fields.empty()) s += " from";
   for (const row& r : o.rows) s += " " + show(r);
   for (const std::string& k : o.keys) s += " " + quote(k);
   if (o.pred) s += " where " + o.pred_text;
@@ -468,6 +475,13 @@ class generator {
     }
   }
 
+  // a predicate, always (erase and update by predicate take one)
+  void where_clause(operation& o) {
+    auto [p, text] = predicate(o, 0);
+    o.pred = p;
+    o.pred_text = text;
+  }
+
   void query_parts(operation& o, bool shaped) {
     if (chance(80)) {
       auto [p, text] = predicate(o, 0);
@@ -507,6 +521,17 @@ class generator {
       for (std::size_t i = 0, n = pick(5); i < n; ++i) o.keys.push_back(key());
     } else if (r < 57) {
       o.k = kind::clear;
+    } else if (r < 59) {
+      o.k = kind::erase_where;
+      where_clause(o);
+    } else if (r < 62) {
+      o.k = kind::update_where;
+      where_clause(o);
+      o.rows.push_back(record());
+      // one field, sometimes two (never the key, never one twice)
+      static constexpr field_id settable[] = {f_n, f_x, f_tag, f_label, f_flag, f_at};
+      o.set_fields.push_back(settable[pick(std::size(settable))]);
+      if (chance(40)) o.set_fields.push_back(o.set_fields[0] == f_n ? f_flag : f_n);
     } else if (r < 71) {
       o.k = kind::query;
       query_parts(o, true);
@@ -561,6 +586,14 @@ const char* name_of(backend_id b) {
 std::vector<std::string> written_text(const operation& o) {
   std::vector<std::string> out;
   if (o.k == kind::scan_and_write) return out;  // its record is safe everywhere
+  if (o.k == kind::update_where) {              // only the fields it sets
+    const row& r = o.rows[0];
+    for (field_id f : o.set_fields) {
+      if (f == f_tag) out.push_back(r.tag);
+      if (f == f_label && r.label) out.push_back(*r.label);
+    }
+    return out;
+  }
   for (const row& r : o.rows) {
     out.push_back(r.id);
     out.push_back(r.tag);
@@ -592,7 +625,8 @@ bool refused_by_design(backend_id b, const operation& o) {
       // (and jsonb refuses \u0000 in a document)
       return any(written_text(o), not_for_postgres) || any(o.keys, not_for_postgres) ||
              any(o.pred_strings, not_for_postgres) ||
-             std::any_of(o.rows.begin(), o.rows.end(), [](const row& r) { return json_has_nul(r.doc); });
+             (o.k != kind::update_where &&
+              std::any_of(o.rows.begin(), o.rows.end(), [](const row& r) { return json_has_nul(r.doc); }));
     case backend_id::json_dir:
       // JSON files hold UTF-8 text only (a key is a file name, encoded: any bytes)
       return any(written_text(o), invalid);
@@ -731,6 +765,8 @@ class runner {
         for (const auto& r : rows) out += " " + r;
         return out;
       }
+      case kind::erase_where: return std::to_string(t.erase(o.pred())) + " erased";
+      case kind::update_where: return std::to_string(update_where(t, o)) + " updated";
       case kind::count: return std::to_string(make_query(o).count());
       case kind::exists: return make_query(o).exists() ? "yes" : "no";
       case kind::first: {
@@ -769,6 +805,24 @@ class runner {
         return "ok";
     }
     return "?";
+  }
+
+  // t.update(pred, set<first field>, [set<second field>]): the first chosen at run time
+  static std::uint64_t update_where(stowage::table<row, Backend>& t, const operation& o) {
+    const row& v = o.rows[0];
+    auto with_first = [&](auto... second) -> std::uint64_t {
+      switch (o.set_fields[0]) {
+        case f_n: return t.update(o.pred(), stowage::set<&row::n>(v.n), second...);
+        case f_x: return t.update(o.pred(), stowage::set<&row::x>(v.x), second...);
+        case f_tag: return t.update(o.pred(), stowage::set<&row::tag>(v.tag), second...);
+        case f_label: return t.update(o.pred(), stowage::set<&row::label>(v.label), second...);
+        case f_flag: return t.update(o.pred(), stowage::set<&row::flag>(v.flag), second...);
+        default: return t.update(o.pred(), stowage::set<&row::at>(v.at), second...);
+      }
+    };
+    if (o.set_fields.size() == 1) return with_first();
+    if (o.set_fields[1] == f_n) return with_first(stowage::set<&row::n>(v.n));
+    return with_first(stowage::set<&row::flag>(v.flag));
   }
 
   template <class F>
