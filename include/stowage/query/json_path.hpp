@@ -27,8 +27,6 @@
 namespace stowage {
 namespace detail {
 
-enum class op : std::uint8_t;  // predicate.hpp
-
 /// A value a JSON path is compared with: JSON null, a boolean, an integer, a double or a string.
 using json_scalar = std::variant<std::nullptr_t, bool, std::int64_t, double, std::string>;
 
@@ -40,9 +38,9 @@ std::vector<std::string> parse_json_pointer(std::string_view pointer, std::strin
 /// Whether a token names an array element (RFC 6901: 0, or digits without a leading zero).
 bool json_array_index(std::string_view token);
 
-/// The test of one op::json node (see expr) on a stored JSON text; nullptr for an absent document.
-bool json_test_holds(const std::string* document, op o, const std::vector<std::string>& path,
-                     const std::vector<json_scalar>& values);
+/// Whether a token reads as a number: an array index, or what a database might take for one
+/// ("-1", "01", " 1").
+bool json_number_like(std::string_view token);
 
 [[noreturn]] void json_nan_refused();
 
@@ -109,4 +107,6 @@ struct json_operand {
 
 }  // namespace stowage
 
-// the definitions follow predicate.hpp's (they use its op)
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+#include <stowage/query/impl/json_path.ipp>
+#endif

@@ -394,6 +394,5 @@ inline constexpr field_ref<M> field{};
 }  // namespace stowage
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
-#include <stowage/query/impl/json_path.ipp>
 #include <stowage/query/impl/predicate.ipp>
 #endif

@@ -15,6 +15,10 @@ namespace stowage::sql {
 /// Appends name as a quoted identifier, doubling the quote character inside it.
 void quote_identifier(std::string& out, std::string_view name, char quote = '"');
 
+/// Appends s as a string literal, doubling the single quotes inside it (for schema text only:
+/// values are parameters).
+void quote_literal(std::string& out, std::string_view s);
+
 /// The smallest string greater than every string that starts with p, or empty when none is
 /// (p is empty or all 0xFF bytes); lets a prefix test use an index as a range.
 std::string prefix_upper_bound(std::string p);
@@ -144,6 +148,16 @@ class builder {
     return *this;
   }
 
+  /// What a json_index indexes: the value at its path, written as the queries on that path write
+  /// it so that the index serves them. The path is the program's own (from record_traits), and
+  /// is quoted as a string literal.
+  builder& json_index_expression(const detail::index_def& ix) {
+    if constexpr (requires { Dialect::jsonb; })
+      return raw("(").column(ix.columns[0]).raw(" #> ").json_path_literal(ix.json_path).raw(")");
+    else
+      return raw("json_extract(").column(ix.columns[0]).raw(", ").json_path_literal(ix.json_path).raw(")");
+  }
+
   /// WHERE, ORDER BY, LIMIT and OFFSET of a query.
   builder& clauses(const detail::query_spec& q, bool with_order = true) {
     if (q.filter) raw(" WHERE ").condition(*q.filter);
@@ -185,21 +199,43 @@ class builder {
     return v.index() == 2 ? column_kind::int64 : v.index() == 3 ? column_kind::real64 : column_kind::text;
   }
 
+  // Whether a json_index covers this path of the field: the path is then written as the index
+  // writes it (a literal of the program's own text), else it is a parameter
+  bool json_indexed(std::size_t field, const std::vector<std::string>& path) const {
+    for (const auto& ix : schema_.indexes)
+      if (ix.json && ix.columns[0] == field && ix.json_path == path) return true;
+    return false;
+  }
+  builder& json_path_literal(const std::vector<std::string>& path) {
+    if constexpr (requires { Dialect::jsonb; }) {
+      quote_literal(text, pg_text_array(path, path.size()));
+      return raw("::text[]");
+    } else {
+      quote_literal(text, sqlite_json_paths(path).front());
+      return *this;
+    }
+  }
+  builder& sqlite_path(std::size_t field, const std::vector<std::string>& tokens, const std::string& path) {
+    if (json_indexed(field, tokens)) return json_path_literal(tokens);
+    return param(value(path), column_kind::text);
+  }
+
   // IFNULL(json_type(col, path), 'null'): the JSON type at the path, 'null' where it leads nowhere
-  builder& sqlite_type(std::size_t field, const std::string& path) {
-    return raw("IFNULL(json_type(").column(field).raw(", ").param(value(path), column_kind::text).raw("), 'null')");
+  builder& sqlite_type(std::size_t field, const std::vector<std::string>& tokens, const std::string& path) {
+    return raw("IFNULL(json_type(").column(field).raw(", ").sqlite_path(field, tokens, path).raw("), 'null')");
   }
   // one reading of the path compared with v: json_type keeps numbers, text and booleans apart
-  builder& sqlite_compare(std::size_t field, const std::string& path, detail::op o, const detail::json_scalar& v) {
+  builder& sqlite_compare(std::size_t field, const std::vector<std::string>& tokens, const std::string& path,
+                          detail::op o, const detail::json_scalar& v) {
     using detail::op;
     bool ordering = o != op::eq;
     if (v.index() <= 1) {
       if (ordering) return raw("(1 = 0)");  // booleans and null are not ordered
-      return raw("(").sqlite_type(field, path).raw(" = ").raw(sqlite_type_of(v)).raw(")");
+      return raw("(").sqlite_type(field, tokens, path).raw(" = ").raw(sqlite_type_of(v)).raw(")");
     }
-    raw("(").sqlite_type(field, path).raw(v.index() == 4 ? " = " : " IN (").raw(sqlite_type_of(v));
+    raw("(").sqlite_type(field, tokens, path).raw(v.index() == 4 ? " = " : " IN (").raw(sqlite_type_of(v));
     if (v.index() != 4) raw(")");
-    raw(" AND json_extract(").column(field).raw(", ").param(value(path), column_kind::text).raw(")");
+    raw(" AND json_extract(").column(field).raw(", ").sqlite_path(field, tokens, path).raw(")");
     raw(o == op::eq ? " = " : o == op::lt ? " < " : o == op::le ? " <= " : o == op::gt ? " > " : " >= ");
     return param(param_of(v), param_kind(v)).raw(")");
   }
@@ -211,7 +247,7 @@ class builder {
     raw("(");
     for (std::size_t i = 0; i < paths.size(); ++i) {
       if (i) raw(all ? " AND " : " OR ");
-      sqlite_compare(e.field, paths[i], o, v);
+      sqlite_compare(e.field, e.path, paths[i], o, v);
     }
     return raw(")");
   }
@@ -223,7 +259,7 @@ class builder {
         raw("(");
         for (std::size_t i = 0; i < paths.size(); ++i) {
           if (i) raw(" OR ");
-          raw("json_type(").column(e.field).raw(", ").param(value(paths[i]), column_kind::text).raw(") IS NOT NULL");
+          raw("json_type(").column(e.field).raw(", ").sqlite_path(e.field, e.path, paths[i]).raw(") IS NOT NULL");
         }
         return raw(")");
       case op::ne: return raw("(NOT ").sqlite_any(e, paths, op::eq, e.json_values[0]).raw(")");
@@ -251,8 +287,12 @@ class builder {
       param(value(pg_text_array(e.path, i)), column_kind::text).raw("::text[]), '') <> 'array'");
     }
     if (guarded) raw(" THEN ");
-    raw("(").column(e.field).raw(op).param(value(pg_text_array(e.path, e.path.size())), column_kind::text);
-    raw("::text[])");
+    raw("(").column(e.field).raw(op);
+    if (json_indexed(e.field, e.path))
+      json_path_literal(e.path);
+    else
+      param(value(pg_text_array(e.path, e.path.size())), column_kind::text).raw("::text[]");
+    raw(")");
     return guarded ? raw(" END)") : *this;
   }
   builder& pg_compare(const detail::expr& e, detail::op o, const detail::json_scalar& v) {

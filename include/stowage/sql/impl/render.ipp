@@ -14,6 +14,8 @@ STOWAGE_INLINE void quote_identifier(std::string& out, std::string_view name, ch
   out += quote;
 }
 
+STOWAGE_INLINE void quote_literal(std::string& out, std::string_view s) { quote_identifier(out, s, '\''); }
+
 STOWAGE_INLINE std::string prefix_upper_bound(std::string p) {
   while (!p.empty() && static_cast<unsigned char>(p.back()) == 0xFF) p.pop_back();
   if (!p.empty()) p.back() = static_cast<char>(static_cast<unsigned char>(p.back()) + 1);
@@ -115,14 +117,7 @@ STOWAGE_INLINE std::string pg_text_array(const std::vector<std::string>& tokens,
 }
 
 STOWAGE_INLINE bool pg_loose_index(std::string_view t) {
-  if (detail::json_array_index(t)) return false;
-  std::size_t i = 0;
-  while (i < t.size() && (t[i] == ' ' || (t[i] >= '\t' && t[i] <= '\r'))) ++i;
-  if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
-  if (i == t.size()) return false;
-  for (; i < t.size(); ++i)
-    if (t[i] < '0' || t[i] > '9') return false;
-  return true;
+  return detail::json_number_like(t) && !detail::json_array_index(t);
 }
 
 STOWAGE_INLINE std::string json_literal(const detail::json_scalar& v) {
