@@ -355,8 +355,10 @@ class builder {
       raw(" AND ").pg_value(e, " #>> ").raw(" COLLATE \"C\"").raw(cmp);
       return param(value(std::get<4>(v)), column_kind::text).raw(")");
     }
-    // jsonb compares numbers numerically and strings and booleans exactly
+    // jsonb compares numbers numerically and strings and booleans exactly; a string goes as text,
+    // checked as text values are (no NUL, valid UTF-8)
     raw(" AND ").pg_value(e).raw(cmp);
+    if (v.index() == 4) return raw("to_jsonb(").param(value(std::get<4>(v)), column_kind::text).raw("::text))");
     return param(value(json_literal(v)), column_kind::json).raw(")");
   }
   builder& pg_json(const detail::expr& e) {
