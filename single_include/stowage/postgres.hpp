@@ -99,7 +99,8 @@ std::string utf8_prefix_upper_bound(std::string p);
 /// escaped as stowage's JSON text escapes them, which SQLite compares against.
 std::vector<std::string> sqlite_json_paths(const std::vector<std::string>& tokens);
 
-/// The first `count` tokens as a PostgreSQL text[] literal, {"a","b"}, sent as a parameter.
+/// The first `count` tokens as a PostgreSQL text[] literal, {"a","b"} (a parameter's text, or
+/// quoted in a json_index's expression).
 std::string pg_text_array(const std::vector<std::string>& tokens, std::size_t count);
 
 /// Whether PostgreSQL's #> would take a token as an array index that JSON Pointer does not
@@ -244,7 +245,8 @@ class builder {
   column_kind kind_of(const detail::expr& e) const { return schema_.columns[e.field].kind; }
 
   // Tests inside JSON fields (query/json_path.hpp). Each renders to an expression that is never
-  // NULL, so that NOT negates it exactly, and the path and values are parameters.
+  // NULL, so that NOT negates it exactly. Values are parameters, and so is the path, unless a
+  // json_index declares it (see json_indexed).
 
   static std::string_view sqlite_type_of(const detail::json_scalar& v) {
     switch (v.index()) {
