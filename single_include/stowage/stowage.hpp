@@ -54,6 +54,370 @@
 #endif
 #endif  // STOWAGE_SINGLE_STOWAGE_DETAIL_CONFIG_HPP
 // ---- end stowage/detail/config.hpp
+// ---- begin stowage/query/json_path.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_JSON_PATH_HPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_JSON_PATH_HPP
+// Tests inside JSON fields: where<&Event::payload>.at("/order/id") == 17. The path is a JSON
+// Pointer (RFC 6901) kept as its tokens, the value a small variant; no JSON library is needed
+// here, as the in-process evaluator reads the stored JSON text itself (compiled once).
+//
+// The semantics, the same on every backend:
+// - a path that leads nowhere (or into a document that is absent: an empty optional) is null;
+// - == compares values of the same kind: numbers numerically (17 == 17.0), strings bytewise,
+//   booleans with booleans, null with null; a number never equals a string ("17" != 17), and an
+//   array or an object equals no value; != is the negation of ==, so it holds across kinds;
+// - <, <=, >, >= order numbers with numbers and strings with strings (bytewise); across kinds,
+//   and for booleans, null, arrays and objects, they are false;
+// - in() is == with any of its values; exists() holds when the path leads to a value, null too.
+// Every test is true or false, never SQL's unknown, so ! negates it exactly.
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+
+namespace stowage {
+namespace detail {
+
+/// A value a JSON path is compared with: JSON null, a boolean, an integer, a double or a string.
+using json_scalar = std::variant<std::nullptr_t, bool, std::int64_t, double, std::string>;
+
+/// The tokens of a JSON Pointer with ~1 and ~0 decoded; the reason it is refused in `why` (and
+/// an empty result) otherwise. Besides RFC 6901's rules, a token may not hold a double quote or
+/// a NUL byte, which SQLite's JSON paths and PostgreSQL's text cannot carry.
+std::vector<std::string> parse_json_pointer(std::string_view pointer, std::string& why);
+
+/// Whether a token names an array element (RFC 6901: 0, or digits without a leading zero).
+bool json_array_index(std::string_view token);
+
+/// Whether a token reads as a number: an array index, or what a database might take for one
+/// ("-1", "01", " 1").
+bool json_number_like(std::string_view token);
+
+[[noreturn]] void json_nan_refused();
+
+}  // namespace detail
+
+/// A value on the right of a JSON-path comparison: nullptr, a boolean, an integer, a floating
+/// point number, text, or a JSON value (nlohmann::json) holding one of those.
+struct json_operand {
+  detail::json_scalar v;
+
+  json_operand(std::nullptr_t) : v(nullptr) {}
+  template <class T>
+  requires std::same_as<T, bool> json_operand(T b) : v(b) {}
+  template <class T>
+  requires(std::integral<T> && !std::same_as<T, bool>) json_operand(T i) {
+    // an unsigned value above the int64 range can only be compared as a double
+    if constexpr (std::is_unsigned_v<T> && sizeof(T) == 8)
+      if (i > static_cast<T>(std::numeric_limits<std::int64_t>::max())) {
+        v = static_cast<double>(i);
+        return;
+      }
+    v = static_cast<std::int64_t>(i);
+  }
+  template <std::floating_point T>
+  json_operand(T d) {
+    if (d != d) detail::json_nan_refused();
+    v = static_cast<double>(d);
+  }
+  json_operand(const char* s) : v(std::string(s)) {}
+  json_operand(std::string_view s) : v(std::string(s)) {}
+  json_operand(const std::string& s) : v(s) {}
+  /// A JSON value (nlohmann::json): null, a boolean, a number or a string; an array or object
+  /// is bad_input_error.
+  template <class J>
+  requires requires(const J& j) {
+    j.is_null();
+    j.is_boolean();
+    j.is_number_integer();
+    j.is_number_unsigned();
+    j.is_number_float();
+    j.is_string();
+    j.dump();
+  }
+  json_operand(const J& j) {
+    if (j.is_null())
+      v = nullptr;
+    else if (j.is_boolean())
+      v = j.template get<bool>();
+    else if (j.is_number_unsigned())
+      *this = json_operand(j.template get<std::uint64_t>());
+    else if (j.is_number_integer())
+      v = j.template get<std::int64_t>();
+    else if (j.is_number_float())
+      *this = json_operand(j.template get<double>());
+    else if (j.is_string())
+      v = j.template get<std::string>();
+    else
+      refuse(j.dump());
+  }
+
+ private:
+  [[noreturn]] static void refuse(const std::string& json);
+};
+
+}  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/query/impl/json_path.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_PATH_IPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_PATH_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+// ---- begin stowage/error.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_ERROR_HPP
+#define STOWAGE_SINGLE_STOWAGE_ERROR_HPP
+// The exception hierarchy every stowage operation reports failures through.
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace stowage {
+
+/// What went wrong, independent of the backend that noticed it.
+enum class error_kind {
+  not_found,    ///< update of a record that does not exist
+  conflict,     ///< insert of a key that exists; a serialization failure
+  constraint,   ///< a unique index or another constraint refused the write
+  bad_input,    ///< a value that cannot be stored (NaN, an enum value without a name, ...)
+  unavailable,  ///< the backend cannot be reached or refused to work (busy, I/O, cannot open)
+  corrupt,      ///< stored data does not decode into the record
+  schema,       ///< the stored table and the record disagree in a way stowage will not migrate
+  internal,     ///< the backend rejected what stowage sent: a bug worth reporting
+};
+
+constexpr std::string_view to_string(error_kind k) noexcept {
+  switch (k) {
+    case error_kind::not_found: return "not found";
+    case error_kind::conflict: return "conflict";
+    case error_kind::constraint: return "constraint violated";
+    case error_kind::bad_input: return "bad input";
+    case error_kind::unavailable: return "unavailable";
+    case error_kind::corrupt: return "corrupt data";
+    case error_kind::schema: return "schema mismatch";
+    case error_kind::internal: return "internal error";
+  }
+  return "error";
+}
+
+/// Where a failure happened: the record type, its table, the key (when there is one) and
+/// the backend's own words. Each part may be empty.
+struct error_context {
+  std::string record;
+  std::string table;
+  std::string key;
+  std::string backend_message;
+};
+
+/// The root of every exception stowage throws. `what()` reads as one line naming the record,
+/// the key and the backend message; the parts are also available one by one, unaltered.
+class error : public std::runtime_error {
+ public:
+  error(error_kind kind, std::string_view summary, error_context ctx = {})
+      : std::runtime_error(compose(kind, summary, ctx)), kind_(kind), ctx_(std::move(ctx)) {}
+
+  error_kind kind() const noexcept { return kind_; }
+  const std::string& record() const noexcept { return ctx_.record; }
+  const std::string& table() const noexcept { return ctx_.table; }
+  const std::string& key() const noexcept { return ctx_.key; }
+  const std::string& backend_message() const noexcept { return ctx_.backend_message; }
+
+ private:
+  static std::string compose(error_kind kind, std::string_view summary, const error_context& c);
+
+  // what() is one line, so that logs and test reports stay readable: a line break becomes "; ",
+  // or a space where the next line is indented as the continuation of a sentence (PostgreSQL
+  // wraps its messages so), other control characters become spaces, and trailing ones go.
+  static std::string& one_line(std::string& m, std::string_view part);
+
+  // a key is data, not prose: its control bytes are shown as \xNN rather than joined into text
+  static std::string& escaped(std::string& m, std::string_view key);
+
+  error_kind kind_;
+  error_context ctx_;
+};
+
+/// The error of one kind; catch it by its alias (not_found_error, ...) or as stowage::error.
+template <error_kind Kind>
+class error_of_kind : public error {
+ public:
+  explicit error_of_kind(std::string_view summary, error_context ctx = {}) : error(Kind, summary, std::move(ctx)) {}
+};
+
+using not_found_error = error_of_kind<error_kind::not_found>;
+using conflict_error = error_of_kind<error_kind::conflict>;
+using constraint_error = error_of_kind<error_kind::constraint>;
+using bad_input_error = error_of_kind<error_kind::bad_input>;
+using unavailable_error = error_of_kind<error_kind::unavailable>;
+using corrupt_error = error_of_kind<error_kind::corrupt>;
+using schema_error = error_of_kind<error_kind::schema>;
+using internal_error = error_of_kind<error_kind::internal>;
+
+/// A conflict that running the transaction again may resolve: it lost a race with another
+/// transaction (a serialization failure or a deadlock). stowage::transact retries on it.
+class retryable_conflict : public conflict_error {
+ public:
+  using conflict_error::conflict_error;
+};
+
+/// Throws the subclass of stowage::error that matches `kind`, so callers can catch either
+/// the subclass or the root and switch on kind().
+[[noreturn]] void throw_error(error_kind kind, std::string_view summary, error_context ctx = {});
+
+}  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/impl/error.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_IMPL_ERROR_IPP
+#define STOWAGE_SINGLE_STOWAGE_IMPL_ERROR_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage {
+
+[[noreturn]] STOWAGE_INLINE void throw_error(error_kind kind, std::string_view summary, error_context ctx) {
+  switch (kind) {
+    case error_kind::not_found: throw not_found_error(summary, std::move(ctx));
+    case error_kind::conflict: throw conflict_error(summary, std::move(ctx));
+    case error_kind::constraint: throw constraint_error(summary, std::move(ctx));
+    case error_kind::bad_input: throw bad_input_error(summary, std::move(ctx));
+    case error_kind::unavailable: throw unavailable_error(summary, std::move(ctx));
+    case error_kind::corrupt: throw corrupt_error(summary, std::move(ctx));
+    case error_kind::schema: throw schema_error(summary, std::move(ctx));
+    case error_kind::internal: break;
+  }
+  throw internal_error(summary, std::move(ctx));
+}
+
+}  // namespace stowage
+namespace stowage {
+
+STOWAGE_INLINE std::string error::compose(error_kind kind, std::string_view summary, const error_context& c) {
+  std::string m = "stowage: ";
+  m += to_string(kind);
+  if (!summary.empty()) one_line(m.append(": "), summary);
+  if (!c.record.empty()) one_line(m.append("; record "), c.record);
+  if (!c.table.empty()) one_line(m.append(" (table "), c.table).append(")");
+  if (!c.key.empty()) escaped(m.append(", key "), c.key);
+  if (!c.backend_message.empty()) one_line(m.append("; backend says: "), c.backend_message);
+  return m;
+}
+
+STOWAGE_INLINE std::string& error::one_line(std::string& m, std::string_view part) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
+  for (std::size_t i = 0; i < part.size(); ++i) {
+    char c = part[i];
+    if (c == '\n' || c == '\r') {
+      std::size_t j = i;
+      while (j < part.size() && (part[j] == '\n' || part[j] == '\r')) ++j;
+      bool continued = j < part.size() && (part[j] == ' ' || part[j] == '\t');
+      while (j < part.size() && space(part[j])) ++j;
+      if (j == part.size()) break;
+      m += continued ? " " : "; ";
+      i = j - 1;
+    } else {
+      m += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c;
+    }
+  }
+  return m;
+}
+
+STOWAGE_INLINE std::string& error::escaped(std::string& m, std::string_view key) {
+  static constexpr char hex[] = "0123456789abcdef";
+  for (char c : key) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      m += "\\x";
+      m += hex[u >> 4];
+      m += hex[u & 15];
+    } else {
+      m += c;
+    }
+  }
+  return m;
+}
+}  // namespace stowage
+#endif  // STOWAGE_SINGLE_STOWAGE_IMPL_ERROR_IPP
+// ---- end stowage/impl/error.ipp
+#endif
+#endif  // STOWAGE_SINGLE_STOWAGE_ERROR_HPP
+// ---- end stowage/error.hpp
+
+namespace stowage {
+namespace detail {
+
+STOWAGE_INLINE std::vector<std::string> parse_json_pointer(std::string_view p, std::string& why) {
+  std::vector<std::string> tokens;
+  if (p.empty()) return tokens;
+  if (p.front() != '/') {
+    why = "a JSON pointer is empty or starts with '/'";
+    return {};
+  }
+  for (std::size_t i = 1;; ++i) {
+    std::string t;
+    for (; i < p.size() && p[i] != '/'; ++i) {
+      char c = p[i];
+      if (c == '~') {
+        if (i + 1 < p.size() && (p[i + 1] == '0' || p[i + 1] == '1')) {
+          t += p[++i] == '0' ? '~' : '/';
+          continue;
+        }
+        why = "'~' is written '~0' in a JSON pointer, and '/' inside a name '~1'";
+        return {};
+      }
+      if (c == '"' || c == '\0') {
+        why = "a name in a JSON pointer cannot hold a double quote or a NUL byte (SQLite's JSON paths cannot name it)";
+        return {};
+      }
+      t += c;
+    }
+    tokens.push_back(std::move(t));
+    if (i >= p.size()) return tokens;
+  }
+}
+
+STOWAGE_INLINE bool json_array_index(std::string_view t) {
+  if (t.empty() || t.size() > 18) return false;
+  if (t.size() > 1 && t[0] == '0') return false;
+  for (char c : t)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+STOWAGE_INLINE bool json_number_like(std::string_view t) {
+  std::size_t i = 0;
+  // what strtol takes: leading white space, a sign, digits
+  while (i < t.size() && (t[i] == ' ' || (t[i] >= '\t' && t[i] <= '\r'))) ++i;
+  if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+  if (i == t.size()) return false;
+  for (; i < t.size(); ++i)
+    if (t[i] < '0' || t[i] > '9') return false;
+  return true;
+}
+
+[[noreturn]] STOWAGE_INLINE void json_nan_refused() {
+  throw bad_input_error("a JSON path cannot be compared with NaN: JSON has no NaN", {});
+}
+
+}  // namespace detail
+
+[[noreturn]] STOWAGE_INLINE void json_operand::refuse(const std::string& json) {
+  throw bad_input_error("a JSON path is compared with null, a boolean, a number or a string, not with " + json, {});
+}
+
+}  // namespace stowage
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_PATH_IPP
+// ---- end stowage/query/impl/json_path.ipp
+#endif
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_JSON_PATH_HPP
+// ---- end stowage/query/json_path.hpp
 // ---- begin stowage/query/like.hpp
 #ifndef STOWAGE_SINGLE_STOWAGE_QUERY_LIKE_HPP
 #define STOWAGE_SINGLE_STOWAGE_QUERY_LIKE_HPP
@@ -289,185 +653,6 @@ constexpr std::string_view enumerator_name() {
 #include <type_traits>
 #include <variant>
 
-// ---- begin stowage/error.hpp
-#ifndef STOWAGE_SINGLE_STOWAGE_ERROR_HPP
-#define STOWAGE_SINGLE_STOWAGE_ERROR_HPP
-// The exception hierarchy every stowage operation reports failures through.
-
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <utility>
-
-namespace stowage {
-
-/// What went wrong, independent of the backend that noticed it.
-enum class error_kind {
-  not_found,    ///< update of a record that does not exist
-  conflict,     ///< insert of a key that exists; a serialization failure
-  constraint,   ///< a unique index or another constraint refused the write
-  bad_input,    ///< a value that cannot be stored (NaN, an enum value without a name, ...)
-  unavailable,  ///< the backend cannot be reached or refused to work (busy, I/O, cannot open)
-  corrupt,      ///< stored data does not decode into the record
-  schema,       ///< the stored table and the record disagree in a way stowage will not migrate
-  internal,     ///< the backend rejected what stowage sent: a bug worth reporting
-};
-
-constexpr std::string_view to_string(error_kind k) noexcept {
-  switch (k) {
-    case error_kind::not_found: return "not found";
-    case error_kind::conflict: return "conflict";
-    case error_kind::constraint: return "constraint violated";
-    case error_kind::bad_input: return "bad input";
-    case error_kind::unavailable: return "unavailable";
-    case error_kind::corrupt: return "corrupt data";
-    case error_kind::schema: return "schema mismatch";
-    case error_kind::internal: return "internal error";
-  }
-  return "error";
-}
-
-/// Where a failure happened: the record type, its table, the key (when there is one) and
-/// the backend's own words. Each part may be empty.
-struct error_context {
-  std::string record;
-  std::string table;
-  std::string key;
-  std::string backend_message;
-};
-
-/// The root of every exception stowage throws. `what()` reads as one line naming the record,
-/// the key and the backend message; the parts are also available one by one, unaltered.
-class error : public std::runtime_error {
- public:
-  error(error_kind kind, std::string_view summary, error_context ctx = {})
-      : std::runtime_error(compose(kind, summary, ctx)), kind_(kind), ctx_(std::move(ctx)) {}
-
-  error_kind kind() const noexcept { return kind_; }
-  const std::string& record() const noexcept { return ctx_.record; }
-  const std::string& table() const noexcept { return ctx_.table; }
-  const std::string& key() const noexcept { return ctx_.key; }
-  const std::string& backend_message() const noexcept { return ctx_.backend_message; }
-
- private:
-  static std::string compose(error_kind kind, std::string_view summary, const error_context& c);
-
-  // what() is one line, so that logs and test reports stay readable: a line break becomes "; ",
-  // or a space where the next line is indented as the continuation of a sentence (PostgreSQL
-  // wraps its messages so), other control characters become spaces, and trailing ones go.
-  static std::string& one_line(std::string& m, std::string_view part);
-
-  // a key is data, not prose: its control bytes are shown as \xNN rather than joined into text
-  static std::string& escaped(std::string& m, std::string_view key);
-
-  error_kind kind_;
-  error_context ctx_;
-};
-
-/// The error of one kind; catch it by its alias (not_found_error, ...) or as stowage::error.
-template <error_kind Kind>
-class error_of_kind : public error {
- public:
-  explicit error_of_kind(std::string_view summary, error_context ctx = {}) : error(Kind, summary, std::move(ctx)) {}
-};
-
-using not_found_error = error_of_kind<error_kind::not_found>;
-using conflict_error = error_of_kind<error_kind::conflict>;
-using constraint_error = error_of_kind<error_kind::constraint>;
-using bad_input_error = error_of_kind<error_kind::bad_input>;
-using unavailable_error = error_of_kind<error_kind::unavailable>;
-using corrupt_error = error_of_kind<error_kind::corrupt>;
-using schema_error = error_of_kind<error_kind::schema>;
-using internal_error = error_of_kind<error_kind::internal>;
-
-/// A conflict that running the transaction again may resolve: it lost a race with another
-/// transaction (a serialization failure or a deadlock). stowage::transact retries on it.
-class retryable_conflict : public conflict_error {
- public:
-  using conflict_error::conflict_error;
-};
-
-/// Throws the subclass of stowage::error that matches `kind`, so callers can catch either
-/// the subclass or the root and switch on kind().
-[[noreturn]] void throw_error(error_kind kind, std::string_view summary, error_context ctx = {});
-
-}  // namespace stowage
-
-#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
-// ---- begin stowage/impl/error.ipp
-#ifndef STOWAGE_SINGLE_STOWAGE_IMPL_ERROR_IPP
-#define STOWAGE_SINGLE_STOWAGE_IMPL_ERROR_IPP
-// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
-
-namespace stowage {
-
-[[noreturn]] STOWAGE_INLINE void throw_error(error_kind kind, std::string_view summary, error_context ctx) {
-  switch (kind) {
-    case error_kind::not_found: throw not_found_error(summary, std::move(ctx));
-    case error_kind::conflict: throw conflict_error(summary, std::move(ctx));
-    case error_kind::constraint: throw constraint_error(summary, std::move(ctx));
-    case error_kind::bad_input: throw bad_input_error(summary, std::move(ctx));
-    case error_kind::unavailable: throw unavailable_error(summary, std::move(ctx));
-    case error_kind::corrupt: throw corrupt_error(summary, std::move(ctx));
-    case error_kind::schema: throw schema_error(summary, std::move(ctx));
-    case error_kind::internal: break;
-  }
-  throw internal_error(summary, std::move(ctx));
-}
-
-}  // namespace stowage
-namespace stowage {
-
-STOWAGE_INLINE std::string error::compose(error_kind kind, std::string_view summary, const error_context& c) {
-  std::string m = "stowage: ";
-  m += to_string(kind);
-  if (!summary.empty()) one_line(m.append(": "), summary);
-  if (!c.record.empty()) one_line(m.append("; record "), c.record);
-  if (!c.table.empty()) one_line(m.append(" (table "), c.table).append(")");
-  if (!c.key.empty()) escaped(m.append(", key "), c.key);
-  if (!c.backend_message.empty()) one_line(m.append("; backend says: "), c.backend_message);
-  return m;
-}
-
-STOWAGE_INLINE std::string& error::one_line(std::string& m, std::string_view part) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
-  for (std::size_t i = 0; i < part.size(); ++i) {
-    char c = part[i];
-    if (c == '\n' || c == '\r') {
-      std::size_t j = i;
-      while (j < part.size() && (part[j] == '\n' || part[j] == '\r')) ++j;
-      bool continued = j < part.size() && (part[j] == ' ' || part[j] == '\t');
-      while (j < part.size() && space(part[j])) ++j;
-      if (j == part.size()) break;
-      m += continued ? " " : "; ";
-      i = j - 1;
-    } else {
-      m += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c;
-    }
-  }
-  return m;
-}
-
-STOWAGE_INLINE std::string& error::escaped(std::string& m, std::string_view key) {
-  static constexpr char hex[] = "0123456789abcdef";
-  for (char c : key) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      m += "\\x";
-      m += hex[u >> 4];
-      m += hex[u & 15];
-    } else {
-      m += c;
-    }
-  }
-  return m;
-}
-}  // namespace stowage
-#endif  // STOWAGE_SINGLE_STOWAGE_IMPL_ERROR_IPP
-// ---- end stowage/impl/error.ipp
-#endif
-#endif  // STOWAGE_SINGLE_STOWAGE_ERROR_HPP
-// ---- end stowage/error.hpp
 // ---- begin stowage/record/enum_names.hpp
 #ifndef STOWAGE_SINGLE_STOWAGE_RECORD_ENUM_NAMES_HPP
 #define STOWAGE_SINGLE_STOWAGE_RECORD_ENUM_NAMES_HPP
@@ -1787,13 +1972,33 @@ struct index {};
 template <auto... Fields>
 struct unique {};
 
+namespace detail {
+/// A string literal as a template argument.
+template <std::size_t N>
+struct fixed_string {
+  char text[N]{};
+  constexpr fixed_string(const char (&s)[N]) {
+    for (std::size_t i = 0; i < N; ++i) text[i] = s[i];
+  }
+  constexpr std::string_view view() const { return {text, N - 1}; }
+};
+}  // namespace detail
+
+/// An index on the value at a JSON pointer inside a JSON field, declared in
+/// record_traits::indexes: json_index<&Event::payload, "/order/id">. It serves at(pointer) == v
+/// where the backend has expression indexes (SQLite, PostgreSQL); memory and json_dir accept it
+/// and scan. Its tokens must be names: one that could be an array index is refused.
+template <auto Field, detail::fixed_string Pointer>
+struct json_index {};
+
 /// Customization point: how a record is stored. Every member is optional.
 ///
 ///     template <> struct stowage::record_traits<Event> {
 ///       static constexpr std::string_view table = "events";   // default: the struct's name
 ///       static constexpr auto key = &Event::id;               // default: the field named id
 ///       using indexes = std::tuple<stowage::index<&Event::schema, &Event::time>,
-///                                  stowage::unique<&Event::producer, &Event::seq>>;
+///                                  stowage::unique<&Event::producer, &Event::seq>,
+///                                  stowage::json_index<&Event::payload, "/order/id">>;
 ///     };
 template <class Record>
 struct record_traits {};
@@ -1933,6 +2138,9 @@ struct index_def {
   std::string name;
   std::vector<std::size_t> columns;
   bool unique;
+  // an index on the value at a JSON pointer in its one column (json_index): the pointer's tokens
+  bool json = false;
+  std::vector<std::string> json_path;
 };
 
 /// The runtime description of a record's table, built once per record type. Everything a
@@ -1968,6 +2176,8 @@ struct column_spec {
 struct index_spec {
   bool unique;
   std::span<const std::size_t> columns;
+  bool json = false;
+  std::string_view json_pointer = {};
 };
 
 /// Builds a table's description from what a record type declares; `defaults` points to a
@@ -1992,6 +2202,18 @@ struct index_spec_of<R, stowage::index<M...>> {
 template <class R, auto... M>
 struct index_spec_of<R, stowage::unique<M...>> {
   static constexpr index_spec value{true, index_columns<R, M...>::value};
+};
+
+/// Whether Field (&Record::field) of type FieldType, named by a json_index, is stored as JSON.
+template <auto Field, class FieldType>
+inline constexpr bool json_index_field_is_json = !field_type<FieldType> || kind_of<FieldType>() == column_kind::json;
+
+template <class R, auto M, fixed_string P>
+struct index_spec_of<R, stowage::json_index<M, P>> {
+  static_assert(json_index_field_is_json<M, typename member_pointer_parts<decltype(M)>::type>,
+                "stowage: a json_index in stowage::record_traits names a field that is not stored as JSON "
+                "(nlohmann::json, a nested struct or a std::vector; see the field in the requirement)");
+  static constexpr index_spec value{false, index_columns<R, M>::value, true, P.view()};
 };
 
 template <class R, class... Ix>
@@ -2217,6 +2439,20 @@ STOWAGE_INLINE table_schema make_schema(std::string_view record, std::string_vie
       d.name += "_";
       d.name += columns[i].name;
     }
+    if (ix.json) {
+      // the pointer is part of the name: an index on another path is another index
+      d.json = true;
+      d.name += ix.json_pointer;
+      std::string why;
+      d.json_path = parse_json_pointer(ix.json_pointer, why);
+      for (const auto& t : d.json_path)
+        if (why.empty() && json_number_like(t))
+          why = "the name '" + t + "' could be an array index, and an index follows names only";
+      if (!why.empty())
+        throw schema_error("the json_index on field '" + std::string(columns[ix.columns[0]].name) + "' at '" +
+                               std::string(ix.json_pointer) + "': " + why,
+                           error_context{std::string(record), std::string(table), {}, {}});
+    }
     s.indexes.push_back(std::move(d));
   }
   return s;
@@ -2232,7 +2468,7 @@ STOWAGE_INLINE table_schema make_schema(std::string_view record, std::string_vie
 namespace stowage {
 namespace detail {
 
-enum class op : std::uint8_t { eq, ne, lt, le, gt, ge, in, prefix, like, is_null, and_, or_, not_ };
+enum class op : std::uint8_t { eq, ne, lt, le, gt, ge, in, prefix, like, is_null, and_, or_, not_, json };
 
 /// A node of a predicate: a comparison of one field with values, or a combination of nodes.
 struct expr {
@@ -2250,6 +2486,11 @@ struct expr {
   std::size_t field = 0;
   std::vector<value> values;
   std::vector<expr> children;
+  // op::json, a test inside a JSON field (query/json_path.hpp): the pointer's tokens, the test
+  // (eq, ne, lt, le, gt, ge, in, or is_null for exists()) and the values
+  std::vector<std::string> path;
+  std::vector<json_scalar> json_values;
+  op json_test = op::eq;
 };
 
 /// The nodes predicates are built from, made by plain functions so that a record type's
@@ -2264,6 +2505,10 @@ value text_value(std::string_view s);
 /// the caller (most predicates compare a text or an integer field).
 expr text_comparison(op o, std::size_t field, std::string_view s);
 expr integer_comparison(op o, std::size_t field, std::int64_t v);
+/// A test inside a JSON field.
+expr json_comparison(op test, std::size_t field, const std::vector<std::string>& path, std::vector<json_scalar> values);
+/// The tokens of a JSON pointer given to at(); bad_input_error naming the field when it is none.
+std::vector<std::string> json_pointer_of(std::string_view pointer, const table_schema& s, std::size_t field);
 
 /// Whether a value of type V may be compared with a field whose column type is T.
 template <class T, class V>
@@ -2315,6 +2560,10 @@ inline constexpr bool value_fits_field =
 template <auto Field, class FieldType>
 inline constexpr bool field_is_text =
     !field_type<FieldType> || std::is_same_v<typename field_info<FieldType>::column_type, std::string>;
+
+/// Whether Field is stored as JSON (nlohmann::json, a nested struct or a vector), for at().
+template <auto Field, class FieldType>
+inline constexpr bool field_is_json = !field_type<FieldType> || kind_of<FieldType>() == column_kind::json;
 
 /// Whether Field is a std::optional, for is_null().
 template <auto Field, class FieldType>
@@ -2369,6 +2618,42 @@ class predicate {
 
  private:
   detail::expr expr_;
+};
+
+/// A place inside a JSON field, where<&Event::payload>.at("/order/id"): compared with ==, !=, <,
+/// <=, >, >=, in() and exists() under the rules of query/json_path.hpp (README, "Predicates
+/// inside JSON fields").
+template <class Record>
+class json_path_ref {
+ public:
+  json_path_ref(std::size_t field, std::vector<std::string> path) : field_(field), path_(std::move(path)) {}
+
+  friend predicate<Record> operator==(const json_path_ref& r, json_operand v) { return r.test(detail::op::eq, v); }
+  friend predicate<Record> operator!=(const json_path_ref& r, json_operand v) { return r.test(detail::op::ne, v); }
+  friend predicate<Record> operator<(const json_path_ref& r, json_operand v) { return r.test(detail::op::lt, v); }
+  friend predicate<Record> operator<=(const json_path_ref& r, json_operand v) { return r.test(detail::op::le, v); }
+  friend predicate<Record> operator>(const json_path_ref& r, json_operand v) { return r.test(detail::op::gt, v); }
+  friend predicate<Record> operator>=(const json_path_ref& r, json_operand v) { return r.test(detail::op::ge, v); }
+
+  /// The value equals one of these; an empty list matches nothing.
+  predicate<Record> in(std::initializer_list<json_operand> values) const {
+    std::vector<detail::json_scalar> list;
+    list.reserve(values.size());
+    for (const auto& v : values) list.push_back(v.v);
+    return predicate<Record>(detail::json_comparison(detail::op::in, field_, path_, std::move(list)));
+  }
+  /// The path leads to a value, null included.
+  predicate<Record> exists() const {
+    return predicate<Record>(detail::json_comparison(detail::op::is_null, field_, path_, {}));
+  }
+
+ private:
+  predicate<Record> test(detail::op o, const json_operand& v) const {
+    return predicate<Record>(detail::json_comparison(o, field_, path_, {v.v}));
+  }
+
+  std::size_t field_;
+  std::vector<std::string> path_;
 };
 
 /// A reference to the field that member pointer M designates; the start of every predicate.
@@ -2522,6 +2807,18 @@ struct field_ref {
     return predicate<record>(detail::text_comparison(detail::op::like, index, pattern));
   }
 
+  /// The place in this JSON field that a JSON Pointer (RFC 6901) names: at("/order/id"),
+  /// at("/items/0/sku"); "" is the whole document. A pointer that is none is bad_input_error.
+  json_path_ref<record> at(std::string_view pointer) const {
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(detail::field_is_json<M, field_type>,
+                  "stowage: at() applies to fields stored as JSON (nlohmann::json, a nested struct or a "
+                  "std::vector), and this field is not one (see the field and its type in the requirement)");
+    return json_path_ref<record>(index, detail::json_pointer_of(pointer, detail::schema_of<record>(), index));
+  }
+
   predicate<record> is_null() const {
     static_assert(detail::reflected_field<M>,
                   "stowage: this member is not a reflected field of its record: list it in "
@@ -2596,6 +2893,26 @@ STOWAGE_INLINE expr integer_comparison(op o, std::size_t field, std::int64_t v) 
   expr e{o, field, {}, {}};
   e.values.emplace_back(std::in_place_index<1>, v);
   return e;
+}
+
+STOWAGE_INLINE expr json_comparison(op test, std::size_t field, const std::vector<std::string>& path,
+                                    std::vector<json_scalar> values) {
+  expr e{op::json, field, {}, {}};
+  e.json_test = test;
+  e.path = path;
+  e.json_values = std::move(values);
+  return e;
+}
+
+STOWAGE_INLINE std::vector<std::string> json_pointer_of(std::string_view pointer, const table_schema& s,
+                                                        std::size_t field) {
+  std::string why;
+  auto tokens = parse_json_pointer(pointer, why);
+  if (!why.empty())
+    throw bad_input_error(
+        "field '" + std::string(s.columns[field].name) + "': '" + std::string(pointer) + "' is no JSON pointer: " + why,
+        context_of(s));
+  return tokens;
 }
 
 [[noreturn]] STOWAGE_INLINE void query_value_refused(const codec_failure& c) {
@@ -4159,6 +4476,10 @@ std::strong_ordering compare_for_sort(const value& a, const value& b);
 
 truth evaluate(const expr& e, std::span<const value> row);
 
+/// The test of one op::json node on a stored JSON text (nullptr for an absent document).
+bool json_test_holds(const std::string* document, op test, const std::vector<std::string>& path,
+                     const std::vector<json_scalar>& values);
+
 /// Applies a query's filter, order, offset and limit to rows, returning the chosen rows.
 template <class Row, class Project>
 std::vector<const Row*> select_rows(const std::vector<const Row*>& rows, const query_spec& q, Project&& values_of) {
@@ -4244,6 +4565,10 @@ STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
       return t == truth::unknown ? t : of(t == truth::no);
     }
     case op::is_null: return of(row[e.field].index() == 0);
+    case op::json: {  // true or false, never unknown: an absent document is a missing path
+      const value& doc = row[e.field];
+      return of(json_test_holds(doc.index() == 3 ? &std::get<3>(doc) : nullptr, e.json_test, e.path, e.json_values));
+    }
     case op::in:
       if (e.values.empty()) return truth::no;  // as SQL renders it: a constant false
       break;
@@ -4270,6 +4595,286 @@ STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
 }  // namespace stowage::detail
 #endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_EVALUATE_IPP
 // ---- end stowage/query/impl/evaluate.ipp
+// ---- begin stowage/query/impl/json_text.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_TEXT_IPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_TEXT_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+// The evaluator's side of JSON-path tests (query/json_path.hpp): a reader of the JSON text
+// stowage stores, which follows a pointer without parsing the whole document.
+
+#include <charconv>
+#include <compare>
+
+namespace stowage::detail {
+
+namespace json_text {
+
+// A reader of JSON text as stowage stores it (valid JSON, written by nlohmann_json): enough to
+// follow a pointer and read the scalar at its end.
+
+enum class kind : std::uint8_t { missing, null, boolean, integer, real, string, composite };
+
+struct scalar {
+  kind k = kind::missing;
+  bool b = false;
+  std::int64_t i = 0;
+  double d = 0;
+  std::string s;
+};
+
+inline void skip_ws(std::string_view t, std::size_t& at) {
+  while (at < t.size() && (t[at] == ' ' || t[at] == '\n' || t[at] == '\r' || t[at] == '\t')) ++at;
+}
+
+inline void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+inline std::uint32_t hex4(std::string_view t, std::size_t at) {
+  std::uint32_t v = 0;
+  for (std::size_t i = at; i < at + 4 && i < t.size(); ++i) {
+    char c = t[i];
+    v = v * 16 + static_cast<std::uint32_t>(c >= 'a' ? c - 'a' + 10 : c >= 'A' ? c - 'A' + 10 : c - '0');
+  }
+  return v;
+}
+
+/// The string starting at the quote at `at`, decoded; `at` ends after its closing quote.
+inline std::string read_string(std::string_view t, std::size_t& at) {
+  std::string out;
+  ++at;
+  while (at < t.size() && t[at] != '"') {
+    char c = t[at++];
+    if (c != '\\') {
+      out += c;
+      continue;
+    }
+    if (at >= t.size()) break;
+    char e = t[at++];
+    switch (e) {
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'u': {
+        std::uint32_t cp = hex4(t, at);
+        at += 4;
+        if (cp >= 0xD800 && cp < 0xDC00 && at + 6 <= t.size() && t[at] == '\\' && t[at + 1] == 'u') {
+          std::uint32_t lo = hex4(t, at + 2);
+          if (lo >= 0xDC00 && lo < 0xE000) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            at += 6;
+          }
+        }
+        append_utf8(out, cp);
+        break;
+      }
+      default: out += e;  // " \ /
+    }
+  }
+  ++at;
+  return out;
+}
+
+/// Moves `at` past the value that starts there.
+inline void skip_value(std::string_view t, std::size_t& at) {
+  int depth = 0;
+  do {
+    skip_ws(t, at);
+    if (at >= t.size()) return;
+    char c = t[at];
+    if (c == '"') {
+      read_string(t, at);
+    } else if (c == '{' || c == '[') {
+      ++depth;
+      ++at;
+    } else if (c == '}' || c == ']') {
+      --depth;
+      ++at;
+    } else if (c == ',' || c == ':') {
+      ++at;
+    } else {
+      while (at < t.size() && t[at] != ',' && t[at] != '}' && t[at] != ']' && t[at] != ' ' && t[at] != '\n' &&
+             t[at] != '\r' && t[at] != '\t')
+        ++at;
+    }
+  } while (depth > 0);
+}
+
+/// Moves `at` to the value the token names inside the container at `at`; false when there is none.
+inline bool step(std::string_view t, std::size_t& at, const std::string& token) {
+  skip_ws(t, at);
+  if (at >= t.size()) return false;
+  if (t[at] == '{') {
+    ++at;
+    // the last member of a name wins, as it does when nlohmann, SQLite or PostgreSQL read it
+    std::size_t found = std::string_view::npos;
+    for (;;) {
+      skip_ws(t, at);
+      if (at >= t.size() || t[at] != '"') break;
+      std::string key = read_string(t, at);
+      skip_ws(t, at);
+      ++at;  // ':'
+      skip_ws(t, at);
+      if (key == token) found = at;
+      skip_value(t, at);
+      skip_ws(t, at);
+      if (at >= t.size() || t[at] != ',') break;
+      ++at;
+    }
+    if (found == std::string_view::npos) return false;
+    at = found;
+    return true;
+  }
+  if (t[at] == '[') {
+    if (!json_array_index(token)) return false;
+    std::uint64_t n = 0;
+    std::from_chars(token.data(), token.data() + token.size(), n);
+    ++at;
+    skip_ws(t, at);
+    if (at < t.size() && t[at] == ']') return false;
+    for (std::uint64_t i = 0;; ++i) {
+      skip_ws(t, at);
+      if (i == n) return true;
+      skip_value(t, at);
+      skip_ws(t, at);
+      if (at >= t.size() || t[at] != ',') return false;
+      ++at;
+    }
+  }
+  return false;
+}
+
+inline scalar read_scalar(std::string_view t, std::size_t at) {
+  scalar s;
+  skip_ws(t, at);
+  if (at >= t.size()) return s;
+  char c = t[at];
+  if (c == '"') {
+    s.k = kind::string;
+    s.s = read_string(t, at);
+  } else if (c == '{' || c == '[') {
+    s.k = kind::composite;
+  } else if (c == 'n') {
+    s.k = kind::null;
+  } else if (c == 't' || c == 'f') {
+    s.k = kind::boolean;
+    s.b = c == 't';
+  } else {
+    std::size_t end = at;
+    bool integral = true;
+    while (end < t.size() && (t[end] == '-' || t[end] == '+' || t[end] == '.' || t[end] == 'e' || t[end] == 'E' ||
+                              (t[end] >= '0' && t[end] <= '9'))) {
+      if (t[end] == '.' || t[end] == 'e' || t[end] == 'E') integral = false;
+      ++end;
+    }
+    const char* first = t.data() + at;
+    const char* last = t.data() + end;
+    // an integer beyond int64 is read as a double, as SQLite reads it
+    if (integral && std::from_chars(first, last, s.i).ec == std::errc{}) {
+      s.k = kind::integer;
+    } else {
+      s.k = kind::real;
+      std::from_chars(first, last, s.d);
+    }
+  }
+  return s;
+}
+
+/// Orders an integer and a double exactly (no rounding of the integer to a double).
+inline std::partial_ordering compare_int_real(std::int64_t i, double r) {
+  if (r < -9223372036854775808.0) return std::partial_ordering::greater;
+  if (r >= 9223372036854775808.0) return std::partial_ordering::less;
+  auto whole = static_cast<std::int64_t>(r);  // truncated toward zero
+  if (i != whole) return i <=> whole;
+  return static_cast<double>(whole) <=> r;  // i == trunc(r): r's fraction decides
+}
+
+/// How the value at the path compares with v; unordered across kinds.
+inline std::partial_ordering compare(const scalar& s, const json_scalar& v) {
+  switch (v.index()) {
+    case 0:
+      return s.k == kind::null || s.k == kind::missing ? std::partial_ordering::equivalent
+                                                       : std::partial_ordering::unordered;
+    case 1:
+      return s.k == kind::boolean
+                 ? (s.b == std::get<1>(v) ? std::partial_ordering::equivalent : std::partial_ordering::unordered)
+                 : std::partial_ordering::unordered;
+    case 2:
+    case 3: {
+      bool vi = v.index() == 2;
+      if (s.k == kind::integer) {
+        if (vi) return s.i <=> std::get<2>(v);
+        return compare_int_real(s.i, std::get<3>(v));
+      }
+      if (s.k == kind::real) {
+        if (vi) return 0 <=> compare_int_real(std::get<2>(v), s.d);
+        return s.d <=> std::get<3>(v);
+      }
+      return std::partial_ordering::unordered;
+    }
+    case 4:
+      if (s.k != kind::string) return std::partial_ordering::unordered;
+      return std::string_view(s.s).compare(std::get<4>(v)) <=> 0;
+  }
+  return std::partial_ordering::unordered;
+}
+
+}  // namespace json_text
+
+STOWAGE_INLINE bool json_test_holds(const std::string* document, op o, const std::vector<std::string>& path,
+                                    const std::vector<json_scalar>& values) {
+  using namespace json_text;
+  scalar s;
+  if (document) {
+    std::string_view t = *document;
+    std::size_t at = 0;
+    bool found = true;
+    for (const auto& token : path)
+      if (!step(t, at, token)) {
+        found = false;
+        break;
+      }
+    if (found) s = read_scalar(t, at);
+  }
+  // booleans and null are equal or not, never ordered
+  auto ordered = [&](const json_scalar& v) {
+    return v.index() >= 2 ? compare(s, v) : std::partial_ordering::unordered;
+  };
+  switch (o) {
+    case op::is_null: return s.k != kind::missing;
+    case op::eq: return compare(s, values[0]) == 0;
+    case op::ne: return compare(s, values[0]) != 0;
+    case op::lt: return ordered(values[0]) < 0;
+    case op::le: return ordered(values[0]) <= 0;
+    case op::gt: return ordered(values[0]) > 0;
+    case op::ge: return ordered(values[0]) >= 0;
+    case op::in:
+      for (const auto& v : values)
+        if (compare(s, v) == 0) return true;
+      return false;
+    default: return false;
+  }
+}
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_TEXT_IPP
+// ---- end stowage/query/impl/json_text.ipp
 #endif
 #endif  // STOWAGE_SINGLE_STOWAGE_QUERY_EVALUATE_HPP
 // ---- end stowage/query/evaluate.hpp
@@ -4583,6 +5188,7 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
     h.fields.push_back({h.positions[i], s.columns[i].offset, copy});
   }
   for (const auto& ix : s.indexes) {
+    if (ix.json) continue;  // a JSON path's value is not a column here: queries on it scan
     auto found = std::find_if(t->indexes.begin(), t->indexes.end(), [&](auto& x) { return x.name == ix.name; });
     if (found != t->indexes.end()) continue;
     entry_less order;

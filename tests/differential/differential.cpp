@@ -344,6 +344,40 @@ class generator {
       default: return "plain";
     }
   }
+  // JSON-path material: names that matter to pointers (escapes, names that look like indexes,
+  // non-ASCII) and scalars of every kind, numbers of both types near each other
+  const std::vector<std::string>& json_names() {
+    static const std::vector<std::string> n = {"v", "a", "b", "0", "1", "01", "-1", "a/b", "m~n", "\xc3\xa9", ""};
+    return n;
+  }
+  // mostly a few names, so that pointers often lead somewhere in the documents
+  const std::string& json_name() {
+    const auto& n = json_names();
+    return chance(75) ? n[pick(3)] : one_of(n);
+  }
+  nlohmann::json json_scalar() {
+    static const std::vector<std::string> texts = {"a", "b", "1", "17", "", "\xc3\xa9", "A"};
+    switch (pick(8)) {
+      case 0: return nullptr;
+      case 1: return chance(50);
+      case 2:
+      case 3: return static_cast<std::int64_t>(pick(6)) - 2;
+      case 4: return static_cast<double>(static_cast<int>(pick(9)) - 4) * 0.5;  // 1.0 next to 1
+      default: return one_of(texts);
+    }
+  }
+  nlohmann::json json_document(int depth) {
+    std::size_t k = depth >= 3 ? 0 : pick(4);
+    if (k <= 1) return json_scalar();
+    if (k == 2) {
+      auto a = nlohmann::json::array();
+      for (std::size_t i = 0, n = pick(4); i < n; ++i) a.push_back(json_document(depth + 1));
+      return a;
+    }
+    auto o = nlohmann::json::object();
+    for (std::size_t i = 0, n = pick(4); i < n; ++i) o[json_name()] = json_document(depth + 1);
+    return o;
+  }
   row record() {
     row r;
     r.id = key();
@@ -353,7 +387,12 @@ class generator {
     if (chance(50)) r.label = chance(70) ? "l" + std::to_string(pick(6)) : text();
     r.flag = chance(50);
     r.at = time();
-    r.doc = chance(70) ? nlohmann::json{{"v", static_cast<int>(pick(4))}} : document();
+    if (chance(40))
+      r.doc = nlohmann::json{{"v", static_cast<int>(pick(4))}};
+    else if (chance(60))
+      r.doc = json_document(0);
+    else
+      r.doc = document();
     return r;
   }
   // a record whose values every backend stores (written inside a query loop)
@@ -413,8 +452,37 @@ class generator {
     }
   }
 
+  // a test inside the JSON field: a random pointer, comparison and value
+  built json_predicate() {
+    std::vector<std::string> tokens;
+    std::string pointer;
+    for (std::size_t i = 0, n = pick(4); i < n; ++i) {
+      tokens.push_back(json_name());
+      pointer += '/';
+      for (char c : tokens.back()) pointer += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+    }
+    nlohmann::json v = json_scalar(), w = json_scalar();
+    std::string at = "doc.at(" + quote(pointer) + ")", sv = show(v), sw = show(w);
+    switch (pick(8)) {
+      case 0: return {[pointer, v] { return where<&row::doc>.at(pointer) == v; }, at + " == " + sv};
+      case 1: return {[pointer, v] { return where<&row::doc>.at(pointer) != v; }, at + " != " + sv};
+      case 2: return {[pointer, v] { return where<&row::doc>.at(pointer) < v; }, at + " < " + sv};
+      case 3: return {[pointer, v] { return where<&row::doc>.at(pointer) <= v; }, at + " <= " + sv};
+      case 4: return {[pointer, v] { return where<&row::doc>.at(pointer) > v; }, at + " > " + sv};
+      case 5: return {[pointer, v] { return where<&row::doc>.at(pointer) >= v; }, at + " >= " + sv};
+      case 6:
+        return {[pointer, v, w] {
+                  return where<&row::doc>.at(pointer).in({v, w});
+                },
+                at + ".in({" + sv + ", " + sw + "})"};
+      default: return {[pointer] { return where<&row::doc>.at(pointer).exists(); }, at + ".exists()"};
+    }
+  }
+
   built predicate(operation& o, int depth) {
-    std::size_t k = depth > 2 ? pick(7) : pick(10);
+    std::size_t k = depth > 2 ? pick(8) : pick(11);
+    if (k == 7) return json_predicate();
+    if (k > 7) --k;
     switch (k) {
       case 0: return string_predicate(o, f_id, key());
       case 1: return string_predicate(o, chance(70) ? f_tag : f_label, text());

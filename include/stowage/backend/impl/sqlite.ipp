@@ -584,7 +584,8 @@ STOWAGE_INLINE void sqlite::create_or_migrate(const detail::table_schema& s) {
         .raw(" ON ")
         .ident(s.table)
         .raw(" (");
-    for (std::size_t i = 0; i < ix.columns.size(); ++i) {
+    if (ix.json) c.json_index_expression(ix);
+    for (std::size_t i = 0; i < ix.columns.size() && !ix.json; ++i) {
       if (i) c.raw(", ");
       c.column(ix.columns[i]);
     }
