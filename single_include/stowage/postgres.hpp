@@ -209,6 +209,26 @@ class builder {
           return pg_json(e);
         else
           return sqlite_json(e);
+      case op::contains:
+      case op::icontains:
+        // SQLite runs stowage's own test (query/like.hpp) on the bytes; PostgreSQL's text is
+        // compared in the "C" collation, whose lower() folds ASCII letters only, as
+        // text_contains does
+        if constexpr (requires { Dialect::like_on_bytes; }) {
+          if (e.kind == op::contains)
+            return raw("(strpos(").column(e.field).raw(", ").param(e.values[0], kind_of(e)).raw(") > 0)");
+          return raw("(strpos(lower(")
+              .column(e.field)
+              .raw("), lower(")
+              .param(e.values[0], kind_of(e))
+              .raw(" COLLATE \"C\")) > 0)");
+        } else {
+          return raw("stowage_contains(")
+              .column(e.field)
+              .raw(", ")
+              .param(e.values[0], kind_of(e))
+              .raw(e.kind == op::icontains ? ", 1)" : ", 0)");
+        }
     }
     return *this;
   }

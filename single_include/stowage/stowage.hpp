@@ -446,6 +446,11 @@ bool like_match_fixed(std::string_view s, std::string_view p, char escape);
 /// escape at the end matches nothing (like_pattern_dangles).
 bool like_match(std::string_view s, std::string_view p, char escape = '\\');
 
+/// Whether s holds needle, byte for byte; with fold_ascii, A-Z and a-z match either case (and
+/// no other byte changes). contains() and icontains() predicates on every backend: memory and
+/// json_dir evaluate them with it, the sqlite backend registers it as stowage_contains().
+bool text_contains(std::string_view s, std::string_view needle, bool fold_ascii);
+
 }  // namespace stowage::detail
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
@@ -453,6 +458,8 @@ bool like_match(std::string_view s, std::string_view p, char escape = '\\');
 #ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_LIKE_IPP
 #define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_LIKE_IPP
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+#include <algorithm>
 
 namespace stowage::detail {
 
@@ -517,6 +524,13 @@ STOWAGE_INLINE bool like_match(std::string_view s, std::string_view p, char esca
   }
   while (pi < p.size() && p[pi] == '%') ++pi;
   return pi == p.size();
+}
+
+STOWAGE_INLINE bool text_contains(std::string_view s, std::string_view needle, bool fold_ascii) {
+  if (!fold_ascii || needle.empty()) return s.find(needle) != std::string_view::npos;
+  auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return std::search(s.begin(), s.end(), needle.begin(), needle.end(),
+                     [&](char a, char b) { return fold(a) == fold(b); }) != s.end();
 }
 
 }  // namespace stowage::detail
@@ -2468,7 +2482,24 @@ STOWAGE_INLINE table_schema make_schema(std::string_view record, std::string_vie
 namespace stowage {
 namespace detail {
 
-enum class op : std::uint8_t { eq, ne, lt, le, gt, ge, in, prefix, like, is_null, and_, or_, not_, json };
+enum class op : std::uint8_t {
+  eq,
+  ne,
+  lt,
+  le,
+  gt,
+  ge,
+  in,
+  prefix,
+  like,
+  contains,   // the text holds the value's bytes
+  icontains,  // the same, ASCII letters compared without case
+  is_null,
+  and_,
+  or_,
+  not_,
+  json  // a test of the value at a JSON path (query/json_path.hpp)
+};
 
 /// A node of a predicate: a comparison of one field with values, or a combination of nodes.
 struct expr {
@@ -2817,6 +2848,30 @@ struct field_ref {
                   "stowage: at() applies to fields stored as JSON (nlohmann::json, a nested struct or a "
                   "std::vector), and this field is not one (see the field and its type in the requirement)");
     return json_path_ref<record>(index, detail::json_pointer_of(pointer, detail::schema_of<record>(), index));
+  }
+
+  /// The text field holds `s` somewhere, byte for byte (the empty text is in every value). No
+  /// index serves it: each row of the table is looked at.
+  predicate<record> contains(std::string_view s) const {
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(detail::field_is_text<M, field_type>,
+                  "stowage: contains() applies to text fields (std::string), and this field is not one (see the "
+                  "field and its type in the requirement)");
+    return predicate<record>(detail::text_comparison(detail::op::contains, index, s));
+  }
+  /// The same, with the 26 ASCII letters matching either case ("Hello" is in "say hello"). Every
+  /// other byte, accented and non-Latin letters included, must match exactly: one meaning on
+  /// every backend, whatever the server's locale.
+  predicate<record> icontains(std::string_view s) const {
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(detail::field_is_text<M, field_type>,
+                  "stowage: icontains() applies to text fields (std::string), and this field is not one (see the "
+                  "field and its type in the requirement)");
+    return predicate<record>(detail::text_comparison(detail::op::icontains, index, s));
   }
 
   predicate<record> is_null() const {
@@ -4588,6 +4643,9 @@ STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
           std::any_of(e.values.begin(), e.values.end(), [&](const value& x) { return compare_values(v, x) == 0; }));
     case op::prefix: return of(std::get<std::string>(v).starts_with(std::get<std::string>(e.values[0])));
     case op::like: return of(like_match(std::get<std::string>(v), std::get<std::string>(e.values[0])));
+    case op::contains:
+    case op::icontains:
+      return of(text_contains(std::get<std::string>(v), std::get<std::string>(e.values[0]), e.kind == op::icontains));
     default: return truth::unknown;
   }
 }

@@ -428,7 +428,7 @@ class generator {
         default: return [cmp] { return cmp(where<&row::label>); };
       }
     };
-    switch (pick(7)) {
+    switch (pick(9)) {
       case 0: return {make([v](auto w) { return w == v; }), name + " == " + q};
       case 1: return {make([v](auto w) { return w != v; }), name + " != " + q};
       case 2: return {make([v](auto w) { return w < v; }), name + " < " + q};
@@ -442,6 +442,15 @@ class generator {
                 name + " in {" + q + ", " + quote(v2) + "}"};
       }
       case 5: return {make([v](auto w) { return w.starts_with(v); }), name + ".starts_with(" + q + ")"};
+      case 6: return {make([v](auto w) { return w.contains(v); }), name + ".contains(" + q + ")"};
+      case 7: {
+        // ASCII letters in either case, to give the folding something to do
+        std::string u = v;
+        for (char& c : u)
+          if (c >= 'a' && c <= 'z' && chance(50)) c = static_cast<char>(c - 'a' + 'A');
+        o.pred_strings.back() = u;
+        return {make([u](auto w) { return w.icontains(u); }), name + ".icontains(" + quote(u) + ")"};
+      }
       default: {
         // a LIKE pattern is compared as bytes on every backend (postgres: bytea LIKE), so any
         // bytes are fine in it: it is not one of the text values postgres refuses

@@ -22,7 +22,24 @@
 namespace stowage {
 namespace detail {
 
-enum class op : std::uint8_t { eq, ne, lt, le, gt, ge, in, prefix, like, is_null, and_, or_, not_, json };
+enum class op : std::uint8_t {
+  eq,
+  ne,
+  lt,
+  le,
+  gt,
+  ge,
+  in,
+  prefix,
+  like,
+  contains,   // the text holds the value's bytes
+  icontains,  // the same, ASCII letters compared without case
+  is_null,
+  and_,
+  or_,
+  not_,
+  json  // a test of the value at a JSON path (query/json_path.hpp)
+};
 
 /// A node of a predicate: a comparison of one field with values, or a combination of nodes.
 struct expr {
@@ -371,6 +388,30 @@ struct field_ref {
                   "stowage: at() applies to fields stored as JSON (nlohmann::json, a nested struct or a "
                   "std::vector), and this field is not one (see the field and its type in the requirement)");
     return json_path_ref<record>(index, detail::json_pointer_of(pointer, detail::schema_of<record>(), index));
+  }
+
+  /// The text field holds `s` somewhere, byte for byte (the empty text is in every value). No
+  /// index serves it: each row of the table is looked at.
+  predicate<record> contains(std::string_view s) const {
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(detail::field_is_text<M, field_type>,
+                  "stowage: contains() applies to text fields (std::string), and this field is not one (see the "
+                  "field and its type in the requirement)");
+    return predicate<record>(detail::text_comparison(detail::op::contains, index, s));
+  }
+  /// The same, with the 26 ASCII letters matching either case ("Hello" is in "say hello"). Every
+  /// other byte, accented and non-Latin letters included, must match exactly: one meaning on
+  /// every backend, whatever the server's locale.
+  predicate<record> icontains(std::string_view s) const {
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(detail::field_is_text<M, field_type>,
+                  "stowage: icontains() applies to text fields (std::string), and this field is not one (see the "
+                  "field and its type in the requirement)");
+    return predicate<record>(detail::text_comparison(detail::op::icontains, index, s));
   }
 
   predicate<record> is_null() const {

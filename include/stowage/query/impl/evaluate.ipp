@@ -79,6 +79,9 @@ STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
           std::any_of(e.values.begin(), e.values.end(), [&](const value& x) { return compare_values(v, x) == 0; }));
     case op::prefix: return of(std::get<std::string>(v).starts_with(std::get<std::string>(e.values[0])));
     case op::like: return of(like_match(std::get<std::string>(v), std::get<std::string>(e.values[0])));
+    case op::contains:
+    case op::icontains:
+      return of(text_contains(std::get<std::string>(v), std::get<std::string>(e.values[0]), e.kind == op::icontains));
     default: return truth::unknown;
   }
 }
