@@ -26,6 +26,7 @@ EXPECT = {
     "like_not_text": [r"like.*text field", r"Event", r"Event::time[^_]"],
     "not_a_field": [r"not a reflected field", r"Event", r"Event::note"],
     "is_null_not_optional": [r"is_null.*std::optional", r"Event", r"Event::schema"],
+    "at_not_json": [r"at\(\).*JSON", r"Event", r"Event::schema"],
     "unstorable_field_in_where": [r"cannot be stored", r"Sample", r"Sample::payload"],
     "unstorable_field": [r"cannot be stored", r"Sample", r"Sample::payload"],
     "no_key": [r"no key", r"Sample", r"Sample"],

@@ -9,3 +9,4 @@
 #include <stowage/core.hpp>
 
 #include <stowage/backend/memory.hpp>
+#include <stowage/uuid.hpp>

@@ -72,7 +72,9 @@ struct blob_options {
   /// The size of each stored chunk (the last one may be shorter), from 4 KiB to 64 MiB.
   std::size_t chunk_size = 256 * 1024;
   /// When set, a blob's id is the hex SHA-256 of its content, and writing content that is
-  /// stored already stores nothing and returns the blob that has it.
+  /// stored already stores nothing and returns the blob that has it, also when another
+  /// connection stores the same content at the same moment (inside a caller's transaction on
+  /// PostgreSQL, that race is a conflict_error: run the transaction again).
   bool content_addressed = false;
 };
 
@@ -458,7 +460,18 @@ class blob_store {
       }
     }
     if constexpr (detail::file_backend<Backend>) w->commit_file();
-    table.insert(r);
+    try {
+      table.insert(r);
+    } catch (const conflict_error&) {
+      // Another connection stored the same content between the check above and this insert
+      // (PostgreSQL lets writers run at once). Outside a caller's transaction, this one is undone
+      // with its chunks and the stored copy is the answer; inside one, the caller's transaction
+      // has to be run again, as after any conflict.
+      if (!options_.content_addressed || tx.depth() > 0) throw;
+      tx.rollback();
+      if (auto stored = table.get(r.id)) return {stored->id, static_cast<std::uint64_t>(stored->size), stored->sha256};
+      throw;
+    }
     tx.commit();
     return {r.id, static_cast<std::uint64_t>(r.size), r.sha256};
   }

@@ -59,6 +59,10 @@ namespace stowage::sql {
 /// Appends name as a quoted identifier, doubling the quote character inside it.
 void quote_identifier(std::string& out, std::string_view name, char quote = '"');
 
+/// Appends s as a string literal, doubling the single quotes inside it (for schema text only:
+/// values are parameters).
+void quote_literal(std::string& out, std::string_view s);
+
 /// The smallest string greater than every string that starts with p, or empty when none is
 /// (p is empty or all 0xFF bytes); lets a prefix test use an index as a range.
 std::string prefix_upper_bound(std::string p);
@@ -68,6 +72,23 @@ std::string prefix_upper_bound(std::string p);
 /// p, as byte order is code point order in UTF-8. Empty when there is none; p itself if p is not
 /// valid UTF-8 (the server will refuse it with a clear message).
 std::string utf8_prefix_upper_bound(std::string p);
+
+/// The SQLite JSON paths a JSON pointer's tokens may mean: a token that can be an array index
+/// reads as [n] on an array and as a member's name on an object, so each such token doubles the
+/// readings (at most one of which leads anywhere in a given document). Names are quoted and
+/// escaped as stowage's JSON text escapes them, which SQLite compares against.
+std::vector<std::string> sqlite_json_paths(const std::vector<std::string>& tokens);
+
+/// The first `count` tokens as a PostgreSQL text[] literal, {"a","b"} (a parameter's text, or
+/// quoted in a json_index's expression).
+std::string pg_text_array(const std::vector<std::string>& tokens, std::size_t count);
+
+/// Whether PostgreSQL's #> would take a token as an array index that JSON Pointer does not
+/// (a sign, leading zeros or spaces: "-1", "01"); on an array the path then leads nowhere.
+bool pg_loose_index(std::string_view token);
+
+/// A JSON scalar as JSON text.
+std::string json_literal(const detail::json_scalar& v);
 
 /// Builds one statement's text and its parameters.
 template <class Dialect>
@@ -163,6 +184,31 @@ class builder {
         } else {
           return column(e.field).raw(" LIKE ").param(e.values[0], kind_of(e));
         }
+      case op::json:
+        if constexpr (requires { Dialect::jsonb; })
+          return pg_json(e);
+        else
+          return sqlite_json(e);
+      case op::contains:
+      case op::icontains:
+        // SQLite runs stowage's own test (query/like.hpp) on the bytes; PostgreSQL's text is
+        // compared in the "C" collation, whose lower() folds ASCII letters only, as
+        // text_contains does
+        if constexpr (requires { Dialect::like_on_bytes; }) {
+          if (e.kind == op::contains)
+            return raw("(strpos(").column(e.field).raw(", ").param(e.values[0], kind_of(e)).raw(") > 0)");
+          return raw("(strpos(lower(")
+              .column(e.field)
+              .raw("), lower(")
+              .param(e.values[0], kind_of(e))
+              .raw(" COLLATE \"C\")) > 0)");
+        } else {
+          return raw("stowage_contains(")
+              .column(e.field)
+              .raw(", ")
+              .param(e.values[0], kind_of(e))
+              .raw(e.kind == op::icontains ? ", 1)" : ", 0)");
+        }
     }
     return *this;
   }
@@ -236,7 +282,16 @@ class builder {
     return limit(q);
   }
 
-  /// WHERE, ORDER BY, LIMIT and OFFSET of a query.
+  /// What a json_index indexes: the value at its path, written as the queries on that path write
+  /// it so that the index serves them. The path is the program's own (from record_traits), and
+  /// is quoted as a string literal.
+  builder& json_index_expression(const detail::index_def& ix) {
+    if constexpr (requires { Dialect::jsonb; })
+      return raw("(").column(ix.columns[0]).raw(" #> ").json_path_literal(ix.json_path).raw(")");
+    else
+      return raw("json_extract(").column(ix.columns[0]).raw(", ").json_path_literal(ix.json_path).raw(")");
+  }
+
   /// WHERE, ORDER BY, LIMIT and OFFSET of a query.
   builder& clauses(const detail::query_spec& q, bool with_order = true) {
     const bool seeks = q.after && !q.order.empty();
@@ -301,6 +356,162 @@ class builder {
       column(f).raw(" < ").param(after[i], kind_at(f));
   }
 
+  // Tests inside JSON fields (query/json_path.hpp). Each renders to an expression that is never
+  // NULL, so that NOT negates it exactly. Values are parameters, and so is the path, unless a
+  // json_index declares it (see json_indexed).
+
+  static std::string_view sqlite_type_of(const detail::json_scalar& v) {
+    switch (v.index()) {
+      case 0: return "'null'";
+      case 1: return std::get<1>(v) ? "'true'" : "'false'";
+      case 4: return "'text'";
+      default: return "'integer', 'real'";
+    }
+  }
+  static value param_of(const detail::json_scalar& v) {
+    if (v.index() == 2) return value(std::get<2>(v));
+    if (v.index() == 3) return value(std::get<3>(v));
+    return value(std::get<4>(v));
+  }
+  static column_kind param_kind(const detail::json_scalar& v) {
+    return v.index() == 2 ? column_kind::int64 : v.index() == 3 ? column_kind::real64 : column_kind::text;
+  }
+
+  // Whether a json_index covers this path of the field: the path is then written as the index
+  // writes it (a literal of the program's own text), else it is a parameter
+  bool json_indexed(std::size_t field, const std::vector<std::string>& path) const {
+    for (const auto& ix : schema_.indexes)
+      if (ix.json && ix.columns[0] == field && ix.json_path == path) return true;
+    return false;
+  }
+  builder& json_path_literal(const std::vector<std::string>& path) {
+    if constexpr (requires { Dialect::jsonb; }) {
+      quote_literal(text, pg_text_array(path, path.size()));
+      return raw("::text[]");
+    } else {
+      quote_literal(text, sqlite_json_paths(path).front());
+      return *this;
+    }
+  }
+  builder& sqlite_path(std::size_t field, const std::vector<std::string>& tokens, const std::string& path) {
+    if (json_indexed(field, tokens)) return json_path_literal(tokens);
+    return param(value(path), column_kind::text);
+  }
+
+  // IFNULL(json_type(col, path), 'null'): the JSON type at the path, 'null' where it leads nowhere
+  builder& sqlite_type(std::size_t field, const std::vector<std::string>& tokens, const std::string& path) {
+    return raw("IFNULL(json_type(").column(field).raw(", ").sqlite_path(field, tokens, path).raw("), 'null')");
+  }
+  // one reading of the path compared with v: json_type keeps numbers, text and booleans apart
+  builder& sqlite_compare(std::size_t field, const std::vector<std::string>& tokens, const std::string& path,
+                          detail::op o, const detail::json_scalar& v) {
+    using detail::op;
+    bool ordering = o != op::eq;
+    if (v.index() <= 1) {
+      if (ordering) return raw("(1 = 0)");  // booleans and null are not ordered
+      return raw("(").sqlite_type(field, tokens, path).raw(" = ").raw(sqlite_type_of(v)).raw(")");
+    }
+    raw("(").sqlite_type(field, tokens, path).raw(v.index() == 4 ? " = " : " IN (").raw(sqlite_type_of(v));
+    if (v.index() != 4) raw(")");
+    raw(" AND json_extract(").column(field).raw(", ").sqlite_path(field, tokens, path).raw(")");
+    raw(o == op::eq ? " = " : o == op::lt ? " < " : o == op::le ? " <= " : o == op::gt ? " > " : " >= ");
+    return param(param_of(v), param_kind(v)).raw(")");
+  }
+  // the value equals v (or is ordered with it as o says) in whichever reading leads somewhere;
+  // null is every reading's null or nowhere
+  builder& sqlite_any(const detail::expr& e, const std::vector<std::string>& paths, detail::op o,
+                      const detail::json_scalar& v) {
+    bool all = v.index() == 0 && o == detail::op::eq;
+    raw("(");
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      if (i) raw(all ? " AND " : " OR ");
+      sqlite_compare(e.field, e.path, paths[i], o, v);
+    }
+    return raw(")");
+  }
+  builder& sqlite_json(const detail::expr& e) {
+    using detail::op;
+    auto paths = sqlite_json_paths(e.path);
+    switch (e.json_test) {
+      case op::is_null:
+        raw("(");
+        for (std::size_t i = 0; i < paths.size(); ++i) {
+          if (i) raw(" OR ");
+          raw("json_type(").column(e.field).raw(", ").sqlite_path(e.field, e.path, paths[i]).raw(") IS NOT NULL");
+        }
+        return raw(")");
+      case op::ne: return raw("(NOT ").sqlite_any(e, paths, op::eq, e.json_values[0]).raw(")");
+      case op::in:
+        if (e.json_values.empty()) return raw("(1 = 0)");
+        raw("(");
+        for (std::size_t i = 0; i < e.json_values.size(); ++i) {
+          if (i) raw(" OR ");
+          sqlite_any(e, paths, op::eq, e.json_values[i]);
+        }
+        return raw(")");
+      default: return sqlite_any(e, paths, e.json_test, e.json_values[0]);
+    }
+  }
+
+  // (col #> path): the jsonb value at the path, SQL NULL where it leads nowhere; a token #> would
+  // read as an index and JSON Pointer would not must not step into an array
+  builder& pg_value(const detail::expr& e, std::string_view op = " #> ") {
+    bool guarded = false;
+    for (std::size_t i = 0; i < e.path.size(); ++i) {
+      if (!pg_loose_index(e.path[i])) continue;
+      raw(guarded ? " AND " : "(CASE WHEN ");
+      guarded = true;
+      raw("COALESCE(jsonb_typeof(").column(e.field).raw(" #> ");
+      param(value(pg_text_array(e.path, i)), column_kind::text).raw("::text[]), '') <> 'array'");
+    }
+    if (guarded) raw(" THEN ");
+    raw("(").column(e.field).raw(op);
+    if (json_indexed(e.field, e.path))
+      json_path_literal(e.path);
+    else
+      param(value(pg_text_array(e.path, e.path.size())), column_kind::text).raw("::text[]");
+    raw(")");
+    return guarded ? raw(" END)") : *this;
+  }
+  builder& pg_compare(const detail::expr& e, detail::op o, const detail::json_scalar& v) {
+    using detail::op;
+    raw("(COALESCE(jsonb_typeof(").pg_value(e).raw("), 'null') = ");
+    static constexpr std::string_view kinds[] = {"'null'", "'boolean'", "'number'", "'number'", "'string'"};
+    raw(kinds[v.index()]);
+    if (v.index() == 0) return raw(o == op::eq ? ")" : " AND 1 = 0)");
+    if (v.index() == 1 && o != op::eq) return raw(" AND 1 = 0)");
+    std::string_view cmp = o == op::eq   ? " = "
+                           : o == op::lt ? " < "
+                           : o == op::le ? " <= "
+                           : o == op::gt ? " > "
+                                         : " >= ";
+    if (v.index() == 4 && o != op::eq) {  // jsonb orders strings by collation; stowage orders bytes
+      raw(" AND ").pg_value(e, " #>> ").raw(" COLLATE \"C\"").raw(cmp);
+      return param(value(std::get<4>(v)), column_kind::text).raw(")");
+    }
+    // jsonb compares numbers numerically and strings and booleans exactly; a string goes as text,
+    // checked as text values are (no NUL, valid UTF-8)
+    raw(" AND ").pg_value(e).raw(cmp);
+    if (v.index() == 4) return raw("to_jsonb(").param(value(std::get<4>(v)), column_kind::text).raw("::text))");
+    return param(value(json_literal(v)), column_kind::json).raw(")");
+  }
+  builder& pg_json(const detail::expr& e) {
+    using detail::op;
+    switch (e.json_test) {
+      case op::is_null: return raw("(").pg_value(e).raw(" IS NOT NULL)");
+      case op::ne: return raw("(NOT ").pg_compare(e, op::eq, e.json_values[0]).raw(")");
+      case op::in:
+        if (e.json_values.empty()) return raw("(1 = 0)");
+        raw("(");
+        for (std::size_t i = 0; i < e.json_values.size(); ++i) {
+          if (i) raw(" OR ");
+          pg_compare(e, op::eq, e.json_values[i]);
+        }
+        return raw(")");
+      default: return pg_compare(e, e.json_test, e.json_values[0]);
+    }
+  }
+
   const detail::table_schema& schema_;
 };
 
@@ -312,6 +523,8 @@ class builder {
 #define STOWAGE_SINGLE_STOWAGE_SQL_IMPL_RENDER_IPP
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 
+#include <charconv>
+
 namespace stowage::sql {
 
 STOWAGE_INLINE void quote_identifier(std::string& out, std::string_view name, char quote) {
@@ -322,6 +535,8 @@ STOWAGE_INLINE void quote_identifier(std::string& out, std::string_view name, ch
   }
   out += quote;
 }
+
+STOWAGE_INLINE void quote_literal(std::string& out, std::string_view s) { quote_identifier(out, s, '\''); }
 
 STOWAGE_INLINE std::string prefix_upper_bound(std::string p) {
   while (!p.empty() && static_cast<unsigned char>(p.back()) == 0xFF) p.pop_back();
@@ -361,6 +576,89 @@ STOWAGE_INLINE std::string utf8_prefix_upper_bound(std::string p) {
     return p;
   }
   return p;
+}
+
+namespace render_detail {
+
+/// s as the inside of a JSON string, escaped as stowage's JSON text (nlohmann's dump) escapes it.
+inline void append_json_escaped(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20) {
+          out += "\\u00";
+          out += hex[u >> 4];
+          out += hex[u & 15];
+        } else {
+          out += c;
+        }
+    }
+  }
+}
+
+}  // namespace render_detail
+
+STOWAGE_INLINE std::vector<std::string> sqlite_json_paths(const std::vector<std::string>& tokens) {
+  std::vector<std::string> paths{"$"};
+  for (const auto& t : tokens) {
+    bool index = detail::json_array_index(t);
+    std::size_t n = paths.size();
+    if (index)
+      for (std::size_t i = 0; i < n; ++i) paths.push_back(paths[i] + "[" + t + "]");
+    for (std::size_t i = 0; i < n; ++i) {
+      paths[i] += ".\"";
+      render_detail::append_json_escaped(paths[i], t);
+      paths[i] += '"';
+    }
+  }
+  return paths;
+}
+
+STOWAGE_INLINE std::string pg_text_array(const std::vector<std::string>& tokens, std::size_t count) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : tokens[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+STOWAGE_INLINE bool pg_loose_index(std::string_view t) {
+  return detail::json_number_like(t) && !detail::json_array_index(t);
+}
+
+STOWAGE_INLINE std::string json_literal(const detail::json_scalar& v) {
+  switch (v.index()) {
+    case 0: return "null";
+    case 1: return std::get<1>(v) ? "true" : "false";
+    case 2: return std::to_string(std::get<2>(v));
+    case 3: {
+      char buf[32];
+      auto r = std::to_chars(buf, buf + sizeof buf, std::get<3>(v));
+      return std::string(buf, r.ptr);
+    }
+    default: {
+      std::string out = "\"";
+      render_detail::append_json_escaped(out, std::get<4>(v));
+      out += '"';
+      return out;
+    }
+  }
 }
 
 }  // namespace stowage::sql
@@ -698,6 +996,16 @@ STOWAGE_INLINE void like_function(sqlite3_context* ctx, int argc, sqlite3_value*
   sqlite3_result_int(ctx, like_match(text, pattern, escape) ? 1 : 0);
 }
 
+STOWAGE_INLINE void contains_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  auto bytes_of = [](sqlite3_value* v) {
+    auto p = static_cast<const char*>(sqlite3_value_blob(v));  // before _bytes, as SQLite asks
+    return std::string_view(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(v)));
+  };
+  sqlite3_result_int(ctx, text_contains(bytes_of(argv[0]), bytes_of(argv[1]), sqlite3_value_int(argv[2]) != 0));
+}
+
 STOWAGE_INLINE url_options read_url_options(std::string_view url, std::string_view path) {
   auto refuse = [&](std::string_view what) -> void {
     std::string shown;  // what() is cut at a NUL byte
@@ -784,6 +1092,10 @@ STOWAGE_INLINE sqlite::sqlite(std::string_view url) {
                                     &detail::sqlite_impl::like_function, nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) fail(rc, "cannot register the LIKE function", nullptr, {});
   }
+  // contains() and icontains(), with the same bytewise test as the backends that filter in process
+  rc = sqlite3_create_function_v2(raw, "stowage_contains", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                                  nullptr, &detail::sqlite_impl::contains_function, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) fail(rc, "cannot register the contains function", nullptr, {});
 }
 
 STOWAGE_INLINE sqlite::~sqlite() {
@@ -1194,7 +1506,8 @@ STOWAGE_INLINE void sqlite::create_or_migrate(const detail::table_schema& s) {
         .raw(" ON ")
         .ident(s.table)
         .raw(" (");
-    for (std::size_t i = 0; i < ix.columns.size(); ++i) {
+    if (ix.json) c.json_index_expression(ix);
+    for (std::size_t i = 0; i < ix.columns.size() && !ix.json; ++i) {
       if (i) c.raw(", ");
       c.column(ix.columns[i]);
     }

@@ -54,240 +54,121 @@
 #endif
 #endif  // STOWAGE_SINGLE_STOWAGE_DETAIL_CONFIG_HPP
 // ---- end stowage/detail/config.hpp
-// ---- begin stowage/query/like.hpp
-#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_LIKE_HPP
-#define STOWAGE_SINGLE_STOWAGE_QUERY_LIKE_HPP
-// LIKE matching with stowage's one meaning, bytewise on every backend: % matches any run of
-// bytes (the empty one too), _ exactly one byte, and the escape byte (a backslash) makes the
-// byte after it literal. NUL is an ordinary byte. memory and json_dir evaluate LIKE with it, and
-// the sqlite backend registers it as SQLite's like() function, so the three cannot disagree.
+// ---- begin stowage/query/json_path.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_JSON_PATH_HPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_JSON_PATH_HPP
+// Tests inside JSON fields: where<&Event::payload>.at("/order/id") == 17. The path is a JSON
+// Pointer (RFC 6901) kept as its tokens, the value a small variant; no JSON library is needed
+// here, as the in-process evaluator reads the stored JSON text itself (compiled once).
+//
+// The semantics, the same on every backend:
+// - a path that leads nowhere (or into a document that is absent: an empty optional) is null;
+// - == compares values of the same kind: numbers numerically (17 == 17.0), strings bytewise,
+//   booleans with booleans, null with null; a number never equals a string ("17" != 17), and an
+//   array or an object equals no value; != is the negation of ==, so it holds across kinds;
+// - <, <=, >, >= order numbers with numbers and strings with strings (bytewise); across kinds,
+//   and for booleans, null, arrays and objects, they are false;
+// - in() is == with any of its values; exists() holds when the path leads to a value, null too.
+// Every test is true or false, never SQL's unknown, so ! negates it exactly.
 
+#include <concepts>
 #include <cstddef>
-#include <string_view>
-
-namespace stowage::detail {
-
-/// Whether p ends in an escape that escapes nothing ("a\"), which no text can match.
-bool like_pattern_dangles(std::string_view p, char escape = '\\');
-
-/// Whether the tokens of p (no % among them) match s byte for byte, s as long as p has tokens.
-bool like_match_fixed(std::string_view s, std::string_view p, char escape);
-
-/// Whether s matches the LIKE pattern p. Iterative, with no recursion and no exponential
-/// backtracking: when a byte fails to match, only the last % seen takes one more byte and
-/// the rest of the pattern is tried again from there (a % before it never needs to take more,
-/// as the last one can take anything). The part after the last % matches the end of s, so it
-/// is compared there once. Time is linear in |s| + |p| for usual patterns, |s| * |p| at worst
-/// (a long run of literals between two %s that almost matches at every place). A dangling
-/// escape at the end matches nothing (like_pattern_dangles).
-bool like_match(std::string_view s, std::string_view p, char escape = '\\');
-
-}  // namespace stowage::detail
-
-#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
-// ---- begin stowage/query/impl/like.ipp
-#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_LIKE_IPP
-#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_LIKE_IPP
-// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
-
-namespace stowage::detail {
-
-STOWAGE_INLINE bool like_pattern_dangles(std::string_view p, char escape) {
-  std::size_t i = 0;
-  while (i < p.size()) i += p[i] == escape ? 2 : 1;
-  return i > p.size();
-}
-
-STOWAGE_INLINE bool like_match_fixed(std::string_view s, std::string_view p, char escape) {
-  std::size_t si = 0;
-  for (std::size_t pi = 0; pi < p.size(); ++pi, ++si) {
-    if (si == s.size()) return false;
-    if (p[pi] == escape) {
-      if (++pi == p.size() || p[pi] != s[si]) return false;
-    } else if (p[pi] != '_' && p[pi] != s[si]) {
-      return false;
-    }
-  }
-  return si == s.size();
-}
-
-STOWAGE_INLINE bool like_match(std::string_view s, std::string_view p, char escape) {
-  constexpr std::size_t none = std::string_view::npos;
-  // where the part after the last % begins, and how many bytes it matches
-  std::size_t tail = 0, tail_bytes = 0;
-  for (std::size_t i = 0; i < p.size(); ++i, ++tail_bytes) {
-    if (p[i] == escape) {
-      ++i;
-    } else if (p[i] == '%') {
-      tail = i + 1;
-      tail_bytes = none;  // the increment makes it 0
-    }
-  }
-  std::size_t si = 0, pi = 0;
-  std::size_t star_p = none, star_s = 0;  // just after the last % seen, and where in s it began
-  while (si < s.size()) {
-    if (pi < p.size()) {
-      char c = p[pi];
-      if (c == escape) {
-        if (pi + 1 < p.size() && p[pi + 1] == s[si]) {
-          ++si;
-          pi += 2;
-          continue;
-        }
-      } else if (c == '%') {
-        star_p = ++pi;
-        star_s = si;
-        if (star_p == tail)
-          return tail_bytes <= s.size() - si &&
-                 like_match_fixed(s.substr(s.size() - tail_bytes), p.substr(tail), escape);
-        continue;
-      } else if (c == '_' || c == s[si]) {
-        ++si;
-        ++pi;
-        continue;
-      }
-    }
-    if (star_p == none) return false;
-    si = ++star_s;
-    pi = star_p;
-  }
-  while (pi < p.size() && p[pi] == '%') ++pi;
-  return pi == p.size();
-}
-
-}  // namespace stowage::detail
-#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_LIKE_IPP
-// ---- end stowage/query/impl/like.ipp
-#endif
-#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_LIKE_HPP
-// ---- end stowage/query/like.hpp
-// ---- begin stowage/record/record.hpp
-#ifndef STOWAGE_SINGLE_STOWAGE_RECORD_RECORD_HPP
-#define STOWAGE_SINGLE_STOWAGE_RECORD_RECORD_HPP
-// Records: plain structs reflected with Boost.Hana. This file holds the record_traits
-// customization point, compile-time field lookup, and the runtime table description that the
-// backends create tables from.
-
-#include <array>
-#include <boost/hana/accessors.hpp>
-#include <boost/hana/adapt_struct.hpp>
-#include <boost/hana/at.hpp>
-#include <boost/hana/concept/struct.hpp>
-#include <boost/hana/define_struct.hpp>
-#include <boost/hana/first.hpp>
-#include <boost/hana/length.hpp>
-#include <boost/hana/second.hpp>
-#include <boost/hana/string.hpp>
-#include <cstddef>
-#include <span>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
-#include <tuple>
-#include <type_traits>
-#include <utility>
+#include <variant>
 #include <vector>
 
-// ---- begin stowage/detail/type_name.hpp
-#ifndef STOWAGE_SINGLE_STOWAGE_DETAIL_TYPE_NAME_HPP
-#define STOWAGE_SINGLE_STOWAGE_DETAIL_TYPE_NAME_HPP
-// Compile-time names of types and enumerators, read from the compiler's function signature.
 
-#include <array>
-#include <cstddef>
-#include <string_view>
-#include <type_traits>
-#include <utility>
+namespace stowage {
+namespace detail {
 
-namespace stowage::detail {
+/// A value a JSON path is compared with: JSON null, a boolean, an integer, a double or a string.
+using json_scalar = std::variant<std::nullptr_t, bool, std::int64_t, double, std::string>;
 
-/// The text of the template argument that follows `marker` in a function signature:
-/// gcc writes "[with T = app::Event; ...]", clang "[T = app::Event]".
-constexpr std::string_view signature_argument(std::string_view signature, std::string_view marker) {
-  auto start = signature.find(marker) + marker.size();
-  auto end = signature.find_first_of(";]", start);
-  return signature.substr(start, end - start);
-}
+/// The tokens of a JSON Pointer with ~1 and ~0 decoded; the reason it is refused in `why` (and
+/// an empty result) otherwise. Besides RFC 6901's rules, a token may not hold a double quote or
+/// a NUL byte, which SQLite's JSON paths and PostgreSQL's text cannot carry.
+std::vector<std::string> parse_json_pointer(std::string_view pointer, std::string& why);
 
-template <class T>
-constexpr std::string_view raw_type_signature() {
-  return __PRETTY_FUNCTION__;
-}
+/// Whether a token names an array element (RFC 6901: 0, or digits without a leading zero).
+bool json_array_index(std::string_view token);
 
-/// The type's name as the compiler spells it, without namespaces ("Event" for app::Event).
-template <class T>
-constexpr std::string_view type_name() {
-  std::string_view s = signature_argument(raw_type_signature<T>(), "T = ");
-  // drop namespaces, but not inside template arguments
-  std::size_t depth = 0, cut = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '<')
-      ++depth;
-    else if (s[i] == '>')
-      --depth;
-    else if (depth == 0 && s[i] == ':' && i + 1 < s.size() && s[i + 1] == ':')
-      cut = i + 2;
+/// Whether a token reads as a number: an array index, or what a database might take for one
+/// ("-1", "01", " 1").
+bool json_number_like(std::string_view token);
+
+[[noreturn]] void json_nan_refused();
+
+}  // namespace detail
+
+/// A value on the right of a JSON-path comparison: nullptr, a boolean, an integer, a floating
+/// point number, text, or a JSON value (nlohmann::json) holding one of those.
+struct json_operand {
+  detail::json_scalar v;
+
+  json_operand(std::nullptr_t) : v(nullptr) {}
+  template <class T>
+  requires std::same_as<T, bool> json_operand(T b) : v(b) {}
+  template <class T>
+  requires(std::integral<T> && !std::same_as<T, bool>) json_operand(T i) {
+    // an unsigned value above the int64 range can only be compared as a double
+    if constexpr (std::is_unsigned_v<T> && sizeof(T) == 8)
+      if (i > static_cast<T>(std::numeric_limits<std::int64_t>::max())) {
+        v = static_cast<double>(i);
+        return;
+      }
+    v = static_cast<std::int64_t>(i);
   }
-  return s.substr(cut);
-}
+  template <std::floating_point T>
+  json_operand(T d) {
+    if (d != d) detail::json_nan_refused();
+    v = static_cast<double>(d);
+  }
+  json_operand(const char* s) : v(std::string(s)) {}
+  json_operand(std::string_view s) : v(std::string(s)) {}
+  json_operand(const std::string& s) : v(s) {}
+  /// A JSON value (nlohmann::json): null, a boolean, a number or a string; an array or object
+  /// is bad_input_error.
+  template <class J>
+  requires requires(const J& j) {
+    j.is_null();
+    j.is_boolean();
+    j.is_number_integer();
+    j.is_number_unsigned();
+    j.is_number_float();
+    j.is_string();
+    j.dump();
+  }
+  json_operand(const J& j) {
+    if (j.is_null())
+      v = nullptr;
+    else if (j.is_boolean())
+      v = j.template get<bool>();
+    else if (j.is_number_unsigned())
+      *this = json_operand(j.template get<std::uint64_t>());
+    else if (j.is_number_integer())
+      v = j.template get<std::int64_t>();
+    else if (j.is_number_float())
+      *this = json_operand(j.template get<double>());
+    else if (j.is_string())
+      v = j.template get<std::string>();
+    else
+      refuse(j.dump());
+  }
 
-template <auto V>
-constexpr std::string_view raw_value_signature() {
-  return __PRETTY_FUNCTION__;
-}
+ private:
+  [[noreturn]] static void refuse(const std::string& json);
+};
 
-/// The enumerator's name for V, or an empty view when V names no enumerator.
-template <auto V>
-constexpr std::string_view enumerator_name() {
-  std::string_view s = signature_argument(raw_value_signature<V>(), "V = ");
-  // an unnamed value prints as a cast, "(Color)5" or "((anonymous namespace)::Color)5"
-  auto colon = s.rfind("::");
-  std::string_view name = colon == std::string_view::npos ? s : s.substr(colon + 2);
-  if (name.empty() || name.find(')') != std::string_view::npos || name[0] == '(' || name[0] == '-' ||
-      (name[0] >= '0' && name[0] <= '9'))
-    return {};
-  return name;
-}
+}  // namespace stowage
 
-}  // namespace stowage::detail
-#endif  // STOWAGE_SINGLE_STOWAGE_DETAIL_TYPE_NAME_HPP
-// ---- end stowage/detail/type_name.hpp
-// ---- begin stowage/record/codec.hpp
-#ifndef STOWAGE_SINGLE_STOWAGE_RECORD_CODEC_HPP
-#define STOWAGE_SINGLE_STOWAGE_RECORD_CODEC_HPP
-// Type-erased field codecs: how a field's bytes in a record become one stored value (a cell) and
-// back. There is one codec per field *type* (int, std::string, a time point, a JSON document...),
-// shared by every record and every backend, so a record costs the compiler a table of pointers
-// rather than a copy of each backend's binding and decoding code. Backends walk that table with
-// plain functions (record.hpp).
-
-#include <cstddef>
-#include <cstdint>
-#include <new>
-#include <optional>
-#include <span>
-#include <string>
-#include <string_view>
-#include <type_traits>
-
-// ---- begin stowage/record/column.hpp
-#ifndef STOWAGE_SINGLE_STOWAGE_RECORD_COLUMN_HPP
-#define STOWAGE_SINGLE_STOWAGE_RECORD_COLUMN_HPP
-// How a field's C++ type becomes a stored column: the column_traits customization point, the
-// built-in mappings, and the small value type the memory backend and query parameters share.
-
-#include <chrono>
-#include <cmath>
-#include <concepts>
-#include <cstdint>
-#include <cstring>
-#include <limits>
-#include <optional>
-#include <ratio>
-#include <span>
-#include <string>
-#include <string_view>
-#include <type_traits>
-#include <variant>
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/query/impl/json_path.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_PATH_IPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_PATH_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 
 // ---- begin stowage/error.hpp
 #ifndef STOWAGE_SINGLE_STOWAGE_ERROR_HPP
@@ -468,6 +349,324 @@ STOWAGE_INLINE std::string& error::escaped(std::string& m, std::string_view key)
 #endif
 #endif  // STOWAGE_SINGLE_STOWAGE_ERROR_HPP
 // ---- end stowage/error.hpp
+
+namespace stowage {
+namespace detail {
+
+STOWAGE_INLINE std::vector<std::string> parse_json_pointer(std::string_view p, std::string& why) {
+  std::vector<std::string> tokens;
+  if (p.empty()) return tokens;
+  if (p.front() != '/') {
+    why = "a JSON pointer is empty or starts with '/'";
+    return {};
+  }
+  for (std::size_t i = 1;; ++i) {
+    std::string t;
+    for (; i < p.size() && p[i] != '/'; ++i) {
+      char c = p[i];
+      if (c == '~') {
+        if (i + 1 < p.size() && (p[i + 1] == '0' || p[i + 1] == '1')) {
+          t += p[++i] == '0' ? '~' : '/';
+          continue;
+        }
+        why = "'~' is written '~0' in a JSON pointer, and '/' inside a name '~1'";
+        return {};
+      }
+      if (c == '"' || c == '\0') {
+        why = "a name in a JSON pointer cannot hold a double quote or a NUL byte (SQLite's JSON paths cannot name it)";
+        return {};
+      }
+      t += c;
+    }
+    tokens.push_back(std::move(t));
+    if (i >= p.size()) return tokens;
+  }
+}
+
+STOWAGE_INLINE bool json_array_index(std::string_view t) {
+  if (t.empty() || t.size() > 18) return false;
+  if (t.size() > 1 && t[0] == '0') return false;
+  for (char c : t)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+STOWAGE_INLINE bool json_number_like(std::string_view t) {
+  std::size_t i = 0;
+  // what strtol takes: leading white space, a sign, digits
+  while (i < t.size() && (t[i] == ' ' || (t[i] >= '\t' && t[i] <= '\r'))) ++i;
+  if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+  if (i == t.size()) return false;
+  for (; i < t.size(); ++i)
+    if (t[i] < '0' || t[i] > '9') return false;
+  return true;
+}
+
+[[noreturn]] STOWAGE_INLINE void json_nan_refused() {
+  throw bad_input_error("a JSON path cannot be compared with NaN: JSON has no NaN", {});
+}
+
+}  // namespace detail
+
+[[noreturn]] STOWAGE_INLINE void json_operand::refuse(const std::string& json) {
+  throw bad_input_error("a JSON path is compared with null, a boolean, a number or a string, not with " + json, {});
+}
+
+}  // namespace stowage
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_PATH_IPP
+// ---- end stowage/query/impl/json_path.ipp
+#endif
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_JSON_PATH_HPP
+// ---- end stowage/query/json_path.hpp
+// ---- begin stowage/query/like.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_LIKE_HPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_LIKE_HPP
+// LIKE matching with stowage's one meaning, bytewise on every backend: % matches any run of
+// bytes (the empty one too), _ exactly one byte, and the escape byte (a backslash) makes the
+// byte after it literal. NUL is an ordinary byte. memory and json_dir evaluate LIKE with it, and
+// the sqlite backend registers it as SQLite's like() function, so the three cannot disagree.
+
+#include <cstddef>
+#include <string_view>
+
+namespace stowage::detail {
+
+/// Whether p ends in an escape that escapes nothing ("a\"), which no text can match.
+bool like_pattern_dangles(std::string_view p, char escape = '\\');
+
+/// Whether the tokens of p (no % among them) match s byte for byte, s as long as p has tokens.
+bool like_match_fixed(std::string_view s, std::string_view p, char escape);
+
+/// Whether s matches the LIKE pattern p. Iterative, with no recursion and no exponential
+/// backtracking: when a byte fails to match, only the last % seen takes one more byte and
+/// the rest of the pattern is tried again from there (a % before it never needs to take more,
+/// as the last one can take anything). The part after the last % matches the end of s, so it
+/// is compared there once. Time is linear in |s| + |p| for usual patterns, |s| * |p| at worst
+/// (a long run of literals between two %s that almost matches at every place). A dangling
+/// escape at the end matches nothing (like_pattern_dangles).
+bool like_match(std::string_view s, std::string_view p, char escape = '\\');
+
+/// Whether s holds needle, byte for byte; with fold_ascii, A-Z and a-z match either case (and
+/// no other byte changes). contains() and icontains() predicates on every backend: memory and
+/// json_dir evaluate them with it, the sqlite backend registers it as stowage_contains().
+bool text_contains(std::string_view s, std::string_view needle, bool fold_ascii);
+
+}  // namespace stowage::detail
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/query/impl/like.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_LIKE_IPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_LIKE_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+#include <algorithm>
+
+namespace stowage::detail {
+
+STOWAGE_INLINE bool like_pattern_dangles(std::string_view p, char escape) {
+  std::size_t i = 0;
+  while (i < p.size()) i += p[i] == escape ? 2 : 1;
+  return i > p.size();
+}
+
+STOWAGE_INLINE bool like_match_fixed(std::string_view s, std::string_view p, char escape) {
+  std::size_t si = 0;
+  for (std::size_t pi = 0; pi < p.size(); ++pi, ++si) {
+    if (si == s.size()) return false;
+    if (p[pi] == escape) {
+      if (++pi == p.size() || p[pi] != s[si]) return false;
+    } else if (p[pi] != '_' && p[pi] != s[si]) {
+      return false;
+    }
+  }
+  return si == s.size();
+}
+
+STOWAGE_INLINE bool like_match(std::string_view s, std::string_view p, char escape) {
+  constexpr std::size_t none = std::string_view::npos;
+  // where the part after the last % begins, and how many bytes it matches
+  std::size_t tail = 0, tail_bytes = 0;
+  for (std::size_t i = 0; i < p.size(); ++i, ++tail_bytes) {
+    if (p[i] == escape) {
+      ++i;
+    } else if (p[i] == '%') {
+      tail = i + 1;
+      tail_bytes = none;  // the increment makes it 0
+    }
+  }
+  std::size_t si = 0, pi = 0;
+  std::size_t star_p = none, star_s = 0;  // just after the last % seen, and where in s it began
+  while (si < s.size()) {
+    if (pi < p.size()) {
+      char c = p[pi];
+      if (c == escape) {
+        if (pi + 1 < p.size() && p[pi + 1] == s[si]) {
+          ++si;
+          pi += 2;
+          continue;
+        }
+      } else if (c == '%') {
+        star_p = ++pi;
+        star_s = si;
+        if (star_p == tail)
+          return tail_bytes <= s.size() - si &&
+                 like_match_fixed(s.substr(s.size() - tail_bytes), p.substr(tail), escape);
+        continue;
+      } else if (c == '_' || c == s[si]) {
+        ++si;
+        ++pi;
+        continue;
+      }
+    }
+    if (star_p == none) return false;
+    si = ++star_s;
+    pi = star_p;
+  }
+  while (pi < p.size() && p[pi] == '%') ++pi;
+  return pi == p.size();
+}
+
+STOWAGE_INLINE bool text_contains(std::string_view s, std::string_view needle, bool fold_ascii) {
+  if (!fold_ascii || needle.empty()) return s.find(needle) != std::string_view::npos;
+  auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return std::search(s.begin(), s.end(), needle.begin(), needle.end(),
+                     [&](char a, char b) { return fold(a) == fold(b); }) != s.end();
+}
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_LIKE_IPP
+// ---- end stowage/query/impl/like.ipp
+#endif
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_LIKE_HPP
+// ---- end stowage/query/like.hpp
+// ---- begin stowage/record/record.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_RECORD_RECORD_HPP
+#define STOWAGE_SINGLE_STOWAGE_RECORD_RECORD_HPP
+// Records: plain structs reflected with Boost.Hana. This file holds the record_traits
+// customization point, compile-time field lookup, and the runtime table description that the
+// backends create tables from.
+
+#include <array>
+#include <boost/hana/accessors.hpp>
+#include <boost/hana/adapt_struct.hpp>
+#include <boost/hana/at.hpp>
+#include <boost/hana/concept/struct.hpp>
+#include <boost/hana/define_struct.hpp>
+#include <boost/hana/first.hpp>
+#include <boost/hana/length.hpp>
+#include <boost/hana/second.hpp>
+#include <boost/hana/string.hpp>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+// ---- begin stowage/detail/type_name.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_DETAIL_TYPE_NAME_HPP
+#define STOWAGE_SINGLE_STOWAGE_DETAIL_TYPE_NAME_HPP
+// Compile-time names of types and enumerators, read from the compiler's function signature.
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace stowage::detail {
+
+/// The text of the template argument that follows `marker` in a function signature:
+/// gcc writes "[with T = app::Event; ...]", clang "[T = app::Event]".
+constexpr std::string_view signature_argument(std::string_view signature, std::string_view marker) {
+  auto start = signature.find(marker) + marker.size();
+  auto end = signature.find_first_of(";]", start);
+  return signature.substr(start, end - start);
+}
+
+template <class T>
+constexpr std::string_view raw_type_signature() {
+  return __PRETTY_FUNCTION__;
+}
+
+/// The type's name as the compiler spells it, without namespaces ("Event" for app::Event).
+template <class T>
+constexpr std::string_view type_name() {
+  std::string_view s = signature_argument(raw_type_signature<T>(), "T = ");
+  // drop namespaces, but not inside template arguments
+  std::size_t depth = 0, cut = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '<')
+      ++depth;
+    else if (s[i] == '>')
+      --depth;
+    else if (depth == 0 && s[i] == ':' && i + 1 < s.size() && s[i + 1] == ':')
+      cut = i + 2;
+  }
+  return s.substr(cut);
+}
+
+template <auto V>
+constexpr std::string_view raw_value_signature() {
+  return __PRETTY_FUNCTION__;
+}
+
+/// The enumerator's name for V, or an empty view when V names no enumerator.
+template <auto V>
+constexpr std::string_view enumerator_name() {
+  std::string_view s = signature_argument(raw_value_signature<V>(), "V = ");
+  // an unnamed value prints as a cast, "(Color)5" or "((anonymous namespace)::Color)5"
+  auto colon = s.rfind("::");
+  std::string_view name = colon == std::string_view::npos ? s : s.substr(colon + 2);
+  if (name.empty() || name.find(')') != std::string_view::npos || name[0] == '(' || name[0] == '-' ||
+      (name[0] >= '0' && name[0] <= '9'))
+    return {};
+  return name;
+}
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_DETAIL_TYPE_NAME_HPP
+// ---- end stowage/detail/type_name.hpp
+// ---- begin stowage/record/codec.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_RECORD_CODEC_HPP
+#define STOWAGE_SINGLE_STOWAGE_RECORD_CODEC_HPP
+// Type-erased field codecs: how a field's bytes in a record become one stored value (a cell) and
+// back. There is one codec per field *type* (int, std::string, a time point, a JSON document...),
+// shared by every record and every backend, so a record costs the compiler a table of pointers
+// rather than a copy of each backend's binding and decoding code. Backends walk that table with
+// plain functions (record.hpp).
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+// ---- begin stowage/record/column.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_RECORD_COLUMN_HPP
+#define STOWAGE_SINGLE_STOWAGE_RECORD_COLUMN_HPP
+// How a field's C++ type becomes a stored column: the column_traits customization point, the
+// built-in mappings, and the small value type the memory backend and query parameters share.
+
+#include <chrono>
+#include <cmath>
+#include <concepts>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <ratio>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+
 // ---- begin stowage/record/enum_names.hpp
 #ifndef STOWAGE_SINGLE_STOWAGE_RECORD_ENUM_NAMES_HPP
 #define STOWAGE_SINGLE_STOWAGE_RECORD_ENUM_NAMES_HPP
@@ -1787,13 +1986,33 @@ struct index {};
 template <auto... Fields>
 struct unique {};
 
+namespace detail {
+/// A string literal as a template argument.
+template <std::size_t N>
+struct fixed_string {
+  char text[N]{};
+  constexpr fixed_string(const char (&s)[N]) {
+    for (std::size_t i = 0; i < N; ++i) text[i] = s[i];
+  }
+  constexpr std::string_view view() const { return {text, N - 1}; }
+};
+}  // namespace detail
+
+/// An index on the value at a JSON pointer inside a JSON field, declared in
+/// record_traits::indexes: json_index<&Event::payload, "/order/id">. It serves at(pointer) == v
+/// where the backend has expression indexes (SQLite, PostgreSQL); memory and json_dir accept it
+/// and scan. Its tokens must be names: one that could be an array index is refused.
+template <auto Field, detail::fixed_string Pointer>
+struct json_index {};
+
 /// Customization point: how a record is stored. Every member is optional.
 ///
 ///     template <> struct stowage::record_traits<Event> {
 ///       static constexpr std::string_view table = "events";   // default: the struct's name
 ///       static constexpr auto key = &Event::id;               // default: the field named id
 ///       using indexes = std::tuple<stowage::index<&Event::schema, &Event::time>,
-///                                  stowage::unique<&Event::producer, &Event::seq>>;
+///                                  stowage::unique<&Event::producer, &Event::seq>,
+///                                  stowage::json_index<&Event::payload, "/order/id">>;
 ///     };
 template <class Record>
 struct record_traits {};
@@ -1933,6 +2152,9 @@ struct index_def {
   std::string name;
   std::vector<std::size_t> columns;
   bool unique;
+  // an index on the value at a JSON pointer in its one column (json_index): the pointer's tokens
+  bool json = false;
+  std::vector<std::string> json_path;
 };
 
 /// The runtime description of a record's table, built once per record type. Everything a
@@ -1968,6 +2190,8 @@ struct column_spec {
 struct index_spec {
   bool unique;
   std::span<const std::size_t> columns;
+  bool json = false;
+  std::string_view json_pointer = {};
 };
 
 /// Builds a table's description from what a record type declares; `defaults` points to a
@@ -1992,6 +2216,18 @@ struct index_spec_of<R, stowage::index<M...>> {
 template <class R, auto... M>
 struct index_spec_of<R, stowage::unique<M...>> {
   static constexpr index_spec value{true, index_columns<R, M...>::value};
+};
+
+/// Whether Field (&Record::field) of type FieldType, named by a json_index, is stored as JSON.
+template <auto Field, class FieldType>
+inline constexpr bool json_index_field_is_json = !field_type<FieldType> || kind_of<FieldType>() == column_kind::json;
+
+template <class R, auto M, fixed_string P>
+struct index_spec_of<R, stowage::json_index<M, P>> {
+  static_assert(json_index_field_is_json<M, typename member_pointer_parts<decltype(M)>::type>,
+                "stowage: a json_index in stowage::record_traits names a field that is not stored as JSON "
+                "(nlohmann::json, a nested struct or a std::vector; see the field in the requirement)");
+  static constexpr index_spec value{false, index_columns<R, M>::value, true, P.view()};
 };
 
 template <class R, class... Ix>
@@ -2217,6 +2453,20 @@ STOWAGE_INLINE table_schema make_schema(std::string_view record, std::string_vie
       d.name += "_";
       d.name += columns[i].name;
     }
+    if (ix.json) {
+      // the pointer is part of the name: an index on another path is another index
+      d.json = true;
+      d.name += ix.json_pointer;
+      std::string why;
+      d.json_path = parse_json_pointer(ix.json_pointer, why);
+      for (const auto& t : d.json_path)
+        if (why.empty() && json_number_like(t))
+          why = "the name '" + t + "' could be an array index, and an index follows names only";
+      if (!why.empty())
+        throw schema_error("the json_index on field '" + std::string(columns[ix.columns[0]].name) + "' at '" +
+                               std::string(ix.json_pointer) + "': " + why,
+                           error_context{std::string(record), std::string(table), {}, {}});
+    }
     s.indexes.push_back(std::move(d));
   }
   return s;
@@ -2232,7 +2482,24 @@ STOWAGE_INLINE table_schema make_schema(std::string_view record, std::string_vie
 namespace stowage {
 namespace detail {
 
-enum class op : std::uint8_t { eq, ne, lt, le, gt, ge, in, prefix, like, is_null, and_, or_, not_ };
+enum class op : std::uint8_t {
+  eq,
+  ne,
+  lt,
+  le,
+  gt,
+  ge,
+  in,
+  prefix,
+  like,
+  contains,   // the text holds the value's bytes
+  icontains,  // the same, ASCII letters compared without case
+  is_null,
+  and_,
+  or_,
+  not_,
+  json  // a test of the value at a JSON path (query/json_path.hpp)
+};
 
 /// A node of a predicate: a comparison of one field with values, or a combination of nodes.
 struct expr {
@@ -2250,6 +2517,11 @@ struct expr {
   std::size_t field = 0;
   std::vector<value> values;
   std::vector<expr> children;
+  // op::json, a test inside a JSON field (query/json_path.hpp): the pointer's tokens, the test
+  // (eq, ne, lt, le, gt, ge, in, or is_null for exists()) and the values
+  std::vector<std::string> path;
+  std::vector<json_scalar> json_values;
+  op json_test = op::eq;
 };
 
 /// The nodes predicates are built from, made by plain functions so that a record type's
@@ -2264,6 +2536,10 @@ value text_value(std::string_view s);
 /// the caller (most predicates compare a text or an integer field).
 expr text_comparison(op o, std::size_t field, std::string_view s);
 expr integer_comparison(op o, std::size_t field, std::int64_t v);
+/// A test inside a JSON field.
+expr json_comparison(op test, std::size_t field, const std::vector<std::string>& path, std::vector<json_scalar> values);
+/// The tokens of a JSON pointer given to at(); bad_input_error naming the field when it is none.
+std::vector<std::string> json_pointer_of(std::string_view pointer, const table_schema& s, std::size_t field);
 
 /// Whether a value of type V may be compared with a field whose column type is T.
 template <class T, class V>
@@ -2315,6 +2591,10 @@ inline constexpr bool value_fits_field =
 template <auto Field, class FieldType>
 inline constexpr bool field_is_text =
     !field_type<FieldType> || std::is_same_v<typename field_info<FieldType>::column_type, std::string>;
+
+/// Whether Field is stored as JSON (nlohmann::json, a nested struct or a vector), for at().
+template <auto Field, class FieldType>
+inline constexpr bool field_is_json = !field_type<FieldType> || kind_of<FieldType>() == column_kind::json;
 
 /// Whether Field is a std::optional, for is_null().
 template <auto Field, class FieldType>
@@ -2369,6 +2649,42 @@ class predicate {
 
  private:
   detail::expr expr_;
+};
+
+/// A place inside a JSON field, where<&Event::payload>.at("/order/id"): compared with ==, !=, <,
+/// <=, >, >=, in() and exists() under the rules of query/json_path.hpp (README, "Predicates
+/// inside JSON fields").
+template <class Record>
+class json_path_ref {
+ public:
+  json_path_ref(std::size_t field, std::vector<std::string> path) : field_(field), path_(std::move(path)) {}
+
+  friend predicate<Record> operator==(const json_path_ref& r, json_operand v) { return r.test(detail::op::eq, v); }
+  friend predicate<Record> operator!=(const json_path_ref& r, json_operand v) { return r.test(detail::op::ne, v); }
+  friend predicate<Record> operator<(const json_path_ref& r, json_operand v) { return r.test(detail::op::lt, v); }
+  friend predicate<Record> operator<=(const json_path_ref& r, json_operand v) { return r.test(detail::op::le, v); }
+  friend predicate<Record> operator>(const json_path_ref& r, json_operand v) { return r.test(detail::op::gt, v); }
+  friend predicate<Record> operator>=(const json_path_ref& r, json_operand v) { return r.test(detail::op::ge, v); }
+
+  /// The value equals one of these; an empty list matches nothing.
+  predicate<Record> in(std::initializer_list<json_operand> values) const {
+    std::vector<detail::json_scalar> list;
+    list.reserve(values.size());
+    for (const auto& v : values) list.push_back(v.v);
+    return predicate<Record>(detail::json_comparison(detail::op::in, field_, path_, std::move(list)));
+  }
+  /// The path leads to a value, null included.
+  predicate<Record> exists() const {
+    return predicate<Record>(detail::json_comparison(detail::op::is_null, field_, path_, {}));
+  }
+
+ private:
+  predicate<Record> test(detail::op o, const json_operand& v) const {
+    return predicate<Record>(detail::json_comparison(o, field_, path_, {v.v}));
+  }
+
+  std::size_t field_;
+  std::vector<std::string> path_;
 };
 
 /// A reference to the field that member pointer M designates; the start of every predicate.
@@ -2522,6 +2838,42 @@ struct field_ref {
     return predicate<record>(detail::text_comparison(detail::op::like, index, pattern));
   }
 
+  /// The place in this JSON field that a JSON Pointer (RFC 6901) names: at("/order/id"),
+  /// at("/items/0/sku"); "" is the whole document. A pointer that is none is bad_input_error.
+  json_path_ref<record> at(std::string_view pointer) const {
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(detail::field_is_json<M, field_type>,
+                  "stowage: at() applies to fields stored as JSON (nlohmann::json, a nested struct or a "
+                  "std::vector), and this field is not one (see the field and its type in the requirement)");
+    return json_path_ref<record>(index, detail::json_pointer_of(pointer, detail::schema_of<record>(), index));
+  }
+
+  /// The text field holds `s` somewhere, byte for byte (the empty text is in every value). No
+  /// index serves it: each row of the table is looked at.
+  predicate<record> contains(std::string_view s) const {
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(detail::field_is_text<M, field_type>,
+                  "stowage: contains() applies to text fields (std::string), and this field is not one (see the "
+                  "field and its type in the requirement)");
+    return predicate<record>(detail::text_comparison(detail::op::contains, index, s));
+  }
+  /// The same, with the 26 ASCII letters matching either case ("Hello" is in "say hello"). Every
+  /// other byte, accented and non-Latin letters included, must match exactly: one meaning on
+  /// every backend, whatever the server's locale.
+  predicate<record> icontains(std::string_view s) const {
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(detail::field_is_text<M, field_type>,
+                  "stowage: icontains() applies to text fields (std::string), and this field is not one (see the "
+                  "field and its type in the requirement)");
+    return predicate<record>(detail::text_comparison(detail::op::icontains, index, s));
+  }
+
   predicate<record> is_null() const {
     static_assert(detail::reflected_field<M>,
                   "stowage: this member is not a reflected field of its record: list it in "
@@ -2596,6 +2948,26 @@ STOWAGE_INLINE expr integer_comparison(op o, std::size_t field, std::int64_t v) 
   expr e{o, field, {}, {}};
   e.values.emplace_back(std::in_place_index<1>, v);
   return e;
+}
+
+STOWAGE_INLINE expr json_comparison(op test, std::size_t field, const std::vector<std::string>& path,
+                                    std::vector<json_scalar> values) {
+  expr e{op::json, field, {}, {}};
+  e.json_test = test;
+  e.path = path;
+  e.json_values = std::move(values);
+  return e;
+}
+
+STOWAGE_INLINE std::vector<std::string> json_pointer_of(std::string_view pointer, const table_schema& s,
+                                                        std::size_t field) {
+  std::string why;
+  auto tokens = parse_json_pointer(pointer, why);
+  if (!why.empty())
+    throw bad_input_error(
+        "field '" + std::string(s.columns[field].name) + "': '" + std::string(pointer) + "' is no JSON pointer: " + why,
+        context_of(s));
+  return tokens;
 }
 
 [[noreturn]] STOWAGE_INLINE void query_value_refused(const codec_failure& c) {
@@ -3365,6 +3737,21 @@ inline void put_expr(std::string& out, const expr& e) {
   for (const value& v : e.values) put_value(out, v);
   put_length(out, e.children.size());
   for (const expr& c : e.children) put_expr(out, c);
+  // a test inside a JSON field: its path, test and values
+  put_length(out, e.path.size());
+  for (const std::string& name : e.path) {
+    put_length(out, name.size());
+    out += name;
+  }
+  out += static_cast<char>(e.json_test);
+  put_length(out, e.json_values.size());
+  for (const json_scalar& v : e.json_values) {
+    out += static_cast<char>(v.index());
+    if (const bool* b = std::get_if<bool>(&v)) out += *b ? '1' : '0';
+    if (const std::int64_t* i = std::get_if<std::int64_t>(&v)) put_value(out, value(*i));
+    if (const double* d = std::get_if<double>(&v)) put_value(out, value(*d));
+    if (const std::string* t = std::get_if<std::string>(&v)) put_value(out, value(*t));
+  }
 }
 
 /// What a token must have been made for: the query's order terms (with the columns they name)
@@ -4538,6 +4925,10 @@ truth evaluate(const expr& e, std::span<const value> row);
 /// seek of a page, in the order compare_for_sort gives.
 bool after_position(std::span<const value> row, const query_spec& q);
 
+/// The test of one op::json node on a stored JSON text (nullptr for an absent document).
+bool json_test_holds(const std::string* document, op test, const std::vector<std::string>& path,
+                     const std::vector<json_scalar>& values);
+
 /// Applies a query's filter, order, offset and limit to rows, returning the chosen rows.
 template <class Row, class Project>
 std::vector<const Row*> select_rows(const std::vector<const Row*>& rows, const query_spec& q, Project&& values_of) {
@@ -4635,6 +5026,10 @@ STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
       return t == truth::unknown ? t : of(t == truth::no);
     }
     case op::is_null: return of(row[e.field].index() == 0);
+    case op::json: {  // true or false, never unknown: an absent document is a missing path
+      const value& doc = row[e.field];
+      return of(json_test_holds(doc.index() == 3 ? &std::get<3>(doc) : nullptr, e.json_test, e.path, e.json_values));
+    }
     case op::in:
       if (e.values.empty()) return truth::no;  // as SQL renders it: a constant false
       break;
@@ -4654,6 +5049,9 @@ STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
           std::any_of(e.values.begin(), e.values.end(), [&](const value& x) { return compare_values(v, x) == 0; }));
     case op::prefix: return of(std::get<std::string>(v).starts_with(std::get<std::string>(e.values[0])));
     case op::like: return of(like_match(std::get<std::string>(v), std::get<std::string>(e.values[0])));
+    case op::contains:
+    case op::icontains:
+      return of(text_contains(std::get<std::string>(v), std::get<std::string>(e.values[0]), e.kind == op::icontains));
     default: return truth::unknown;
   }
 }
@@ -4661,6 +5059,286 @@ STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
 }  // namespace stowage::detail
 #endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_EVALUATE_IPP
 // ---- end stowage/query/impl/evaluate.ipp
+// ---- begin stowage/query/impl/json_text.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_TEXT_IPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_TEXT_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+// The evaluator's side of JSON-path tests (query/json_path.hpp): a reader of the JSON text
+// stowage stores, which follows a pointer without parsing the whole document.
+
+#include <charconv>
+#include <compare>
+
+namespace stowage::detail {
+
+namespace json_text {
+
+// A reader of JSON text as stowage stores it (valid JSON, written by nlohmann_json): enough to
+// follow a pointer and read the scalar at its end.
+
+enum class kind : std::uint8_t { missing, null, boolean, integer, real, string, composite };
+
+struct scalar {
+  kind k = kind::missing;
+  bool b = false;
+  std::int64_t i = 0;
+  double d = 0;
+  std::string s;
+};
+
+inline void skip_ws(std::string_view t, std::size_t& at) {
+  while (at < t.size() && (t[at] == ' ' || t[at] == '\n' || t[at] == '\r' || t[at] == '\t')) ++at;
+}
+
+inline void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+inline std::uint32_t hex4(std::string_view t, std::size_t at) {
+  std::uint32_t v = 0;
+  for (std::size_t i = at; i < at + 4 && i < t.size(); ++i) {
+    char c = t[i];
+    v = v * 16 + static_cast<std::uint32_t>(c >= 'a' ? c - 'a' + 10 : c >= 'A' ? c - 'A' + 10 : c - '0');
+  }
+  return v;
+}
+
+/// The string starting at the quote at `at`, decoded; `at` ends after its closing quote.
+inline std::string read_string(std::string_view t, std::size_t& at) {
+  std::string out;
+  ++at;
+  while (at < t.size() && t[at] != '"') {
+    char c = t[at++];
+    if (c != '\\') {
+      out += c;
+      continue;
+    }
+    if (at >= t.size()) break;
+    char e = t[at++];
+    switch (e) {
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'u': {
+        std::uint32_t cp = hex4(t, at);
+        at += 4;
+        if (cp >= 0xD800 && cp < 0xDC00 && at + 6 <= t.size() && t[at] == '\\' && t[at + 1] == 'u') {
+          std::uint32_t lo = hex4(t, at + 2);
+          if (lo >= 0xDC00 && lo < 0xE000) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            at += 6;
+          }
+        }
+        append_utf8(out, cp);
+        break;
+      }
+      default: out += e;  // " \ /
+    }
+  }
+  ++at;
+  return out;
+}
+
+/// Moves `at` past the value that starts there.
+inline void skip_value(std::string_view t, std::size_t& at) {
+  int depth = 0;
+  do {
+    skip_ws(t, at);
+    if (at >= t.size()) return;
+    char c = t[at];
+    if (c == '"') {
+      read_string(t, at);
+    } else if (c == '{' || c == '[') {
+      ++depth;
+      ++at;
+    } else if (c == '}' || c == ']') {
+      --depth;
+      ++at;
+    } else if (c == ',' || c == ':') {
+      ++at;
+    } else {
+      while (at < t.size() && t[at] != ',' && t[at] != '}' && t[at] != ']' && t[at] != ' ' && t[at] != '\n' &&
+             t[at] != '\r' && t[at] != '\t')
+        ++at;
+    }
+  } while (depth > 0);
+}
+
+/// Moves `at` to the value the token names inside the container at `at`; false when there is none.
+inline bool step(std::string_view t, std::size_t& at, const std::string& token) {
+  skip_ws(t, at);
+  if (at >= t.size()) return false;
+  if (t[at] == '{') {
+    ++at;
+    // the last member of a name wins, as it does when nlohmann, SQLite or PostgreSQL read it
+    std::size_t found = std::string_view::npos;
+    for (;;) {
+      skip_ws(t, at);
+      if (at >= t.size() || t[at] != '"') break;
+      std::string key = read_string(t, at);
+      skip_ws(t, at);
+      ++at;  // ':'
+      skip_ws(t, at);
+      if (key == token) found = at;
+      skip_value(t, at);
+      skip_ws(t, at);
+      if (at >= t.size() || t[at] != ',') break;
+      ++at;
+    }
+    if (found == std::string_view::npos) return false;
+    at = found;
+    return true;
+  }
+  if (t[at] == '[') {
+    if (!json_array_index(token)) return false;
+    std::uint64_t n = 0;
+    std::from_chars(token.data(), token.data() + token.size(), n);
+    ++at;
+    skip_ws(t, at);
+    if (at < t.size() && t[at] == ']') return false;
+    for (std::uint64_t i = 0;; ++i) {
+      skip_ws(t, at);
+      if (i == n) return true;
+      skip_value(t, at);
+      skip_ws(t, at);
+      if (at >= t.size() || t[at] != ',') return false;
+      ++at;
+    }
+  }
+  return false;
+}
+
+inline scalar read_scalar(std::string_view t, std::size_t at) {
+  scalar s;
+  skip_ws(t, at);
+  if (at >= t.size()) return s;
+  char c = t[at];
+  if (c == '"') {
+    s.k = kind::string;
+    s.s = read_string(t, at);
+  } else if (c == '{' || c == '[') {
+    s.k = kind::composite;
+  } else if (c == 'n') {
+    s.k = kind::null;
+  } else if (c == 't' || c == 'f') {
+    s.k = kind::boolean;
+    s.b = c == 't';
+  } else {
+    std::size_t end = at;
+    bool integral = true;
+    while (end < t.size() && (t[end] == '-' || t[end] == '+' || t[end] == '.' || t[end] == 'e' || t[end] == 'E' ||
+                              (t[end] >= '0' && t[end] <= '9'))) {
+      if (t[end] == '.' || t[end] == 'e' || t[end] == 'E') integral = false;
+      ++end;
+    }
+    const char* first = t.data() + at;
+    const char* last = t.data() + end;
+    // an integer beyond int64 is read as a double, as SQLite reads it
+    if (integral && std::from_chars(first, last, s.i).ec == std::errc{}) {
+      s.k = kind::integer;
+    } else {
+      s.k = kind::real;
+      std::from_chars(first, last, s.d);
+    }
+  }
+  return s;
+}
+
+/// Orders an integer and a double exactly (no rounding of the integer to a double).
+inline std::partial_ordering compare_int_real(std::int64_t i, double r) {
+  if (r < -9223372036854775808.0) return std::partial_ordering::greater;
+  if (r >= 9223372036854775808.0) return std::partial_ordering::less;
+  auto whole = static_cast<std::int64_t>(r);  // truncated toward zero
+  if (i != whole) return i <=> whole;
+  return static_cast<double>(whole) <=> r;  // i == trunc(r): r's fraction decides
+}
+
+/// How the value at the path compares with v; unordered across kinds.
+inline std::partial_ordering compare(const scalar& s, const json_scalar& v) {
+  switch (v.index()) {
+    case 0:
+      return s.k == kind::null || s.k == kind::missing ? std::partial_ordering::equivalent
+                                                       : std::partial_ordering::unordered;
+    case 1:
+      return s.k == kind::boolean
+                 ? (s.b == std::get<1>(v) ? std::partial_ordering::equivalent : std::partial_ordering::unordered)
+                 : std::partial_ordering::unordered;
+    case 2:
+    case 3: {
+      bool vi = v.index() == 2;
+      if (s.k == kind::integer) {
+        if (vi) return s.i <=> std::get<2>(v);
+        return compare_int_real(s.i, std::get<3>(v));
+      }
+      if (s.k == kind::real) {
+        if (vi) return 0 <=> compare_int_real(std::get<2>(v), s.d);
+        return s.d <=> std::get<3>(v);
+      }
+      return std::partial_ordering::unordered;
+    }
+    case 4:
+      if (s.k != kind::string) return std::partial_ordering::unordered;
+      return std::string_view(s.s).compare(std::get<4>(v)) <=> 0;
+  }
+  return std::partial_ordering::unordered;
+}
+
+}  // namespace json_text
+
+STOWAGE_INLINE bool json_test_holds(const std::string* document, op o, const std::vector<std::string>& path,
+                                    const std::vector<json_scalar>& values) {
+  using namespace json_text;
+  scalar s;
+  if (document) {
+    std::string_view t = *document;
+    std::size_t at = 0;
+    bool found = true;
+    for (const auto& token : path)
+      if (!step(t, at, token)) {
+        found = false;
+        break;
+      }
+    if (found) s = read_scalar(t, at);
+  }
+  // booleans and null are equal or not, never ordered
+  auto ordered = [&](const json_scalar& v) {
+    return v.index() >= 2 ? compare(s, v) : std::partial_ordering::unordered;
+  };
+  switch (o) {
+    case op::is_null: return s.k != kind::missing;
+    case op::eq: return compare(s, values[0]) == 0;
+    case op::ne: return compare(s, values[0]) != 0;
+    case op::lt: return ordered(values[0]) < 0;
+    case op::le: return ordered(values[0]) <= 0;
+    case op::gt: return ordered(values[0]) > 0;
+    case op::ge: return ordered(values[0]) >= 0;
+    case op::in:
+      for (const auto& v : values)
+        if (compare(s, v) == 0) return true;
+      return false;
+    default: return false;
+  }
+}
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_TEXT_IPP
+// ---- end stowage/query/impl/json_text.ipp
 #endif
 #endif  // STOWAGE_SINGLE_STOWAGE_QUERY_EVALUATE_HPP
 // ---- end stowage/query/evaluate.hpp
@@ -4974,6 +5652,7 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
     h.fields.push_back({h.positions[i], s.columns[i].offset, copy});
   }
   for (const auto& ix : s.indexes) {
+    if (ix.json) continue;  // a JSON path's value is not a column here: queries on it scan
     auto found = std::find_if(t->indexes.begin(), t->indexes.end(), [&](auto& x) { return x.name == ix.name; });
     if (found != t->indexes.end()) continue;
     entry_less order;
@@ -5508,5 +6187,192 @@ STOWAGE_INLINE std::uint64_t memory::update_where(table_handle& h, const detail:
 #endif
 #endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_MEMORY_HPP
 // ---- end stowage/backend/memory.hpp
+// ---- begin stowage/uuid.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_UUID_HPP
+#define STOWAGE_SINGLE_STOWAGE_UUID_HPP
+// Identifiers that the store generates: version 7 UUIDs (RFC 9562), whose first 48 bits are the
+// creation time in milliseconds, so that ids sort by creation in their binary form and in their
+// text, on every backend. The type is Boost.Uuid's; a stowage::uuid field is stored as its
+// canonical text (36 characters, lowercase hex), which every backend compares byte by byte.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/uuid/uuid.hpp>
+
+
+namespace stowage {
+
+using uuid = boost::uuids::uuid;
+
+/// A new version 7 UUID: the time in milliseconds since 1970, then 74 random bits. The ids one
+/// process makes are strictly increasing, also within a millisecond and when the clock steps
+/// back (the last id's time is kept then, and its random part counted up by a random step).
+/// Safe to call from several threads; a forked child starts a sequence of its own.
+uuid new_uuid();
+
+/// The creation time a version 7 UUID holds (its first 48 bits).
+std::chrono::sys_time<std::chrono::milliseconds> uuid_time(const uuid& id) noexcept;
+
+/// The canonical text: 8-4-4-4-12 lowercase hex digits.
+std::string uuid_text(const uuid& id);
+
+/// The UUID that text spells in canonical form (either case), or nullopt.
+std::optional<uuid> parse_uuid(std::string_view text) noexcept;
+
+namespace detail {
+[[noreturn]] void stored_uuid_invalid(std::string_view text);
+}  // namespace detail
+
+/// A UUID field is stored as its canonical text; stored text that is no UUID is corrupt data.
+template <>
+struct column_traits<uuid> {
+  using storage_type = std::string;
+  static constexpr column_kind kind = column_kind::text;
+  static std::string to_storage(const uuid& v) { return uuid_text(v); }
+  static uuid from_storage(const std::string& s) {
+    if (auto u = parse_uuid(s)) return *u;
+    detail::stored_uuid_invalid(s);
+  }
+};
+
+}  // namespace stowage
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/impl/uuid.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_IMPL_UUID_IPP
+#define STOWAGE_SINGLE_STOWAGE_IMPL_UUID_IPP
+// The UUID generator and text forms (uuid.hpp).
+#include <unistd.h>
+
+#include <cstdint>
+#include <mutex>
+#include <random>
+
+
+namespace stowage {
+
+namespace detail {
+
+/// The generator's state: the last id's time and random part, and the process it belongs to.
+struct uuid_clock {
+  std::mutex mutex;
+  pid_t pid = -1;
+  std::mt19937_64 random;
+  std::int64_t last_ms = -1;
+  std::uint64_t high = 0;  // the 12 bits after the version (rand_a)
+  std::uint64_t low = 0;   // the 62 bits after the variant (rand_b)
+
+  void reseed() {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device(), device(), device(), device(), device()};
+    random.seed(seed);
+    pid = ::getpid();
+  }
+};
+
+}  // namespace detail
+
+STOWAGE_INLINE uuid new_uuid() {
+  static detail::uuid_clock clock;
+  constexpr std::uint64_t low_mask = (std::uint64_t{1} << 62) - 1;
+  const auto now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  std::uint64_t ms, high, low;
+  {
+    std::lock_guard lock(clock.mutex);
+    if (clock.pid != ::getpid()) {  // first use, or a forked child: its own random sequence
+      clock.reseed();
+      clock.last_ms = -1;
+    }
+    if (now > clock.last_ms) {
+      clock.last_ms = now;
+      // the top bit of the random part is left clear, so that counting up within a millisecond
+      // rarely carries into the time
+      clock.high = clock.random() & 0x7ff;
+      clock.low = clock.random() & low_mask;
+    } else {
+      // the same millisecond, or the clock stepped back: count up from the last id by a random
+      // step, carrying into the time when the 74 bits are exhausted
+      clock.low += 1 + (clock.random() & 0xffffffff);
+      if (clock.low > low_mask) {
+        clock.low &= low_mask;
+        if (++clock.high > 0xfff) {
+          clock.high = clock.random() & 0x7ff;
+          ++clock.last_ms;
+        }
+      }
+    }
+    ms = static_cast<std::uint64_t>(clock.last_ms);
+    high = clock.high;
+    low = clock.low;
+  }
+  uuid id{};
+  for (int i = 0; i < 6; ++i) id.data[i] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
+  id.data[6] = static_cast<std::uint8_t>(0x70 | (high >> 8));  // version 7
+  id.data[7] = static_cast<std::uint8_t>(high);
+  id.data[8] = static_cast<std::uint8_t>(0x80 | (low >> 56));  // variant 10
+  for (int i = 9; i < 16; ++i) id.data[i] = static_cast<std::uint8_t>(low >> (8 * (15 - i)));
+  return id;
+}
+
+STOWAGE_INLINE std::chrono::sys_time<std::chrono::milliseconds> uuid_time(const uuid& id) noexcept {
+  std::int64_t ms = 0;
+  for (int i = 0; i < 6; ++i) ms = (ms << 8) | id.data[i];
+  return std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(ms));
+}
+
+STOWAGE_INLINE std::string uuid_text(const uuid& id) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
+    s += digits[id.data[i] >> 4];
+    s += digits[id.data[i] & 15];
+  }
+  return s;
+}
+
+STOWAGE_INLINE std::optional<uuid> parse_uuid(std::string_view text) noexcept {
+  if (text.size() != 36) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  uuid id{};
+  std::size_t at = 0;
+  for (int i = 0; i < 16; ++i) {
+    if (at == 8 || at == 13 || at == 18 || at == 23) {
+      if (text[at] != '-') return std::nullopt;
+      ++at;
+    }
+    int hi = nibble(text[at]), lo = nibble(text[at + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    id.data[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+    at += 2;
+  }
+  return id;
+}
+
+namespace detail {
+[[noreturn]] STOWAGE_INLINE void stored_uuid_invalid(std::string_view text) {
+  constexpr std::size_t max = 64;
+  throw codec_failure{error_kind::corrupt, "stored text '" + std::string(text.substr(0, max)) +
+                                               (text.size() > max ? "...'" : "'") + " is no UUID"};
+}
+}  // namespace detail
+
+}  // namespace stowage
+#endif  // STOWAGE_SINGLE_STOWAGE_IMPL_UUID_IPP
+// ---- end stowage/impl/uuid.ipp
+#endif
+#endif  // STOWAGE_SINGLE_STOWAGE_UUID_HPP
+// ---- end stowage/uuid.hpp
 #endif  // STOWAGE_SINGLE_STOWAGE_STOWAGE_HPP
 // ---- end stowage/stowage.hpp

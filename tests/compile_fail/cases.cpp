@@ -62,6 +62,8 @@ int main() {
   auto q = events.query(where<&Event::note>.in(std::vector<int>{1, 2}));
 #elif defined(STOWAGE_BREAK_IS_NULL_NOT_OPTIONAL)
   auto q = events.query(where<&Event::schema>.is_null());
+#elif defined(STOWAGE_BREAK_AT_NOT_JSON)
+  auto q = events.query(where<&Event::schema>.at("/order/id") == 17);
 #else
   // what the cases above break, used rightly
   auto q = events

@@ -194,3 +194,35 @@ TEMPLATE_LIST_TEST_CASE("keys with SQL metacharacters, quotes and NUL bytes roun
   REQUIRE(t.erase("'"));
   REQUIRE(t.count() == keys.size() - 1);
 }
+
+namespace {
+struct tracked {
+  BOOST_HANA_DEFINE_STRUCT(tracked, (stowage::uuid, id), (std::optional<stowage::uuid>, parent), (int, n));
+};
+}  // namespace
+
+TEMPLATE_LIST_TEST_CASE("uuid keys and fields round-trip and sort by creation", "[conformance][types]",
+                        conformance_backends) {
+  store<TestType> s;
+  auto t = s->template table<tracked>();
+  std::vector<tracked> made;
+  for (int i = 0; i < 40; ++i) {
+    tracked r{stowage::new_uuid(), std::nullopt, i};
+    if (i > 0) r.parent = made.back().id;
+    made.push_back(r);
+  }
+  // stored out of order; read back in key order, which is the order they were made in
+  for (int i = 39; i >= 0; --i) t.put(made[static_cast<std::size_t>(i)]);
+  int expected = 0;
+  for (const tracked& r : t.query().order_by(stowage::field<&tracked::id>)) {
+    REQUIRE(r.n == expected);
+    CHECK(r.id == made[static_cast<std::size_t>(expected)].id);
+    CHECK(r.parent == made[static_cast<std::size_t>(expected)].parent);
+    ++expected;
+  }
+  CHECK(expected == 40);
+  CHECK(t.get(made[7].id)->n == 7);
+  CHECK(t.count(stowage::where<&tracked::parent> == made[7].id) == 1);
+  CHECK(t.count(stowage::where<&tracked::id> > made[29].id) == 10);
+  CHECK(t.count(stowage::where<&tracked::parent>.is_null()) == 1);
+}

@@ -150,3 +150,34 @@ TEMPLATE_LIST_TEST_CASE("like: a 50 KB pattern works", "[conformance][query][lik
   near[30'000] = near[30'000] == 'x' ? 'y' : 'x';
   CHECK(sorted_ids(t.query(where<&item::name>.like(near))).empty());
 }
+
+TEMPLATE_LIST_TEST_CASE("contains finds bytes anywhere; icontains folds ASCII letters only",
+                        "[conformance][query][contains]", conformance_backends) {
+  store<TestType> s;
+  auto t = s->template table<item>();
+  t.put_many(std::vector<item>{named(1, "Hello World"), named(2, "say hello"), named(3, "HELLO"), named(4, "Élan"),
+                               named(5, "100% _done_"), named(6, "")});
+  auto with = [&](auto pred) { return sorted_ids(t.query(pred)); };
+  CHECK(with(where<&item::name>.contains("hello")) == ids_t{2});
+  CHECK(with(where<&item::name>.icontains("hello")) == ids_t{1, 2, 3});
+  CHECK(with(where<&item::name>.icontains("o w")) == ids_t{1});
+  CHECK(with(where<&item::name>.contains("")) == ids_t{1, 2, 3, 4, 5, 6});
+  CHECK(with(where<&item::name>.icontains("")) == ids_t{1, 2, 3, 4, 5, 6});
+  // LIKE's wildcards and escape are plain bytes here
+  CHECK(with(where<&item::name>.contains("% _")) == ids_t{5});
+  CHECK(with(where<&item::name>.contains("_done_")) == ids_t{5});
+  CHECK(with(where<&item::name>.icontains("\\")).empty());
+  // É and é are different bytes, whatever the server's locale says
+  CHECK(with(where<&item::name>.icontains("élan")).empty());
+  CHECK(with(where<&item::name>.icontains("ÉLAN")) == ids_t{4});
+  CHECK(with(where<&item::name>.contains("Élan")) == ids_t{4});
+  CHECK(with(where<&item::name>.contains("Élan!")).empty());
+  // combined, negated, counted
+  CHECK(with(!where<&item::name>.icontains("hello") && where<&item::id> > 4) == ids_t{5, 6});
+  CHECK(t.count(where<&item::name>.icontains("HeLLo")) == 3);
+  if constexpr (text_holds_any_bytes<TestType>) {
+    t.put(named(7, "a\0b"s));
+    CHECK(with(where<&item::name>.contains("\0b"s)) == ids_t{7});
+    CHECK(with(where<&item::name>.icontains("A\0B"s)) == ids_t{7});
+  }
+}

@@ -331,7 +331,10 @@ int main(int argc, char** argv) {
   const std::string dir = crash::make_temp_dir("json_dir_processes", "stowage-jd-procs");
   if (dir.empty()) return 2;
   const fs::path root = fs::path(dir) / "store";
-  const std::string url = "dir:" + root.string();
+  // Under a busy CI machine (a gigabyte being written next door), one writer's fsyncs can keep the lock
+  // for seconds: the writers wait for it far longer than the default 5 s, and the time limit below
+  // still catches a lock that is never released.
+  const std::string url = "dir:" + root.string() + "?lock_timeout=60000";
   const int increments = writers * increments_per_writer();
   std::cout << "json_dir_processes: " << writers << " writers and 1 reader on store " << root.string() << "\n";
 

@@ -221,6 +221,8 @@ enum class kind {
   exists,
   first,
   scan_and_write,  // a query loop that writes while it runs: the loop sees a snapshot
+  erase_where,     // table.erase(pred): how many
+  update_where,    // table.update(pred, set<>...): how many; the values are rows[0]'s set_fields
   begin,
   commit,
   rollback,
@@ -242,6 +244,8 @@ const char* name_of(kind k) {
     case kind::exists: return "exists";
     case kind::first: return "first";
     case kind::scan_and_write: return "scan_and_write";
+    case kind::erase_where: return "erase_where";
+    case kind::update_where: return "update_where";
     case kind::begin: return "begin";
     case kind::commit: return "commit";
     case kind::rollback: return "rollback";
@@ -266,6 +270,7 @@ struct operation {
   std::vector<std::string> pred_strings;  // the text values the predicate holds
   std::vector<order_term> order;
   std::optional<std::uint64_t> limit, offset;
+  std::vector<field_id> set_fields;  // update_where: the fields set, to rows[0]'s values
 };
 
 const char* field_name(field_id f) {
@@ -275,6 +280,8 @@ const char* field_name(field_id f) {
 
 std::string show(const operation& o) {
   std::string s = name_of(o.k);
+  for (field_id f : o.set_fields) s += std::string(" set ") + field_name(f);
+  if (!o.set_fields.empty()) s += " from";
   for (const row& r : o.rows) s += " " + show(r);
   for (const std::string& k : o.keys) s += " " + quote(k);
   if (o.pred) s += " where " + o.pred_text;
@@ -337,6 +344,40 @@ class generator {
       default: return "plain";
     }
   }
+  // JSON-path material: names that matter to pointers (escapes, names that look like indexes,
+  // non-ASCII) and scalars of every kind, numbers of both types near each other
+  const std::vector<std::string>& json_names() {
+    static const std::vector<std::string> n = {"v", "a", "b", "0", "1", "01", "-1", "a/b", "m~n", "\xc3\xa9", ""};
+    return n;
+  }
+  // mostly a few names, so that pointers often lead somewhere in the documents
+  const std::string& json_name() {
+    const auto& n = json_names();
+    return chance(75) ? n[pick(3)] : one_of(n);
+  }
+  nlohmann::json json_scalar() {
+    static const std::vector<std::string> texts = {"a", "b", "1", "17", "", "\xc3\xa9", "A"};
+    switch (pick(8)) {
+      case 0: return nullptr;
+      case 1: return chance(50);
+      case 2:
+      case 3: return static_cast<std::int64_t>(pick(6)) - 2;
+      case 4: return static_cast<double>(static_cast<int>(pick(9)) - 4) * 0.5;  // 1.0 next to 1
+      default: return one_of(texts);
+    }
+  }
+  nlohmann::json json_document(int depth) {
+    std::size_t k = depth >= 3 ? 0 : pick(4);
+    if (k <= 1) return json_scalar();
+    if (k == 2) {
+      auto a = nlohmann::json::array();
+      for (std::size_t i = 0, n = pick(4); i < n; ++i) a.push_back(json_document(depth + 1));
+      return a;
+    }
+    auto o = nlohmann::json::object();
+    for (std::size_t i = 0, n = pick(4); i < n; ++i) o[json_name()] = json_document(depth + 1);
+    return o;
+  }
   row record() {
     row r;
     r.id = key();
@@ -346,7 +387,12 @@ class generator {
     if (chance(50)) r.label = chance(70) ? "l" + std::to_string(pick(6)) : text();
     r.flag = chance(50);
     r.at = time();
-    r.doc = chance(70) ? nlohmann::json{{"v", static_cast<int>(pick(4))}} : document();
+    if (chance(40))
+      r.doc = nlohmann::json{{"v", static_cast<int>(pick(4))}};
+    else if (chance(60))
+      r.doc = json_document(0);
+    else
+      r.doc = document();
     return r;
   }
   // a record whose values every backend stores (written inside a query loop)
@@ -382,7 +428,7 @@ class generator {
         default: return [cmp] { return cmp(where<&row::label>); };
       }
     };
-    switch (pick(7)) {
+    switch (pick(9)) {
       case 0: return {make([v](auto w) { return w == v; }), name + " == " + q};
       case 1: return {make([v](auto w) { return w != v; }), name + " != " + q};
       case 2: return {make([v](auto w) { return w < v; }), name + " < " + q};
@@ -396,6 +442,15 @@ class generator {
                 name + " in {" + q + ", " + quote(v2) + "}"};
       }
       case 5: return {make([v](auto w) { return w.starts_with(v); }), name + ".starts_with(" + q + ")"};
+      case 6: return {make([v](auto w) { return w.contains(v); }), name + ".contains(" + q + ")"};
+      case 7: {
+        // ASCII letters in either case, to give the folding something to do
+        std::string u = v;
+        for (char& c : u)
+          if (c >= 'a' && c <= 'z' && chance(50)) c = static_cast<char>(c - 'a' + 'A');
+        o.pred_strings.back() = u;
+        return {make([u](auto w) { return w.icontains(u); }), name + ".icontains(" + quote(u) + ")"};
+      }
       default: {
         // a LIKE pattern is compared as bytes on every backend (postgres: bytea LIKE), so any
         // bytes are fine in it: it is not one of the text values postgres refuses
@@ -406,8 +461,37 @@ class generator {
     }
   }
 
+  // a test inside the JSON field: a random pointer, comparison and value
+  built json_predicate() {
+    std::vector<std::string> tokens;
+    std::string pointer;
+    for (std::size_t i = 0, n = pick(4); i < n; ++i) {
+      tokens.push_back(json_name());
+      pointer += '/';
+      for (char c : tokens.back()) pointer += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+    }
+    nlohmann::json v = json_scalar(), w = json_scalar();
+    std::string at = "doc.at(" + quote(pointer) + ")", sv = show(v), sw = show(w);
+    switch (pick(8)) {
+      case 0: return {[pointer, v] { return where<&row::doc>.at(pointer) == v; }, at + " == " + sv};
+      case 1: return {[pointer, v] { return where<&row::doc>.at(pointer) != v; }, at + " != " + sv};
+      case 2: return {[pointer, v] { return where<&row::doc>.at(pointer) < v; }, at + " < " + sv};
+      case 3: return {[pointer, v] { return where<&row::doc>.at(pointer) <= v; }, at + " <= " + sv};
+      case 4: return {[pointer, v] { return where<&row::doc>.at(pointer) > v; }, at + " > " + sv};
+      case 5: return {[pointer, v] { return where<&row::doc>.at(pointer) >= v; }, at + " >= " + sv};
+      case 6:
+        return {[pointer, v, w] {
+                  return where<&row::doc>.at(pointer).in({v, w});
+                },
+                at + ".in({" + sv + ", " + sw + "})"};
+      default: return {[pointer] { return where<&row::doc>.at(pointer).exists(); }, at + ".exists()"};
+    }
+  }
+
   built predicate(operation& o, int depth) {
-    std::size_t k = depth > 2 ? pick(7) : pick(10);
+    std::size_t k = depth > 2 ? pick(8) : pick(11);
+    if (k == 7) return json_predicate();
+    if (k > 7) --k;
     switch (k) {
       case 0: return string_predicate(o, f_id, key());
       case 1: return string_predicate(o, chance(70) ? f_tag : f_label, text());
@@ -468,6 +552,13 @@ class generator {
     }
   }
 
+  // a predicate, always (erase and update by predicate take one)
+  void where_clause(operation& o) {
+    auto [p, text] = predicate(o, 0);
+    o.pred = p;
+    o.pred_text = text;
+  }
+
   void query_parts(operation& o, bool shaped) {
     if (chance(80)) {
       auto [p, text] = predicate(o, 0);
@@ -507,6 +598,17 @@ class generator {
       for (std::size_t i = 0, n = pick(5); i < n; ++i) o.keys.push_back(key());
     } else if (r < 57) {
       o.k = kind::clear;
+    } else if (r < 59) {
+      o.k = kind::erase_where;
+      where_clause(o);
+    } else if (r < 62) {
+      o.k = kind::update_where;
+      where_clause(o);
+      o.rows.push_back(record());
+      // one field, sometimes two (never the key, never one twice)
+      static constexpr field_id settable[] = {f_n, f_x, f_tag, f_label, f_flag, f_at};
+      o.set_fields.push_back(settable[pick(std::size(settable))]);
+      if (chance(40)) o.set_fields.push_back(o.set_fields[0] == f_n ? f_flag : f_n);
     } else if (r < 71) {
       o.k = kind::query;
       query_parts(o, true);
@@ -561,6 +663,14 @@ const char* name_of(backend_id b) {
 std::vector<std::string> written_text(const operation& o) {
   std::vector<std::string> out;
   if (o.k == kind::scan_and_write) return out;  // its record is safe everywhere
+  if (o.k == kind::update_where) {              // only the fields it sets
+    const row& r = o.rows[0];
+    for (field_id f : o.set_fields) {
+      if (f == f_tag) out.push_back(r.tag);
+      if (f == f_label && r.label) out.push_back(*r.label);
+    }
+    return out;
+  }
   for (const row& r : o.rows) {
     out.push_back(r.id);
     out.push_back(r.tag);
@@ -592,7 +702,8 @@ bool refused_by_design(backend_id b, const operation& o) {
       // (and jsonb refuses \u0000 in a document)
       return any(written_text(o), not_for_postgres) || any(o.keys, not_for_postgres) ||
              any(o.pred_strings, not_for_postgres) ||
-             std::any_of(o.rows.begin(), o.rows.end(), [](const row& r) { return json_has_nul(r.doc); });
+             (o.k != kind::update_where &&
+              std::any_of(o.rows.begin(), o.rows.end(), [](const row& r) { return json_has_nul(r.doc); }));
     case backend_id::json_dir:
       // JSON files hold UTF-8 text only (a key is a file name, encoded: any bytes)
       return any(written_text(o), invalid);
@@ -731,6 +842,8 @@ class runner {
         for (const auto& r : rows) out += " " + r;
         return out;
       }
+      case kind::erase_where: return std::to_string(t.erase(o.pred())) + " erased";
+      case kind::update_where: return std::to_string(update_where(t, o)) + " updated";
       case kind::count: return std::to_string(make_query(o).count());
       case kind::exists: return make_query(o).exists() ? "yes" : "no";
       case kind::first: {
@@ -769,6 +882,24 @@ class runner {
         return "ok";
     }
     return "?";
+  }
+
+  // t.update(pred, set<first field>, [set<second field>]): the first chosen at run time
+  static std::uint64_t update_where(stowage::table<row, Backend>& t, const operation& o) {
+    const row& v = o.rows[0];
+    auto with_first = [&](auto... second) -> std::uint64_t {
+      switch (o.set_fields[0]) {
+        case f_n: return t.update(o.pred(), stowage::set<&row::n>(v.n), second...);
+        case f_x: return t.update(o.pred(), stowage::set<&row::x>(v.x), second...);
+        case f_tag: return t.update(o.pred(), stowage::set<&row::tag>(v.tag), second...);
+        case f_label: return t.update(o.pred(), stowage::set<&row::label>(v.label), second...);
+        case f_flag: return t.update(o.pred(), stowage::set<&row::flag>(v.flag), second...);
+        default: return t.update(o.pred(), stowage::set<&row::at>(v.at), second...);
+      }
+    };
+    if (o.set_fields.size() == 1) return with_first();
+    if (o.set_fields[1] == f_n) return with_first(stowage::set<&row::n>(v.n));
+    return with_first(stowage::set<&row::flag>(v.flag));
   }
 
   template <class F>

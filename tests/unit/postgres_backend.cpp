@@ -1,6 +1,7 @@
 // The PostgreSQL backend beyond the conformance suite: URLs, the pool, prepared statements,
 // streaming, isolation and conflicts. Runs against STOWAGE_TEST_PG_URL (scripts/with-pg).
 #include <catch2/catch.hpp>
+#include <stowage/blobs.hpp>
 #include <stowage/postgres.hpp>
 
 #include <poll.h>
@@ -9,6 +10,7 @@
 #include <barrier>
 #include <chrono>
 #include <cstdlib>
+#include <future>
 #include <latch>
 #include <limits>
 #include <stdexcept>
@@ -516,4 +518,30 @@ TEST_CASE("the ASCII prefix check settles text of any length and finds the first
       }
     }
   }
+}
+
+TEST_CASE("two connections storing the same content-addressed blob at once both get its one copy", "[postgres]") {
+  // The writer that checks second finds nothing yet (the first has not committed): its insert
+  // waits for the first, then meets the id the first stored, and must answer with that copy.
+  stowage::database<stowage::postgres> db(url_with());
+  stowage::blob_store blobs{db, {.chunk_size = 4096, .content_addressed = true}};
+  const std::string text = std::string(3 * 4096, 'x') + "the end";
+  const std::vector<std::string> content{text.substr(0, 5000), text.substr(5000)};
+  stowage::blob_info first;
+  std::future<stowage::blob_info> second;
+  {
+    auto tx = db.transaction();
+    first = blobs.write(content);
+    second = std::async(std::launch::async, [&] { return blobs.write(content); });
+    // the other thread's write has checked for the id and now waits for this commit
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    tx.commit();
+  }
+  stowage::blob_info b = second.get();  // before the fix: a conflict_error
+  CHECK(b.id == first.id);
+  CHECK(b.sha256 == first.sha256);
+  stowage::bytes stored = blobs.read(first.id);
+  CHECK(std::string(reinterpret_cast<const char*>(stored.data()), stored.size()) == text);
+  CHECK(ask(db, "SELECT count(*) FROM stowage_blobs") == "1");
+  CHECK(ask(db, "SELECT count(*) FROM stowage_blob_chunks") == "4");  // three full chunks and a short one, once
 }

@@ -77,6 +77,7 @@ struct dialect {
   static constexpr std::string_view desc = " DESC NULLS LAST";
   static constexpr std::int64_t no_limit = std::numeric_limits<std::int64_t>::max();
   static constexpr bool utf8_only = true;
+  static constexpr bool jsonb = true;  // JSON columns are jsonb: paths go through #> and jsonb_typeof
 };
 using builder = sql::builder<dialect>;
 

@@ -30,6 +30,10 @@ truth evaluate(const expr& e, std::span<const value> row);
 /// seek of a page, in the order compare_for_sort gives.
 bool after_position(std::span<const value> row, const query_spec& q);
 
+/// The test of one op::json node on a stored JSON text (nullptr for an absent document).
+bool json_test_holds(const std::string* document, op test, const std::vector<std::string>& path,
+                     const std::vector<json_scalar>& values);
+
 /// Applies a query's filter, order, offset and limit to rows, returning the chosen rows.
 template <class Row, class Project>
 std::vector<const Row*> select_rows(const std::vector<const Row*>& rows, const query_spec& q, Project&& values_of) {
@@ -58,4 +62,5 @@ std::vector<const Row*> select_rows(const std::vector<const Row*>& rows, const q
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
 #include <stowage/query/impl/evaluate.ipp>
+#include <stowage/query/impl/json_text.ipp>
 #endif

@@ -25,6 +25,11 @@ bool like_match_fixed(std::string_view s, std::string_view p, char escape);
 /// escape at the end matches nothing (like_pattern_dangles).
 bool like_match(std::string_view s, std::string_view p, char escape = '\\');
 
+/// Whether s holds needle, byte for byte; with fold_ascii, A-Z and a-z match either case (and
+/// no other byte changes). contains() and icontains() predicates on every backend: memory and
+/// json_dir evaluate them with it, the sqlite backend registers it as stowage_contains().
+bool text_contains(std::string_view s, std::string_view needle, bool fold_ascii);
+
 }  // namespace stowage::detail
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)

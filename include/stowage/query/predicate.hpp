@@ -15,13 +15,31 @@
 #include <vector>
 
 #include <stowage/detail/config.hpp>
+#include <stowage/query/json_path.hpp>
 #include <stowage/query/like.hpp>
 #include <stowage/record/record.hpp>
 
 namespace stowage {
 namespace detail {
 
-enum class op : std::uint8_t { eq, ne, lt, le, gt, ge, in, prefix, like, is_null, and_, or_, not_ };
+enum class op : std::uint8_t {
+  eq,
+  ne,
+  lt,
+  le,
+  gt,
+  ge,
+  in,
+  prefix,
+  like,
+  contains,   // the text holds the value's bytes
+  icontains,  // the same, ASCII letters compared without case
+  is_null,
+  and_,
+  or_,
+  not_,
+  json  // a test of the value at a JSON path (query/json_path.hpp)
+};
 
 /// A node of a predicate: a comparison of one field with values, or a combination of nodes.
 struct expr {
@@ -39,6 +57,11 @@ struct expr {
   std::size_t field = 0;
   std::vector<value> values;
   std::vector<expr> children;
+  // op::json, a test inside a JSON field (query/json_path.hpp): the pointer's tokens, the test
+  // (eq, ne, lt, le, gt, ge, in, or is_null for exists()) and the values
+  std::vector<std::string> path;
+  std::vector<json_scalar> json_values;
+  op json_test = op::eq;
 };
 
 /// The nodes predicates are built from, made by plain functions so that a record type's
@@ -53,6 +76,10 @@ value text_value(std::string_view s);
 /// the caller (most predicates compare a text or an integer field).
 expr text_comparison(op o, std::size_t field, std::string_view s);
 expr integer_comparison(op o, std::size_t field, std::int64_t v);
+/// A test inside a JSON field.
+expr json_comparison(op test, std::size_t field, const std::vector<std::string>& path, std::vector<json_scalar> values);
+/// The tokens of a JSON pointer given to at(); bad_input_error naming the field when it is none.
+std::vector<std::string> json_pointer_of(std::string_view pointer, const table_schema& s, std::size_t field);
 
 /// Whether a value of type V may be compared with a field whose column type is T.
 template <class T, class V>
@@ -104,6 +131,10 @@ inline constexpr bool value_fits_field =
 template <auto Field, class FieldType>
 inline constexpr bool field_is_text =
     !field_type<FieldType> || std::is_same_v<typename field_info<FieldType>::column_type, std::string>;
+
+/// Whether Field is stored as JSON (nlohmann::json, a nested struct or a vector), for at().
+template <auto Field, class FieldType>
+inline constexpr bool field_is_json = !field_type<FieldType> || kind_of<FieldType>() == column_kind::json;
 
 /// Whether Field is a std::optional, for is_null().
 template <auto Field, class FieldType>
@@ -158,6 +189,42 @@ class predicate {
 
  private:
   detail::expr expr_;
+};
+
+/// A place inside a JSON field, where<&Event::payload>.at("/order/id"): compared with ==, !=, <,
+/// <=, >, >=, in() and exists() under the rules of query/json_path.hpp (README, "Predicates
+/// inside JSON fields").
+template <class Record>
+class json_path_ref {
+ public:
+  json_path_ref(std::size_t field, std::vector<std::string> path) : field_(field), path_(std::move(path)) {}
+
+  friend predicate<Record> operator==(const json_path_ref& r, json_operand v) { return r.test(detail::op::eq, v); }
+  friend predicate<Record> operator!=(const json_path_ref& r, json_operand v) { return r.test(detail::op::ne, v); }
+  friend predicate<Record> operator<(const json_path_ref& r, json_operand v) { return r.test(detail::op::lt, v); }
+  friend predicate<Record> operator<=(const json_path_ref& r, json_operand v) { return r.test(detail::op::le, v); }
+  friend predicate<Record> operator>(const json_path_ref& r, json_operand v) { return r.test(detail::op::gt, v); }
+  friend predicate<Record> operator>=(const json_path_ref& r, json_operand v) { return r.test(detail::op::ge, v); }
+
+  /// The value equals one of these; an empty list matches nothing.
+  predicate<Record> in(std::initializer_list<json_operand> values) const {
+    std::vector<detail::json_scalar> list;
+    list.reserve(values.size());
+    for (const auto& v : values) list.push_back(v.v);
+    return predicate<Record>(detail::json_comparison(detail::op::in, field_, path_, std::move(list)));
+  }
+  /// The path leads to a value, null included.
+  predicate<Record> exists() const {
+    return predicate<Record>(detail::json_comparison(detail::op::is_null, field_, path_, {}));
+  }
+
+ private:
+  predicate<Record> test(detail::op o, const json_operand& v) const {
+    return predicate<Record>(detail::json_comparison(o, field_, path_, {v.v}));
+  }
+
+  std::size_t field_;
+  std::vector<std::string> path_;
 };
 
 /// A reference to the field that member pointer M designates; the start of every predicate.
@@ -309,6 +376,42 @@ struct field_ref {
                                 "': a LIKE pattern cannot end in an unpaired escape (\\); write \\\\ for a backslash",
                             detail::context_of(detail::schema_of<record>()));
     return predicate<record>(detail::text_comparison(detail::op::like, index, pattern));
+  }
+
+  /// The place in this JSON field that a JSON Pointer (RFC 6901) names: at("/order/id"),
+  /// at("/items/0/sku"); "" is the whole document. A pointer that is none is bad_input_error.
+  json_path_ref<record> at(std::string_view pointer) const {
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(detail::field_is_json<M, field_type>,
+                  "stowage: at() applies to fields stored as JSON (nlohmann::json, a nested struct or a "
+                  "std::vector), and this field is not one (see the field and its type in the requirement)");
+    return json_path_ref<record>(index, detail::json_pointer_of(pointer, detail::schema_of<record>(), index));
+  }
+
+  /// The text field holds `s` somewhere, byte for byte (the empty text is in every value). No
+  /// index serves it: each row of the table is looked at.
+  predicate<record> contains(std::string_view s) const {
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(detail::field_is_text<M, field_type>,
+                  "stowage: contains() applies to text fields (std::string), and this field is not one (see the "
+                  "field and its type in the requirement)");
+    return predicate<record>(detail::text_comparison(detail::op::contains, index, s));
+  }
+  /// The same, with the 26 ASCII letters matching either case ("Hello" is in "say hello"). Every
+  /// other byte, accented and non-Latin letters included, must match exactly: one meaning on
+  /// every backend, whatever the server's locale.
+  predicate<record> icontains(std::string_view s) const {
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(detail::field_is_text<M, field_type>,
+                  "stowage: icontains() applies to text fields (std::string), and this field is not one (see the "
+                  "field and its type in the requirement)");
+    return predicate<record>(detail::text_comparison(detail::op::icontains, index, s));
   }
 
   predicate<record> is_null() const {

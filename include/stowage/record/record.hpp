@@ -24,6 +24,7 @@
 
 #include <stowage/detail/config.hpp>
 #include <stowage/detail/type_name.hpp>
+#include <stowage/query/json_path.hpp>
 #include <stowage/record/codec.hpp>
 #include <stowage/record/column.hpp>
 #include <stowage/record/json.hpp>
@@ -38,13 +39,33 @@ struct index {};
 template <auto... Fields>
 struct unique {};
 
+namespace detail {
+/// A string literal as a template argument.
+template <std::size_t N>
+struct fixed_string {
+  char text[N]{};
+  constexpr fixed_string(const char (&s)[N]) {
+    for (std::size_t i = 0; i < N; ++i) text[i] = s[i];
+  }
+  constexpr std::string_view view() const { return {text, N - 1}; }
+};
+}  // namespace detail
+
+/// An index on the value at a JSON pointer inside a JSON field, declared in
+/// record_traits::indexes: json_index<&Event::payload, "/order/id">. It serves at(pointer) == v
+/// where the backend has expression indexes (SQLite, PostgreSQL); memory and json_dir accept it
+/// and scan. Its tokens must be names: one that could be an array index is refused.
+template <auto Field, detail::fixed_string Pointer>
+struct json_index {};
+
 /// Customization point: how a record is stored. Every member is optional.
 ///
 ///     template <> struct stowage::record_traits<Event> {
 ///       static constexpr std::string_view table = "events";   // default: the struct's name
 ///       static constexpr auto key = &Event::id;               // default: the field named id
 ///       using indexes = std::tuple<stowage::index<&Event::schema, &Event::time>,
-///                                  stowage::unique<&Event::producer, &Event::seq>>;
+///                                  stowage::unique<&Event::producer, &Event::seq>,
+///                                  stowage::json_index<&Event::payload, "/order/id">>;
 ///     };
 template <class Record>
 struct record_traits {};
@@ -184,6 +205,9 @@ struct index_def {
   std::string name;
   std::vector<std::size_t> columns;
   bool unique;
+  // an index on the value at a JSON pointer in its one column (json_index): the pointer's tokens
+  bool json = false;
+  std::vector<std::string> json_path;
 };
 
 /// The runtime description of a record's table, built once per record type. Everything a
@@ -219,6 +243,8 @@ struct column_spec {
 struct index_spec {
   bool unique;
   std::span<const std::size_t> columns;
+  bool json = false;
+  std::string_view json_pointer = {};
 };
 
 /// Builds a table's description from what a record type declares; `defaults` points to a
@@ -243,6 +269,18 @@ struct index_spec_of<R, stowage::index<M...>> {
 template <class R, auto... M>
 struct index_spec_of<R, stowage::unique<M...>> {
   static constexpr index_spec value{true, index_columns<R, M...>::value};
+};
+
+/// Whether Field (&Record::field) of type FieldType, named by a json_index, is stored as JSON.
+template <auto Field, class FieldType>
+inline constexpr bool json_index_field_is_json = !field_type<FieldType> || kind_of<FieldType>() == column_kind::json;
+
+template <class R, auto M, fixed_string P>
+struct index_spec_of<R, stowage::json_index<M, P>> {
+  static_assert(json_index_field_is_json<M, typename member_pointer_parts<decltype(M)>::type>,
+                "stowage: a json_index in stowage::record_traits names a field that is not stored as JSON "
+                "(nlohmann::json, a nested struct or a std::vector; see the field in the requirement)");
+  static constexpr index_spec value{false, index_columns<R, M>::value, true, P.view()};
 };
 
 template <class R, class... Ix>

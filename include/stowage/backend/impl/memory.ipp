@@ -64,6 +64,7 @@ STOWAGE_INLINE auto memory::open_table(const detail::table_schema& s) -> table_h
     h.fields.push_back({h.positions[i], s.columns[i].offset, copy});
   }
   for (const auto& ix : s.indexes) {
+    if (ix.json) continue;  // a JSON path's value is not a column here: queries on it scan
     auto found = std::find_if(t->indexes.begin(), t->indexes.end(), [&](auto& x) { return x.name == ix.name; });
     if (found != t->indexes.end()) continue;
     entry_less order;

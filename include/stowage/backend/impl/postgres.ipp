@@ -1232,7 +1232,8 @@ STOWAGE_INLINE void postgres::create_or_migrate(detail::pg::connection& c, table
         .raw(" ON ")
         .ident(s.table)
         .raw(" (");
-    for (std::size_t i = 0; i < ix.columns.size(); ++i) {
+    if (ix.json) ci.json_index_expression(ix);
+    for (std::size_t i = 0; i < ix.columns.size() && !ix.json; ++i) {
       if (i) ci.raw(", ");
       ci.column(ix.columns[i]);
     }

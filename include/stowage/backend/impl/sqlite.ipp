@@ -88,6 +88,16 @@ STOWAGE_INLINE void like_function(sqlite3_context* ctx, int argc, sqlite3_value*
   sqlite3_result_int(ctx, like_match(text, pattern, escape) ? 1 : 0);
 }
 
+STOWAGE_INLINE void contains_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  auto bytes_of = [](sqlite3_value* v) {
+    auto p = static_cast<const char*>(sqlite3_value_blob(v));  // before _bytes, as SQLite asks
+    return std::string_view(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(v)));
+  };
+  sqlite3_result_int(ctx, text_contains(bytes_of(argv[0]), bytes_of(argv[1]), sqlite3_value_int(argv[2]) != 0));
+}
+
 STOWAGE_INLINE url_options read_url_options(std::string_view url, std::string_view path) {
   auto refuse = [&](std::string_view what) -> void {
     std::string shown;  // what() is cut at a NUL byte
@@ -174,6 +184,10 @@ STOWAGE_INLINE sqlite::sqlite(std::string_view url) {
                                     &detail::sqlite_impl::like_function, nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) fail(rc, "cannot register the LIKE function", nullptr, {});
   }
+  // contains() and icontains(), with the same bytewise test as the backends that filter in process
+  rc = sqlite3_create_function_v2(raw, "stowage_contains", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                                  nullptr, &detail::sqlite_impl::contains_function, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) fail(rc, "cannot register the contains function", nullptr, {});
 }
 
 STOWAGE_INLINE sqlite::~sqlite() {
@@ -584,7 +598,8 @@ STOWAGE_INLINE void sqlite::create_or_migrate(const detail::table_schema& s) {
         .raw(" ON ")
         .ident(s.table)
         .raw(" (");
-    for (std::size_t i = 0; i < ix.columns.size(); ++i) {
+    if (ix.json) c.json_index_expression(ix);
+    for (std::size_t i = 0; i < ix.columns.size() && !ix.json; ++i) {
       if (i) c.raw(", ");
       c.column(ix.columns[i]);
     }

@@ -66,6 +66,10 @@ STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
       return t == truth::unknown ? t : of(t == truth::no);
     }
     case op::is_null: return of(row[e.field].index() == 0);
+    case op::json: {  // true or false, never unknown: an absent document is a missing path
+      const value& doc = row[e.field];
+      return of(json_test_holds(doc.index() == 3 ? &std::get<3>(doc) : nullptr, e.json_test, e.path, e.json_values));
+    }
     case op::in:
       if (e.values.empty()) return truth::no;  // as SQL renders it: a constant false
       break;
@@ -85,6 +89,9 @@ STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
           std::any_of(e.values.begin(), e.values.end(), [&](const value& x) { return compare_values(v, x) == 0; }));
     case op::prefix: return of(std::get<std::string>(v).starts_with(std::get<std::string>(e.values[0])));
     case op::like: return of(like_match(std::get<std::string>(v), std::get<std::string>(e.values[0])));
+    case op::contains:
+    case op::icontains:
+      return of(text_contains(std::get<std::string>(v), std::get<std::string>(e.values[0]), e.kind == op::icontains));
     default: return truth::unknown;
   }
 }

@@ -1,6 +1,8 @@
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 #pragma once
 
+#include <algorithm>
+
 namespace stowage::detail {
 
 STOWAGE_INLINE bool like_pattern_dangles(std::string_view p, char escape) {
@@ -64,6 +66,13 @@ STOWAGE_INLINE bool like_match(std::string_view s, std::string_view p, char esca
   }
   while (pi < p.size() && p[pi] == '%') ++pi;
   return pi == p.size();
+}
+
+STOWAGE_INLINE bool text_contains(std::string_view s, std::string_view needle, bool fold_ascii) {
+  if (!fold_ascii || needle.empty()) return s.find(needle) != std::string_view::npos;
+  auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return std::search(s.begin(), s.end(), needle.begin(), needle.end(),
+                     [&](char a, char b) { return fold(a) == fold(b); }) != s.end();
 }
 
 }  // namespace stowage::detail

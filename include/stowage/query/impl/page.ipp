@@ -132,6 +132,21 @@ inline void put_expr(std::string& out, const expr& e) {
   for (const value& v : e.values) put_value(out, v);
   put_length(out, e.children.size());
   for (const expr& c : e.children) put_expr(out, c);
+  // a test inside a JSON field: its path, test and values
+  put_length(out, e.path.size());
+  for (const std::string& name : e.path) {
+    put_length(out, name.size());
+    out += name;
+  }
+  out += static_cast<char>(e.json_test);
+  put_length(out, e.json_values.size());
+  for (const json_scalar& v : e.json_values) {
+    out += static_cast<char>(v.index());
+    if (const bool* b = std::get_if<bool>(&v)) out += *b ? '1' : '0';
+    if (const std::int64_t* i = std::get_if<std::int64_t>(&v)) put_value(out, value(*i));
+    if (const double* d = std::get_if<double>(&v)) put_value(out, value(*d));
+    if (const std::string* t = std::get_if<std::string>(&v)) put_value(out, value(*t));
+  }
 }
 
 /// What a token must have been made for: the query's order terms (with the columns they name)

@@ -51,6 +51,26 @@ STOWAGE_INLINE expr integer_comparison(op o, std::size_t field, std::int64_t v) 
   return e;
 }
 
+STOWAGE_INLINE expr json_comparison(op test, std::size_t field, const std::vector<std::string>& path,
+                                    std::vector<json_scalar> values) {
+  expr e{op::json, field, {}, {}};
+  e.json_test = test;
+  e.path = path;
+  e.json_values = std::move(values);
+  return e;
+}
+
+STOWAGE_INLINE std::vector<std::string> json_pointer_of(std::string_view pointer, const table_schema& s,
+                                                        std::size_t field) {
+  std::string why;
+  auto tokens = parse_json_pointer(pointer, why);
+  if (!why.empty())
+    throw bad_input_error(
+        "field '" + std::string(s.columns[field].name) + "': '" + std::string(pointer) + "' is no JSON pointer: " + why,
+        context_of(s));
+  return tokens;
+}
+
 [[noreturn]] STOWAGE_INLINE void query_value_refused(const codec_failure& c) {
   throw_error(c.kind, "a query value cannot be compared: " + c.message);
 }

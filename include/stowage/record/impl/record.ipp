@@ -119,6 +119,20 @@ STOWAGE_INLINE table_schema make_schema(std::string_view record, std::string_vie
       d.name += "_";
       d.name += columns[i].name;
     }
+    if (ix.json) {
+      // the pointer is part of the name: an index on another path is another index
+      d.json = true;
+      d.name += ix.json_pointer;
+      std::string why;
+      d.json_path = parse_json_pointer(ix.json_pointer, why);
+      for (const auto& t : d.json_path)
+        if (why.empty() && json_number_like(t))
+          why = "the name '" + t + "' could be an array index, and an index follows names only";
+      if (!why.empty())
+        throw schema_error("the json_index on field '" + std::string(columns[ix.columns[0]].name) + "' at '" +
+                               std::string(ix.json_pointer) + "': " + why,
+                           error_context{std::string(record), std::string(table), {}, {}});
+    }
     s.indexes.push_back(std::move(d));
   }
   return s;
