@@ -13,7 +13,8 @@
 //   keyset: stowage's query.order_by<&Entry::priority>().page_after(token, n); the raw side runs the
 //           statement stowage runs for it (checked at startup), a UNION ALL of two index ranges,
 //           ("priority" = ?1 AND "id" > ?2) and ("priority" > ?4), each ORDER BY "priority", "id"
-//           LIMIT n + 1 (the extra row tells stowage that a next page exists), keeping n; and, for
+//           LIMIT n + 1 (the extra row tells stowage that a next page exists), the union sorted
+//           again (SQL does not promise the arms' order) and limited to n + 1; and, for
 //           information, the row-value form WHERE ("priority", "id") > (?1, ?2), which SQLite
 //           serves with a range on priority alone (so it reads through the equal priorities
 //           before the position);
@@ -58,9 +59,10 @@ constexpr std::string_view sql_first =
     R"(SELECT "id", "priority", "title" FROM "entries" ORDER BY "priority" ASC, "id" ASC LIMIT ?1)";
 // stowage's seek on SQLite: one arm per order term, each one index range (sql::builder::seek_arms)
 constexpr std::string_view sql_keyset =
-    R"(SELECT * FROM (SELECT "id", "priority", "title" FROM "entries" WHERE "priority" = ?1 AND "id" > ?2 )"
-    R"(ORDER BY "priority" ASC, "id" ASC LIMIT ?3) UNION ALL SELECT * FROM (SELECT "id", "priority", "title" )"
-    R"(FROM "entries" WHERE "priority" > ?4 ORDER BY "priority" ASC, "id" ASC LIMIT ?5) LIMIT ?6)";
+    R"(SELECT * FROM (SELECT * FROM (SELECT "id", "priority", "title" FROM "entries" WHERE "priority" = ?1 )"
+    R"(AND "id" > ?2 ORDER BY "priority" ASC, "id" ASC LIMIT ?3) UNION ALL SELECT * FROM (SELECT "id", )"
+    R"("priority", "title" FROM "entries" WHERE "priority" > ?4 ORDER BY "priority" ASC, "id" ASC LIMIT ?5)) )"
+    R"(ORDER BY "priority" ASC, "id" ASC LIMIT ?6)";
 // the row-value form, for information: SQLite serves it with a range on priority alone
 constexpr std::string_view sql_row_value =
     R"(SELECT "id", "priority", "title" FROM "entries" WHERE ("priority", "id") > (?1, ?2) )"

@@ -265,10 +265,13 @@ class builder {
   /// by itself. SQLite serves such an arm with one index range (equalities, then one
   /// inequality), where a row-value comparison or an OR of steps is served by a range on the
   /// first column only, which a page deep among equal values of that column reads through.
-  /// `head` is "SELECT <columns> FROM <table>"; the arms come out in their order, each in the
-  /// query's order, so the concatenation needs no sort.
+  /// `head` is "SELECT <columns> FROM <table>". The arms' ranges follow one another in the
+  /// query's order, but SQL does not promise that a UNION ALL yields its arms in the order
+  /// written: the union is sorted again, which costs a sort of at most (order terms) x (page
+  /// size + 1) rows.
   builder& seek_arms(const detail::query_spec& q, std::string_view head) {
     bool any = false;
+    raw("SELECT * FROM (");
     for (std::size_t i = q.order.size(); i-- > 0;) {
       if (!seek_step_exists(q, i)) continue;
       if (any) text += " UNION ALL ";
@@ -279,7 +282,8 @@ class builder {
       order_by(q).limit(q).raw(")");
     }
     if (!any) raw(head).raw(" WHERE 1 = 0");
-    return limit(q);
+    raw(")");
+    return order_by(q).limit(q);
   }
 
   /// What a json_index indexes: the value at its path, written as the queries on that path write
