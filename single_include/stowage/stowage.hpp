@@ -3202,6 +3202,12 @@ std::vector<group_count> count_values(std::vector<value> values);
 /// a value the type cannot hold is the error decode_field would give, naming record and field.
 void decode_value(const table_schema& s, std::size_t field, const value& v, void* out);
 
+/// Reads each group's value into the variable at first + i * stride (bytes; of the type of the
+/// schema's field `field`) and, when counts is not null, its count into the std::uint64_t at
+/// counts + i * stride: the loop of distinct and count_by, compiled once.
+void decode_groups(const table_schema& s, std::size_t field, const std::vector<group_count>& groups, void* first,
+                   std::size_t stride, std::uint64_t* counts);
+
 /// Reads one row of stored values (row[i] of fields[i]) into out[i].
 void decode_values(const table_schema& s, std::span<const std::size_t> fields, const value* row, void* const* out);
 
@@ -3232,6 +3238,16 @@ STOWAGE_INLINE void decode_value(const table_schema& s, std::size_t field, const
     s.columns[field].codec->decode(out, cell_of(v));
   } catch (...) {
     field_failed(s, field, key_ref{});
+  }
+}
+
+STOWAGE_INLINE void decode_groups(const table_schema& s, std::size_t field, const std::vector<group_count>& groups,
+                                  void* first, std::size_t stride, std::uint64_t* counts) {
+  auto* at = static_cast<char*>(first);
+  auto* count = reinterpret_cast<char*>(counts);
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    decode_value(s, field, groups[i].v, at + i * stride);
+    if (count) *reinterpret_cast<std::uint64_t*>(count + i * stride) = groups[i].n;
   }
 }
 
@@ -3621,6 +3637,45 @@ class value_rows {
   std::size_t pos_ = 0;
   bool done_ = true;
 };
+
+/// An input iterator over what a projection yields: one row of stored values decoded a step,
+/// into an element of its own. Not a member of projection, so that it is one type for every
+/// backend.
+template <class Record, auto... Fields>
+class projection_iterator {
+ public:
+  using value_type = typename projected<Fields...>::type;
+  using difference_type = std::ptrdiff_t;
+  using iterator_concept = std::input_iterator_tag;
+
+  projection_iterator() = default;
+  explicit projection_iterator(value_rows rows) : rows_(std::move(rows)) { ++*this; }
+  const value_type& operator*() const { return current_; }
+  const value_type* operator->() const { return &current_; }
+  projection_iterator& operator++() {
+    if (const value* row = rows_.next()) decode(row, std::make_index_sequence<sizeof...(Fields)>{});
+    return *this;
+  }
+  void operator++(int) { ++*this; }
+  friend bool operator==(const projection_iterator& it, std::default_sentinel_t) { return it.rows_.done(); }
+
+  static constexpr std::size_t fields[] = {member_index_v<Record, Fields>...};
+
+ private:
+  // the fields' own codecs, from the record's schema, read the values in place: nothing here
+  // is compiled per field type
+  template <std::size_t... I>
+  void decode(const value* row, std::index_sequence<I...>) {
+    void* out[sizeof...(Fields)];
+    if constexpr (sizeof...(Fields) == 1)
+      out[0] = &current_;
+    else
+      ((out[I] = &std::get<I>(current_)), ...);
+    decode_values(schema_of<Record>(), fields, row, out);
+  }
+  value_rows rows_;
+  value_type current_{};
+};
 }  // namespace detail
 
 /// Some fields of the records a query selects: query.select<&Run::id, &Run::status>(), made by
@@ -3633,47 +3688,10 @@ template <class Record, class Backend, auto... Fields>
 class projection {
  public:
   using value_type = typename detail::projected<Fields...>::type;
-
-  class iterator {
-   public:
-    using value_type = projection::value_type;
-    using difference_type = std::ptrdiff_t;
-    using iterator_concept = std::input_iterator_tag;
-
-    iterator() = default;
-    const value_type& operator*() const { return current_; }
-    const value_type* operator->() const { return &current_; }
-    iterator& operator++() {
-      if (const value* row = rows_.next()) decode(row);
-      return *this;
-    }
-    void operator++(int) { ++*this; }
-    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.rows_.done(); }
-
-   private:
-    friend class projection;
-    explicit iterator(detail::value_rows rows) : rows_(std::move(rows)) { ++*this; }
-    // the fields' own codecs read the values in place, through the record's schema: nothing
-    // here is compiled per field type
-    void decode(const value* row) {
-      if constexpr (sizeof...(Fields) == 1) {
-        void* out[] = {&current_};
-        detail::decode_values(detail::schema_of<Record>(), fields, row, out);
-      } else {
-        std::apply(
-            [&](auto&... f) {
-              void* out[] = {static_cast<void*>(&f)...};
-              detail::decode_values(detail::schema_of<Record>(), fields, row, out);
-            },
-            current_);
-      }
-    }
-    detail::value_rows rows_;
-    value_type current_{};
-  };
+  using iterator = detail::projection_iterator<Record, Fields...>;
 
   iterator begin() const {
-    return iterator(detail::value_rows(db_->select_fields(*handle_, spec_, fields), sizeof...(Fields)));
+    return iterator(detail::value_rows(db_->select_fields(*handle_, spec_, iterator::fields), sizeof...(Fields)));
   }
   std::default_sentinel_t end() const noexcept { return {}; }
 
@@ -3686,7 +3704,6 @@ class projection {
 
  private:
   friend class query<Record, Backend>;
-  static constexpr std::size_t fields[] = {detail::member_index_v<Record, Fields>...};
   projection(database<Backend>* db, typename Backend::table_handle* h, detail::query_spec spec)
       : db_(db), handle_(h), spec_(std::move(spec)) {}
   database<Backend>* db_;
@@ -4038,7 +4055,7 @@ class table {
     auto groups =
         db_->count_groups(*handle_, p ? detail::query_spec(std::move(*p).expr()) : detail::query_spec(), field);
     std::vector<detail::member_type_t<Field>> out(groups.size());
-    for (std::size_t i = 0; i < groups.size(); ++i) detail::decode_value(schema(), field, groups[i].v, &out[i]);
+    if (!out.empty()) detail::decode_groups(schema(), field, groups, out.data(), sizeof(out[0]), nullptr);
     return out;
   }
 
@@ -4057,10 +4074,7 @@ class table {
     auto groups =
         db_->count_groups(*handle_, p ? detail::query_spec(std::move(*p).expr()) : detail::query_spec(), field);
     std::vector<value_count<detail::member_type_t<Field>>> out(groups.size());
-    for (std::size_t i = 0; i < groups.size(); ++i) {
-      detail::decode_value(schema(), field, groups[i].v, &out[i].value);
-      out[i].count = groups[i].n;
-    }
+    if (!out.empty()) detail::decode_groups(schema(), field, groups, &out[0].value, sizeof(out[0]), &out[0].count);
     return out;
   }
   bool exists(predicate<Record> p) const { return query(std::move(p)).exists(); }

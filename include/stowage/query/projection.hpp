@@ -29,6 +29,12 @@ std::vector<group_count> count_values(std::vector<value> values);
 /// a value the type cannot hold is the error decode_field would give, naming record and field.
 void decode_value(const table_schema& s, std::size_t field, const value& v, void* out);
 
+/// Reads each group's value into the variable at first + i * stride (bytes; of the type of the
+/// schema's field `field`) and, when counts is not null, its count into the std::uint64_t at
+/// counts + i * stride: the loop of distinct and count_by, compiled once.
+void decode_groups(const table_schema& s, std::size_t field, const std::vector<group_count>& groups, void* first,
+                   std::size_t stride, std::uint64_t* counts);
+
 /// Reads one row of stored values (row[i] of fields[i]) into out[i].
 void decode_values(const table_schema& s, std::span<const std::size_t> fields, const value* row, void* const* out);
 

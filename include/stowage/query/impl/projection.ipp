@@ -23,6 +23,16 @@ STOWAGE_INLINE void decode_value(const table_schema& s, std::size_t field, const
   }
 }
 
+STOWAGE_INLINE void decode_groups(const table_schema& s, std::size_t field, const std::vector<group_count>& groups,
+                                  void* first, std::size_t stride, std::uint64_t* counts) {
+  auto* at = static_cast<char*>(first);
+  auto* count = reinterpret_cast<char*>(counts);
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    decode_value(s, field, groups[i].v, at + i * stride);
+    if (count) *reinterpret_cast<std::uint64_t*>(count + i * stride) = groups[i].n;
+  }
+}
+
 STOWAGE_INLINE void decode_values(const table_schema& s, std::span<const std::size_t> fields, const value* row,
                                   void* const* out) {
   for (std::size_t i = 0; i < fields.size(); ++i) decode_value(s, fields[i], row[i], out[i]);
