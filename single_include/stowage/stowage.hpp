@@ -3875,8 +3875,7 @@ class query {
 
   /// Just these fields of the records, in the query's order, offset and limit:
   ///
-  ///     for (const auto& [id, status] : runs.query(where<&Run::workflow> == "ingest").select<&Run::id,
-  ///     &Run::status>())
+  ///     for (const auto& [id, status] : runs.query(pred).select<&Run::id, &Run::status>())
   ///
   /// One field yields its value, several a std::tuple (see stowage::projection).
   template <auto... Fields>

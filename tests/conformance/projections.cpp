@@ -45,6 +45,14 @@ template <class T>
 using counts = std::vector<stowage::value_count<T>>;
 }  // namespace
 
+// Catch prints a count as {value, count} when an assertion on it fails.
+template <class T>
+struct Catch::StringMaker<stowage::value_count<T>> {
+  static std::string convert(const stowage::value_count<T>& v) {
+    return "{" + Catch::Detail::stringify(v.value) + ", " + std::to_string(v.count) + "}";
+  }
+};
+
 template <>
 struct stowage::record_traits<job> {
   static constexpr std::string_view table = "jobs";
@@ -68,6 +76,7 @@ TEMPLATE_LIST_TEST_CASE(
         std::vector<std::tuple<double, std::string, double>>{{2.0, "j3", 2.0}, {1.5, "j1", 1.5}, {0.75, "j4", 0.75}});
 
   // a range: iterated in a loop, the elements bound by name
+  static_assert(std::ranges::input_range<decltype(q.template select<&job::id>())>);
   std::vector<std::string> seen;
   for (const auto& [id, owner] : jobs.query(where<&job::owner> != "ann")
                                      .template order_by<&job::id>(stowage::desc)
