@@ -323,6 +323,12 @@ class json_dir {
   std::uint64_t update_where(table_handle& h, const detail::query_spec& q,
                              std::span<const detail::field_change> changes);
 
+  /// The values of these fields of the records q selects (a projection), row after row: taken
+  /// from the files' cached stored values, so only these fields are decoded into C++ values.
+  std::vector<value> select_fields(table_handle& h, const detail::query_spec& q, std::span<const std::size_t> fields);
+  /// Each value of the field among the records q selects, with its count (count_values).
+  std::vector<detail::group_count> count_groups(table_handle& h, const detail::query_spec& q, std::size_t field);
+
   /// Deletes every record file, without reading them (so a file that does not parse goes too);
   /// files that are no records (see record_files) stay.
   void clear(table_handle& h);
@@ -1011,6 +1017,24 @@ STOWAGE_INLINE std::uint64_t json_dir::count(table_handle& h, const detail::quer
   return detail::select_rows(
              all.rows, q, [](const std::vector<value>& v) -> const auto& { return v; })
       .size();
+}
+
+STOWAGE_INLINE std::vector<value> json_dir::select_fields(table_handle& h, const detail::query_spec& q,
+                                                          std::span<const std::size_t> fields) {
+  auto all = all_rows(h);
+  std::vector<value> out;
+  for (const auto* r : detail::select_rows(
+           all.rows, q, [](const std::vector<value>& v) -> const auto& { return v; }))
+    for (std::size_t f : fields) out.push_back((*r)[f]);
+  return out;
+}
+
+STOWAGE_INLINE std::vector<detail::group_count> json_dir::count_groups(table_handle& h, const detail::query_spec& q,
+                                                                       std::size_t field) {
+  auto all = all_rows(h);
+  std::vector<value> values;
+  for (std::size_t i : chosen_rows(all, q)) values.push_back((*all.rows[i])[field]);
+  return detail::count_values(std::move(values));
 }
 
 STOWAGE_INLINE std::uint64_t json_dir::erase_where(table_handle& h, const detail::query_spec& q) {

@@ -840,6 +840,11 @@ class sqlite {
   std::uint64_t update_where(table_handle h, const detail::query_spec& q,
                              std::span<const detail::field_change> changes);
 
+  /// SELECT <these columns> ... : the values of these fields of the selected rows, row after row.
+  std::vector<value> select_fields(table_handle h, const detail::query_spec& q, std::span<const std::size_t> fields);
+  /// SELECT f, COUNT(*) ... GROUP BY f ORDER BY f: each value of the field with its count.
+  std::vector<detail::group_count> count_groups(table_handle h, const detail::query_spec& q, std::size_t field);
+
   void clear(table_handle h);
 
   void begin(unsigned depth);
@@ -1258,6 +1263,44 @@ STOWAGE_INLINE std::uint64_t sqlite::update_where(table_handle h, const detail::
   }
   if (q.filter) b.raw(" WHERE ").condition(*q.filter);
   return change_rows(t, b, "cannot update the records");
+}
+
+STOWAGE_INLINE std::vector<value> sqlite::select_fields(table_handle h, const detail::query_spec& q,
+                                                        std::span<const std::size_t> fields) {
+  auto& t = live(h);
+  sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
+  b.raw("SELECT ");
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i) b.raw(", ");
+    b.column(fields[i]);
+  }
+  b.raw(" FROM ").ident(t.schema->table).clauses(q);
+  lease l = prepared(t, b);
+  std::vector<value> out;
+  const int n = static_cast<int>(fields.size());
+  int rc;
+  while ((rc = sqlite3_step(l.get())) == SQLITE_ROW)
+    for (int i = 0; i < n; ++i) out.push_back(detail::to_value(detail::sqlite_impl::column_cell(l.get(), i)));
+  if (rc != SQLITE_DONE) fail(rc, "cannot read the query's values", t.schema, {});
+  return out;
+}
+
+STOWAGE_INLINE std::vector<detail::group_count> sqlite::count_groups(table_handle h, const detail::query_spec& q,
+                                                                     std::size_t field) {
+  auto& t = live(h);
+  sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
+  b.raw("SELECT ").column(field).raw(", COUNT(*) FROM ").ident(t.schema->table);
+  if (q.filter) b.raw(" WHERE ").condition(*q.filter);
+  // SQLite puts NULL first in ascending order, as stowage does
+  b.raw(" GROUP BY ").column(field).raw(" ORDER BY ").column(field).raw(detail::sqlite_impl::dialect::asc);
+  lease l = prepared(t, b);
+  std::vector<detail::group_count> out;
+  int rc;
+  while ((rc = sqlite3_step(l.get())) == SQLITE_ROW)
+    out.push_back({detail::to_value(detail::sqlite_impl::column_cell(l.get(), 0)),
+                   static_cast<std::uint64_t>(sqlite3_column_int64(l.get(), 1))});
+  if (rc != SQLITE_DONE) fail(rc, "cannot count the records by value", t.schema, {});
+  return out;
 }
 
 STOWAGE_INLINE std::uint64_t sqlite::change_rows(const table_state& t, sql::builder<detail::sqlite_impl::dialect>& b,

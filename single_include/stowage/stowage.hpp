@@ -3324,6 +3324,7 @@ STOWAGE_INLINE void check_changes(const table_schema& s, std::span<const field_c
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -3342,6 +3343,33 @@ STOWAGE_INLINE void check_changes(const table_schema& s, std::span<const field_c
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
+
+// ---- begin stowage/query/projection.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_PROJECTION_HPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_PROJECTION_HPP
+// The type-independent half of projections and counts by group: what a backend returns for
+// query.select<...>(), table.distinct<...>() and table.count_by<...>() (rows of stored values,
+// stored values with their counts), and the plain functions that read those values into fields.
+// The typed half (store/database.hpp) only says which fields, and where their values go.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+// ---- begin stowage/query/evaluate.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_EVALUATE_HPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_EVALUATE_HPP
+// Evaluation of predicates over rows of stored values, with SQL's semantics: three-valued logic
+// for NULL, bytewise text order, NULLs first in ascending order. The memory backend (and any
+// backend that filters in process) uses this; the conformance suite holds it to the SQL ones.
+
+#include <algorithm>
+#include <compare>
+#include <cstring>
+#include <span>
+#include <string_view>
 #include <vector>
 
 // ---- begin stowage/query/query_spec.hpp
@@ -3408,6 +3436,517 @@ STOWAGE_INLINE query_spec::~query_spec() = default;
 #endif  // STOWAGE_SINGLE_STOWAGE_QUERY_QUERY_SPEC_HPP
 // ---- end stowage/query/query_spec.hpp
 
+namespace stowage::detail {
+
+enum class truth : std::uint8_t { no, yes, unknown };
+
+/// Orders two non-NULL values of the same column. Text and blobs compare bytewise.
+std::strong_ordering compare_values(const value& a, const value& b);
+
+/// Orders values with NULL before everything, as ORDER BY does.
+std::strong_ordering compare_for_sort(const value& a, const value& b);
+
+truth evaluate(const expr& e, std::span<const value> row);
+
+/// Whether a row comes strictly after q.after in q's order (true when q has no after): the
+/// seek of a page, in the order compare_for_sort gives.
+bool after_position(std::span<const value> row, const query_spec& q);
+
+/// The test of one op::json node on a stored JSON text (nullptr for an absent document).
+bool json_test_holds(const std::string* document, op test, const std::vector<std::string>& path,
+                     const std::vector<json_scalar>& values);
+
+/// Applies a query's filter, order, offset and limit to rows, returning the chosen rows.
+template <class Row, class Project>
+std::vector<const Row*> select_rows(const std::vector<const Row*>& rows, const query_spec& q, Project&& values_of) {
+  std::vector<const Row*> out;
+  for (const Row* r : rows)
+    if ((!q.filter || evaluate(*q.filter, values_of(*r)) == truth::yes) &&
+        (!q.after || after_position(values_of(*r), q)))
+      out.push_back(r);
+  if (!q.order.empty()) {
+    std::stable_sort(out.begin(), out.end(), [&](const Row* a, const Row* b) {
+      for (const auto& t : q.order) {
+        auto c = compare_for_sort(values_of(*a)[t.field], values_of(*b)[t.field]);
+        if (c != 0) return t.dir == direction::asc ? c < 0 : c > 0;
+      }
+      return false;
+    });
+  }
+  std::size_t first = static_cast<std::size_t>(std::min<std::uint64_t>(q.offset, out.size()));
+  std::size_t last = out.size();
+  if (q.limit) last = static_cast<std::size_t>(std::min<std::uint64_t>(first + *q.limit, out.size()));
+  return std::vector<const Row*>(out.begin() + static_cast<std::ptrdiff_t>(first),
+                                 out.begin() + static_cast<std::ptrdiff_t>(last));
+}
+
+}  // namespace stowage::detail
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/query/impl/evaluate.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_EVALUATE_IPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_EVALUATE_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+STOWAGE_INLINE std::strong_ordering compare_values(const value& a, const value& b) {
+  if (a.index() != b.index()) return a.index() <=> b.index();
+  switch (a.index()) {
+    case 1: return std::get<1>(a) <=> std::get<1>(b);
+    case 2: {
+      double x = std::get<2>(a), y = std::get<2>(b);
+      return x < y ? std::strong_ordering::less : y < x ? std::strong_ordering::greater : std::strong_ordering::equal;
+    }
+    case 3: {
+      std::string_view x = std::get<3>(a), y = std::get<3>(b);
+      return x.compare(y) <=> 0;
+    }
+    case 4: {
+      const auto& x = std::get<4>(a);
+      const auto& y = std::get<4>(b);
+      return std::lexicographical_compare_three_way(x.begin(), x.end(), y.begin(), y.end());
+    }
+    default: return std::strong_ordering::equal;
+  }
+}
+
+STOWAGE_INLINE std::strong_ordering compare_for_sort(const value& a, const value& b) {
+  bool an = a.index() == 0, bn = b.index() == 0;
+  if (an || bn) return bn <=> an;
+  return compare_values(a, b);
+}
+
+STOWAGE_INLINE bool after_position(std::span<const value> row, const query_spec& q) {
+  if (!q.after) return true;
+  const auto& after = *q.after;
+  for (std::size_t i = 0; i < q.order.size() && i < after.size(); ++i) {
+    auto c = compare_for_sort(row[q.order[i].field], after[i]);
+    if (c != 0) return q.order[i].dir == direction::asc ? c > 0 : c < 0;
+  }
+  return false;  // the position itself
+}
+
+STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
+  auto of = [](bool b) { return b ? truth::yes : truth::no; };
+  switch (e.kind) {
+    case op::and_: {
+      truth r = truth::yes;
+      for (const auto& c : e.children) {
+        truth t = evaluate(c, row);
+        if (t == truth::no) return truth::no;
+        if (t == truth::unknown) r = truth::unknown;
+      }
+      return r;
+    }
+    case op::or_: {
+      truth r = truth::no;
+      for (const auto& c : e.children) {
+        truth t = evaluate(c, row);
+        if (t == truth::yes) return truth::yes;
+        if (t == truth::unknown) r = truth::unknown;
+      }
+      return r;
+    }
+    case op::not_: {
+      truth t = evaluate(e.children.front(), row);
+      return t == truth::unknown ? t : of(t == truth::no);
+    }
+    case op::is_null: return of(row[e.field].index() == 0);
+    case op::json: {  // true or false, never unknown: an absent document is a missing path
+      const value& doc = row[e.field];
+      return of(json_test_holds(doc.index() == 3 ? &std::get<3>(doc) : nullptr, e.json_test, e.path, e.json_values));
+    }
+    case op::in:
+      if (e.values.empty()) return truth::no;  // as SQL renders it: a constant false
+      break;
+    default: break;
+  }
+  const value& v = row[e.field];
+  if (v.index() == 0) return truth::unknown;
+  switch (e.kind) {
+    case op::eq: return of(compare_values(v, e.values[0]) == 0);
+    case op::ne: return of(compare_values(v, e.values[0]) != 0);
+    case op::lt: return of(compare_values(v, e.values[0]) < 0);
+    case op::le: return of(compare_values(v, e.values[0]) <= 0);
+    case op::gt: return of(compare_values(v, e.values[0]) > 0);
+    case op::ge: return of(compare_values(v, e.values[0]) >= 0);
+    case op::in:
+      return of(
+          std::any_of(e.values.begin(), e.values.end(), [&](const value& x) { return compare_values(v, x) == 0; }));
+    case op::prefix: return of(std::get<std::string>(v).starts_with(std::get<std::string>(e.values[0])));
+    case op::like: return of(like_match(std::get<std::string>(v), std::get<std::string>(e.values[0])));
+    case op::contains:
+    case op::icontains:
+      return of(text_contains(std::get<std::string>(v), std::get<std::string>(e.values[0]), e.kind == op::icontains));
+    default: return truth::unknown;
+  }
+}
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_EVALUATE_IPP
+// ---- end stowage/query/impl/evaluate.ipp
+// ---- begin stowage/query/impl/json_text.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_TEXT_IPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_TEXT_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+// The evaluator's side of JSON-path tests (query/json_path.hpp): a reader of the JSON text
+// stowage stores, which follows a pointer without parsing the whole document.
+
+#include <charconv>
+#include <compare>
+
+namespace stowage::detail {
+
+namespace json_text {
+
+// A reader of JSON text as stowage stores it (valid JSON, written by nlohmann_json): enough to
+// follow a pointer and read the scalar at its end.
+
+enum class kind : std::uint8_t { missing, null, boolean, integer, real, string, composite };
+
+struct scalar {
+  kind k = kind::missing;
+  bool b = false;
+  std::int64_t i = 0;
+  double d = 0;
+  std::string s;
+};
+
+inline void skip_ws(std::string_view t, std::size_t& at) {
+  while (at < t.size() && (t[at] == ' ' || t[at] == '\n' || t[at] == '\r' || t[at] == '\t')) ++at;
+}
+
+inline void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+inline std::uint32_t hex4(std::string_view t, std::size_t at) {
+  std::uint32_t v = 0;
+  for (std::size_t i = at; i < at + 4 && i < t.size(); ++i) {
+    char c = t[i];
+    v = v * 16 + static_cast<std::uint32_t>(c >= 'a' ? c - 'a' + 10 : c >= 'A' ? c - 'A' + 10 : c - '0');
+  }
+  return v;
+}
+
+/// The string starting at the quote at `at`, decoded; `at` ends after its closing quote.
+inline std::string read_string(std::string_view t, std::size_t& at) {
+  std::string out;
+  ++at;
+  while (at < t.size() && t[at] != '"') {
+    char c = t[at++];
+    if (c != '\\') {
+      out += c;
+      continue;
+    }
+    if (at >= t.size()) break;
+    char e = t[at++];
+    switch (e) {
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'u': {
+        std::uint32_t cp = hex4(t, at);
+        at += 4;
+        if (cp >= 0xD800 && cp < 0xDC00 && at + 6 <= t.size() && t[at] == '\\' && t[at + 1] == 'u') {
+          std::uint32_t lo = hex4(t, at + 2);
+          if (lo >= 0xDC00 && lo < 0xE000) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            at += 6;
+          }
+        }
+        append_utf8(out, cp);
+        break;
+      }
+      default: out += e;  // " \ /
+    }
+  }
+  ++at;
+  return out;
+}
+
+/// Moves `at` past the value that starts there.
+inline void skip_value(std::string_view t, std::size_t& at) {
+  int depth = 0;
+  do {
+    skip_ws(t, at);
+    if (at >= t.size()) return;
+    char c = t[at];
+    if (c == '"') {
+      read_string(t, at);
+    } else if (c == '{' || c == '[') {
+      ++depth;
+      ++at;
+    } else if (c == '}' || c == ']') {
+      --depth;
+      ++at;
+    } else if (c == ',' || c == ':') {
+      ++at;
+    } else {
+      while (at < t.size() && t[at] != ',' && t[at] != '}' && t[at] != ']' && t[at] != ' ' && t[at] != '\n' &&
+             t[at] != '\r' && t[at] != '\t')
+        ++at;
+    }
+  } while (depth > 0);
+}
+
+/// Moves `at` to the value the token names inside the container at `at`; false when there is none.
+inline bool step(std::string_view t, std::size_t& at, const std::string& token) {
+  skip_ws(t, at);
+  if (at >= t.size()) return false;
+  if (t[at] == '{') {
+    ++at;
+    // the last member of a name wins, as it does when nlohmann, SQLite or PostgreSQL read it
+    std::size_t found = std::string_view::npos;
+    for (;;) {
+      skip_ws(t, at);
+      if (at >= t.size() || t[at] != '"') break;
+      std::string key = read_string(t, at);
+      skip_ws(t, at);
+      ++at;  // ':'
+      skip_ws(t, at);
+      if (key == token) found = at;
+      skip_value(t, at);
+      skip_ws(t, at);
+      if (at >= t.size() || t[at] != ',') break;
+      ++at;
+    }
+    if (found == std::string_view::npos) return false;
+    at = found;
+    return true;
+  }
+  if (t[at] == '[') {
+    if (!json_array_index(token)) return false;
+    std::uint64_t n = 0;
+    std::from_chars(token.data(), token.data() + token.size(), n);
+    ++at;
+    skip_ws(t, at);
+    if (at < t.size() && t[at] == ']') return false;
+    for (std::uint64_t i = 0;; ++i) {
+      skip_ws(t, at);
+      if (i == n) return true;
+      skip_value(t, at);
+      skip_ws(t, at);
+      if (at >= t.size() || t[at] != ',') return false;
+      ++at;
+    }
+  }
+  return false;
+}
+
+inline scalar read_scalar(std::string_view t, std::size_t at) {
+  scalar s;
+  skip_ws(t, at);
+  if (at >= t.size()) return s;
+  char c = t[at];
+  if (c == '"') {
+    s.k = kind::string;
+    s.s = read_string(t, at);
+  } else if (c == '{' || c == '[') {
+    s.k = kind::composite;
+  } else if (c == 'n') {
+    s.k = kind::null;
+  } else if (c == 't' || c == 'f') {
+    s.k = kind::boolean;
+    s.b = c == 't';
+  } else {
+    std::size_t end = at;
+    bool integral = true;
+    while (end < t.size() && (t[end] == '-' || t[end] == '+' || t[end] == '.' || t[end] == 'e' || t[end] == 'E' ||
+                              (t[end] >= '0' && t[end] <= '9'))) {
+      if (t[end] == '.' || t[end] == 'e' || t[end] == 'E') integral = false;
+      ++end;
+    }
+    const char* first = t.data() + at;
+    const char* last = t.data() + end;
+    // an integer beyond int64 is read as a double, as SQLite reads it
+    if (integral && std::from_chars(first, last, s.i).ec == std::errc{}) {
+      s.k = kind::integer;
+    } else {
+      s.k = kind::real;
+      std::from_chars(first, last, s.d);
+    }
+  }
+  return s;
+}
+
+/// Orders an integer and a double exactly (no rounding of the integer to a double).
+inline std::partial_ordering compare_int_real(std::int64_t i, double r) {
+  if (r < -9223372036854775808.0) return std::partial_ordering::greater;
+  if (r >= 9223372036854775808.0) return std::partial_ordering::less;
+  auto whole = static_cast<std::int64_t>(r);  // truncated toward zero
+  if (i != whole) return i <=> whole;
+  return static_cast<double>(whole) <=> r;  // i == trunc(r): r's fraction decides
+}
+
+/// How the value at the path compares with v; unordered across kinds.
+inline std::partial_ordering compare(const scalar& s, const json_scalar& v) {
+  switch (v.index()) {
+    case 0:
+      return s.k == kind::null || s.k == kind::missing ? std::partial_ordering::equivalent
+                                                       : std::partial_ordering::unordered;
+    case 1:
+      return s.k == kind::boolean
+                 ? (s.b == std::get<1>(v) ? std::partial_ordering::equivalent : std::partial_ordering::unordered)
+                 : std::partial_ordering::unordered;
+    case 2:
+    case 3: {
+      bool vi = v.index() == 2;
+      if (s.k == kind::integer) {
+        if (vi) return s.i <=> std::get<2>(v);
+        return compare_int_real(s.i, std::get<3>(v));
+      }
+      if (s.k == kind::real) {
+        if (vi) return 0 <=> compare_int_real(std::get<2>(v), s.d);
+        return s.d <=> std::get<3>(v);
+      }
+      return std::partial_ordering::unordered;
+    }
+    case 4:
+      if (s.k != kind::string) return std::partial_ordering::unordered;
+      return std::string_view(s.s).compare(std::get<4>(v)) <=> 0;
+  }
+  return std::partial_ordering::unordered;
+}
+
+}  // namespace json_text
+
+STOWAGE_INLINE bool json_test_holds(const std::string* document, op o, const std::vector<std::string>& path,
+                                    const std::vector<json_scalar>& values) {
+  using namespace json_text;
+  scalar s;
+  if (document) {
+    std::string_view t = *document;
+    std::size_t at = 0;
+    bool found = true;
+    for (const auto& token : path)
+      if (!step(t, at, token)) {
+        found = false;
+        break;
+      }
+    if (found) s = read_scalar(t, at);
+  }
+  // booleans and null are equal or not, never ordered
+  auto ordered = [&](const json_scalar& v) {
+    return v.index() >= 2 ? compare(s, v) : std::partial_ordering::unordered;
+  };
+  switch (o) {
+    case op::is_null: return s.k != kind::missing;
+    case op::eq: return compare(s, values[0]) == 0;
+    case op::ne: return compare(s, values[0]) != 0;
+    case op::lt: return ordered(values[0]) < 0;
+    case op::le: return ordered(values[0]) <= 0;
+    case op::gt: return ordered(values[0]) > 0;
+    case op::ge: return ordered(values[0]) >= 0;
+    case op::in:
+      for (const auto& v : values)
+        if (compare(s, v) == 0) return true;
+      return false;
+    default: return false;
+  }
+}
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_TEXT_IPP
+// ---- end stowage/query/impl/json_text.ipp
+#endif
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_EVALUATE_HPP
+// ---- end stowage/query/evaluate.hpp
+
+namespace stowage::detail {
+
+/// One stored value of a field and how many selected records hold it.
+struct group_count {
+  value v;
+  std::uint64_t n = 0;
+};
+
+/// Counts equal values, in the order ORDER BY gives (NULL first, then ascending): for backends
+/// that filter in process.
+std::vector<group_count> count_values(std::vector<value> values);
+
+/// Reads a stored value into a variable of the type of the schema's field `field` (at `out`);
+/// a value the type cannot hold is the error decode_field would give, naming record and field.
+void decode_value(const table_schema& s, std::size_t field, const value& v, void* out);
+
+/// Reads each group's value into the variable at first + i * stride (bytes; of the type of the
+/// schema's field `field`) and, when counts is not null, its count into the std::uint64_t at
+/// counts + i * stride: the loop of distinct and count_by, compiled once.
+void decode_groups(const table_schema& s, std::size_t field, const std::vector<group_count>& groups, void* first,
+                   std::size_t stride, std::uint64_t* counts);
+
+/// Reads one row of stored values (row[i] of fields[i]) into out[i].
+void decode_values(const table_schema& s, std::span<const std::size_t> fields, const value* row, void* const* out);
+
+}  // namespace stowage::detail
+
+#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
+// ---- begin stowage/query/impl/projection.ipp
+#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_PROJECTION_IPP
+#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_PROJECTION_IPP
+// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
+
+namespace stowage::detail {
+
+STOWAGE_INLINE std::vector<group_count> count_values(std::vector<value> values) {
+  std::sort(values.begin(), values.end(), [](const value& a, const value& b) { return compare_for_sort(a, b) < 0; });
+  std::vector<group_count> out;
+  for (auto& v : values) {
+    if (!out.empty() && compare_for_sort(out.back().v, v) == 0)
+      ++out.back().n;
+    else
+      out.push_back({std::move(v), 1});
+  }
+  return out;
+}
+
+STOWAGE_INLINE void decode_value(const table_schema& s, std::size_t field, const value& v, void* out) {
+  try {
+    s.columns[field].codec->decode(out, cell_of(v));
+  } catch (...) {
+    field_failed(s, field, key_ref{});
+  }
+}
+
+STOWAGE_INLINE void decode_groups(const table_schema& s, std::size_t field, const std::vector<group_count>& groups,
+                                  void* first, std::size_t stride, std::uint64_t* counts) {
+  auto* at = static_cast<char*>(first);
+  auto* count = reinterpret_cast<char*>(counts);
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    decode_value(s, field, groups[i].v, at + i * stride);
+    if (count) *reinterpret_cast<std::uint64_t*>(count + i * stride) = groups[i].n;
+  }
+}
+
+STOWAGE_INLINE void decode_values(const table_schema& s, std::span<const std::size_t> fields, const value* row,
+                                  void* const* out) {
+  for (std::size_t i = 0; i < fields.size(); ++i) decode_value(s, fields[i], row[i], out[i]);
+}
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_PROJECTION_IPP
+// ---- end stowage/query/impl/projection.ipp
+#endif
+#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_PROJECTION_HPP
+// ---- end stowage/query/projection.hpp
+
 namespace stowage {
 
 /// How a write treats an existing record with the same key.
@@ -3468,7 +4007,8 @@ class row_cursor {
 /// to open_table; keys arrive as one stored value (a detail::cell).
 template <class B>
 concept backend = requires(B& b, const B& cb, const detail::table_schema& schema, typename B::table_handle& h,
-                           const detail::query_spec& q, std::span<const detail::field_change> changes, unsigned depth) {
+                           const detail::query_spec& q, std::span<const detail::field_change> changes,
+                           std::span<const std::size_t> fields, unsigned depth) {
   // opens a store from a URL (each backend documents its forms); throws unavailable_error
   requires std::constructible_from<B, std::string_view>;
   // whether a query's cursor reads the store while it is iterated (it then holds the database's
@@ -3493,6 +4033,14 @@ concept backend = requires(B& b, const B& cb, const detail::table_schema& schema
   //     SQL backends. A unique index that refuses one changed record leaves every record as it
   //     was and throws constraint_error; inside a transaction, the transaction goes on
   { b.update_where(h, q, changes) } -> std::same_as<std::uint64_t>;
+  // select_fields(h, q, fields) -> the stored values of these fields (by index) of each record q
+  //     selects, honouring its filter, order, offset and limit, row after row (fields.size()
+  //     values a row); only these columns are read where the storage has columns
+  { b.select_fields(h, q, fields) } -> std::same_as<std::vector<value>>;
+  // count_groups(h, q, field) -> each stored value of the field among the records q's filter
+  //     selects (q has no order, offset or limit) with how many hold it, NULL first, then
+  //     ascending as ORDER BY sorts: one GROUP BY statement on SQL backends
+  { b.count_groups(h, q, std::size_t{}) } -> std::same_as<std::vector<detail::group_count>>;
   // deletes every record of the table
   b.clear(h);
   // transactions: depth 0 is BEGIN/COMMIT/ROLLBACK, deeper levels are savepoints
@@ -4054,6 +4602,8 @@ struct stand_in_backend {
   std::uint64_t count(table_handle&, const query_spec&);
   std::uint64_t erase_where(table_handle&, const query_spec&);
   std::uint64_t update_where(table_handle&, const query_spec&, std::span<const field_change>);
+  std::vector<value> select_fields(table_handle&, const query_spec&, std::span<const std::size_t>);
+  std::vector<group_count> count_groups(table_handle&, const query_spec&, std::size_t);
   void clear(table_handle&);
   void begin(unsigned);
   void commit(unsigned);
@@ -4072,6 +4622,130 @@ concept range_of = std::ranges::input_range<R> &&
 
 template <class Record, class Backend>
 class table;
+template <class Record, class Backend>
+class query;
+
+/// One value of a field and how many records hold it: an element of table.count_by<&R::f>().
+template <class T>
+struct value_count {
+  T value;
+  std::uint64_t count = 0;
+  friend bool operator==(const value_count&, const value_count&) = default;
+};
+
+namespace detail {
+template <auto M>
+using member_type_t = typename member_pointer_parts<decltype(M)>::type;
+template <auto M>
+using member_record_t = typename member_pointer_parts<decltype(M)>::record;
+
+/// What select<Fields...>() yields: the value of one field, a std::tuple of several.
+template <auto... Fields>
+struct projected {
+  using type = std::tuple<member_type_t<Fields>...>;
+};
+template <auto Field>
+struct projected<Field> {
+  using type = member_type_t<Field>;
+};
+
+/// The rows of stored values a backend's select_fields returned, handed out one at a time.
+class value_rows {
+ public:
+  value_rows() = default;
+  value_rows(std::vector<value> values, std::size_t width) noexcept
+      : values_(std::move(values)), width_(width), done_(false) {}
+  /// The next row's values; nullptr, and done() from then on, when there is none.
+  const value* next() noexcept {
+    if (done_ || values_.size() - pos_ < width_) {
+      done_ = true;
+      return nullptr;
+    }
+    const value* row = values_.data() + pos_;
+    pos_ += width_;
+    return row;
+  }
+  bool done() const noexcept { return done_; }
+
+ private:
+  std::vector<value> values_;
+  std::size_t width_ = 1;
+  std::size_t pos_ = 0;
+  bool done_ = true;
+};
+
+/// An input iterator over what a projection yields: one row of stored values decoded a step,
+/// into an element of its own. Not a member of projection, so that it is one type for every
+/// backend.
+template <class Record, auto... Fields>
+class projection_iterator {
+ public:
+  using value_type = typename projected<Fields...>::type;
+  using difference_type = std::ptrdiff_t;
+  using iterator_concept = std::input_iterator_tag;
+
+  projection_iterator() = default;
+  explicit projection_iterator(value_rows rows) : rows_(std::move(rows)) { ++*this; }
+  const value_type& operator*() const { return current_; }
+  const value_type* operator->() const { return &current_; }
+  projection_iterator& operator++() {
+    if (const value* row = rows_.next()) decode(row, std::make_index_sequence<sizeof...(Fields)>{});
+    return *this;
+  }
+  void operator++(int) { ++*this; }
+  friend bool operator==(const projection_iterator& it, std::default_sentinel_t) { return it.rows_.done(); }
+
+  static constexpr std::size_t fields[] = {member_index_v<Record, Fields>...};
+
+ private:
+  // the fields' own codecs, from the record's schema, read the values in place: nothing here
+  // is compiled per field type
+  template <std::size_t... I>
+  void decode(const value* row, std::index_sequence<I...>) {
+    void* out[sizeof...(Fields)];
+    if constexpr (sizeof...(Fields) == 1)
+      out[0] = &current_;
+    else
+      ((out[I] = &std::get<I>(current_)), ...);
+    decode_values(schema_of<Record>(), fields, row, out);
+  }
+  value_rows rows_;
+  value_type current_{};
+};
+}  // namespace detail
+
+/// Some fields of the records a query selects: query.select<&Run::id, &Run::status>(), made by
+/// query::select. One field yields its value (std::string, std::optional<int>...), several a
+/// std::tuple of their values in the order named; a std::optional field's NULL is std::nullopt.
+/// The query's filter, order, offset and limit hold. Each iteration runs the query afresh: it
+/// reads the chosen columns of every selected row at once (the other columns are not read, on
+/// SQL backends not even sent), then turns one row a step into the element it yields.
+template <class Record, class Backend, auto... Fields>
+class projection {
+ public:
+  using value_type = typename detail::projected<Fields...>::type;
+  using iterator = detail::projection_iterator<Record, Fields...>;
+
+  iterator begin() const {
+    return iterator(detail::value_rows(db_->select_fields(*handle_, spec_, iterator::fields), sizeof...(Fields)));
+  }
+  std::default_sentinel_t end() const noexcept { return {}; }
+
+  /// Runs the query and collects what it yields.
+  std::vector<value_type> to_vector() const {
+    std::vector<value_type> out;
+    for (auto it = begin(); it != end(); ++it) out.push_back(*it);
+    return out;
+  }
+
+ private:
+  friend class query<Record, Backend>;
+  projection(database<Backend>* db, typename Backend::table_handle* h, detail::query_spec spec)
+      : db_(db), handle_(h), spec_(std::move(spec)) {}
+  database<Backend>* db_;
+  typename Backend::table_handle* handle_;
+  detail::query_spec spec_;
+};
 
 /// An RAII transaction. Rolls back when it goes out of scope uncommitted. Transactions nest:
 /// an inner one is a savepoint, and ending the outer one decides for all. A transaction belongs
@@ -4256,6 +4930,22 @@ class query {
     return read_page(detail::page_query(detail::schema_of<Record>(), spec_, &token, n), n);
   }
 
+  /// Just these fields of the records, in the query's order, offset and limit:
+  ///
+  ///     for (const auto& [id, status] : runs.query(pred).select<&Run::id, &Run::status>())
+  ///
+  /// One field yields its value, several a std::tuple (see stowage::projection).
+  template <auto... Fields>
+  projection<Record, Backend, Fields...> select() const {
+    static_assert(sizeof...(Fields) > 0, "stowage: select<...>() names no field: select<&Record::field, ...>()");
+    static_assert((detail::reflected_field<Fields> && ...),
+                  "stowage: select<...>() names a member that is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert((std::is_same_v<detail::member_record_t<Fields>, Record> && ...),
+                  "stowage: select<...>() names a field of another record type");
+    return {db_, handle_, spec_};
+  }
+
   const detail::query_spec& spec() const noexcept { return spec_; }
 
  private:
@@ -4418,6 +5108,43 @@ class table {
 
   std::uint64_t count() const { return query().count(); }
   std::uint64_t count(predicate<Record> p) const { return query(std::move(p)).count(); }
+
+  /// The distinct values of a field among every record, or among those p selects, in the order
+  /// order_by<Field>() gives: std::nullopt first, then ascending (text bytewise, enums by their
+  /// names, as stowage stores them). One GROUP BY statement on SQL backends.
+  template <auto Field>
+  std::vector<detail::member_type_t<Field>> distinct(std::optional<predicate<Record>> p = std::nullopt) const {
+    static_assert(detail::reflected_field<Field>,
+                  "stowage: distinct<...>() names a member that is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(std::is_same_v<detail::member_record_t<Field>, Record>,
+                  "stowage: distinct<...>() names a field of another record type");
+    constexpr std::size_t field = detail::member_index_v<Record, Field>;
+    auto groups =
+        db_->count_groups(*handle_, p ? detail::query_spec(std::move(*p).expr()) : detail::query_spec(), field);
+    std::vector<detail::member_type_t<Field>> out(groups.size());
+    if (!out.empty()) detail::decode_groups(schema(), field, groups, out.data(), sizeof(out[0]), nullptr);
+    return out;
+  }
+
+  /// Each value of a field among every record, or among those p selects, with how many records
+  /// hold it, in distinct<Field>()'s order: `for (auto [status, n] : runs.count_by<&Run::status>())`.
+  /// One GROUP BY statement on SQL backends.
+  template <auto Field>
+  std::vector<value_count<detail::member_type_t<Field>>> count_by(
+      std::optional<predicate<Record>> p = std::nullopt) const {
+    static_assert(detail::reflected_field<Field>,
+                  "stowage: count_by<...>() names a member that is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(std::is_same_v<detail::member_record_t<Field>, Record>,
+                  "stowage: count_by<...>() names a field of another record type");
+    constexpr std::size_t field = detail::member_index_v<Record, Field>;
+    auto groups =
+        db_->count_groups(*handle_, p ? detail::query_spec(std::move(*p).expr()) : detail::query_spec(), field);
+    std::vector<value_count<detail::member_type_t<Field>>> out(groups.size());
+    if (!out.empty()) detail::decode_groups(schema(), field, groups, &out[0].value, sizeof(out[0]), &out[0].count);
+    return out;
+  }
   bool exists(predicate<Record> p) const { return query(std::move(p)).exists(); }
 
   /// Deletes every record of the table.
@@ -4449,7 +5176,8 @@ class database {
   static_assert(detail::models_backend<Backend>,
                 "stowage: this type is not a backend: stowage::backend (stowage/backend/concepts.hpp) requires a "
                 "constructor from std::string_view, table_handle, streams, name, open_table, write, get<R>, "
-                "erase<R>, select<R>, count, erase_where, update_where, clear, begin, commit and rollback");
+                "erase<R>, select<R>, count, erase_where, update_where, select_fields, count_groups, clear, begin, "
+                "commit and rollback");
 
  public:
   explicit database(std::string_view url) : backend_(url) {}
@@ -4487,6 +5215,8 @@ class database {
   friend class stowage::table;
   template <class, class>
   friend class stowage::query;
+  template <class, class, auto...>
+  friend class stowage::projection;
   friend class stowage::transaction<Backend>;
 
   // What tables and queries do, written once per backend here rather than once per record type
@@ -4535,6 +5265,14 @@ class database {
     q.filter = std::move(filter);
     auto lock = guard();
     return backend_.update_where(h, q, changes);
+  }
+  std::vector<value> select_fields(handle& h, const detail::query_spec& q, std::span<const std::size_t> fields) {
+    auto lock = guard();
+    return backend_.select_fields(h, q, fields);
+  }
+  std::vector<detail::group_count> count_groups(handle& h, const detail::query_spec& q, std::size_t field) {
+    auto lock = guard();
+    return backend_.count_groups(h, q, field);
   }
   detail::running_query start(handle& h, const detail::query_spec& q) {
     using cursor = detail::cursor_of<Backend>;
@@ -4894,454 +5632,6 @@ STOWAGE_INLINE migration_plan plan_migration(const table_schema& s, const std::v
 #endif
 #endif  // STOWAGE_SINGLE_STOWAGE_BACKEND_SCHEMA_DIFF_HPP
 // ---- end stowage/backend/schema_diff.hpp
-// ---- begin stowage/query/evaluate.hpp
-#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_EVALUATE_HPP
-#define STOWAGE_SINGLE_STOWAGE_QUERY_EVALUATE_HPP
-// Evaluation of predicates over rows of stored values, with SQL's semantics: three-valued logic
-// for NULL, bytewise text order, NULLs first in ascending order. The memory backend (and any
-// backend that filters in process) uses this; the conformance suite holds it to the SQL ones.
-
-#include <algorithm>
-#include <compare>
-#include <cstring>
-#include <span>
-#include <string_view>
-#include <vector>
-
-
-namespace stowage::detail {
-
-enum class truth : std::uint8_t { no, yes, unknown };
-
-/// Orders two non-NULL values of the same column. Text and blobs compare bytewise.
-std::strong_ordering compare_values(const value& a, const value& b);
-
-/// Orders values with NULL before everything, as ORDER BY does.
-std::strong_ordering compare_for_sort(const value& a, const value& b);
-
-truth evaluate(const expr& e, std::span<const value> row);
-
-/// Whether a row comes strictly after q.after in q's order (true when q has no after): the
-/// seek of a page, in the order compare_for_sort gives.
-bool after_position(std::span<const value> row, const query_spec& q);
-
-/// The test of one op::json node on a stored JSON text (nullptr for an absent document).
-bool json_test_holds(const std::string* document, op test, const std::vector<std::string>& path,
-                     const std::vector<json_scalar>& values);
-
-/// Applies a query's filter, order, offset and limit to rows, returning the chosen rows.
-template <class Row, class Project>
-std::vector<const Row*> select_rows(const std::vector<const Row*>& rows, const query_spec& q, Project&& values_of) {
-  std::vector<const Row*> out;
-  for (const Row* r : rows)
-    if ((!q.filter || evaluate(*q.filter, values_of(*r)) == truth::yes) &&
-        (!q.after || after_position(values_of(*r), q)))
-      out.push_back(r);
-  if (!q.order.empty()) {
-    std::stable_sort(out.begin(), out.end(), [&](const Row* a, const Row* b) {
-      for (const auto& t : q.order) {
-        auto c = compare_for_sort(values_of(*a)[t.field], values_of(*b)[t.field]);
-        if (c != 0) return t.dir == direction::asc ? c < 0 : c > 0;
-      }
-      return false;
-    });
-  }
-  std::size_t first = static_cast<std::size_t>(std::min<std::uint64_t>(q.offset, out.size()));
-  std::size_t last = out.size();
-  if (q.limit) last = static_cast<std::size_t>(std::min<std::uint64_t>(first + *q.limit, out.size()));
-  return std::vector<const Row*>(out.begin() + static_cast<std::ptrdiff_t>(first),
-                                 out.begin() + static_cast<std::ptrdiff_t>(last));
-}
-
-}  // namespace stowage::detail
-
-#if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
-// ---- begin stowage/query/impl/evaluate.ipp
-#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_EVALUATE_IPP
-#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_EVALUATE_IPP
-// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
-
-namespace stowage::detail {
-
-STOWAGE_INLINE std::strong_ordering compare_values(const value& a, const value& b) {
-  if (a.index() != b.index()) return a.index() <=> b.index();
-  switch (a.index()) {
-    case 1: return std::get<1>(a) <=> std::get<1>(b);
-    case 2: {
-      double x = std::get<2>(a), y = std::get<2>(b);
-      return x < y ? std::strong_ordering::less : y < x ? std::strong_ordering::greater : std::strong_ordering::equal;
-    }
-    case 3: {
-      std::string_view x = std::get<3>(a), y = std::get<3>(b);
-      return x.compare(y) <=> 0;
-    }
-    case 4: {
-      const auto& x = std::get<4>(a);
-      const auto& y = std::get<4>(b);
-      return std::lexicographical_compare_three_way(x.begin(), x.end(), y.begin(), y.end());
-    }
-    default: return std::strong_ordering::equal;
-  }
-}
-
-STOWAGE_INLINE std::strong_ordering compare_for_sort(const value& a, const value& b) {
-  bool an = a.index() == 0, bn = b.index() == 0;
-  if (an || bn) return bn <=> an;
-  return compare_values(a, b);
-}
-
-STOWAGE_INLINE bool after_position(std::span<const value> row, const query_spec& q) {
-  if (!q.after) return true;
-  const auto& after = *q.after;
-  for (std::size_t i = 0; i < q.order.size() && i < after.size(); ++i) {
-    auto c = compare_for_sort(row[q.order[i].field], after[i]);
-    if (c != 0) return q.order[i].dir == direction::asc ? c > 0 : c < 0;
-  }
-  return false;  // the position itself
-}
-
-STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
-  auto of = [](bool b) { return b ? truth::yes : truth::no; };
-  switch (e.kind) {
-    case op::and_: {
-      truth r = truth::yes;
-      for (const auto& c : e.children) {
-        truth t = evaluate(c, row);
-        if (t == truth::no) return truth::no;
-        if (t == truth::unknown) r = truth::unknown;
-      }
-      return r;
-    }
-    case op::or_: {
-      truth r = truth::no;
-      for (const auto& c : e.children) {
-        truth t = evaluate(c, row);
-        if (t == truth::yes) return truth::yes;
-        if (t == truth::unknown) r = truth::unknown;
-      }
-      return r;
-    }
-    case op::not_: {
-      truth t = evaluate(e.children.front(), row);
-      return t == truth::unknown ? t : of(t == truth::no);
-    }
-    case op::is_null: return of(row[e.field].index() == 0);
-    case op::json: {  // true or false, never unknown: an absent document is a missing path
-      const value& doc = row[e.field];
-      return of(json_test_holds(doc.index() == 3 ? &std::get<3>(doc) : nullptr, e.json_test, e.path, e.json_values));
-    }
-    case op::in:
-      if (e.values.empty()) return truth::no;  // as SQL renders it: a constant false
-      break;
-    default: break;
-  }
-  const value& v = row[e.field];
-  if (v.index() == 0) return truth::unknown;
-  switch (e.kind) {
-    case op::eq: return of(compare_values(v, e.values[0]) == 0);
-    case op::ne: return of(compare_values(v, e.values[0]) != 0);
-    case op::lt: return of(compare_values(v, e.values[0]) < 0);
-    case op::le: return of(compare_values(v, e.values[0]) <= 0);
-    case op::gt: return of(compare_values(v, e.values[0]) > 0);
-    case op::ge: return of(compare_values(v, e.values[0]) >= 0);
-    case op::in:
-      return of(
-          std::any_of(e.values.begin(), e.values.end(), [&](const value& x) { return compare_values(v, x) == 0; }));
-    case op::prefix: return of(std::get<std::string>(v).starts_with(std::get<std::string>(e.values[0])));
-    case op::like: return of(like_match(std::get<std::string>(v), std::get<std::string>(e.values[0])));
-    case op::contains:
-    case op::icontains:
-      return of(text_contains(std::get<std::string>(v), std::get<std::string>(e.values[0]), e.kind == op::icontains));
-    default: return truth::unknown;
-  }
-}
-
-}  // namespace stowage::detail
-#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_EVALUATE_IPP
-// ---- end stowage/query/impl/evaluate.ipp
-// ---- begin stowage/query/impl/json_text.ipp
-#ifndef STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_TEXT_IPP
-#define STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_TEXT_IPP
-// Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
-// The evaluator's side of JSON-path tests (query/json_path.hpp): a reader of the JSON text
-// stowage stores, which follows a pointer without parsing the whole document.
-
-#include <charconv>
-#include <compare>
-
-namespace stowage::detail {
-
-namespace json_text {
-
-// A reader of JSON text as stowage stores it (valid JSON, written by nlohmann_json): enough to
-// follow a pointer and read the scalar at its end.
-
-enum class kind : std::uint8_t { missing, null, boolean, integer, real, string, composite };
-
-struct scalar {
-  kind k = kind::missing;
-  bool b = false;
-  std::int64_t i = 0;
-  double d = 0;
-  std::string s;
-};
-
-inline void skip_ws(std::string_view t, std::size_t& at) {
-  while (at < t.size() && (t[at] == ' ' || t[at] == '\n' || t[at] == '\r' || t[at] == '\t')) ++at;
-}
-
-inline void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-inline std::uint32_t hex4(std::string_view t, std::size_t at) {
-  std::uint32_t v = 0;
-  for (std::size_t i = at; i < at + 4 && i < t.size(); ++i) {
-    char c = t[i];
-    v = v * 16 + static_cast<std::uint32_t>(c >= 'a' ? c - 'a' + 10 : c >= 'A' ? c - 'A' + 10 : c - '0');
-  }
-  return v;
-}
-
-/// The string starting at the quote at `at`, decoded; `at` ends after its closing quote.
-inline std::string read_string(std::string_view t, std::size_t& at) {
-  std::string out;
-  ++at;
-  while (at < t.size() && t[at] != '"') {
-    char c = t[at++];
-    if (c != '\\') {
-      out += c;
-      continue;
-    }
-    if (at >= t.size()) break;
-    char e = t[at++];
-    switch (e) {
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'u': {
-        std::uint32_t cp = hex4(t, at);
-        at += 4;
-        if (cp >= 0xD800 && cp < 0xDC00 && at + 6 <= t.size() && t[at] == '\\' && t[at + 1] == 'u') {
-          std::uint32_t lo = hex4(t, at + 2);
-          if (lo >= 0xDC00 && lo < 0xE000) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            at += 6;
-          }
-        }
-        append_utf8(out, cp);
-        break;
-      }
-      default: out += e;  // " \ /
-    }
-  }
-  ++at;
-  return out;
-}
-
-/// Moves `at` past the value that starts there.
-inline void skip_value(std::string_view t, std::size_t& at) {
-  int depth = 0;
-  do {
-    skip_ws(t, at);
-    if (at >= t.size()) return;
-    char c = t[at];
-    if (c == '"') {
-      read_string(t, at);
-    } else if (c == '{' || c == '[') {
-      ++depth;
-      ++at;
-    } else if (c == '}' || c == ']') {
-      --depth;
-      ++at;
-    } else if (c == ',' || c == ':') {
-      ++at;
-    } else {
-      while (at < t.size() && t[at] != ',' && t[at] != '}' && t[at] != ']' && t[at] != ' ' && t[at] != '\n' &&
-             t[at] != '\r' && t[at] != '\t')
-        ++at;
-    }
-  } while (depth > 0);
-}
-
-/// Moves `at` to the value the token names inside the container at `at`; false when there is none.
-inline bool step(std::string_view t, std::size_t& at, const std::string& token) {
-  skip_ws(t, at);
-  if (at >= t.size()) return false;
-  if (t[at] == '{') {
-    ++at;
-    // the last member of a name wins, as it does when nlohmann, SQLite or PostgreSQL read it
-    std::size_t found = std::string_view::npos;
-    for (;;) {
-      skip_ws(t, at);
-      if (at >= t.size() || t[at] != '"') break;
-      std::string key = read_string(t, at);
-      skip_ws(t, at);
-      ++at;  // ':'
-      skip_ws(t, at);
-      if (key == token) found = at;
-      skip_value(t, at);
-      skip_ws(t, at);
-      if (at >= t.size() || t[at] != ',') break;
-      ++at;
-    }
-    if (found == std::string_view::npos) return false;
-    at = found;
-    return true;
-  }
-  if (t[at] == '[') {
-    if (!json_array_index(token)) return false;
-    std::uint64_t n = 0;
-    std::from_chars(token.data(), token.data() + token.size(), n);
-    ++at;
-    skip_ws(t, at);
-    if (at < t.size() && t[at] == ']') return false;
-    for (std::uint64_t i = 0;; ++i) {
-      skip_ws(t, at);
-      if (i == n) return true;
-      skip_value(t, at);
-      skip_ws(t, at);
-      if (at >= t.size() || t[at] != ',') return false;
-      ++at;
-    }
-  }
-  return false;
-}
-
-inline scalar read_scalar(std::string_view t, std::size_t at) {
-  scalar s;
-  skip_ws(t, at);
-  if (at >= t.size()) return s;
-  char c = t[at];
-  if (c == '"') {
-    s.k = kind::string;
-    s.s = read_string(t, at);
-  } else if (c == '{' || c == '[') {
-    s.k = kind::composite;
-  } else if (c == 'n') {
-    s.k = kind::null;
-  } else if (c == 't' || c == 'f') {
-    s.k = kind::boolean;
-    s.b = c == 't';
-  } else {
-    std::size_t end = at;
-    bool integral = true;
-    while (end < t.size() && (t[end] == '-' || t[end] == '+' || t[end] == '.' || t[end] == 'e' || t[end] == 'E' ||
-                              (t[end] >= '0' && t[end] <= '9'))) {
-      if (t[end] == '.' || t[end] == 'e' || t[end] == 'E') integral = false;
-      ++end;
-    }
-    const char* first = t.data() + at;
-    const char* last = t.data() + end;
-    // an integer beyond int64 is read as a double, as SQLite reads it
-    if (integral && std::from_chars(first, last, s.i).ec == std::errc{}) {
-      s.k = kind::integer;
-    } else {
-      s.k = kind::real;
-      std::from_chars(first, last, s.d);
-    }
-  }
-  return s;
-}
-
-/// Orders an integer and a double exactly (no rounding of the integer to a double).
-inline std::partial_ordering compare_int_real(std::int64_t i, double r) {
-  if (r < -9223372036854775808.0) return std::partial_ordering::greater;
-  if (r >= 9223372036854775808.0) return std::partial_ordering::less;
-  auto whole = static_cast<std::int64_t>(r);  // truncated toward zero
-  if (i != whole) return i <=> whole;
-  return static_cast<double>(whole) <=> r;  // i == trunc(r): r's fraction decides
-}
-
-/// How the value at the path compares with v; unordered across kinds.
-inline std::partial_ordering compare(const scalar& s, const json_scalar& v) {
-  switch (v.index()) {
-    case 0:
-      return s.k == kind::null || s.k == kind::missing ? std::partial_ordering::equivalent
-                                                       : std::partial_ordering::unordered;
-    case 1:
-      return s.k == kind::boolean
-                 ? (s.b == std::get<1>(v) ? std::partial_ordering::equivalent : std::partial_ordering::unordered)
-                 : std::partial_ordering::unordered;
-    case 2:
-    case 3: {
-      bool vi = v.index() == 2;
-      if (s.k == kind::integer) {
-        if (vi) return s.i <=> std::get<2>(v);
-        return compare_int_real(s.i, std::get<3>(v));
-      }
-      if (s.k == kind::real) {
-        if (vi) return 0 <=> compare_int_real(std::get<2>(v), s.d);
-        return s.d <=> std::get<3>(v);
-      }
-      return std::partial_ordering::unordered;
-    }
-    case 4:
-      if (s.k != kind::string) return std::partial_ordering::unordered;
-      return std::string_view(s.s).compare(std::get<4>(v)) <=> 0;
-  }
-  return std::partial_ordering::unordered;
-}
-
-}  // namespace json_text
-
-STOWAGE_INLINE bool json_test_holds(const std::string* document, op o, const std::vector<std::string>& path,
-                                    const std::vector<json_scalar>& values) {
-  using namespace json_text;
-  scalar s;
-  if (document) {
-    std::string_view t = *document;
-    std::size_t at = 0;
-    bool found = true;
-    for (const auto& token : path)
-      if (!step(t, at, token)) {
-        found = false;
-        break;
-      }
-    if (found) s = read_scalar(t, at);
-  }
-  // booleans and null are equal or not, never ordered
-  auto ordered = [&](const json_scalar& v) {
-    return v.index() >= 2 ? compare(s, v) : std::partial_ordering::unordered;
-  };
-  switch (o) {
-    case op::is_null: return s.k != kind::missing;
-    case op::eq: return compare(s, values[0]) == 0;
-    case op::ne: return compare(s, values[0]) != 0;
-    case op::lt: return ordered(values[0]) < 0;
-    case op::le: return ordered(values[0]) <= 0;
-    case op::gt: return ordered(values[0]) > 0;
-    case op::ge: return ordered(values[0]) >= 0;
-    case op::in:
-      for (const auto& v : values)
-        if (compare(s, v) == 0) return true;
-      return false;
-    default: return false;
-  }
-}
-
-}  // namespace stowage::detail
-#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_JSON_TEXT_IPP
-// ---- end stowage/query/impl/json_text.ipp
-#endif
-#endif  // STOWAGE_SINGLE_STOWAGE_QUERY_EVALUATE_HPP
-// ---- end stowage/query/evaluate.hpp
 
 namespace stowage {
 
@@ -5516,6 +5806,11 @@ class memory {
   /// refuses no update that the final state allows: the new values are the same for all rows.)
   std::uint64_t update_where(table_handle& h, const detail::query_spec& q,
                              std::span<const detail::field_change> changes);
+
+  /// The values of these fields of the rows q selects (a projection), row after row.
+  std::vector<value> select_fields(table_handle& h, const detail::query_spec& q, std::span<const std::size_t> fields);
+  /// Each value of the field among the rows q selects, with its count (count_values).
+  std::vector<detail::group_count> count_groups(table_handle& h, const detail::query_spec& q, std::size_t field);
 
   void clear(table_handle& h);
 
@@ -5740,6 +6035,25 @@ STOWAGE_INLINE bool memory::cursor::next(void* out) {
   if (pos_ == rows_.size()) return false;
   decode(*handle_, rows_[pos_++].get(), out);
   return true;
+}
+
+STOWAGE_INLINE std::vector<value> memory::select_fields(table_handle& h, const detail::query_spec& q,
+                                                        std::span<const std::size_t> fields) {
+  auto chosen = matching(h, q);
+  std::vector<value> out;
+  out.reserve(chosen.size() * fields.size());
+  for (const row_ptr* r : chosen)
+    for (std::size_t f : fields) out.push_back((*r)[h.positions[f]]);
+  return out;
+}
+
+STOWAGE_INLINE std::vector<detail::group_count> memory::count_groups(table_handle& h, const detail::query_spec& q,
+                                                                     std::size_t field) {
+  auto chosen = matching(h, q);
+  std::vector<value> values;
+  values.reserve(chosen.size());
+  for (const row_ptr* r : chosen) values.push_back((*r)[h.positions[field]]);
+  return detail::count_values(std::move(values));
 }
 
 STOWAGE_INLINE void memory::clear(table_handle& h) {

@@ -83,6 +83,14 @@ int main() {
                  events.erase(where<&Event::schema> == "b");
 #endif
 
+#if defined(STOWAGE_BREAK_SELECT_FOREIGN_FIELD)
+  auto picked = events.query().select<&Event::schema, &Other::size>().to_vector();
+#else
+  auto picked = events.query().select<&Event::schema, &Event::time>().to_vector();
+#endif
+  auto groups = events.count_by<&Event::schema>(where<&Event::time> > stowage::timestamp{}).size() +
+                events.distinct<&Event::time>().size();
+
   auto samples = db.table<Sample>();
   samples.put(Sample{});
   auto sample = samples.get(std::string("s-1"));
@@ -97,5 +105,5 @@ int main() {
   others.put(Other{});
   others.clear();
   stowage::transact(mine, [&] { others.erase("o-1"); });
-  return static_cast<int>(q.count() + n + changed) + (sample ? 1 : 0);
+  return static_cast<int>(q.count() + n + changed + picked.size() + groups) + (sample ? 1 : 0);
 }

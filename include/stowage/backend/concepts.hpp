@@ -13,6 +13,7 @@
 
 #include <stowage/detail/config.hpp>
 #include <stowage/query/assignment.hpp>
+#include <stowage/query/projection.hpp>
 #include <stowage/query/query_spec.hpp>
 #include <stowage/record/record.hpp>
 
@@ -76,7 +77,8 @@ class row_cursor {
 /// to open_table; keys arrive as one stored value (a detail::cell).
 template <class B>
 concept backend = requires(B& b, const B& cb, const detail::table_schema& schema, typename B::table_handle& h,
-                           const detail::query_spec& q, std::span<const detail::field_change> changes, unsigned depth) {
+                           const detail::query_spec& q, std::span<const detail::field_change> changes,
+                           std::span<const std::size_t> fields, unsigned depth) {
   // opens a store from a URL (each backend documents its forms); throws unavailable_error
   requires std::constructible_from<B, std::string_view>;
   // whether a query's cursor reads the store while it is iterated (it then holds the database's
@@ -101,6 +103,14 @@ concept backend = requires(B& b, const B& cb, const detail::table_schema& schema
   //     SQL backends. A unique index that refuses one changed record leaves every record as it
   //     was and throws constraint_error; inside a transaction, the transaction goes on
   { b.update_where(h, q, changes) } -> std::same_as<std::uint64_t>;
+  // select_fields(h, q, fields) -> the stored values of these fields (by index) of each record q
+  //     selects, honouring its filter, order, offset and limit, row after row (fields.size()
+  //     values a row); only these columns are read where the storage has columns
+  { b.select_fields(h, q, fields) } -> std::same_as<std::vector<value>>;
+  // count_groups(h, q, field) -> each stored value of the field among the records q's filter
+  //     selects (q has no order, offset or limit) with how many hold it, NULL first, then
+  //     ascending as ORDER BY sorts: one GROUP BY statement on SQL backends
+  { b.count_groups(h, q, std::size_t{}) } -> std::same_as<std::vector<detail::group_count>>;
   // deletes every record of the table
   b.clear(h);
   // transactions: depth 0 is BEGIN/COMMIT/ROLLBACK, deeper levels are savepoints

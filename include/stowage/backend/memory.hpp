@@ -199,6 +199,11 @@ class memory {
   std::uint64_t update_where(table_handle& h, const detail::query_spec& q,
                              std::span<const detail::field_change> changes);
 
+  /// The values of these fields of the rows q selects (a projection), row after row.
+  std::vector<value> select_fields(table_handle& h, const detail::query_spec& q, std::span<const std::size_t> fields);
+  /// Each value of the field among the rows q selects, with its count (count_values).
+  std::vector<detail::group_count> count_groups(table_handle& h, const detail::query_spec& q, std::size_t field);
+
   void clear(table_handle& h);
 
   void begin(unsigned depth);

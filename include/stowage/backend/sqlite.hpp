@@ -203,6 +203,11 @@ class sqlite {
   std::uint64_t update_where(table_handle h, const detail::query_spec& q,
                              std::span<const detail::field_change> changes);
 
+  /// SELECT <these columns> ... : the values of these fields of the selected rows, row after row.
+  std::vector<value> select_fields(table_handle h, const detail::query_spec& q, std::span<const std::size_t> fields);
+  /// SELECT f, COUNT(*) ... GROUP BY f ORDER BY f: each value of the field with its count.
+  std::vector<detail::group_count> count_groups(table_handle h, const detail::query_spec& q, std::size_t field);
+
   void clear(table_handle h);
 
   void begin(unsigned depth);

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -30,6 +31,7 @@
 #include <stowage/detail/config.hpp>
 #include <stowage/query/assignment.hpp>
 #include <stowage/query/page.hpp>
+#include <stowage/query/projection.hpp>
 #include <stowage/query/query_spec.hpp>
 
 namespace stowage {
@@ -183,6 +185,8 @@ struct stand_in_backend {
   std::uint64_t count(table_handle&, const query_spec&);
   std::uint64_t erase_where(table_handle&, const query_spec&);
   std::uint64_t update_where(table_handle&, const query_spec&, std::span<const field_change>);
+  std::vector<value> select_fields(table_handle&, const query_spec&, std::span<const std::size_t>);
+  std::vector<group_count> count_groups(table_handle&, const query_spec&, std::size_t);
   void clear(table_handle&);
   void begin(unsigned);
   void commit(unsigned);
@@ -201,6 +205,130 @@ concept range_of = std::ranges::input_range<R> &&
 
 template <class Record, class Backend>
 class table;
+template <class Record, class Backend>
+class query;
+
+/// One value of a field and how many records hold it: an element of table.count_by<&R::f>().
+template <class T>
+struct value_count {
+  T value;
+  std::uint64_t count = 0;
+  friend bool operator==(const value_count&, const value_count&) = default;
+};
+
+namespace detail {
+template <auto M>
+using member_type_t = typename member_pointer_parts<decltype(M)>::type;
+template <auto M>
+using member_record_t = typename member_pointer_parts<decltype(M)>::record;
+
+/// What select<Fields...>() yields: the value of one field, a std::tuple of several.
+template <auto... Fields>
+struct projected {
+  using type = std::tuple<member_type_t<Fields>...>;
+};
+template <auto Field>
+struct projected<Field> {
+  using type = member_type_t<Field>;
+};
+
+/// The rows of stored values a backend's select_fields returned, handed out one at a time.
+class value_rows {
+ public:
+  value_rows() = default;
+  value_rows(std::vector<value> values, std::size_t width) noexcept
+      : values_(std::move(values)), width_(width), done_(false) {}
+  /// The next row's values; nullptr, and done() from then on, when there is none.
+  const value* next() noexcept {
+    if (done_ || values_.size() - pos_ < width_) {
+      done_ = true;
+      return nullptr;
+    }
+    const value* row = values_.data() + pos_;
+    pos_ += width_;
+    return row;
+  }
+  bool done() const noexcept { return done_; }
+
+ private:
+  std::vector<value> values_;
+  std::size_t width_ = 1;
+  std::size_t pos_ = 0;
+  bool done_ = true;
+};
+
+/// An input iterator over what a projection yields: one row of stored values decoded a step,
+/// into an element of its own. Not a member of projection, so that it is one type for every
+/// backend.
+template <class Record, auto... Fields>
+class projection_iterator {
+ public:
+  using value_type = typename projected<Fields...>::type;
+  using difference_type = std::ptrdiff_t;
+  using iterator_concept = std::input_iterator_tag;
+
+  projection_iterator() = default;
+  explicit projection_iterator(value_rows rows) : rows_(std::move(rows)) { ++*this; }
+  const value_type& operator*() const { return current_; }
+  const value_type* operator->() const { return &current_; }
+  projection_iterator& operator++() {
+    if (const value* row = rows_.next()) decode(row, std::make_index_sequence<sizeof...(Fields)>{});
+    return *this;
+  }
+  void operator++(int) { ++*this; }
+  friend bool operator==(const projection_iterator& it, std::default_sentinel_t) { return it.rows_.done(); }
+
+  static constexpr std::size_t fields[] = {member_index_v<Record, Fields>...};
+
+ private:
+  // the fields' own codecs, from the record's schema, read the values in place: nothing here
+  // is compiled per field type
+  template <std::size_t... I>
+  void decode(const value* row, std::index_sequence<I...>) {
+    void* out[sizeof...(Fields)];
+    if constexpr (sizeof...(Fields) == 1)
+      out[0] = &current_;
+    else
+      ((out[I] = &std::get<I>(current_)), ...);
+    decode_values(schema_of<Record>(), fields, row, out);
+  }
+  value_rows rows_;
+  value_type current_{};
+};
+}  // namespace detail
+
+/// Some fields of the records a query selects: query.select<&Run::id, &Run::status>(), made by
+/// query::select. One field yields its value (std::string, std::optional<int>...), several a
+/// std::tuple of their values in the order named; a std::optional field's NULL is std::nullopt.
+/// The query's filter, order, offset and limit hold. Each iteration runs the query afresh: it
+/// reads the chosen columns of every selected row at once (the other columns are not read, on
+/// SQL backends not even sent), then turns one row a step into the element it yields.
+template <class Record, class Backend, auto... Fields>
+class projection {
+ public:
+  using value_type = typename detail::projected<Fields...>::type;
+  using iterator = detail::projection_iterator<Record, Fields...>;
+
+  iterator begin() const {
+    return iterator(detail::value_rows(db_->select_fields(*handle_, spec_, iterator::fields), sizeof...(Fields)));
+  }
+  std::default_sentinel_t end() const noexcept { return {}; }
+
+  /// Runs the query and collects what it yields.
+  std::vector<value_type> to_vector() const {
+    std::vector<value_type> out;
+    for (auto it = begin(); it != end(); ++it) out.push_back(*it);
+    return out;
+  }
+
+ private:
+  friend class query<Record, Backend>;
+  projection(database<Backend>* db, typename Backend::table_handle* h, detail::query_spec spec)
+      : db_(db), handle_(h), spec_(std::move(spec)) {}
+  database<Backend>* db_;
+  typename Backend::table_handle* handle_;
+  detail::query_spec spec_;
+};
 
 /// An RAII transaction. Rolls back when it goes out of scope uncommitted. Transactions nest:
 /// an inner one is a savepoint, and ending the outer one decides for all. A transaction belongs
@@ -385,6 +513,22 @@ class query {
     return read_page(detail::page_query(detail::schema_of<Record>(), spec_, &token, n), n);
   }
 
+  /// Just these fields of the records, in the query's order, offset and limit:
+  ///
+  ///     for (const auto& [id, status] : runs.query(pred).select<&Run::id, &Run::status>())
+  ///
+  /// One field yields its value, several a std::tuple (see stowage::projection).
+  template <auto... Fields>
+  projection<Record, Backend, Fields...> select() const {
+    static_assert(sizeof...(Fields) > 0, "stowage: select<...>() names no field: select<&Record::field, ...>()");
+    static_assert((detail::reflected_field<Fields> && ...),
+                  "stowage: select<...>() names a member that is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert((std::is_same_v<detail::member_record_t<Fields>, Record> && ...),
+                  "stowage: select<...>() names a field of another record type");
+    return {db_, handle_, spec_};
+  }
+
   const detail::query_spec& spec() const noexcept { return spec_; }
 
  private:
@@ -547,6 +691,43 @@ class table {
 
   std::uint64_t count() const { return query().count(); }
   std::uint64_t count(predicate<Record> p) const { return query(std::move(p)).count(); }
+
+  /// The distinct values of a field among every record, or among those p selects, in the order
+  /// order_by<Field>() gives: std::nullopt first, then ascending (text bytewise, enums by their
+  /// names, as stowage stores them). One GROUP BY statement on SQL backends.
+  template <auto Field>
+  std::vector<detail::member_type_t<Field>> distinct(std::optional<predicate<Record>> p = std::nullopt) const {
+    static_assert(detail::reflected_field<Field>,
+                  "stowage: distinct<...>() names a member that is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(std::is_same_v<detail::member_record_t<Field>, Record>,
+                  "stowage: distinct<...>() names a field of another record type");
+    constexpr std::size_t field = detail::member_index_v<Record, Field>;
+    auto groups =
+        db_->count_groups(*handle_, p ? detail::query_spec(std::move(*p).expr()) : detail::query_spec(), field);
+    std::vector<detail::member_type_t<Field>> out(groups.size());
+    if (!out.empty()) detail::decode_groups(schema(), field, groups, out.data(), sizeof(out[0]), nullptr);
+    return out;
+  }
+
+  /// Each value of a field among every record, or among those p selects, with how many records
+  /// hold it, in distinct<Field>()'s order: `for (auto [status, n] : runs.count_by<&Run::status>())`.
+  /// One GROUP BY statement on SQL backends.
+  template <auto Field>
+  std::vector<value_count<detail::member_type_t<Field>>> count_by(
+      std::optional<predicate<Record>> p = std::nullopt) const {
+    static_assert(detail::reflected_field<Field>,
+                  "stowage: count_by<...>() names a member that is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(std::is_same_v<detail::member_record_t<Field>, Record>,
+                  "stowage: count_by<...>() names a field of another record type");
+    constexpr std::size_t field = detail::member_index_v<Record, Field>;
+    auto groups =
+        db_->count_groups(*handle_, p ? detail::query_spec(std::move(*p).expr()) : detail::query_spec(), field);
+    std::vector<value_count<detail::member_type_t<Field>>> out(groups.size());
+    if (!out.empty()) detail::decode_groups(schema(), field, groups, &out[0].value, sizeof(out[0]), &out[0].count);
+    return out;
+  }
   bool exists(predicate<Record> p) const { return query(std::move(p)).exists(); }
 
   /// Deletes every record of the table.
@@ -578,7 +759,8 @@ class database {
   static_assert(detail::models_backend<Backend>,
                 "stowage: this type is not a backend: stowage::backend (stowage/backend/concepts.hpp) requires a "
                 "constructor from std::string_view, table_handle, streams, name, open_table, write, get<R>, "
-                "erase<R>, select<R>, count, erase_where, update_where, clear, begin, commit and rollback");
+                "erase<R>, select<R>, count, erase_where, update_where, select_fields, count_groups, clear, begin, "
+                "commit and rollback");
 
  public:
   explicit database(std::string_view url) : backend_(url) {}
@@ -616,6 +798,8 @@ class database {
   friend class stowage::table;
   template <class, class>
   friend class stowage::query;
+  template <class, class, auto...>
+  friend class stowage::projection;
   friend class stowage::transaction<Backend>;
 
   // What tables and queries do, written once per backend here rather than once per record type
@@ -664,6 +848,14 @@ class database {
     q.filter = std::move(filter);
     auto lock = guard();
     return backend_.update_where(h, q, changes);
+  }
+  std::vector<value> select_fields(handle& h, const detail::query_spec& q, std::span<const std::size_t> fields) {
+    auto lock = guard();
+    return backend_.select_fields(h, q, fields);
+  }
+  std::vector<detail::group_count> count_groups(handle& h, const detail::query_spec& q, std::size_t field) {
+    auto lock = guard();
+    return backend_.count_groups(h, q, field);
   }
   detail::running_query start(handle& h, const detail::query_spec& q) {
     using cursor = detail::cursor_of<Backend>;

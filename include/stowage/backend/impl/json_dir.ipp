@@ -539,6 +539,24 @@ STOWAGE_INLINE std::uint64_t json_dir::count(table_handle& h, const detail::quer
       .size();
 }
 
+STOWAGE_INLINE std::vector<value> json_dir::select_fields(table_handle& h, const detail::query_spec& q,
+                                                          std::span<const std::size_t> fields) {
+  auto all = all_rows(h);
+  std::vector<value> out;
+  for (const auto* r : detail::select_rows(
+           all.rows, q, [](const std::vector<value>& v) -> const auto& { return v; }))
+    for (std::size_t f : fields) out.push_back((*r)[f]);
+  return out;
+}
+
+STOWAGE_INLINE std::vector<detail::group_count> json_dir::count_groups(table_handle& h, const detail::query_spec& q,
+                                                                       std::size_t field) {
+  auto all = all_rows(h);
+  std::vector<value> values;
+  for (std::size_t i : chosen_rows(all, q)) values.push_back((*all.rows[i])[field]);
+  return detail::count_values(std::move(values));
+}
+
 STOWAGE_INLINE std::uint64_t json_dir::erase_where(table_handle& h, const detail::query_spec& q) {
   auto tx = local_transaction();
   auto all = all_rows(h);

@@ -154,6 +154,25 @@ STOWAGE_INLINE bool memory::cursor::next(void* out) {
   return true;
 }
 
+STOWAGE_INLINE std::vector<value> memory::select_fields(table_handle& h, const detail::query_spec& q,
+                                                        std::span<const std::size_t> fields) {
+  auto chosen = matching(h, q);
+  std::vector<value> out;
+  out.reserve(chosen.size() * fields.size());
+  for (const row_ptr* r : chosen)
+    for (std::size_t f : fields) out.push_back((*r)[h.positions[f]]);
+  return out;
+}
+
+STOWAGE_INLINE std::vector<detail::group_count> memory::count_groups(table_handle& h, const detail::query_spec& q,
+                                                                     std::size_t field) {
+  auto chosen = matching(h, q);
+  std::vector<value> values;
+  values.reserve(chosen.size());
+  for (const row_ptr* r : chosen) values.push_back((*r)[h.positions[field]]);
+  return detail::count_values(std::move(values));
+}
+
 STOWAGE_INLINE void memory::clear(table_handle& h) {
   auto& t = *h.table;
   if (!marks_.empty())

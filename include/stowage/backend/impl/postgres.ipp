@@ -738,6 +738,62 @@ STOWAGE_INLINE std::uint64_t postgres::update_where(table_handle h, const detail
   return change_rows(t, b, true, "cannot update the records");
 }
 
+STOWAGE_INLINE std::vector<value> postgres::select_fields(table_handle h, const detail::query_spec& q,
+                                                          std::span<const std::size_t> fields) {
+  auto& t = *h;
+  detail::pg::builder b(*t.schema);
+  b.raw("SELECT ");
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i) b.raw(", ");
+    b.column(fields[i]);
+  }
+  b.raw(" FROM ").ident(t.schema->table).clauses(q);
+  detail::pg::params p;
+  for (std::size_t i = 0; i < b.params.size(); ++i) add_param(p, b, i, t.schema);
+  auto c = acquire();
+  const std::string& stmt = prepared_query(*c, b, t.schema);
+  const char* const* values = p.values();
+  detail::pg::result r(PQexecPrepared(c->conn, stmt.c_str(), p.size(), values, p.lengths(), p.formats(), 1));
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(*c, r.get(), "cannot read the query's values", t.schema, {});
+  const int rows = PQntuples(r.get());
+  const int n = static_cast<int>(fields.size());
+  std::vector<value> out;
+  out.reserve(static_cast<std::size_t>(rows) * fields.size());
+  for (int row = 0; row < rows; ++row)
+    for (int i = 0; i < n; ++i) {
+      const std::size_t f = fields[static_cast<std::size_t>(i)];
+      out.push_back(detail::with_field_context(
+          *t.schema, f, {}, [&] { return detail::to_value(detail::pg::result_cell(r.get(), row, i, t.stored[f])); }));
+    }
+  return out;
+}
+
+STOWAGE_INLINE std::vector<detail::group_count> postgres::count_groups(table_handle h, const detail::query_spec& q,
+                                                                       std::size_t field) {
+  auto& t = *h;
+  detail::pg::builder b(*t.schema);
+  b.raw("SELECT ").column(field).raw(", COUNT(*) FROM ").ident(t.schema->table);
+  if (q.filter) b.raw(" WHERE ").condition(*q.filter);
+  b.raw(" GROUP BY ").column(field).raw(" ORDER BY ").column(field).raw(detail::pg::dialect::asc);
+  detail::pg::params p;
+  for (std::size_t i = 0; i < b.params.size(); ++i) add_param(p, b, i, t.schema);
+  auto c = acquire();
+  const std::string& stmt = prepared_query(*c, b, t.schema);
+  const char* const* values = p.values();
+  detail::pg::result r(PQexecPrepared(c->conn, stmt.c_str(), p.size(), values, p.lengths(), p.formats(), 1));
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(*c, r.get(), "cannot count the records by value", t.schema, {});
+  const int rows = PQntuples(r.get());
+  std::vector<detail::group_count> out;
+  out.reserve(static_cast<std::size_t>(rows));
+  for (int row = 0; row < rows; ++row) {
+    value v = detail::with_field_context(*t.schema, field, {}, [&] {
+      return detail::to_value(detail::pg::result_cell(r.get(), row, 0, t.stored[field]));
+    });
+    out.push_back({std::move(v), detail::pg::read_be(PQgetvalue(r.get(), row, 1), 8)});
+  }
+  return out;
+}
+
 STOWAGE_INLINE std::uint64_t postgres::change_rows(const table_state& t, const detail::pg::builder& b, bool guard,
                                                    std::string_view what) {
   detail::pg::params p;

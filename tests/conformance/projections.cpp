@@ -1,0 +1,186 @@
+// query.select<...>() (just some fields of the selected records), table.distinct<...>() and
+// table.count_by<...>(): the same answers on every backend, nulls and enums included.
+#include <catch2/catch.hpp>
+
+#include "backends.hpp"
+
+using namespace conformance;
+using namespace std::chrono_literals;
+using stowage::where;
+
+namespace {
+enum class stage { queued, running, done, failed };
+
+struct job {
+  BOOST_HANA_DEFINE_STRUCT(job,
+    (std::string, id),
+    (std::string, owner),
+    (stage, status),
+    (std::optional<stage>, previous),
+    (std::int64_t, priority),
+    (double, cost),
+    (stowage::timestamp, created),
+    (std::optional<std::string>, tag));
+};
+
+const stowage::timestamp t0{std::chrono::sys_days{std::chrono::year{2026} / 11 / 26}};
+
+std::vector<job> some_jobs() {
+  using enum stage;
+  return {
+      {"j1", "ann", running, queued, 2, 1.5, t0 + 1s, "x"},
+      {"j2", "bob", done, running, 1, 0.25, t0 + 2s, std::nullopt},
+      {"j3", "ann", failed, running, 3, 2.0, t0 + 3s, "y"},
+      {"j4", "cy", queued, std::nullopt, 2, 0.75, t0 + 4s, "x"},
+      {"j5", "bob", running, queued, 1, 1.5, t0 + 5s, std::nullopt},
+      {"j6", "ann", done, running, 2, 3.0, t0 + 6s, "x"},
+      {"j7", "cy", running, std::nullopt, 3, 0.5, t0 + 7s, "z"},
+      {"j8", "bob", queued, std::nullopt, 1, 1.25, t0 + 8s, std::nullopt},
+  };
+}
+
+using opt_text = std::optional<std::string>;
+using opt_stage = std::optional<stage>;
+template <class T>
+using counts = std::vector<stowage::value_count<T>>;
+}  // namespace
+
+// Catch prints a count as {value, count} when an assertion on it fails.
+template <class T>
+struct Catch::StringMaker<stowage::value_count<T>> {
+  static std::string convert(const stowage::value_count<T>& v) {
+    return "{" + Catch::Detail::stringify(v.value) + ", " + std::to_string(v.count) + "}";
+  }
+};
+
+template <>
+struct stowage::record_traits<job> {
+  static constexpr std::string_view table = "jobs";
+  using indexes = std::tuple<stowage::index<&job::status>>;
+};
+
+TEMPLATE_LIST_TEST_CASE(
+    "a projection yields just the named fields of what a query selects, in its order, offset and limit",
+    "[conformance][projection]", conformance_backends) {
+  store<TestType> s;
+  auto jobs = s->template table<job>();
+  jobs.put_many(some_jobs());
+
+  // priority >= 2 by cost, highest first: j6 3.0, j3 2.0, j1 1.5, j4 0.75, j7 0.5
+  auto q = jobs.query(where<&job::priority> >= 2).template order_by<&job::cost>(stowage::desc).offset(1).limit(3);
+  CHECK(q.template select<&job::id, &job::tag>().to_vector() ==
+        std::vector<std::tuple<std::string, opt_text>>{{"j3", "y"}, {"j1", "x"}, {"j4", "x"}});
+  // one field: its value, not a tuple; fields in any order, one named twice
+  CHECK(q.template select<&job::owner>().to_vector() == std::vector<std::string>{"ann", "ann", "cy"});
+  CHECK(q.template select<&job::cost, &job::id, &job::cost>().to_vector() ==
+        std::vector<std::tuple<double, std::string, double>>{{2.0, "j3", 2.0}, {1.5, "j1", 1.5}, {0.75, "j4", 0.75}});
+
+  // a range: iterated in a loop, the elements bound by name
+  static_assert(std::ranges::input_range<decltype(q.template select<&job::id>())>);
+  std::vector<std::string> seen;
+  for (const auto& [id, owner] : jobs.query(where<&job::owner> != "ann")
+                                     .template order_by<&job::id>(stowage::desc)
+                                     .template select<&job::id, &job::owner>())
+    seen.push_back(id + ":" + owner);
+  CHECK(seen == std::vector<std::string>{"j8:bob", "j7:cy", "j5:bob", "j4:cy", "j2:bob"});
+
+  // nothing selected, and the whole table in key order
+  CHECK(jobs.query(where<&job::owner> == "nobody").template select<&job::id>().to_vector().empty());
+  CHECK(jobs.query().template order_by<&job::id>().template select<&job::id>().to_vector() ==
+        std::vector<std::string>{"j1", "j2", "j3", "j4", "j5", "j6", "j7", "j8"});
+  // each iteration runs the query afresh
+  auto names = jobs.query(where<&job::owner> == "cy").template order_by<&job::id>().template select<&job::id>();
+  CHECK(names.to_vector() == std::vector<std::string>{"j4", "j7"});
+  jobs.erase(std::string("j4"));
+  CHECK(names.to_vector() == std::vector<std::string>{"j7"});
+}
+
+TEMPLATE_LIST_TEST_CASE("a projection reads enum, optional, timestamp and number fields as the records hold them",
+                        "[conformance][projection]", conformance_backends) {
+  store<TestType> s;
+  auto jobs = s->template table<job>();
+  jobs.put_many(some_jobs());
+
+  using row = std::tuple<stage, opt_stage, stowage::timestamp, double, std::int64_t, opt_text>;
+  std::vector<row> expected;
+  for (const job& j : jobs.query().template order_by<&job::id>())
+    expected.emplace_back(j.status, j.previous, j.created, j.cost, j.priority, j.tag);
+  REQUIRE(expected.size() == 8);
+  CHECK(jobs.query()
+            .template order_by<&job::id>()
+            .template select<&job::status, &job::previous, &job::created, &job::cost, &job::priority, &job::tag>()
+            .to_vector() == expected);
+  CHECK(jobs.query(where<&job::previous>.is_null())
+            .template order_by<&job::created>()
+            .template select<&job::previous>()
+            .to_vector() == std::vector<opt_stage>{std::nullopt, std::nullopt, std::nullopt});
+}
+
+TEMPLATE_LIST_TEST_CASE("distinct gives each value of a field once, in ascending order with null first",
+                        "[conformance][projection]", conformance_backends) {
+  store<TestType> s;
+  auto jobs = s->template table<job>();
+  CHECK(jobs.template distinct<&job::owner>().empty());
+  jobs.put_many(some_jobs());
+
+  CHECK(jobs.template distinct<&job::owner>() == std::vector<std::string>{"ann", "bob", "cy"});
+  // enums are stored by name, and ordered so
+  using enum stage;
+  CHECK(jobs.template distinct<&job::status>() == std::vector<stage>{done, failed, queued, running});
+  CHECK(jobs.template distinct<&job::previous>() == std::vector<opt_stage>{std::nullopt, queued, running});
+  CHECK(jobs.template distinct<&job::tag>() == std::vector<opt_text>{std::nullopt, "x", "y", "z"});
+  CHECK(jobs.template distinct<&job::cost>() == std::vector<double>{0.25, 0.5, 0.75, 1.25, 1.5, 2.0, 3.0});
+
+  // with a predicate
+  CHECK(jobs.template distinct<&job::tag>(where<&job::owner> == "bob") == std::vector<opt_text>{std::nullopt});
+  CHECK(jobs.template distinct<&job::priority>(where<&job::status> == running) == std::vector<std::int64_t>{1, 2, 3});
+  CHECK(jobs.template distinct<&job::created>(where<&job::owner> == "cy") ==
+        std::vector<stowage::timestamp>{t0 + 4s, t0 + 7s});
+  CHECK(jobs.template distinct<&job::owner>(where<&job::priority> > 5).empty());
+}
+
+TEMPLATE_LIST_TEST_CASE("count_by gives each value of a field with how many records hold it",
+                        "[conformance][projection]", conformance_backends) {
+  store<TestType> s;
+  auto jobs = s->template table<job>();
+  CHECK(jobs.template count_by<&job::status>().empty());
+  jobs.put_many(some_jobs());
+
+  using enum stage;
+  CHECK(jobs.template count_by<&job::status>() == counts<stage>{{done, 2}, {failed, 1}, {queued, 2}, {running, 3}});
+  CHECK(jobs.template count_by<&job::previous>() == counts<opt_stage>{{std::nullopt, 3}, {queued, 2}, {running, 3}});
+  CHECK(jobs.template count_by<&job::tag>() == counts<opt_text>{{std::nullopt, 3}, {"x", 3}, {"y", 1}, {"z", 1}});
+
+  // with a predicate
+  CHECK(jobs.template count_by<&job::owner>(where<&job::priority> == 1) == counts<std::string>{{"bob", 3}});
+  CHECK(jobs.template count_by<&job::tag>(where<&job::owner> != "bob") ==
+        counts<opt_text>{{"x", 3}, {"y", 1}, {"z", 1}});
+  CHECK(jobs.template count_by<&job::priority>(where<&job::status>.in({queued, running})) ==
+        counts<std::int64_t>{{1, 2}, {2, 2}, {3, 1}});
+  CHECK(jobs.template count_by<&job::status>(where<&job::tag> == "none").empty());
+
+  // the counts add up to the count of the same selection
+  std::uint64_t sum = 0;
+  for (auto [owner, n] : jobs.template count_by<&job::owner>(where<&job::cost> < 1.6)) sum += n;
+  CHECK(sum == jobs.count(where<&job::cost> < 1.6));
+}
+
+TEMPLATE_LIST_TEST_CASE("projections and counts by group see the writes of the transaction they run in",
+                        "[conformance][projection]", conformance_backends) {
+  store<TestType> s;
+  auto jobs = s->template table<job>();
+  jobs.put_many(some_jobs());
+  {
+    auto tx = s->transaction();
+    jobs.put(job{"j9", "dee", stage::failed, stage::running, 5, 9.0, t0 + 9s, "w"});
+    jobs.update(where<&job::owner> == "bob", stowage::set<&job::status>(stage::failed));
+    CHECK(jobs.template count_by<&job::status>() ==
+          counts<stage>{{stage::done, 1}, {stage::failed, 5}, {stage::queued, 1}, {stage::running, 2}});
+    CHECK(jobs.template distinct<&job::owner>() == std::vector<std::string>{"ann", "bob", "cy", "dee"});
+    CHECK(jobs.query(where<&job::priority> > 4).template select<&job::id, &job::tag>().to_vector() ==
+          std::vector<std::tuple<std::string, opt_text>>{{"j9", "w"}});
+  }  // rolled back
+  CHECK(jobs.template distinct<&job::owner>() == std::vector<std::string>{"ann", "bob", "cy"});
+  CHECK(jobs.template count_by<&job::status>(where<&job::owner> == "bob") ==
+        counts<stage>{{stage::done, 1}, {stage::queued, 1}, {stage::running, 1}});
+}
