@@ -1050,6 +1050,15 @@ STOWAGE_INLINE std::uint64_t json_dir::update_where(table_handle& h, const detai
                                                     std::span<const detail::field_change> changes) {
   namespace impl = detail::json_dir_impl;
   const auto& s = *h.schema;
+  // a value no file can hold (text that is not UTF-8) is refused whether or not a record is
+  // selected, as the SQL backends refuse the statement
+  for (const auto& c : changes) {
+    try {
+      (void)impl::render(impl::to_file(c.to, s.columns[c.field].kind));
+    } catch (const detail::codec_failure& f) {
+      throw_error(f.kind, f.message, detail::context_of(s));
+    }
+  }
   auto tx = local_transaction();
   std::vector<std::string> files;
   {

@@ -131,8 +131,7 @@ class builder {
   builder& column(std::size_t field) { return ident(schema_.columns[field].name); }
   template <class V>
   builder& param(V&& v, column_kind kind = column_kind::int64) {
-    params.emplace_back(std::forward<V>(v));
-    kinds.push_back(kind);
+    push_param(value(std::forward<V>(v)), kind);
     Dialect::placeholder(text, params.size());
     return *this;
   }
@@ -341,6 +340,13 @@ class builder {
   }
 
  private:
+  // Out of line: inlined into each caller, a value's move made g++ -O3 warn falsely that the
+  // temporary's variant member may be used uninitialized.
+  [[gnu::noinline]] void push_param(value&& v, column_kind kind) {
+    params.push_back(std::move(v));
+    kinds.push_back(kind);
+  }
+
   column_kind kind_of(const detail::expr& e) const { return schema_.columns[e.field].kind; }
   column_kind kind_at(std::size_t field) const { return schema_.columns[field].kind; }
 
