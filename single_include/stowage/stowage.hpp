@@ -99,7 +99,7 @@ bool json_array_index(std::string_view token);
 /// ("-1", "01", " 1").
 bool json_number_like(std::string_view token);
 
-[[noreturn]] void json_nan_refused();
+[[noreturn]] void json_non_finite_refused(double d);
 
 }  // namespace detail
 
@@ -123,7 +123,9 @@ struct json_operand {
   }
   template <std::floating_point T>
   json_operand(T d) {
-    if (d != d) detail::json_nan_refused();
+    // JSON has no NaN and no infinity, and PostgreSQL's jsonb refuses them as values
+    if (!(d >= -std::numeric_limits<T>::max() && d <= std::numeric_limits<T>::max()))
+      detail::json_non_finite_refused(static_cast<double>(d));
     v = static_cast<double>(d);
   }
   json_operand(const char* s) : v(std::string(s)) {}
@@ -402,8 +404,13 @@ STOWAGE_INLINE bool json_number_like(std::string_view t) {
   return true;
 }
 
-[[noreturn]] STOWAGE_INLINE void json_nan_refused() {
-  throw bad_input_error("a JSON path cannot be compared with NaN: JSON has no NaN", {});
+[[noreturn]] STOWAGE_INLINE void json_non_finite_refused(double d) {
+  throw bad_input_error(std::string("a JSON path cannot be compared with ") +
+                            (d != d  ? "NaN"
+                             : d > 0 ? "+infinity"
+                                     : "-infinity") +
+                            ": JSON numbers are finite (compare with a finite bound instead)",
+                        {});
 }
 
 }  // namespace detail
@@ -5123,7 +5130,16 @@ class table {
     auto groups =
         db_->count_groups(*handle_, p ? detail::query_spec(std::move(*p).expr()) : detail::query_spec(), field);
     std::vector<detail::member_type_t<Field>> out(groups.size());
-    if (!out.empty()) detail::decode_groups(schema(), field, groups, out.data(), sizeof(out[0]), nullptr);
+    if constexpr (std::is_same_v<detail::member_type_t<Field>, bool>) {
+      // std::vector<bool> packs its bits: each value is decoded on its own
+      for (std::size_t i = 0; i < groups.size(); ++i) {
+        bool b = false;
+        detail::decode_value(schema(), field, groups[i].v, &b);
+        out[i] = b;
+      }
+    } else if (!out.empty()) {
+      detail::decode_groups(schema(), field, groups, out.data(), sizeof(out[0]), nullptr);
+    }
     return out;
   }
 

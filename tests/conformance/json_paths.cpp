@@ -4,6 +4,8 @@
 // true or false, so that ! negates it exactly.
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -103,6 +105,11 @@ TEMPLATE_LIST_TEST_CASE("json paths: equality compares numbers numerically and k
   // a JSON value as the operand
   CHECK(sorted_ids(t.query(where<&event::payload>.at("/status") == nlohmann::json("new"))) == ids_t{2});
   CHECK_THROWS_AS(where<&event::payload>.at("/status") == nlohmann::json::array(), stowage::bad_input_error);
+  // JSON numbers are finite: NaN and the infinities are refused, on every backend alike
+  CHECK_THROWS_AS(where<&event::payload>.at("/n") < std::numeric_limits<double>::infinity(), stowage::bad_input_error);
+  CHECK_THROWS_AS(where<&event::payload>.at("/n") > -std::numeric_limits<float>::infinity(), stowage::bad_input_error);
+  CHECK_THROWS_AS(where<&event::payload>.at("/n") == std::numeric_limits<double>::quiet_NaN(),
+                  stowage::bad_input_error);
   // a text value is checked as text fields' values are: PostgreSQL refuses NUL bytes
   auto nul = where<&event::payload>.at("/status") == std::string("pa\0id", 5);
   if constexpr (TestType::nul_in_text)

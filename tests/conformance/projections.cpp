@@ -184,3 +184,20 @@ TEMPLATE_LIST_TEST_CASE("projections and counts by group see the writes of the t
   CHECK(jobs.template count_by<&job::status>(where<&job::owner> == "bob") ==
         counts<stage>{{stage::done, 1}, {stage::queued, 1}, {stage::running, 1}});
 }
+
+namespace {
+struct switch_state {
+  BOOST_HANA_DEFINE_STRUCT(switch_state, (std::int64_t, id), (bool, on), (std::optional<bool>, was));
+};
+}  // namespace
+
+TEMPLATE_LIST_TEST_CASE("distinct and count_by on bool fields", "[conformance][projection]", conformance_backends) {
+  store<TestType> s;
+  auto t = s->template table<switch_state>();
+  t.put_many(std::vector<switch_state>{{1, true, std::nullopt}, {2, true, false}, {3, true, true}, {4, true, true}});
+  CHECK(t.template distinct<&switch_state::on>() == std::vector<bool>{true});
+  t.put({5, false, false});
+  CHECK(t.template distinct<&switch_state::on>() == std::vector<bool>{false, true});
+  CHECK(t.template distinct<&switch_state::was>() == std::vector<std::optional<bool>>{std::nullopt, false, true});
+  CHECK(t.template count_by<&switch_state::on>() == counts<bool>{{false, 1}, {true, 4}});
+}

@@ -42,7 +42,7 @@ bool json_array_index(std::string_view token);
 /// ("-1", "01", " 1").
 bool json_number_like(std::string_view token);
 
-[[noreturn]] void json_nan_refused();
+[[noreturn]] void json_non_finite_refused(double d);
 
 }  // namespace detail
 
@@ -66,7 +66,9 @@ struct json_operand {
   }
   template <std::floating_point T>
   json_operand(T d) {
-    if (d != d) detail::json_nan_refused();
+    // JSON has no NaN and no infinity, and PostgreSQL's jsonb refuses them as values
+    if (!(d >= -std::numeric_limits<T>::max() && d <= std::numeric_limits<T>::max()))
+      detail::json_non_finite_refused(static_cast<double>(d));
     v = static_cast<double>(d);
   }
   json_operand(const char* s) : v(std::string(s)) {}

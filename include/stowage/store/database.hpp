@@ -706,7 +706,16 @@ class table {
     auto groups =
         db_->count_groups(*handle_, p ? detail::query_spec(std::move(*p).expr()) : detail::query_spec(), field);
     std::vector<detail::member_type_t<Field>> out(groups.size());
-    if (!out.empty()) detail::decode_groups(schema(), field, groups, out.data(), sizeof(out[0]), nullptr);
+    if constexpr (std::is_same_v<detail::member_type_t<Field>, bool>) {
+      // std::vector<bool> packs its bits: each value is decoded on its own
+      for (std::size_t i = 0; i < groups.size(); ++i) {
+        bool b = false;
+        detail::decode_value(schema(), field, groups[i].v, &b);
+        out[i] = b;
+      }
+    } else if (!out.empty()) {
+      detail::decode_groups(schema(), field, groups, out.data(), sizeof(out[0]), nullptr);
+    }
     return out;
   }
 

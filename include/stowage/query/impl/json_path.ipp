@@ -55,8 +55,13 @@ STOWAGE_INLINE bool json_number_like(std::string_view t) {
   return true;
 }
 
-[[noreturn]] STOWAGE_INLINE void json_nan_refused() {
-  throw bad_input_error("a JSON path cannot be compared with NaN: JSON has no NaN", {});
+[[noreturn]] STOWAGE_INLINE void json_non_finite_refused(double d) {
+  throw bad_input_error(std::string("a JSON path cannot be compared with ") +
+                            (d != d  ? "NaN"
+                             : d > 0 ? "+infinity"
+                                     : "-infinity") +
+                            ": JSON numbers are finite (compare with a finite bound instead)",
+                        {});
 }
 
 }  // namespace detail
