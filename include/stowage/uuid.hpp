@@ -18,9 +18,10 @@ namespace stowage {
 
 using uuid = boost::uuids::uuid;
 
-/// A new version 7 UUID: the time in milliseconds since 1970, then 74 random bits. The ids one
-/// process makes are strictly increasing, also within a millisecond and when the clock steps
-/// back (the last id's time is kept then, and its random part counted up by a random step).
+/// A new version 7 UUID: the time in milliseconds since 1970, then 74 random bits from the
+/// operating system. The ids one process makes are strictly increasing, also within a
+/// millisecond and when the clock steps back (the last id's time is kept then, and its random
+/// part counted up by a random step).
 /// Safe to call from several threads; a forked child starts a sequence of its own.
 uuid new_uuid();
 

@@ -1,7 +1,11 @@
 // The UUID generator and text forms (uuid.hpp).
 #include <unistd.h>
+#if defined(__APPLE__)
+#include <sys/random.h>  // getentropy
+#endif
 
 #include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <random>
 
@@ -12,19 +16,41 @@ namespace stowage {
 namespace detail {
 
 /// The generator's state: the last id's time and random part, and the process it belongs to.
+/// The random bits come from the operating system (getentropy), read 256 bytes at a time, so
+/// that an id does not tell the next ones; std::random_device stands in only where the system
+/// refuses.
 struct uuid_clock {
   std::mutex mutex;
   pid_t pid = -1;
-  std::mt19937_64 random;
   std::int64_t last_ms = -1;
   std::uint64_t high = 0;  // the 12 bits after the version (rand_a)
   std::uint64_t low = 0;   // the 62 bits after the variant (rand_b)
+  unsigned char pool[256];
+  std::size_t used = sizeof pool;
 
-  void reseed() {
-    std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device(), device(), device(), device(), device()};
-    random.seed(seed);
+  std::uint64_t random() {
+    if (used + 8 > sizeof pool) refill();
+    std::uint64_t v;
+    std::memcpy(&v, pool + used, 8);
+    used += 8;
+    return v;
+  }
+
+  void refill() {
+    if (::getentropy(pool, sizeof pool) != 0) {
+      std::random_device device;
+      for (std::size_t i = 0; i < sizeof pool; i += 4) {
+        const std::uint32_t v = device();
+        std::memcpy(pool + i, &v, 4);
+      }
+    }
+    used = 0;
+  }
+
+  void forked() {  // first use, or a forked child: nothing the parent drew is used again
+    used = sizeof pool;
     pid = ::getpid();
+    last_ms = -1;
   }
 };
 
@@ -39,10 +65,7 @@ STOWAGE_INLINE uuid new_uuid() {
   std::uint64_t ms, high, low;
   {
     std::lock_guard lock(clock.mutex);
-    if (clock.pid != ::getpid()) {  // first use, or a forked child: its own random sequence
-      clock.reseed();
-      clock.last_ms = -1;
-    }
+    if (clock.pid != ::getpid()) clock.forked();
     if (now > clock.last_ms) {
       clock.last_ms = now;
       // the top bit of the random part is left clear, so that counting up within a millisecond
