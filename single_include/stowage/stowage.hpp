@@ -6537,9 +6537,10 @@ namespace stowage {
 
 using uuid = boost::uuids::uuid;
 
-/// A new version 7 UUID: the time in milliseconds since 1970, then 74 random bits. The ids one
-/// process makes are strictly increasing, also within a millisecond and when the clock steps
-/// back (the last id's time is kept then, and its random part counted up by a random step).
+/// A new version 7 UUID: the time in milliseconds since 1970, then 74 random bits from the
+/// operating system. The ids one process makes are strictly increasing, also within a
+/// millisecond and when the clock steps back (the last id's time is kept then, and its random
+/// part counted up by a random step).
 /// Safe to call from several threads; a forked child starts a sequence of its own.
 uuid new_uuid();
 
@@ -6576,30 +6577,95 @@ struct column_traits<uuid> {
 #define STOWAGE_SINGLE_STOWAGE_IMPL_UUID_IPP
 // The UUID generator and text forms (uuid.hpp).
 #include <unistd.h>
+#if defined(__APPLE__)
+#include <sys/random.h>  // getentropy
+#endif
 
 #include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <random>
 
+// ---- begin stowage/detail/hex.hpp
+#ifndef STOWAGE_SINGLE_STOWAGE_DETAIL_HEX_HPP
+#define STOWAGE_SINGLE_STOWAGE_DETAIL_HEX_HPP
+// Lowercase hexadecimal text of bytes, and back: the form of UUIDs, SHA-256 digests and blob ids.
+
+#include <cstddef>
+#include <string_view>
+
+namespace stowage::detail {
+
+/// Writes the 2 * n lowercase hex digits of bytes[0, n) to out.
+inline void write_hex(const unsigned char* bytes, std::size_t n, char* out) noexcept {
+  constexpr char digits[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = digits[bytes[i] >> 4];
+    out[2 * i + 1] = digits[bytes[i] & 15];
+  }
+}
+
+/// Reads text, 2 * n hex digits of either case, into bytes[0, n); false if text is not that.
+inline bool read_hex(std::string_view text, unsigned char* bytes, std::size_t n) noexcept {
+  if (text.size() != 2 * n) return false;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    const int hi = nibble(text[2 * i]), lo = nibble(text[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    bytes[i] = static_cast<unsigned char>(hi << 4 | lo);
+  }
+  return true;
+}
+
+}  // namespace stowage::detail
+#endif  // STOWAGE_SINGLE_STOWAGE_DETAIL_HEX_HPP
+// ---- end stowage/detail/hex.hpp
 
 namespace stowage {
 
 namespace detail {
 
 /// The generator's state: the last id's time and random part, and the process it belongs to.
+/// The random bits come from the operating system (getentropy), read 256 bytes at a time, so
+/// that an id does not tell the next ones; std::random_device stands in only where the system
+/// refuses.
 struct uuid_clock {
   std::mutex mutex;
   pid_t pid = -1;
-  std::mt19937_64 random;
   std::int64_t last_ms = -1;
   std::uint64_t high = 0;  // the 12 bits after the version (rand_a)
   std::uint64_t low = 0;   // the 62 bits after the variant (rand_b)
+  unsigned char pool[256];
+  std::size_t used = sizeof pool;
 
-  void reseed() {
-    std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device(), device(), device(), device(), device()};
-    random.seed(seed);
+  std::uint64_t random() {
+    if (used + 8 > sizeof pool) refill();
+    std::uint64_t v;
+    std::memcpy(&v, pool + used, 8);
+    used += 8;
+    return v;
+  }
+
+  void refill() {
+    if (::getentropy(pool, sizeof pool) != 0) {
+      std::random_device device;
+      for (std::size_t i = 0; i < sizeof pool; i += 4) {
+        const std::uint32_t v = device();
+        std::memcpy(pool + i, &v, 4);
+      }
+    }
+    used = 0;
+  }
+
+  void forked() {  // first use, or a forked child: nothing the parent drew is used again
+    used = sizeof pool;
     pid = ::getpid();
+    last_ms = -1;
   }
 };
 
@@ -6614,10 +6680,7 @@ STOWAGE_INLINE uuid new_uuid() {
   std::uint64_t ms, high, low;
   {
     std::lock_guard lock(clock.mutex);
-    if (clock.pid != ::getpid()) {  // first use, or a forked child: its own random sequence
-      clock.reseed();
-      clock.last_ms = -1;
-    }
+    if (clock.pid != ::getpid()) clock.forked();
     if (now > clock.last_ms) {
       clock.last_ms = now;
       // the top bit of the random part is left clear, so that counting up within a millisecond
@@ -6656,38 +6719,25 @@ STOWAGE_INLINE std::chrono::sys_time<std::chrono::milliseconds> uuid_time(const 
 }
 
 STOWAGE_INLINE std::string uuid_text(const uuid& id) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(36);
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
-    s += digits[id.data[i] >> 4];
-    s += digits[id.data[i] & 15];
-  }
+  // 8-4-4-4-12 digits: the 16 bytes in groups of 4, 2, 2, 2 and 6
+  std::string s(36, '-');
+  detail::write_hex(id.data, 4, &s[0]);
+  detail::write_hex(id.data + 4, 2, &s[9]);
+  detail::write_hex(id.data + 6, 2, &s[14]);
+  detail::write_hex(id.data + 8, 2, &s[19]);
+  detail::write_hex(id.data + 10, 6, &s[24]);
   return s;
 }
 
 STOWAGE_INLINE std::optional<uuid> parse_uuid(std::string_view text) noexcept {
-  if (text.size() != 36) return std::nullopt;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
+  if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-')
+    return std::nullopt;
   uuid id{};
-  std::size_t at = 0;
-  for (int i = 0; i < 16; ++i) {
-    if (at == 8 || at == 13 || at == 18 || at == 23) {
-      if (text[at] != '-') return std::nullopt;
-      ++at;
-    }
-    int hi = nibble(text[at]), lo = nibble(text[at + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    id.data[i] = static_cast<std::uint8_t>(hi << 4 | lo);
-    at += 2;
-  }
-  return id;
+  if (detail::read_hex(text.substr(0, 8), id.data, 4) && detail::read_hex(text.substr(9, 4), id.data + 4, 2) &&
+      detail::read_hex(text.substr(14, 4), id.data + 6, 2) && detail::read_hex(text.substr(19, 4), id.data + 8, 2) &&
+      detail::read_hex(text.substr(24, 12), id.data + 10, 6))
+    return id;
+  return std::nullopt;
 }
 
 namespace detail {

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <random>
 
+#include <stowage/detail/hex.hpp>
 #include <stowage/error.hpp>
 
 namespace stowage {
@@ -104,38 +105,24 @@ STOWAGE_INLINE std::chrono::sys_time<std::chrono::milliseconds> uuid_time(const 
 }
 
 STOWAGE_INLINE std::string uuid_text(const uuid& id) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(36);
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
-    s += digits[id.data[i] >> 4];
-    s += digits[id.data[i] & 15];
-  }
+  // 8-4-4-4-12 digits: the 16 bytes in groups of 4, 2, 2, 2 and 6
+  std::string s(36, '-');
+  detail::write_hex(id.data, 4, &s[0]);
+  detail::write_hex(id.data + 4, 2, &s[9]);
+  detail::write_hex(id.data + 6, 2, &s[14]);
+  detail::write_hex(id.data + 8, 2, &s[19]);
+  detail::write_hex(id.data + 10, 6, &s[24]);
   return s;
 }
 
 STOWAGE_INLINE std::optional<uuid> parse_uuid(std::string_view text) noexcept {
-  if (text.size() != 36) return std::nullopt;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
+  if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-') return std::nullopt;
   uuid id{};
-  std::size_t at = 0;
-  for (int i = 0; i < 16; ++i) {
-    if (at == 8 || at == 13 || at == 18 || at == 23) {
-      if (text[at] != '-') return std::nullopt;
-      ++at;
-    }
-    int hi = nibble(text[at]), lo = nibble(text[at + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    id.data[i] = static_cast<std::uint8_t>(hi << 4 | lo);
-    at += 2;
-  }
-  return id;
+  if (detail::read_hex(text.substr(0, 8), id.data, 4) && detail::read_hex(text.substr(9, 4), id.data + 4, 2) &&
+      detail::read_hex(text.substr(14, 4), id.data + 6, 2) && detail::read_hex(text.substr(19, 4), id.data + 8, 2) &&
+      detail::read_hex(text.substr(24, 12), id.data + 10, 6))
+    return id;
+  return std::nullopt;
 }
 
 namespace detail {

@@ -17,6 +17,9 @@
 #include <istream>
 #include <ostream>
 
+#include <stowage/detail/hex.hpp>
+#include <stowage/uuid.hpp>
+
 namespace stowage {
 namespace detail::blob_impl {
 
@@ -58,44 +61,22 @@ STOWAGE_INLINE digest sha256::finish() {
 }
 
 STOWAGE_INLINE std::string hex(const digest& d) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(64, '0');
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    out[2 * i] = digits[d[i] >> 4];
-    out[2 * i + 1] = digits[d[i] & 15];
-  }
+  std::string out(2 * d.size(), '0');
+  detail::write_hex(d.data(), d.size(), out.data());
   return out;
 }
 
 STOWAGE_INLINE std::optional<digest> from_hex(std::string_view text) {
-  if (text.size() != 64) return std::nullopt;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
   digest d{};
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    int hi = nibble(text[2 * i]), lo = nibble(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    d[i] = static_cast<unsigned char>(hi << 4 | lo);
-  }
+  if (!detail::read_hex(text, d.data(), d.size())) return std::nullopt;
   return d;
 }
 
 STOWAGE_INLINE std::string new_id() {
-  static constexpr char digits[] = "0123456789abcdef";
-  auto ms = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  // a version 7 UUID without its dashes: the time in milliseconds first, so ids sort by creation
+  const uuid u = new_uuid();
   std::string id(32, '0');
-  for (int i = 11; i >= 0; --i, ms >>= 4) id[static_cast<std::size_t>(i)] = digits[ms & 15];
-  unsigned char random[10];
-  if (RAND_bytes(random, sizeof random) != 1) throw internal_error("OpenSSL cannot make random bytes for a blob id");
-  for (std::size_t i = 0; i < sizeof random; ++i) {
-    id[12 + 2 * i] = digits[random[i] >> 4];
-    id[13 + 2 * i] = digits[random[i] & 15];
-  }
+  detail::write_hex(u.data, 16, id.data());
   return id;
 }
 
