@@ -452,7 +452,10 @@ class workflows {
   database<Backend>& db() const noexcept { return *db_; }
 
  private:
-  static retry_options retries() { return retry_options().attempts(30); }
+  /// Every transaction of the model is retried this often when it loses a race (PostgreSQL's
+  /// serializable transactions): a member, read from memory, rather than a temporary built at
+  /// each call (g++ -O3 took the unset isolation level of such a temporary for uninitialized).
+  const retry_options& retries() const noexcept { return retries_; }
 
   void require_run(const uuid& id) const {
     if (runs_.count(stowage::where<&workflow_run::id> == id) == 0) stowage::detail::workflows_impl::run_missing(id);
@@ -509,6 +512,7 @@ class workflows {
   }
 
   database<Backend>* db_;
+  retry_options retries_ = retry_options().attempts(30);
   table<workflow_run, Backend> runs_;
   table<workflow_step, Backend> steps_;
   table<workflow_step_output, Backend> outputs_;
