@@ -7,29 +7,33 @@
 // model alternating which goes first, and prints the medians and their ratio. SQLite runs in
 // <dir> (default: a fresh temp directory) with WAL and synchronous=NORMAL on both sides;
 // PostgreSQL runs too when --pg or STOWAGE_TEST_PG_URL names a server (each side in a schema of
-// its own, dropped afterwards).
+// its own, dropped afterwards; the raw side uses binary parameters for integers and times, as
+// stowage does). Both wall-clock and process CPU times are printed: the wall clock of a commit
+// is mostly I/O, the same on both sides.
 //
 // An append, on both sides, is the model's contract: in one transaction (SQLite BEGIN IMMEDIATE,
-// PostgreSQL SERIALIZABLE), set the conversation's updated_at (which also says it exists), read
-// the conversation's highest turn, insert the message with turn + 1 under the unique index on
+// PostgreSQL SERIALIZABLE, run again when it loses a race), set the conversation's updated_at (which also says it
+// exists), read the conversation's highest turn, insert the message with turn + 1 under the unique index on
 // (conversation_id, turn), commit. Both sides use the same tables and indexes (the raw side
-// creates them with the DDL the model's backend creates, checked at startup on SQLite), the same
+// creates them with the DDL the model's backend creates, checked on the first run), the same
 // id generator (UUID v7 text) and the same clock. After each run both sides' messages are
 // checked: every conversation numbered 1..n, and the same count.
-#include <sqlite3.h>
-#ifdef STOWAGE_BENCH_POSTGRES
 #include <libpq-fe.h>
-#include <stowage/postgres.hpp>
-#endif
+#include <sqlite3.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <stowage/models/conversations.hpp>
+#include <stowage/postgres.hpp>
 #include <stowage/sqlite.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <random>
@@ -50,7 +54,7 @@ struct options {
   std::size_t conversations = 100;
   int reps = 3;
   std::string dir;
-  std::string pg;
+  std::string pg;  // --pg=URL or STOWAGE_TEST_PG_URL: PostgreSQL runs too
 };
 
 std::string content_of(std::size_t i) {
@@ -182,16 +186,15 @@ class raw_sqlite {
   sqlite3_stmt* insert_ = nullptr;
 };
 
-/// The DDL stowage created in a file, table by table, for comparison with sqlite_ddl.
-std::vector<std::string> stored_ddl(const std::string& path) {
+/// The schema of a file: every table's and index's DDL, by name.
+std::string stored_schema(const std::string& path) {
   raw_sqlite db(path);
-  std::vector<std::string> out;
-  for (const char* table : {"conversation_users", "conversations", "conversation_messages"}) {
-    sqlite3_stmt* s = db.prepare(
-        ("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '" + std::string(table) + "'").c_str());
-    if (sqlite3_step(s) == SQLITE_ROW) out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
-    sqlite3_finalize(s);
-  }
+  std::string out;
+  sqlite3_stmt* s = db.prepare("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name");
+  while (sqlite3_step(s) == SQLITE_ROW)
+    out += std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 0))) + ": " +
+           reinterpret_cast<const char*>(sqlite3_column_text(s, 1)) + "\n";
+  sqlite3_finalize(s);
   return out;
 }
 
@@ -214,30 +217,48 @@ std::size_t checked_messages(sqlite3* db) {
 // ---------------------------------------------------------------------------------------------
 // Timing.
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
+/// Wall-clock and process CPU seconds of one timed run.
+struct timing {
+  double wall = 0, cpu = 0;
+};
+using timings = std::vector<timing>;
+
+double cpu_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 template <class F>
-double seconds(F&& f) {
+timing seconds(F&& f) {
   auto start = clock_type::now();
+  double cpu = cpu_now();
   f();
-  return std::chrono::duration<double>(clock_type::now() - start).count();
+  return {std::chrono::duration<double>(clock_type::now() - start).count(), cpu_now() - cpu};
 }
 
-void report(const char* backend, const options& o, const std::vector<double>& raw, const std::vector<double>& model) {
-  double r = median(raw), m = median(model);
+double median(const timings& v, double timing::*which) {
+  std::vector<double> x;
+  for (const timing& t : v) x.push_back(t.*which);
+  std::sort(x.begin(), x.end());
+  return x[x.size() / 2];
+}
+
+void report(const char* backend, const options& o, const timings& raw, const timings& model) {
   double per = 1e6 / static_cast<double>(o.messages);
-  std::printf(
-      "%-10s appending %zu messages to %zu conversations: raw %.2f s (%.1f us/message), model %.2f s "
-      "(%.1f us/message), ratio %.2f (medians of %d)\n",
-      backend, o.messages, o.conversations, r, r * per, m, m * per, m / r, o.reps);
+  std::printf("%s, appending %zu messages to %zu conversations, one transaction each (medians of %d):\n", backend,
+              o.messages, o.conversations, o.reps);
+  for (auto [name, which] : {std::pair{"wall", &timing::wall}, std::pair{"cpu ", &timing::cpu}}) {
+    double r = median(raw, which), m = median(model, which);
+    std::printf("  %s  raw %7.2f s (%6.1f us/message)  model %7.2f s (%6.1f us/message)  ratio %.2f\n", name, r,
+                r * per, m, m * per, m / r);
+  }
+  std::fflush(stdout);
 }
 
 /// The model's side: the same setup, then the timed appends; returns their seconds.
 template <class Backend>
-double model_append(stowage::database<Backend>& db, const options& o) {
+timing model_append(stowage::database<Backend>& db, const options& o) {
   stowage::models::conversations chat{db};
   auto user = chat.create_user({.email = "bench@x.org"});
   std::vector<stowage::uuid> convs;
@@ -250,7 +271,7 @@ double model_append(stowage::database<Backend>& db, const options& o) {
 }
 
 void run_sqlite(const options& o, const fs::path& dir) {
-  std::vector<double> raw, model;
+  timings raw, model;
   for (int rep = 0; rep < o.reps; ++rep) {
     auto raw_path = (dir / ("raw-" + std::to_string(rep) + ".db")).string();
     auto model_path = (dir / ("model-" + std::to_string(rep) + ".db")).string();
@@ -275,12 +296,254 @@ void run_sqlite(const options& o, const fs::path& dir) {
       }
       raw_sqlite check(model_path);
       if (checked_messages(check.handle()) != o.messages) throw std::runtime_error("model: messages lost");
+      if (rep == 0 && stored_schema(model_path) != stored_schema(raw_path))
+        std::fprintf(stderr, "warning: the raw side's schema differs from stowage's:\n%s\n%s",
+                     stored_schema(raw_path).c_str(), stored_schema(model_path).c_str());
+    };
+    if (rep % 2 == 0) {
+      raw_side();
+      model_side();
+    } else {
+      model_side();
+      raw_side();
+    }
+    std::printf("  sqlite rep %d: raw %.3f s (cpu %.3f), model %.3f s (cpu %.3f)\n", rep + 1, raw.back().wall,
+                raw.back().cpu, model.back().wall, model.back().cpu);
+    std::fflush(stdout);
+  }
+  report("sqlite", o, raw, model);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL, raw.
+
+// what stowage's PostgreSQL backend creates for the three records
+const char* const pg_ddl[] = {
+    R"(CREATE TABLE "conversation_users" ("id" text COLLATE "C" NOT NULL PRIMARY KEY, "external_id" text COLLATE "C", )"
+    R"("anonymous_id" text COLLATE "C", "email" text COLLATE "C", "name" text COLLATE "C", "created_at" timestamptz )"
+    R"(NOT NULL, "updated_at" timestamptz NOT NULL))",
+    R"(CREATE TABLE "conversations" ("id" text COLLATE "C" NOT NULL PRIMARY KEY, "user_id" text COLLATE "C" NOT NULL, )"
+    R"("title" text COLLATE "C" NOT NULL, "agent" text COLLATE "C" NOT NULL, "primer" text COLLATE "C", "context" )"
+    R"(jsonb NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL))",
+    R"(CREATE TABLE "conversation_messages" ("id" text COLLATE "C" NOT NULL PRIMARY KEY, "conversation_id" text )"
+    R"(COLLATE "C" NOT NULL, "user_id" text COLLATE "C", "turn" bigint NOT NULL, "role" text COLLATE "C" NOT NULL, )"
+    R"("content" text COLLATE "C" NOT NULL, "pending" boolean NOT NULL, "created_at" timestamptz NOT NULL, )"
+    R"("updated_at" timestamptz NOT NULL))",
+    R"(CREATE UNIQUE INDEX "conversation_users_ux_external_id" ON "conversation_users" ("external_id"))",
+    R"(CREATE UNIQUE INDEX "conversation_users_ux_anonymous_id" ON "conversation_users" ("anonymous_id"))",
+    R"(CREATE UNIQUE INDEX "conversation_users_ux_email" ON "conversation_users" ("email"))",
+    R"(CREATE INDEX "conversations_ix_user_id_updated_at" ON "conversations" ("user_id", "updated_at"))",
+    R"(CREATE UNIQUE INDEX "conversation_messages_ux_conversation_id_turn" ON "conversation_messages" )"
+    R"(("conversation_id", "turn"))",
+    R"(CREATE INDEX "conversation_messages_ix_user_id" ON "conversation_messages" ("user_id"))",
+};
+
+/// A PostgreSQL timestamptz or bigint in binary form: big-endian.
+std::string be64(std::int64_t v) {
+  auto u = static_cast<std::uint64_t>(v);
+  if constexpr (std::endian::native == std::endian::little) u = __builtin_bswap64(u);
+  std::string out(8, '\0');
+  std::memcpy(out.data(), &u, 8);
+  return out;
+}
+// microseconds between 1970-01-01 and 2000-01-01, PostgreSQL's epoch
+constexpr std::int64_t pg_epoch_us = 946684800LL * 1000000;
+
+class raw_pg {
+ public:
+  raw_pg(const std::string& url, const std::string& schema) : c_(PQconnectdb(url.c_str())) {
+    if (PQstatus(c_) != CONNECTION_OK) throw std::runtime_error(std::string("cannot connect: ") + PQerrorMessage(c_));
+    PQsetNoticeProcessor(
+        c_, [](void*, const char*) {}, nullptr);
+    exec("SET search_path TO \"" + schema + "\"");
+  }
+  ~raw_pg() { PQfinish(c_); }
+  raw_pg(const raw_pg&) = delete;
+  raw_pg& operator=(const raw_pg&) = delete;
+
+  /// Runs sql; the SQLSTATE of a failure, or "" on success.
+  std::string try_exec(const std::string& sql) {
+    PGresult* r = PQexec(c_, sql.c_str());
+    std::string state = ok(r) ? "" : error_state(r);
+    PQclear(r);
+    return state;
+  }
+  void exec(const std::string& sql) {
+    if (auto state = try_exec(sql); !state.empty())
+      throw std::runtime_error(sql + ": " + state + " " + PQerrorMessage(c_));
+  }
+  std::int64_t scalar(const std::string& sql) {
+    PGresult* r = PQexec(c_, sql.c_str());
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+      PQclear(r);
+      throw std::runtime_error(sql + ": " + PQerrorMessage(c_));
+    }
+    std::int64_t v = PQgetisnull(r, 0, 0) ? 0 : std::stoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return v;
+  }
+
+  void create() {
+    for (const char* ddl : pg_ddl) exec(ddl);
+    prepare("touch", R"(UPDATE "conversations" SET "updated_at" = $1 WHERE "id" = $2)");
+    prepare("last_turn",
+            R"(SELECT "turn" FROM "conversation_messages" WHERE "conversation_id" = $1 ORDER BY "turn" DESC LIMIT 1)");
+    prepare("insert",
+            R"(INSERT INTO "conversation_messages" ("id", "conversation_id", "user_id", "turn", "role", "content", )"
+            R"("pending", "created_at", "updated_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))");
+  }
+
+  /// One append; run again when the transaction loses a race (40001, 40P01, or 23505 on the
+  /// turn), as the model's transact does.
+  void append(const std::string& conversation_id, const std::string& role, const std::string& content) {
+    for (;;) {
+      std::string state = try_append(conversation_id, role, content);
+      if (state.empty()) return;
+      try_exec("ROLLBACK");
+      if (state != "40001" && state != "40P01" && state != "23505")
+        throw std::runtime_error("append: " + state + " " + PQerrorMessage(c_));
+    }
+  }
+
+ private:
+  static bool ok(PGresult* r) {
+    auto s = PQresultStatus(r);
+    return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+  }
+  static std::string error_state(PGresult* r) {
+    const char* s = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    return s ? s : "?";
+  }
+  void prepare(const char* name, const char* sql) {
+    PGresult* r = PQprepare(c_, name, sql, 0, nullptr);
+    bool good = ok(r);
+    PQclear(r);
+    if (!good) throw std::runtime_error(std::string(sql) + ": " + PQerrorMessage(c_));
+  }
+
+  std::string try_append(const std::string& conversation_id, const std::string& role, const std::string& content) {
+    if (auto state = try_exec("BEGIN ISOLATION LEVEL SERIALIZABLE"); !state.empty()) return state;
+    std::string t = be64(micros(stowage::models::detail::now()) - pg_epoch_us);
+    {
+      const char* v[] = {t.data(), conversation_id.c_str()};
+      int len[] = {8, static_cast<int>(conversation_id.size())};
+      int fmt[] = {1, 0};
+      PGresult* r = PQexecPrepared(c_, "touch", 2, v, len, fmt, 0);
+      if (!ok(r)) {
+        auto state = error_state(r);
+        PQclear(r);
+        return state;
+      }
+      bool found = std::string_view(PQcmdTuples(r)) == "1";
+      PQclear(r);
+      if (!found) {
+        try_exec("ROLLBACK");
+        throw std::runtime_error("no conversation " + conversation_id);
+      }
+    }
+    std::int64_t turn = 1;
+    {
+      const char* v[] = {conversation_id.c_str()};
+      PGresult* r = PQexecPrepared(c_, "last_turn", 1, v, nullptr, nullptr, 1);
+      if (!ok(r)) {
+        auto state = error_state(r);
+        PQclear(r);
+        return state;
+      }
+      if (PQntuples(r) == 1) {
+        std::uint64_t u = 0;
+        std::memcpy(&u, PQgetvalue(r, 0, 0), 8);
+        if constexpr (std::endian::native == std::endian::little) u = __builtin_bswap64(u);
+        turn = static_cast<std::int64_t>(u) + 1;
+      }
+      PQclear(r);
+    }
+    {
+      std::string id = stowage::uuid_text(stowage::new_uuid());
+      std::string turn_be = be64(turn);
+      char pending = 0;
+      const char* v[] = {id.c_str(),   conversation_id.c_str(), nullptr,  turn_be.data(),
+                         role.c_str(), content.c_str(),         &pending, t.data(),
+                         t.data()};
+      int len[] = {0, 0, 0, 8, 0, 0, 1, 8, 8};
+      int fmt[] = {0, 0, 0, 1, 0, 0, 1, 1, 1};
+      PGresult* r = PQexecPrepared(c_, "insert", 9, v, len, fmt, 0);
+      if (!ok(r)) {
+        auto state = error_state(r);
+        PQclear(r);
+        return state;
+      }
+      PQclear(r);
+    }
+    return try_exec("COMMIT");
+  }
+
+  PGconn* c_;
+};
+
+/// Checks that every conversation's turns are 1..n and returns the number of messages.
+std::size_t checked_messages(raw_pg& db) {
+  auto wrong = db.scalar(
+      R"(SELECT COUNT(*) FROM (SELECT "turn", ROW_NUMBER() OVER (PARTITION BY "conversation_id" ORDER BY "turn") )"
+      R"(AS "n" FROM "conversation_messages") AS x WHERE "turn" <> "n")");
+  if (wrong != 0) throw std::runtime_error("turns that are not 1..n: " + std::to_string(wrong));
+  return static_cast<std::size_t>(db.scalar(R"(SELECT COUNT(*) FROM "conversation_messages")"));
+}
+
+void run_postgres(const options& o) {
+  timings raw, model;
+  const std::string tag = std::to_string(::getpid());
+  for (int rep = 0; rep < o.reps; ++rep) {
+    const std::string raw_schema = "bench_convs_raw_" + tag, model_schema = "bench_convs_model_" + tag;
+    raw_pg admin(o.pg, "public");
+    for (const auto& sc : {raw_schema, model_schema})
+      admin.exec("DROP SCHEMA IF EXISTS \"" + sc + "\" CASCADE; CREATE SCHEMA \"" + sc + "\"");
+    auto raw_side = [&] {
+      raw_pg db(o.pg, raw_schema);
+      db.create();
+      std::string user = stowage::uuid_text(stowage::new_uuid());
+      db.exec(R"(INSERT INTO "conversation_users" VALUES (')" + user +
+              "', NULL, NULL, 'bench@x.org', NULL, now(), now())");
+      std::vector<std::string> convs;
+      for (std::size_t c = 0; c < o.conversations; ++c) {
+        convs.push_back(stowage::uuid_text(stowage::new_uuid()));
+        db.exec(R"(INSERT INTO "conversations" VALUES (')" + convs.back() + "', '" + user +
+                "', 't', 'agent', NULL, '{}', now(), now())");
+      }
+      raw.push_back(seconds([&] {
+        for (std::size_t i = 0; i < o.messages; ++i)
+          db.append(convs[i % convs.size()], i % 2 ? "ai" : "human", content_of(i));
+      }));
+      if (checked_messages(db) != o.messages) throw std::runtime_error("raw: messages lost");
+    };
+    auto model_side = [&] {
+      {
+        stowage::database<stowage::postgres> db{o.pg + (o.pg.find('?') == std::string::npos ? "?" : "&") +
+                                                "schema=" + model_schema};
+        model.push_back(model_append(db, o));
+      }
+      raw_pg check(o.pg, model_schema);
+      if (checked_messages(check) != o.messages) throw std::runtime_error("model: messages lost");
       if (rep == 0) {
-        auto ddl = stored_ddl(model_path);
-        for (std::size_t i = 0; i < 3; ++i)
-          if (i >= ddl.size() || ddl[i] != sqlite_ddl[i])
-            std::fprintf(stderr, "warning: the raw side's DDL differs from stowage's:\n  %s\n  %s\n", sqlite_ddl[i],
-                         i < ddl.size() ? ddl[i].c_str() : "(none)");
+        // the raw side's tables and indexes are the model's: the same columns, types and index definitions
+        auto shape = [&](const std::string& sc) {
+          return admin.scalar(
+              "SELECT COUNT(*) FROM (SELECT table_name, column_name, data_type, is_nullable, collation_name FROM "
+              "information_schema.columns WHERE table_schema = '" +
+              sc + "' UNION ALL SELECT tablename, indexname, replace(indexdef, '\"" + sc +
+              "\".', ''), NULL, NULL FROM pg_indexes WHERE schemaname = '" + sc + "') AS x");
+        };
+        auto both = admin.scalar(
+            "SELECT COUNT(*) FROM (SELECT table_name, column_name, data_type, is_nullable, collation_name FROM "
+            "information_schema.columns WHERE table_schema IN ('" +
+            raw_schema + "', '" + model_schema +
+            "') GROUP BY 1, 2, 3, 4, 5 HAVING COUNT(*) = 2 UNION ALL SELECT tablename, indexname, "
+            "replace(replace(indexdef, '\"" +
+            raw_schema + "\".', ''), '\"" + model_schema +
+            "\".', ''), NULL, NULL FROM pg_indexes WHERE schemaname IN ('" + raw_schema + "', '" + model_schema +
+            "') GROUP BY 1, 2, 3 HAVING COUNT(*) = 2) AS x");
+        if (shape(raw_schema) != both || shape(model_schema) != both)
+          std::fprintf(stderr, "warning: the raw side's tables or indexes differ from stowage's\n");
       }
     };
     if (rep % 2 == 0) {
@@ -290,10 +553,12 @@ void run_sqlite(const options& o, const fs::path& dir) {
       model_side();
       raw_side();
     }
-    std::printf("  sqlite rep %d: raw %.3f s, model %.3f s\n", rep + 1, raw.back(), model.back());
+    for (const auto& sc : {raw_schema, model_schema}) admin.exec("DROP SCHEMA \"" + sc + "\" CASCADE");
+    std::printf("  postgres rep %d: raw %.3f s (cpu %.3f), model %.3f s (cpu %.3f)\n", rep + 1, raw.back().wall,
+                raw.back().cpu, model.back().wall, model.back().cpu);
     std::fflush(stdout);
   }
-  report("sqlite", o, raw, model);
+  report("postgres", o, raw, model);
 }
 
 }  // namespace
@@ -330,9 +595,7 @@ int main(int argc, char** argv) {
     fs::create_directories(dir);
     run_sqlite(o, dir);
     fs::remove_all(dir);
-#ifdef STOWAGE_BENCH_POSTGRES
     if (!o.pg.empty()) run_postgres(o);
-#endif
   } catch (const std::exception& e) {
     std::fprintf(stderr, "models_conversations_bench: %s\n", e.what());
     return 1;

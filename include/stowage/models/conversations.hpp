@@ -85,34 +85,34 @@ namespace stowage::models {
 
 /// What create_user and find_or_create_user take: the user's ids and name.
 struct user_draft {
-  std::optional<std::string> external_id;
-  std::optional<std::string> anonymous_id;
-  std::optional<std::string> email;
-  std::optional<std::string> name;
+  std::optional<std::string> external_id{};
+  std::optional<std::string> anonymous_id{};
+  std::optional<std::string> email{};
+  std::optional<std::string> name{};
 };
 
 /// Equality on the fields given, all of them (at least one).
 struct user_filter {
-  std::optional<uuid> id;
-  std::optional<std::string> external_id;
-  std::optional<std::string> anonymous_id;
-  std::optional<std::string> email;
+  std::optional<uuid> id{};
+  std::optional<std::string> external_id{};
+  std::optional<std::string> anonymous_id{};
+  std::optional<std::string> email{};
 };
 
 /// What create_conversation takes.
 struct conversation_draft {
-  uuid user_id;
-  std::string agent;
-  std::string title;
-  std::optional<std::string> primer;
+  uuid user_id{};
+  std::string agent{};
+  std::string title{};
+  std::optional<std::string> primer{};
   nlohmann::json context = nlohmann::json::object();
 };
 
 /// What append takes: the conversation assigns the turn, the store the id and times.
 struct message_draft {
-  std::string role;  // by convention "human" or "ai"; not empty
-  std::string content;
-  std::optional<uuid> user_id;
+  std::string role{};  // by convention "human" or "ai"; not empty
+  std::string content{};
+  std::optional<uuid> user_id{};
   bool pending = false;
 };
 
