@@ -113,13 +113,13 @@ class raw_sqlite {
   void create() {
     for (const char* ddl : sqlite_ddl) exec(ddl);
     exec(
-        R"(CREATE UNIQUE INDEX IF NOT EXISTS "conversation_users_ux_external_id" ON "conversation_users" ("external_id"))");
+        R"(CREATE UNIQUE INDEX IF NOT EXISTS "conversation_users_uq_external_id" ON "conversation_users" ("external_id"))");
     exec(
-        R"(CREATE UNIQUE INDEX IF NOT EXISTS "conversation_users_ux_anonymous_id" ON "conversation_users" ("anonymous_id"))");
-    exec(R"(CREATE UNIQUE INDEX IF NOT EXISTS "conversation_users_ux_email" ON "conversation_users" ("email"))");
+        R"(CREATE UNIQUE INDEX IF NOT EXISTS "conversation_users_uq_anonymous_id" ON "conversation_users" ("anonymous_id"))");
+    exec(R"(CREATE UNIQUE INDEX IF NOT EXISTS "conversation_users_uq_email" ON "conversation_users" ("email"))");
     exec(
         R"(CREATE INDEX IF NOT EXISTS "conversations_ix_user_id_updated_at" ON "conversations" ("user_id", "updated_at"))");
-    exec(R"(CREATE UNIQUE INDEX IF NOT EXISTS "conversation_messages_ux_conversation_id_turn" ON )"
+    exec(R"(CREATE UNIQUE INDEX IF NOT EXISTS "conversation_messages_uq_conversation_id_turn" ON )"
          R"("conversation_messages" ("conversation_id", "turn"))");
     exec(R"(CREATE INDEX IF NOT EXISTS "conversation_messages_ix_user_id" ON "conversation_messages" ("user_id"))");
     touch_ = prepare(R"(UPDATE "conversations" SET "updated_at" = ?1 WHERE "id" = ?2)");
@@ -329,11 +329,11 @@ const char* const pg_ddl[] = {
     R"(COLLATE "C" NOT NULL, "user_id" text COLLATE "C", "turn" bigint NOT NULL, "role" text COLLATE "C" NOT NULL, )"
     R"("content" text COLLATE "C" NOT NULL, "pending" boolean NOT NULL, "created_at" timestamptz NOT NULL, )"
     R"("updated_at" timestamptz NOT NULL))",
-    R"(CREATE UNIQUE INDEX "conversation_users_ux_external_id" ON "conversation_users" ("external_id"))",
-    R"(CREATE UNIQUE INDEX "conversation_users_ux_anonymous_id" ON "conversation_users" ("anonymous_id"))",
-    R"(CREATE UNIQUE INDEX "conversation_users_ux_email" ON "conversation_users" ("email"))",
+    R"(CREATE UNIQUE INDEX "conversation_users_uq_external_id" ON "conversation_users" ("external_id"))",
+    R"(CREATE UNIQUE INDEX "conversation_users_uq_anonymous_id" ON "conversation_users" ("anonymous_id"))",
+    R"(CREATE UNIQUE INDEX "conversation_users_uq_email" ON "conversation_users" ("email"))",
     R"(CREATE INDEX "conversations_ix_user_id_updated_at" ON "conversations" ("user_id", "updated_at"))",
-    R"(CREATE UNIQUE INDEX "conversation_messages_ux_conversation_id_turn" ON "conversation_messages" )"
+    R"(CREATE UNIQUE INDEX "conversation_messages_uq_conversation_id_turn" ON "conversation_messages" )"
     R"(("conversation_id", "turn"))",
     R"(CREATE INDEX "conversation_messages_ix_user_id" ON "conversation_messages" ("user_id"))",
 };
