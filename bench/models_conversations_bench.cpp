@@ -372,6 +372,16 @@ class raw_pg {
     if (auto state = try_exec(sql); !state.empty())
       throw std::runtime_error(sql + ": " + state + " " + PQerrorMessage(c_));
   }
+  std::string text(const std::string& sql) {
+    PGresult* r = PQexec(c_, sql.c_str());
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+      PQclear(r);
+      throw std::runtime_error(sql + ": " + PQerrorMessage(c_));
+    }
+    std::string v = PQgetisnull(r, 0, 0) ? "" : PQgetvalue(r, 0, 0);
+    PQclear(r);
+    return v;
+  }
   std::int64_t scalar(const std::string& sql) {
     PGresult* r = PQexec(c_, sql.c_str());
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -481,6 +491,15 @@ class raw_pg {
   PGconn* c_;
 };
 
+/// A schema's columns (name, type, nullability, collation) and index definitions, as text.
+std::string shape_of(raw_pg& db, const std::string& schema) {
+  return db.text(
+      "SELECT string_agg(x, E'\\n' ORDER BY x) FROM (SELECT concat_ws(' ', table_name, column_name, data_type, "
+      "is_nullable, collation_name) AS x FROM information_schema.columns WHERE table_schema = '" +
+      schema + "' UNION ALL SELECT replace(indexdef, '" + schema + ".', '') FROM pg_indexes WHERE schemaname = '" +
+      schema + "') AS s");
+}
+
 /// Checks that every conversation's turns are 1..n and returns the number of messages.
 std::size_t checked_messages(raw_pg& db) {
   auto wrong = db.scalar(
@@ -524,27 +543,9 @@ void run_postgres(const options& o) {
       }
       raw_pg check(o.pg, model_schema);
       if (checked_messages(check) != o.messages) throw std::runtime_error("model: messages lost");
-      if (rep == 0) {
-        // the raw side's tables and indexes are the model's: the same columns, types and index definitions
-        auto shape = [&](const std::string& sc) {
-          return admin.scalar(
-              "SELECT COUNT(*) FROM (SELECT table_name, column_name, data_type, is_nullable, collation_name FROM "
-              "information_schema.columns WHERE table_schema = '" +
-              sc + "' UNION ALL SELECT tablename, indexname, replace(indexdef, '\"" + sc +
-              "\".', ''), NULL, NULL FROM pg_indexes WHERE schemaname = '" + sc + "') AS x");
-        };
-        auto both = admin.scalar(
-            "SELECT COUNT(*) FROM (SELECT table_name, column_name, data_type, is_nullable, collation_name FROM "
-            "information_schema.columns WHERE table_schema IN ('" +
-            raw_schema + "', '" + model_schema +
-            "') GROUP BY 1, 2, 3, 4, 5 HAVING COUNT(*) = 2 UNION ALL SELECT tablename, indexname, "
-            "replace(replace(indexdef, '\"" +
-            raw_schema + "\".', ''), '\"" + model_schema +
-            "\".', ''), NULL, NULL FROM pg_indexes WHERE schemaname IN ('" + raw_schema + "', '" + model_schema +
-            "') GROUP BY 1, 2, 3 HAVING COUNT(*) = 2) AS x");
-        if (shape(raw_schema) != both || shape(model_schema) != both)
-          std::fprintf(stderr, "warning: the raw side's tables or indexes differ from stowage's\n");
-      }
+      if (rep == 0 && shape_of(admin, raw_schema) != shape_of(admin, model_schema))
+        std::fprintf(stderr, "warning: the raw side's tables or indexes differ from stowage's:\n%s\n%s\n",
+                     shape_of(admin, raw_schema).c_str(), shape_of(admin, model_schema).c_str());
     };
     if (rep % 2 == 0) {
       raw_side();
