@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 
 #include <stowage/json.hpp>
 #include <stowage/uuid.hpp>
