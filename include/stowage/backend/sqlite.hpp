@@ -32,6 +32,7 @@
 #include <stowage/backend/concepts.hpp>
 #include <stowage/backend/schema_diff.hpp>
 #include <stowage/detail/config.hpp>
+#include <stowage/query/evaluate.hpp>
 #include <stowage/query/like.hpp>
 #include <stowage/sql/render.hpp>
 

@@ -30,8 +30,9 @@ truth evaluate(const expr& e, std::span<const value> row);
 /// seek of a page, in the order compare_for_sort gives.
 bool after_position(std::span<const value> row, const query_spec& q);
 
-/// The test of one op::json node on a stored JSON text (nullptr for an absent document).
-bool json_test_holds(const std::string* document, op test, const std::vector<std::string>& path,
+/// The test of one op::json node on a stored JSON text (nullptr for an absent document); SQLite
+/// runs it too, as stowage_json_test.
+bool json_test_holds(const std::string_view* document, op test, const std::vector<std::string>& path,
                      const std::vector<json_scalar>& values);
 
 /// Applies a query's filter, order, offset and limit to rows, returning the chosen rows.

@@ -98,6 +98,39 @@ STOWAGE_INLINE void contains_function(sqlite3_context* ctx, int, sqlite3_value**
   sqlite3_result_int(ctx, text_contains(bytes_of(argv[0]), bytes_of(argv[1]), sqlite3_value_int(argv[2]) != 0));
 }
 
+// stowage_json_test(document, spec): a JSON-path test (sql::json_test_spec) on the stored text,
+// by the evaluator memory and json_dir use. The spec is a bound parameter, the same for every
+// row: it is decoded once per statement run and kept as the argument's auxiliary data.
+struct json_test_args {
+  op test = op::eq;
+  std::vector<std::string> path;
+  std::vector<json_scalar> values;
+};
+
+STOWAGE_INLINE void json_test_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  auto* args = static_cast<json_test_args*>(sqlite3_get_auxdata(ctx, 1));
+  std::unique_ptr<json_test_args> fresh;
+  if (!args) {
+    fresh = std::make_unique<json_test_args>();
+    auto p = static_cast<const char*>(sqlite3_value_blob(argv[1]));  // before _bytes, as SQLite asks
+    std::string_view spec(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(argv[1])));
+    if (!sql::read_json_test_spec(spec, fresh->test, fresh->path, fresh->values))
+      return sqlite3_result_error(ctx, "stowage_json_test: a malformed test", -1);
+    args = fresh.get();
+  }
+  bool holds = false;
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+    holds = json_test_holds(nullptr, args->test, args->path, args->values);
+  } else {
+    auto p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+    std::string_view text(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(argv[0])));
+    holds = json_test_holds(&text, args->test, args->path, args->values);
+  }
+  sqlite3_result_int(ctx, holds ? 1 : 0);
+  // SQLite may free it at once (when the argument is not constant): it is not used after this
+  if (fresh) sqlite3_set_auxdata(ctx, 1, fresh.release(), [](void* a) { delete static_cast<json_test_args*>(a); });
+}
+
 STOWAGE_INLINE url_options read_url_options(std::string_view url, std::string_view path) {
   auto refuse = [&](std::string_view what) -> void {
     std::string shown;  // what() is cut at a NUL byte
@@ -188,6 +221,10 @@ STOWAGE_INLINE sqlite::sqlite(std::string_view url) {
   rc = sqlite3_create_function_v2(raw, "stowage_contains", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
                                   nullptr, &detail::sqlite_impl::contains_function, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) fail(rc, "cannot register the contains function", nullptr, {});
+  // tests inside JSON fields on paths no json_index declares, by the shared evaluator
+  rc = sqlite3_create_function_v2(raw, "stowage_json_test", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                                  nullptr, &detail::sqlite_impl::json_test_function, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) fail(rc, "cannot register the JSON path function", nullptr, {});
 }
 
 STOWAGE_INLINE sqlite::~sqlite() {

@@ -144,6 +144,7 @@ inline void put_expr(std::string& out, const expr& e) {
     out += static_cast<char>(v.index());
     if (const bool* b = std::get_if<bool>(&v)) out += *b ? '1' : '0';
     if (const std::int64_t* i = std::get_if<std::int64_t>(&v)) put_value(out, value(*i));
+    if (const std::uint64_t* u = std::get_if<std::uint64_t>(&v)) put_value(out, value(std::to_string(*u)));
     if (const double* d = std::get_if<double>(&v)) put_value(out, value(*d));
     if (const std::string* t = std::get_if<std::string>(&v)) put_value(out, value(*t));
   }
