@@ -299,13 +299,17 @@ STOWAGE_INLINE bool sqlite::cursor::next(void* out) {
   auto& s = *state_;
   if (!s.buffered) return s.step(out);
   // a row read ahead: its stored values, decoded now, where the row is due
-  const std::size_t n = s.schema->columns.size();
+  const std::size_t n = s.width();
   if (s.pos + n > s.rest.size()) {
     if (s.error) std::rethrow_exception(std::exchange(s.error, nullptr));
     return false;
   }
   const value* row = s.rest.data() + s.pos;
   s.pos += n;
+  if (!s.columns.empty()) {
+    detail::decode_values(*s.schema, s.columns, row, static_cast<void* const*>(out));
+    return true;
+  }
   detail::key_ref key = detail::key_of_value(row[s.schema->key]);
   for (std::size_t i = 0; i < n; ++i) detail::decode_field(*s.schema, i, out, detail::cell_of(row[i]), key);
   return true;
@@ -315,7 +319,14 @@ STOWAGE_INLINE bool sqlite::cursor::state::step(void* out) {
   if (done) return false;
   int rc = sqlite3_step(statement->get());
   if (rc == SQLITE_ROW) {
-    owner->decode_into(out, statement->get(), *schema, {});
+    if (columns.empty()) {
+      owner->decode_into(out, statement->get(), *schema, {});
+    } else {
+      auto outs = static_cast<void* const*>(out);
+      for (std::size_t i = 0; i < columns.size(); ++i)
+        detail::decode_cell(*schema, columns[i],
+                            detail::sqlite_impl::column_cell(statement->get(), static_cast<int>(i)), outs[i]);
+    }
     return true;
   }
   done = true;
@@ -327,7 +338,7 @@ STOWAGE_INLINE void sqlite::cursor::state::read_rest_of(open_query& q) {
   auto& s = static_cast<state&>(q);
   int rc;
   sqlite3_stmt* st = s.statement->get();
-  const int n = static_cast<int>(s.schema->columns.size());
+  const int n = static_cast<int>(s.width());
   while (!s.done && (rc = sqlite3_step(st)) == SQLITE_ROW)
     for (int i = 0; i < n; ++i) s.rest.push_back(detail::to_value(detail::sqlite_impl::column_cell(st, i)));
   if (!s.done && rc != SQLITE_DONE) {
@@ -342,8 +353,14 @@ STOWAGE_INLINE void sqlite::cursor::state::read_rest_of(open_query& q) {
 STOWAGE_INLINE auto sqlite::select(table_handle h, const detail::query_spec& q) -> cursor {
   auto& t = live(h);
   sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
-  b.raw("SELECT ").column_list().raw(" FROM ").ident(t.schema->table).clauses(q);
-  return cursor(this, t.schema, prepared(t, b));
+  b.raw("SELECT ");
+  if (q.columns.empty()) b.column_list();
+  for (std::size_t i = 0; i < q.columns.size(); ++i) {
+    if (i) b.raw(", ");
+    b.column(q.columns[i]);
+  }
+  b.raw(" FROM ").ident(t.schema->table).clauses(q);
+  return cursor(this, t.schema, prepared(t, b), q.columns);
 }
 
 STOWAGE_INLINE std::uint64_t sqlite::count(table_handle h, const detail::query_spec& q) {
@@ -383,26 +400,6 @@ STOWAGE_INLINE std::uint64_t sqlite::update_where(table_handle h, const detail::
   }
   if (q.filter) b.raw(" WHERE ").condition(*q.filter);
   return change_rows(t, b, "cannot update the records");
-}
-
-STOWAGE_INLINE std::vector<value> sqlite::select_fields(table_handle h, const detail::query_spec& q,
-                                                        std::span<const std::size_t> fields) {
-  auto& t = live(h);
-  sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
-  b.raw("SELECT ");
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i) b.raw(", ");
-    b.column(fields[i]);
-  }
-  b.raw(" FROM ").ident(t.schema->table).clauses(q);
-  lease l = prepared(t, b);
-  std::vector<value> out;
-  const int n = static_cast<int>(fields.size());
-  int rc;
-  while ((rc = sqlite3_step(l.get())) == SQLITE_ROW)
-    for (int i = 0; i < n; ++i) out.push_back(detail::to_value(detail::sqlite_impl::column_cell(l.get(), i)));
-  if (rc != SQLITE_DONE) fail(rc, "cannot read the query's values", t.schema, {});
-  return out;
 }
 
 STOWAGE_INLINE std::vector<detail::group_count> sqlite::count_groups(table_handle h, const detail::query_spec& q,
@@ -750,8 +747,9 @@ STOWAGE_INLINE sqlite3_stmt* sqlite::lease::get() const noexcept { return st_.ge
 
 STOWAGE_INLINE const std::vector<value>& sqlite::lease::params() const noexcept { return params_; }
 
-STOWAGE_INLINE sqlite::cursor::cursor(sqlite* owner, const detail::table_schema* s, lease l)
-    : state_(std::make_unique<state>(owner, s, std::move(l))) {
+STOWAGE_INLINE sqlite::cursor::cursor(sqlite* owner, const detail::table_schema* s, lease l,
+                                      std::vector<std::size_t> columns)
+    : state_(std::make_unique<state>(owner, s, std::move(l), std::move(columns))) {
   owner->open_queries_.push_back(state_.get());
 }
 
