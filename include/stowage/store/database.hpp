@@ -479,13 +479,15 @@ class query {
   /// statement, never an OFFSET), so records written or erased between pages are neither
   /// repeated nor skipped, the erased ones aside. A query read so takes no offset() or limit().
   stowage::page<Record> page(std::uint64_t n) const {
-    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, nullptr, n), n);
+    std::uint32_t shape = 0;
+    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, nullptr, n, shape), shape, n);
   }
   /// The page of at most n records after the position `token` holds: the next of a page this
   /// query (the same table, order and predicate) returned. Any other token, or one altered, is
   /// bad_input_error, whose message says which.
   stowage::page<Record> page_after(std::string_view token, std::uint64_t n) const {
-    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, &token, n), n);
+    std::uint32_t shape = 0;
+    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, &token, n, shape), shape, n);
   }
 
   /// Just these fields of the records, in the query's order, offset and limit:
@@ -508,7 +510,7 @@ class query {
 
  private:
   friend class table<Record, Backend>;
-  stowage::page<Record> read_page(const detail::query_spec& paged, std::uint64_t n) const {
+  stowage::page<Record> read_page(const detail::query_spec& paged, std::uint32_t shape, std::uint64_t n) const {
     stowage::page<Record> p;
     auto run = db_->start(*handle_, paged);
     while (run.next(&p.records.emplace_back())) {
@@ -516,7 +518,7 @@ class query {
     p.records.pop_back();  // the record the last step did not read
     if (p.records.size() > n) {
       p.records.pop_back();  // read only to know that a next page exists
-      p.next = detail::page_token(detail::schema_of<Record>(), paged, &p.records.back());
+      p.next = detail::page_token(detail::schema_of<Record>(), paged, shape, &p.records.back());
     }
     return p;
   }
