@@ -323,9 +323,6 @@ class json_dir {
   std::uint64_t update_where(table_handle& h, const detail::query_spec& q,
                              std::span<const detail::field_change> changes);
 
-  /// The values of these fields of the records q selects (a projection), row after row: taken
-  /// from the files' cached stored values, so only these fields are decoded into C++ values.
-  std::vector<value> select_fields(table_handle& h, const detail::query_spec& q, std::span<const std::size_t> fields);
   /// Each value of the field among the records q selects, with its count (count_values).
   std::vector<detail::group_count> count_groups(table_handle& h, const detail::query_spec& q, std::size_t field);
 
@@ -1005,11 +1002,18 @@ STOWAGE_INLINE bool json_dir::erase(table_handle& h, const detail::cell& key) {
 STOWAGE_INLINE auto json_dir::select(table_handle& h, const detail::query_spec& q) -> cursor {
   auto all = all_rows(h);
   std::vector<std::vector<value>> out;
-  // copies: the cached rows may change while the loop runs
+  // copies (of a projection's fields only): the cached rows may change while the loop runs
   for (const auto* r : detail::select_rows(
-           all.rows, q, [](const std::vector<value>& v) -> const auto& { return v; }))
-    out.push_back(*r);
-  return cursor(*h.schema, std::move(out));
+           all.rows, q, [](const std::vector<value>& v) -> const auto& { return v; })) {
+    if (q.columns.empty()) {
+      out.push_back(*r);
+      continue;
+    }
+    auto& row = out.emplace_back();
+    row.reserve(q.columns.size());
+    for (std::size_t f : q.columns) row.push_back((*r)[f]);
+  }
+  return cursor(*h.schema, std::move(out), q.columns);
 }
 
 STOWAGE_INLINE std::uint64_t json_dir::count(table_handle& h, const detail::query_spec& q) {
@@ -1017,16 +1021,6 @@ STOWAGE_INLINE std::uint64_t json_dir::count(table_handle& h, const detail::quer
   return detail::select_rows(
              all.rows, q, [](const std::vector<value>& v) -> const auto& { return v; })
       .size();
-}
-
-STOWAGE_INLINE std::vector<value> json_dir::select_fields(table_handle& h, const detail::query_spec& q,
-                                                          std::span<const std::size_t> fields) {
-  auto all = all_rows(h);
-  std::vector<value> out;
-  for (const auto* r : detail::select_rows(
-           all.rows, q, [](const std::vector<value>& v) -> const auto& { return v; }))
-    for (std::size_t f : fields) out.push_back((*r)[f]);
-  return out;
 }
 
 STOWAGE_INLINE std::vector<detail::group_count> json_dir::count_groups(table_handle& h, const detail::query_spec& q,

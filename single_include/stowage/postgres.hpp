@@ -69,6 +69,7 @@
 // are quoted and placeholders written; values never enter the text, they are collected as
 // parameters in the order the placeholders appear.
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -93,11 +94,21 @@ std::string prefix_upper_bound(std::string p);
 /// valid UTF-8 (the server will refuse it with a clear message).
 std::string utf8_prefix_upper_bound(std::string p);
 
-/// The SQLite JSON paths a JSON pointer's tokens may mean: a token that can be an array index
-/// reads as [n] on an array and as a member's name on an object, so each such token doubles the
-/// readings (at most one of which leads anywhere in a given document). Names are quoted and
-/// escaped as stowage's JSON text escapes them, which SQLite compares against.
-std::vector<std::string> sqlite_json_paths(const std::vector<std::string>& tokens);
+/// The SQLite JSON path of a pointer whose tokens are members' names ($."a"."b"), as a
+/// json_index declares one. Names are quoted and escaped as stowage's JSON text escapes them,
+/// which SQLite compares against. (A token that could be an array index has two readings, [n] on
+/// an array and a name on an object, which one SQLite path cannot say: such paths are tested by
+/// stowage_json_test.)
+std::string sqlite_json_path(const std::vector<std::string>& tokens);
+
+/// A JSON-path test as the one parameter of SQLite's stowage_json_test(document, spec): the
+/// test, the path's tokens and the values, each length-prefixed, as any byte may be in a name.
+std::string json_test_spec(detail::op test, const std::vector<std::string>& path,
+                           const std::vector<detail::json_scalar>& values);
+
+/// The test a json_test_spec describes; false when the text is none.
+bool read_json_test_spec(std::string_view spec, detail::op& test, std::vector<std::string>& path,
+                         std::vector<detail::json_scalar>& values);
 
 /// The first `count` tokens as a PostgreSQL text[] literal, {"a","b"} (a parameter's text, or
 /// quoted in a json_index's expression).
@@ -388,7 +399,8 @@ class builder {
 
   // Tests inside JSON fields (query/json_path.hpp). Each renders to an expression that is never
   // NULL, so that NOT negates it exactly. Values are parameters, and so is the path, unless a
-  // json_index declares it (see json_indexed).
+  // json_index declares it (see json_indexed); on SQLite an undeclared path and its values are
+  // one parameter of stowage_json_test.
 
   static std::string_view sqlite_type_of(const detail::json_scalar& v) {
     switch (v.index()) {
@@ -419,68 +431,69 @@ class builder {
       quote_literal(text, pg_text_array(path, path.size()));
       return raw("::text[]");
     } else {
-      quote_literal(text, sqlite_json_paths(path).front());
+      quote_literal(text, sqlite_json_path(path));
       return *this;
     }
   }
-  builder& sqlite_path(std::size_t field, const std::vector<std::string>& tokens, const std::string& path) {
-    if (json_indexed(field, tokens)) return json_path_literal(tokens);
-    return param(value(path), column_kind::text);
-  }
 
-  // IFNULL(json_type(col, path), 'null'): the JSON type at the path, 'null' where it leads nowhere
-  builder& sqlite_type(std::size_t field, const std::vector<std::string>& tokens, const std::string& path) {
-    return raw("IFNULL(json_type(").column(field).raw(", ").sqlite_path(field, tokens, path).raw("), 'null')");
-  }
-  // one reading of the path compared with v: json_type keeps numbers, text and booleans apart
-  builder& sqlite_compare(std::size_t field, const std::vector<std::string>& tokens, const std::string& path,
-                          detail::op o, const detail::json_scalar& v) {
-    using detail::op;
-    bool ordering = o != op::eq;
-    if (v.index() <= 1) {
-      if (ordering) return raw("(1 = 0)");  // booleans and null are not ordered
-      return raw("(").sqlite_type(field, tokens, path).raw(" = ").raw(sqlite_type_of(v)).raw(")");
-    }
-    raw("(").sqlite_type(field, tokens, path).raw(v.index() == 4 ? " = " : " IN (").raw(sqlite_type_of(v));
-    if (v.index() != 4) raw(")");
-    raw(" AND json_extract(").column(field).raw(", ").sqlite_path(field, tokens, path).raw(")");
-    raw(o == op::eq ? " = " : o == op::lt ? " < " : o == op::le ? " <= " : o == op::gt ? " > " : " >= ");
-    return param(param_of(v), param_kind(v)).raw(")");
-  }
-  // the value equals v (or is ordered with it as o says) in whichever reading leads somewhere;
-  // null is every reading's null or nowhere
-  builder& sqlite_any(const detail::expr& e, const std::vector<std::string>& paths, detail::op o,
-                      const detail::json_scalar& v) {
-    bool all = v.index() == 0 && o == detail::op::eq;
-    raw("(");
-    for (std::size_t i = 0; i < paths.size(); ++i) {
-      if (i) raw(all ? " AND " : " OR ");
-      sqlite_compare(e.field, e.path, paths[i], o, v);
-    }
-    return raw(")");
-  }
+  // On SQLite, a path a json_index declares (names only) is read with json_extract and the
+  // index's own path text, so that the index serves the test; any other path is tested by
+  // stowage's evaluator (query/json_path.hpp) on the stored text, registered as
+  // stowage_json_test, so that its meaning is the one memory and json_dir give by construction
+  // and a token that may be an array index or a name costs nothing more.
   builder& sqlite_json(const detail::expr& e) {
+    if (!json_indexed(e.field, e.path) || !std::all_of(e.json_values.begin(), e.json_values.end(), sqlite_exact)) {
+      std::string spec = json_test_spec(e.json_test, e.path, e.json_values);
+      auto first = reinterpret_cast<const std::byte*>(spec.data());
+      return raw("stowage_json_test(")
+          .column(e.field)
+          .raw(", ")
+          .param(value(bytes(first, first + spec.size())), column_kind::blob)
+          .raw(")");
+    }
     using detail::op;
-    auto paths = sqlite_json_paths(e.path);
     switch (e.json_test) {
       case op::is_null:
-        raw("(");
-        for (std::size_t i = 0; i < paths.size(); ++i) {
-          if (i) raw(" OR ");
-          raw("json_type(").column(e.field).raw(", ").sqlite_path(e.field, e.path, paths[i]).raw(") IS NOT NULL");
-        }
-        return raw(")");
-      case op::ne: return raw("(NOT ").sqlite_any(e, paths, op::eq, e.json_values[0]).raw(")");
+        return raw("(json_type(").column(e.field).raw(", ").json_path_literal(e.path).raw(") IS NOT NULL)");
+      case op::ne: return raw("(NOT ").sqlite_compare(e, op::eq, e.json_values[0]).raw(")");
       case op::in:
         if (e.json_values.empty()) return raw("(1 = 0)");
         raw("(");
         for (std::size_t i = 0; i < e.json_values.size(); ++i) {
           if (i) raw(" OR ");
-          sqlite_any(e, paths, op::eq, e.json_values[i]);
+          sqlite_compare(e, op::eq, e.json_values[i]);
         }
         return raw(")");
-      default: return sqlite_any(e, paths, e.json_test, e.json_values[0]);
+      default: return sqlite_compare(e, e.json_test, e.json_values[0]);
     }
+  }
+  // Whether json_extract's reading compares with v as stowage's exact decimal comparison does:
+  // it reads a number beyond the int64 range, or with a fraction, as a double, which is exact
+  // enough only while v is within 2^53 (else the shared evaluator tests it, without the index)
+  static bool sqlite_exact(const detail::json_scalar& v) {
+    constexpr double bound = 9007199254740992.0;  // 2^53
+    if (v.index() == 5) return false;
+    if (v.index() == 2) return std::get<2>(v) >= -(std::int64_t{1} << 53) && std::get<2>(v) <= (std::int64_t{1} << 53);
+    if (v.index() == 3) return std::get<3>(v) > -bound && std::get<3>(v) < bound;
+    return true;
+  }
+  // IFNULL(json_type(col, path), 'null'): the JSON type at the path, 'null' where it leads nowhere
+  builder& sqlite_type(const detail::expr& e) {
+    return raw("IFNULL(json_type(").column(e.field).raw(", ").json_path_literal(e.path).raw("), 'null')");
+  }
+  // the value compared with v: json_type keeps numbers, text and booleans apart
+  builder& sqlite_compare(const detail::expr& e, detail::op o, const detail::json_scalar& v) {
+    using detail::op;
+    bool ordering = o != op::eq;
+    if (v.index() <= 1) {
+      if (ordering) return raw("(1 = 0)");  // booleans and null are not ordered
+      return raw("(").sqlite_type(e).raw(" = ").raw(sqlite_type_of(v)).raw(")");
+    }
+    raw("(").sqlite_type(e).raw(v.index() == 4 ? " = " : " IN (").raw(sqlite_type_of(v));
+    if (v.index() != 4) raw(")");
+    raw(" AND json_extract(").column(e.field).raw(", ").json_path_literal(e.path).raw(")");
+    raw(o == op::eq ? " = " : o == op::lt ? " < " : o == op::le ? " <= " : o == op::gt ? " > " : " >= ");
+    return param(param_of(v), param_kind(v)).raw(")");
   }
 
   // (col #> path): the jsonb value at the path, SQL NULL where it leads nowhere; a token #> would
@@ -506,7 +519,7 @@ class builder {
   builder& pg_compare(const detail::expr& e, detail::op o, const detail::json_scalar& v) {
     using detail::op;
     raw("(COALESCE(jsonb_typeof(").pg_value(e).raw("), 'null') = ");
-    static constexpr std::string_view kinds[] = {"'null'", "'boolean'", "'number'", "'number'", "'string'"};
+    static constexpr std::string_view kinds[] = {"'null'", "'boolean'", "'number'", "'number'", "'string'", "'number'"};
     raw(kinds[v.index()]);
     if (v.index() == 0) return raw(o == op::eq ? ")" : " AND 1 = 0)");
     if (v.index() == 1 && o != op::eq) return raw(" AND 1 = 0)");
@@ -637,20 +650,114 @@ inline void append_json_escaped(std::string& out, std::string_view s) {
 
 }  // namespace render_detail
 
-STOWAGE_INLINE std::vector<std::string> sqlite_json_paths(const std::vector<std::string>& tokens) {
-  std::vector<std::string> paths{"$"};
+STOWAGE_INLINE std::string sqlite_json_path(const std::vector<std::string>& tokens) {
+  std::string path = "$";
   for (const auto& t : tokens) {
-    bool index = detail::json_array_index(t);
-    std::size_t n = paths.size();
-    if (index)
-      for (std::size_t i = 0; i < n; ++i) paths.push_back(paths[i] + "[" + t + "]");
-    for (std::size_t i = 0; i < n; ++i) {
-      paths[i] += ".\"";
-      render_detail::append_json_escaped(paths[i], t);
-      paths[i] += '"';
+    path += ".\"";
+    render_detail::append_json_escaped(path, t);
+    path += '"';
+  }
+  return path;
+}
+
+namespace render_detail {
+
+inline void put_counted(std::string& out, std::string_view s) {
+  out += std::to_string(s.size());
+  out += ':';
+  out += s;
+}
+
+inline bool get_counted(std::string_view& in, std::string_view& s) {
+  std::size_t n = 0;
+  auto [end, ec] = std::from_chars(in.data(), in.data() + in.size(), n);
+  if (ec != std::errc() || end == in.data() + in.size() || *end != ':') return false;
+  in.remove_prefix(static_cast<std::size_t>(end - in.data()) + 1);
+  if (n > in.size()) return false;
+  s = in.substr(0, n);
+  in.remove_prefix(n);
+  return true;
+}
+
+}  // namespace render_detail
+
+STOWAGE_INLINE std::string json_test_spec(detail::op test, const std::vector<std::string>& path,
+                                          const std::vector<detail::json_scalar>& values) {
+  std::string out;
+  out += static_cast<char>('A' + static_cast<int>(test));
+  out += std::to_string(path.size());
+  out += ';';
+  for (const auto& t : path) render_detail::put_counted(out, t);
+  out += std::to_string(values.size());
+  out += ';';
+  for (const auto& v : values) {
+    out += static_cast<char>('0' + v.index());
+    switch (v.index()) {
+      case 0: break;
+      case 1: out += std::get<1>(v) ? '1' : '0'; break;
+      case 4: render_detail::put_counted(out, std::get<4>(v)); break;
+      default: render_detail::put_counted(out, json_literal(v));  // numbers as JSON writes them, exactly
     }
   }
-  return paths;
+  return out;
+}
+
+STOWAGE_INLINE bool read_json_test_spec(std::string_view in, detail::op& test, std::vector<std::string>& path,
+                                        std::vector<detail::json_scalar>& values) {
+  auto count = [&](std::size_t& n) {
+    auto [end, ec] = std::from_chars(in.data(), in.data() + in.size(), n);
+    if (ec != std::errc() || end == in.data() + in.size() || *end != ';') return false;
+    in.remove_prefix(static_cast<std::size_t>(end - in.data()) + 1);
+    return true;
+  };
+  if (in.empty()) return false;
+  test = static_cast<detail::op>(in[0] - 'A');
+  in.remove_prefix(1);
+  std::size_t n = 0;
+  std::string_view s;
+  if (!count(n)) return false;
+  path.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!render_detail::get_counted(in, s)) return false;
+    path.emplace_back(s);
+  }
+  if (!count(n)) return false;
+  values.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (in.empty()) return false;
+    char kind = in[0];
+    in.remove_prefix(1);
+    if (kind == '0') {
+      values.emplace_back(nullptr);
+      continue;
+    }
+    if (kind == '1') {
+      if (in.empty()) return false;
+      values.emplace_back(in[0] == '1');
+      in.remove_prefix(1);
+      continue;
+    }
+    if (!render_detail::get_counted(in, s)) return false;
+    const char* last = s.data() + s.size();
+    if (kind == '2') {
+      std::int64_t x = 0;
+      if (std::from_chars(s.data(), last, x).ptr != last) return false;
+      values.emplace_back(x);
+    } else if (kind == '3') {
+      double x = 0;
+      if (std::from_chars(s.data(), last, x).ptr != last) return false;
+      values.emplace_back(x);
+    } else if (kind == '5') {
+      std::uint64_t x = 0;
+      if (std::from_chars(s.data(), last, x).ptr != last) return false;
+      values.emplace_back(x);
+    } else if (kind == '4') {
+      values.emplace_back(std::string(s));
+    } else {
+      return false;
+    }
+  }
+  return in.empty();
 }
 
 STOWAGE_INLINE std::string pg_text_array(const std::vector<std::string>& tokens, std::size_t count) {
@@ -677,9 +784,12 @@ STOWAGE_INLINE std::string json_literal(const detail::json_scalar& v) {
     case 0: return "null";
     case 1: return std::get<1>(v) ? "true" : "false";
     case 2: return std::to_string(std::get<2>(v));
+    case 5: return std::to_string(std::get<5>(v));
     case 3: {
       char buf[32];
-      auto r = std::to_chars(buf, buf + sizeof buf, std::get<3>(v));
+      // the fewest digits that read back as the double, as JSON text writes a stored double (in
+      // fixed notation a large one would be written with all its digits, another decimal)
+      auto r = std::to_chars(buf, buf + sizeof buf, std::get<3>(v), std::chars_format::scientific);
       return std::string(buf, r.ptr);
     }
     default: {
@@ -1093,13 +1203,15 @@ class postgres {
   /// (PostgreSQL's cursors are insensitive): writes made while it is read do not show.
   class cursor {
    public:
-    cursor(postgres* owner, const table_state* t, lease c, std::string cursor_name, std::uint64_t session)
+    cursor(postgres* owner, const table_state* t, lease c, std::string cursor_name, std::uint64_t session,
+           std::vector<std::size_t> columns)
         : owner_(owner),
           table_(t),
           schema_(t->schema),
           c_(std::move(c)),
           name_(std::move(cursor_name)),
-          session_(session) {}
+          session_(session),
+          columns_(std::move(columns)) {}
     cursor(cursor&& o) noexcept
         : owner_(o.owner_),
           table_(o.table_),
@@ -1110,7 +1222,8 @@ class postgres {
           batch_(std::move(o.batch_)),
           row_(o.row_),
           done_(std::exchange(o.done_, true)),
-          checked_(o.checked_) {}
+          checked_(o.checked_),
+          columns_(std::move(o.columns_)) {}
     cursor& operator=(cursor&&) = delete;
     ~cursor();
 
@@ -1127,7 +1240,8 @@ class postgres {
     detail::pg::result batch_;
     int row_ = 0;
     bool done_ = false;
-    bool checked_ = false;  // the result's column types, in single-row mode
+    bool checked_ = false;              // the result's column types, in single-row mode
+    std::vector<std::size_t> columns_;  // a projection's fields (query_spec::columns)
   };
 
   cursor select(table_handle h, const detail::query_spec& q);
@@ -1141,8 +1255,6 @@ class postgres {
   std::uint64_t update_where(table_handle h, const detail::query_spec& q,
                              std::span<const detail::field_change> changes);
 
-  /// SELECT <these columns> ... : the values of these fields of the selected rows, row after row.
-  std::vector<value> select_fields(table_handle h, const detail::query_spec& q, std::span<const std::size_t> fields);
   /// SELECT f, COUNT(*) ... GROUP BY f ORDER BY f: each value of the field with its count.
   std::vector<detail::group_count> count_groups(table_handle h, const detail::query_spec& q, std::size_t field);
 
@@ -1238,6 +1350,9 @@ class postgres {
   /// fields. The result's column types are checked against the table's when `check` (once per
   /// statement): the fields are then read by their stored kinds.
   void decode_into(void* out, const PGresult* res, int row, const table_state& t, detail::key_ref key, bool check);
+  /// The same for a projection's row: column i of the result into out[i], of field columns[i].
+  void decode_projected(void* const* out, const PGresult* res, int row, const table_state& t,
+                        const std::vector<std::size_t>& columns, bool check);
 
   /// Runs one of a table's statements on the calling thread's connection and checks its status.
   detail::pg::result run(const table_state& t, int k, detail::pg::params& p, ExecStatusType expected,
@@ -1934,7 +2049,10 @@ STOWAGE_INLINE bool postgres::cursor::next(void* out) {
     auto st = PQresultStatus(batch_.get());
     if (st == PGRES_SINGLE_TUPLE) {
       // one statement, one row description: its types are checked with the first row
-      owner_->decode_into(out, batch_.get(), 0, *table_, {}, !checked_);
+      if (columns_.empty())
+        owner_->decode_into(out, batch_.get(), 0, *table_, {}, !checked_);
+      else
+        owner_->decode_projected(static_cast<void* const*>(out), batch_.get(), 0, *table_, columns_, !checked_);
       checked_ = true;
       return true;
     }
@@ -1968,7 +2086,10 @@ STOWAGE_INLINE bool postgres::cursor::next(void* out) {
       return false;
     }
   }
-  owner_->decode_into(out, batch_.get(), row_, *table_, {}, row_ == 0);
+  if (columns_.empty())
+    owner_->decode_into(out, batch_.get(), row_, *table_, {}, row_ == 0);
+  else
+    owner_->decode_projected(static_cast<void* const*>(out), batch_.get(), row_, *table_, columns_, row_ == 0);
   ++row_;
   return true;
 }
@@ -1976,7 +2097,13 @@ STOWAGE_INLINE bool postgres::cursor::next(void* out) {
 STOWAGE_INLINE auto postgres::select(table_handle h, const detail::query_spec& q) -> cursor {
   auto& t = *h;
   detail::pg::builder b(*t.schema);
-  b.raw("SELECT ").column_list().raw(" FROM ").ident(t.schema->table).clauses(q);
+  b.raw("SELECT ");
+  if (q.columns.empty()) b.column_list();
+  for (std::size_t i = 0; i < q.columns.size(); ++i) {
+    if (i) b.raw(", ");
+    b.column(q.columns[i]);
+  }
+  b.raw(" FROM ").ident(t.schema->table).clauses(q);
   detail::pg::params p;
   for (std::size_t i = 0; i < b.params.size(); ++i) add_param(p, b, i, t.schema);
   auto c = acquire();
@@ -1990,13 +2117,13 @@ STOWAGE_INLINE auto postgres::select(table_handle h, const detail::query_spec& q
         PQexecParams(c->conn, declare.c_str(), p.size(), types.data(), values, p.lengths(), p.formats(), 1));
     if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(*c, r.get(), "cannot run the query", t.schema, {});
     auto session = session_id();
-    return cursor(this, &t, std::move(c), std::move(cursor_name), session);
+    return cursor(this, &t, std::move(c), std::move(cursor_name), session, q.columns);
   }
   const std::string& stmt = prepared_query(*c, b, t.schema);
   if (!PQsendQueryPrepared(c->conn, stmt.c_str(), p.size(), values, p.lengths(), p.formats(), 1) ||
       !PQsetSingleRowMode(c->conn))
     fail(*c, nullptr, "cannot run the query", t.schema, {});
-  return cursor(this, &t, std::move(c), {}, 0);
+  return cursor(this, &t, std::move(c), {}, 0, q.columns);
 }
 
 STOWAGE_INLINE std::uint64_t postgres::count(table_handle h, const detail::query_spec& q) {
@@ -2036,36 +2163,6 @@ STOWAGE_INLINE std::uint64_t postgres::update_where(table_handle h, const detail
   }
   if (q.filter) b.raw(" WHERE ").condition(*q.filter);
   return change_rows(t, b, true, "cannot update the records");
-}
-
-STOWAGE_INLINE std::vector<value> postgres::select_fields(table_handle h, const detail::query_spec& q,
-                                                          std::span<const std::size_t> fields) {
-  auto& t = *h;
-  detail::pg::builder b(*t.schema);
-  b.raw("SELECT ");
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i) b.raw(", ");
-    b.column(fields[i]);
-  }
-  b.raw(" FROM ").ident(t.schema->table).clauses(q);
-  detail::pg::params p;
-  for (std::size_t i = 0; i < b.params.size(); ++i) add_param(p, b, i, t.schema);
-  auto c = acquire();
-  const std::string& stmt = prepared_query(*c, b, t.schema);
-  const char* const* values = p.values();
-  detail::pg::result r(PQexecPrepared(c->conn, stmt.c_str(), p.size(), values, p.lengths(), p.formats(), 1));
-  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(*c, r.get(), "cannot read the query's values", t.schema, {});
-  const int rows = PQntuples(r.get());
-  const int n = static_cast<int>(fields.size());
-  std::vector<value> out;
-  out.reserve(static_cast<std::size_t>(rows) * fields.size());
-  for (int row = 0; row < rows; ++row)
-    for (int i = 0; i < n; ++i) {
-      const std::size_t f = fields[static_cast<std::size_t>(i)];
-      out.push_back(detail::with_field_context(
-          *t.schema, f, {}, [&] { return detail::to_value(detail::pg::result_cell(r.get(), row, i, t.stored[f])); }));
-    }
-  return out;
 }
 
 STOWAGE_INLINE std::vector<detail::group_count> postgres::count_groups(table_handle h, const detail::query_spec& q,
@@ -2465,6 +2562,30 @@ STOWAGE_INLINE void postgres::decode_into(void* out, const PGresult* res, int ro
     }
   } catch (...) {
     detail::field_failed(s, field, key);
+  }
+}
+
+STOWAGE_INLINE void postgres::decode_projected(void* const* out, const PGresult* res, int row, const table_state& t,
+                                               const std::vector<std::size_t>& columns, bool check) {
+  const auto& s = *t.schema;
+  if (check) {
+    std::vector<column_kind> stored;
+    for (std::size_t f : columns) stored.push_back(t.stored[f]);
+    if (int bad = detail::pg::mismatched_column(res, stored); bad >= 0)
+      detail::with_field_context(s, columns[static_cast<std::size_t>(bad)], {}, [&] {
+        throw detail::codec_failure{error_kind::corrupt,
+                                    "the result's column has the type " + std::to_string(PQftype(res, bad)) +
+                                        ", not the table's " +
+                                        std::string(detail::pg::column_type(stored[static_cast<std::size_t>(bad)]))};
+      });
+  }
+  std::size_t i = 0;
+  try {
+    for (; i < columns.size(); ++i)
+      s.columns[columns[i]].codec->decode(out[i],
+                                          detail::pg::result_cell(res, row, static_cast<int>(i), t.stored[columns[i]]));
+  } catch (...) {
+    detail::field_failed(s, columns[i], {});
   }
 }
 

@@ -49,6 +49,7 @@
 // are quoted and placeholders written; values never enter the text, they are collected as
 // parameters in the order the placeholders appear.
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,11 +74,21 @@ std::string prefix_upper_bound(std::string p);
 /// valid UTF-8 (the server will refuse it with a clear message).
 std::string utf8_prefix_upper_bound(std::string p);
 
-/// The SQLite JSON paths a JSON pointer's tokens may mean: a token that can be an array index
-/// reads as [n] on an array and as a member's name on an object, so each such token doubles the
-/// readings (at most one of which leads anywhere in a given document). Names are quoted and
-/// escaped as stowage's JSON text escapes them, which SQLite compares against.
-std::vector<std::string> sqlite_json_paths(const std::vector<std::string>& tokens);
+/// The SQLite JSON path of a pointer whose tokens are members' names ($."a"."b"), as a
+/// json_index declares one. Names are quoted and escaped as stowage's JSON text escapes them,
+/// which SQLite compares against. (A token that could be an array index has two readings, [n] on
+/// an array and a name on an object, which one SQLite path cannot say: such paths are tested by
+/// stowage_json_test.)
+std::string sqlite_json_path(const std::vector<std::string>& tokens);
+
+/// A JSON-path test as the one parameter of SQLite's stowage_json_test(document, spec): the
+/// test, the path's tokens and the values, each length-prefixed, as any byte may be in a name.
+std::string json_test_spec(detail::op test, const std::vector<std::string>& path,
+                           const std::vector<detail::json_scalar>& values);
+
+/// The test a json_test_spec describes; false when the text is none.
+bool read_json_test_spec(std::string_view spec, detail::op& test, std::vector<std::string>& path,
+                         std::vector<detail::json_scalar>& values);
 
 /// The first `count` tokens as a PostgreSQL text[] literal, {"a","b"} (a parameter's text, or
 /// quoted in a json_index's expression).
@@ -368,7 +379,8 @@ class builder {
 
   // Tests inside JSON fields (query/json_path.hpp). Each renders to an expression that is never
   // NULL, so that NOT negates it exactly. Values are parameters, and so is the path, unless a
-  // json_index declares it (see json_indexed).
+  // json_index declares it (see json_indexed); on SQLite an undeclared path and its values are
+  // one parameter of stowage_json_test.
 
   static std::string_view sqlite_type_of(const detail::json_scalar& v) {
     switch (v.index()) {
@@ -399,68 +411,69 @@ class builder {
       quote_literal(text, pg_text_array(path, path.size()));
       return raw("::text[]");
     } else {
-      quote_literal(text, sqlite_json_paths(path).front());
+      quote_literal(text, sqlite_json_path(path));
       return *this;
     }
   }
-  builder& sqlite_path(std::size_t field, const std::vector<std::string>& tokens, const std::string& path) {
-    if (json_indexed(field, tokens)) return json_path_literal(tokens);
-    return param(value(path), column_kind::text);
-  }
 
-  // IFNULL(json_type(col, path), 'null'): the JSON type at the path, 'null' where it leads nowhere
-  builder& sqlite_type(std::size_t field, const std::vector<std::string>& tokens, const std::string& path) {
-    return raw("IFNULL(json_type(").column(field).raw(", ").sqlite_path(field, tokens, path).raw("), 'null')");
-  }
-  // one reading of the path compared with v: json_type keeps numbers, text and booleans apart
-  builder& sqlite_compare(std::size_t field, const std::vector<std::string>& tokens, const std::string& path,
-                          detail::op o, const detail::json_scalar& v) {
-    using detail::op;
-    bool ordering = o != op::eq;
-    if (v.index() <= 1) {
-      if (ordering) return raw("(1 = 0)");  // booleans and null are not ordered
-      return raw("(").sqlite_type(field, tokens, path).raw(" = ").raw(sqlite_type_of(v)).raw(")");
-    }
-    raw("(").sqlite_type(field, tokens, path).raw(v.index() == 4 ? " = " : " IN (").raw(sqlite_type_of(v));
-    if (v.index() != 4) raw(")");
-    raw(" AND json_extract(").column(field).raw(", ").sqlite_path(field, tokens, path).raw(")");
-    raw(o == op::eq ? " = " : o == op::lt ? " < " : o == op::le ? " <= " : o == op::gt ? " > " : " >= ");
-    return param(param_of(v), param_kind(v)).raw(")");
-  }
-  // the value equals v (or is ordered with it as o says) in whichever reading leads somewhere;
-  // null is every reading's null or nowhere
-  builder& sqlite_any(const detail::expr& e, const std::vector<std::string>& paths, detail::op o,
-                      const detail::json_scalar& v) {
-    bool all = v.index() == 0 && o == detail::op::eq;
-    raw("(");
-    for (std::size_t i = 0; i < paths.size(); ++i) {
-      if (i) raw(all ? " AND " : " OR ");
-      sqlite_compare(e.field, e.path, paths[i], o, v);
-    }
-    return raw(")");
-  }
+  // On SQLite, a path a json_index declares (names only) is read with json_extract and the
+  // index's own path text, so that the index serves the test; any other path is tested by
+  // stowage's evaluator (query/json_path.hpp) on the stored text, registered as
+  // stowage_json_test, so that its meaning is the one memory and json_dir give by construction
+  // and a token that may be an array index or a name costs nothing more.
   builder& sqlite_json(const detail::expr& e) {
+    if (!json_indexed(e.field, e.path) || !std::all_of(e.json_values.begin(), e.json_values.end(), sqlite_exact)) {
+      std::string spec = json_test_spec(e.json_test, e.path, e.json_values);
+      auto first = reinterpret_cast<const std::byte*>(spec.data());
+      return raw("stowage_json_test(")
+          .column(e.field)
+          .raw(", ")
+          .param(value(bytes(first, first + spec.size())), column_kind::blob)
+          .raw(")");
+    }
     using detail::op;
-    auto paths = sqlite_json_paths(e.path);
     switch (e.json_test) {
       case op::is_null:
-        raw("(");
-        for (std::size_t i = 0; i < paths.size(); ++i) {
-          if (i) raw(" OR ");
-          raw("json_type(").column(e.field).raw(", ").sqlite_path(e.field, e.path, paths[i]).raw(") IS NOT NULL");
-        }
-        return raw(")");
-      case op::ne: return raw("(NOT ").sqlite_any(e, paths, op::eq, e.json_values[0]).raw(")");
+        return raw("(json_type(").column(e.field).raw(", ").json_path_literal(e.path).raw(") IS NOT NULL)");
+      case op::ne: return raw("(NOT ").sqlite_compare(e, op::eq, e.json_values[0]).raw(")");
       case op::in:
         if (e.json_values.empty()) return raw("(1 = 0)");
         raw("(");
         for (std::size_t i = 0; i < e.json_values.size(); ++i) {
           if (i) raw(" OR ");
-          sqlite_any(e, paths, op::eq, e.json_values[i]);
+          sqlite_compare(e, op::eq, e.json_values[i]);
         }
         return raw(")");
-      default: return sqlite_any(e, paths, e.json_test, e.json_values[0]);
+      default: return sqlite_compare(e, e.json_test, e.json_values[0]);
     }
+  }
+  // Whether json_extract's reading compares with v as stowage's exact decimal comparison does:
+  // it reads a number beyond the int64 range, or with a fraction, as a double, which is exact
+  // enough only while v is within 2^53 (else the shared evaluator tests it, without the index)
+  static bool sqlite_exact(const detail::json_scalar& v) {
+    constexpr double bound = 9007199254740992.0;  // 2^53
+    if (v.index() == 5) return false;
+    if (v.index() == 2) return std::get<2>(v) >= -(std::int64_t{1} << 53) && std::get<2>(v) <= (std::int64_t{1} << 53);
+    if (v.index() == 3) return std::get<3>(v) > -bound && std::get<3>(v) < bound;
+    return true;
+  }
+  // IFNULL(json_type(col, path), 'null'): the JSON type at the path, 'null' where it leads nowhere
+  builder& sqlite_type(const detail::expr& e) {
+    return raw("IFNULL(json_type(").column(e.field).raw(", ").json_path_literal(e.path).raw("), 'null')");
+  }
+  // the value compared with v: json_type keeps numbers, text and booleans apart
+  builder& sqlite_compare(const detail::expr& e, detail::op o, const detail::json_scalar& v) {
+    using detail::op;
+    bool ordering = o != op::eq;
+    if (v.index() <= 1) {
+      if (ordering) return raw("(1 = 0)");  // booleans and null are not ordered
+      return raw("(").sqlite_type(e).raw(" = ").raw(sqlite_type_of(v)).raw(")");
+    }
+    raw("(").sqlite_type(e).raw(v.index() == 4 ? " = " : " IN (").raw(sqlite_type_of(v));
+    if (v.index() != 4) raw(")");
+    raw(" AND json_extract(").column(e.field).raw(", ").json_path_literal(e.path).raw(")");
+    raw(o == op::eq ? " = " : o == op::lt ? " < " : o == op::le ? " <= " : o == op::gt ? " > " : " >= ");
+    return param(param_of(v), param_kind(v)).raw(")");
   }
 
   // (col #> path): the jsonb value at the path, SQL NULL where it leads nowhere; a token #> would
@@ -486,7 +499,7 @@ class builder {
   builder& pg_compare(const detail::expr& e, detail::op o, const detail::json_scalar& v) {
     using detail::op;
     raw("(COALESCE(jsonb_typeof(").pg_value(e).raw("), 'null') = ");
-    static constexpr std::string_view kinds[] = {"'null'", "'boolean'", "'number'", "'number'", "'string'"};
+    static constexpr std::string_view kinds[] = {"'null'", "'boolean'", "'number'", "'number'", "'string'", "'number'"};
     raw(kinds[v.index()]);
     if (v.index() == 0) return raw(o == op::eq ? ")" : " AND 1 = 0)");
     if (v.index() == 1 && o != op::eq) return raw(" AND 1 = 0)");
@@ -617,20 +630,114 @@ inline void append_json_escaped(std::string& out, std::string_view s) {
 
 }  // namespace render_detail
 
-STOWAGE_INLINE std::vector<std::string> sqlite_json_paths(const std::vector<std::string>& tokens) {
-  std::vector<std::string> paths{"$"};
+STOWAGE_INLINE std::string sqlite_json_path(const std::vector<std::string>& tokens) {
+  std::string path = "$";
   for (const auto& t : tokens) {
-    bool index = detail::json_array_index(t);
-    std::size_t n = paths.size();
-    if (index)
-      for (std::size_t i = 0; i < n; ++i) paths.push_back(paths[i] + "[" + t + "]");
-    for (std::size_t i = 0; i < n; ++i) {
-      paths[i] += ".\"";
-      render_detail::append_json_escaped(paths[i], t);
-      paths[i] += '"';
+    path += ".\"";
+    render_detail::append_json_escaped(path, t);
+    path += '"';
+  }
+  return path;
+}
+
+namespace render_detail {
+
+inline void put_counted(std::string& out, std::string_view s) {
+  out += std::to_string(s.size());
+  out += ':';
+  out += s;
+}
+
+inline bool get_counted(std::string_view& in, std::string_view& s) {
+  std::size_t n = 0;
+  auto [end, ec] = std::from_chars(in.data(), in.data() + in.size(), n);
+  if (ec != std::errc() || end == in.data() + in.size() || *end != ':') return false;
+  in.remove_prefix(static_cast<std::size_t>(end - in.data()) + 1);
+  if (n > in.size()) return false;
+  s = in.substr(0, n);
+  in.remove_prefix(n);
+  return true;
+}
+
+}  // namespace render_detail
+
+STOWAGE_INLINE std::string json_test_spec(detail::op test, const std::vector<std::string>& path,
+                                          const std::vector<detail::json_scalar>& values) {
+  std::string out;
+  out += static_cast<char>('A' + static_cast<int>(test));
+  out += std::to_string(path.size());
+  out += ';';
+  for (const auto& t : path) render_detail::put_counted(out, t);
+  out += std::to_string(values.size());
+  out += ';';
+  for (const auto& v : values) {
+    out += static_cast<char>('0' + v.index());
+    switch (v.index()) {
+      case 0: break;
+      case 1: out += std::get<1>(v) ? '1' : '0'; break;
+      case 4: render_detail::put_counted(out, std::get<4>(v)); break;
+      default: render_detail::put_counted(out, json_literal(v));  // numbers as JSON writes them, exactly
     }
   }
-  return paths;
+  return out;
+}
+
+STOWAGE_INLINE bool read_json_test_spec(std::string_view in, detail::op& test, std::vector<std::string>& path,
+                                        std::vector<detail::json_scalar>& values) {
+  auto count = [&](std::size_t& n) {
+    auto [end, ec] = std::from_chars(in.data(), in.data() + in.size(), n);
+    if (ec != std::errc() || end == in.data() + in.size() || *end != ';') return false;
+    in.remove_prefix(static_cast<std::size_t>(end - in.data()) + 1);
+    return true;
+  };
+  if (in.empty()) return false;
+  test = static_cast<detail::op>(in[0] - 'A');
+  in.remove_prefix(1);
+  std::size_t n = 0;
+  std::string_view s;
+  if (!count(n)) return false;
+  path.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!render_detail::get_counted(in, s)) return false;
+    path.emplace_back(s);
+  }
+  if (!count(n)) return false;
+  values.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (in.empty()) return false;
+    char kind = in[0];
+    in.remove_prefix(1);
+    if (kind == '0') {
+      values.emplace_back(nullptr);
+      continue;
+    }
+    if (kind == '1') {
+      if (in.empty()) return false;
+      values.emplace_back(in[0] == '1');
+      in.remove_prefix(1);
+      continue;
+    }
+    if (!render_detail::get_counted(in, s)) return false;
+    const char* last = s.data() + s.size();
+    if (kind == '2') {
+      std::int64_t x = 0;
+      if (std::from_chars(s.data(), last, x).ptr != last) return false;
+      values.emplace_back(x);
+    } else if (kind == '3') {
+      double x = 0;
+      if (std::from_chars(s.data(), last, x).ptr != last) return false;
+      values.emplace_back(x);
+    } else if (kind == '5') {
+      std::uint64_t x = 0;
+      if (std::from_chars(s.data(), last, x).ptr != last) return false;
+      values.emplace_back(x);
+    } else if (kind == '4') {
+      values.emplace_back(std::string(s));
+    } else {
+      return false;
+    }
+  }
+  return in.empty();
 }
 
 STOWAGE_INLINE std::string pg_text_array(const std::vector<std::string>& tokens, std::size_t count) {
@@ -657,9 +764,12 @@ STOWAGE_INLINE std::string json_literal(const detail::json_scalar& v) {
     case 0: return "null";
     case 1: return std::get<1>(v) ? "true" : "false";
     case 2: return std::to_string(std::get<2>(v));
+    case 5: return std::to_string(std::get<5>(v));
     case 3: {
       char buf[32];
-      auto r = std::to_chars(buf, buf + sizeof buf, std::get<3>(v));
+      // the fewest digits that read back as the double, as JSON text writes a stored double (in
+      // fixed notation a large one would be written with all its digits, another decimal)
+      auto r = std::to_chars(buf, buf + sizeof buf, std::get<3>(v), std::chars_format::scientific);
       return std::string(buf, r.ptr);
     }
     default: {
@@ -809,7 +919,7 @@ class sqlite {
 
   class cursor {
    public:
-    cursor(sqlite* owner, const detail::table_schema* s, lease l);
+    cursor(sqlite* owner, const detail::table_schema* s, lease l, std::vector<std::size_t> columns);
     cursor(cursor&&) noexcept = default;
     cursor& operator=(cursor&&) = delete;
     ~cursor();
@@ -818,8 +928,10 @@ class sqlite {
 
    private:
     struct state : open_query {
-      state(sqlite* o, const detail::table_schema* s, lease l)
-          : open_query{&read_rest_of}, owner(o), schema(s), statement(std::move(l)) {}
+      state(sqlite* o, const detail::table_schema* s, lease l, std::vector<std::size_t> c)
+          : open_query{&read_rest_of}, owner(o), schema(s), statement(std::move(l)), columns(std::move(c)) {}
+      // the values a row has: every column, or a projection's
+      std::size_t width() const { return columns.empty() ? schema->columns.size() : columns.size(); }
       bool step(void* out);
       static void read_rest_of(open_query& q);
 
@@ -830,7 +942,8 @@ class sqlite {
       bool buffered = false;    // read to the end into rest; no longer in owner->open_queries_
       std::vector<value> rest;  // the rows read ahead, one column after another
       std::size_t pos = 0;
-      std::exception_ptr error;  // what ended the read ahead, thrown after its rows
+      std::exception_ptr error;          // what ended the read ahead, thrown after its rows
+      std::vector<std::size_t> columns;  // a projection's fields (query_spec::columns)
     };
     std::unique_ptr<state> state_;
   };
@@ -846,8 +959,6 @@ class sqlite {
   std::uint64_t update_where(table_handle h, const detail::query_spec& q,
                              std::span<const detail::field_change> changes);
 
-  /// SELECT <these columns> ... : the values of these fields of the selected rows, row after row.
-  std::vector<value> select_fields(table_handle h, const detail::query_spec& q, std::span<const std::size_t> fields);
   /// SELECT f, COUNT(*) ... GROUP BY f ORDER BY f: each value of the field with its count.
   std::vector<detail::group_count> count_groups(table_handle h, const detail::query_spec& q, std::size_t field);
 
@@ -1021,6 +1132,39 @@ STOWAGE_INLINE void contains_function(sqlite3_context* ctx, int, sqlite3_value**
   sqlite3_result_int(ctx, text_contains(bytes_of(argv[0]), bytes_of(argv[1]), sqlite3_value_int(argv[2]) != 0));
 }
 
+// stowage_json_test(document, spec): a JSON-path test (sql::json_test_spec) on the stored text,
+// by the evaluator memory and json_dir use. The spec is a bound parameter, the same for every
+// row: it is decoded once per statement run and kept as the argument's auxiliary data.
+struct json_test_args {
+  op test = op::eq;
+  std::vector<std::string> path;
+  std::vector<json_scalar> values;
+};
+
+STOWAGE_INLINE void json_test_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  auto* args = static_cast<json_test_args*>(sqlite3_get_auxdata(ctx, 1));
+  std::unique_ptr<json_test_args> fresh;
+  if (!args) {
+    fresh = std::make_unique<json_test_args>();
+    auto p = static_cast<const char*>(sqlite3_value_blob(argv[1]));  // before _bytes, as SQLite asks
+    std::string_view spec(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(argv[1])));
+    if (!sql::read_json_test_spec(spec, fresh->test, fresh->path, fresh->values))
+      return sqlite3_result_error(ctx, "stowage_json_test: a malformed test", -1);
+    args = fresh.get();
+  }
+  bool holds = false;
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+    holds = json_test_holds(nullptr, args->test, args->path, args->values);
+  } else {
+    auto p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+    std::string_view text(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(argv[0])));
+    holds = json_test_holds(&text, args->test, args->path, args->values);
+  }
+  sqlite3_result_int(ctx, holds ? 1 : 0);
+  // SQLite may free it at once (when the argument is not constant): it is not used after this
+  if (fresh) sqlite3_set_auxdata(ctx, 1, fresh.release(), [](void* a) { delete static_cast<json_test_args*>(a); });
+}
+
 STOWAGE_INLINE url_options read_url_options(std::string_view url, std::string_view path) {
   auto refuse = [&](std::string_view what) -> void {
     std::string shown;  // what() is cut at a NUL byte
@@ -1111,6 +1255,10 @@ STOWAGE_INLINE sqlite::sqlite(std::string_view url) {
   rc = sqlite3_create_function_v2(raw, "stowage_contains", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
                                   nullptr, &detail::sqlite_impl::contains_function, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) fail(rc, "cannot register the contains function", nullptr, {});
+  // tests inside JSON fields on paths no json_index declares, by the shared evaluator
+  rc = sqlite3_create_function_v2(raw, "stowage_json_test", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                                  nullptr, &detail::sqlite_impl::json_test_function, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) fail(rc, "cannot register the JSON path function", nullptr, {});
 }
 
 STOWAGE_INLINE sqlite::~sqlite() {
@@ -1185,13 +1333,17 @@ STOWAGE_INLINE bool sqlite::cursor::next(void* out) {
   auto& s = *state_;
   if (!s.buffered) return s.step(out);
   // a row read ahead: its stored values, decoded now, where the row is due
-  const std::size_t n = s.schema->columns.size();
+  const std::size_t n = s.width();
   if (s.pos + n > s.rest.size()) {
     if (s.error) std::rethrow_exception(std::exchange(s.error, nullptr));
     return false;
   }
   const value* row = s.rest.data() + s.pos;
   s.pos += n;
+  if (!s.columns.empty()) {
+    detail::decode_values(*s.schema, s.columns, row, static_cast<void* const*>(out));
+    return true;
+  }
   detail::key_ref key = detail::key_of_value(row[s.schema->key]);
   for (std::size_t i = 0; i < n; ++i) detail::decode_field(*s.schema, i, out, detail::cell_of(row[i]), key);
   return true;
@@ -1201,7 +1353,14 @@ STOWAGE_INLINE bool sqlite::cursor::state::step(void* out) {
   if (done) return false;
   int rc = sqlite3_step(statement->get());
   if (rc == SQLITE_ROW) {
-    owner->decode_into(out, statement->get(), *schema, {});
+    if (columns.empty()) {
+      owner->decode_into(out, statement->get(), *schema, {});
+    } else {
+      auto outs = static_cast<void* const*>(out);
+      for (std::size_t i = 0; i < columns.size(); ++i)
+        detail::decode_cell(*schema, columns[i],
+                            detail::sqlite_impl::column_cell(statement->get(), static_cast<int>(i)), outs[i]);
+    }
     return true;
   }
   done = true;
@@ -1213,7 +1372,7 @@ STOWAGE_INLINE void sqlite::cursor::state::read_rest_of(open_query& q) {
   auto& s = static_cast<state&>(q);
   int rc;
   sqlite3_stmt* st = s.statement->get();
-  const int n = static_cast<int>(s.schema->columns.size());
+  const int n = static_cast<int>(s.width());
   while (!s.done && (rc = sqlite3_step(st)) == SQLITE_ROW)
     for (int i = 0; i < n; ++i) s.rest.push_back(detail::to_value(detail::sqlite_impl::column_cell(st, i)));
   if (!s.done && rc != SQLITE_DONE) {
@@ -1228,8 +1387,14 @@ STOWAGE_INLINE void sqlite::cursor::state::read_rest_of(open_query& q) {
 STOWAGE_INLINE auto sqlite::select(table_handle h, const detail::query_spec& q) -> cursor {
   auto& t = live(h);
   sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
-  b.raw("SELECT ").column_list().raw(" FROM ").ident(t.schema->table).clauses(q);
-  return cursor(this, t.schema, prepared(t, b));
+  b.raw("SELECT ");
+  if (q.columns.empty()) b.column_list();
+  for (std::size_t i = 0; i < q.columns.size(); ++i) {
+    if (i) b.raw(", ");
+    b.column(q.columns[i]);
+  }
+  b.raw(" FROM ").ident(t.schema->table).clauses(q);
+  return cursor(this, t.schema, prepared(t, b), q.columns);
 }
 
 STOWAGE_INLINE std::uint64_t sqlite::count(table_handle h, const detail::query_spec& q) {
@@ -1269,26 +1434,6 @@ STOWAGE_INLINE std::uint64_t sqlite::update_where(table_handle h, const detail::
   }
   if (q.filter) b.raw(" WHERE ").condition(*q.filter);
   return change_rows(t, b, "cannot update the records");
-}
-
-STOWAGE_INLINE std::vector<value> sqlite::select_fields(table_handle h, const detail::query_spec& q,
-                                                        std::span<const std::size_t> fields) {
-  auto& t = live(h);
-  sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
-  b.raw("SELECT ");
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i) b.raw(", ");
-    b.column(fields[i]);
-  }
-  b.raw(" FROM ").ident(t.schema->table).clauses(q);
-  lease l = prepared(t, b);
-  std::vector<value> out;
-  const int n = static_cast<int>(fields.size());
-  int rc;
-  while ((rc = sqlite3_step(l.get())) == SQLITE_ROW)
-    for (int i = 0; i < n; ++i) out.push_back(detail::to_value(detail::sqlite_impl::column_cell(l.get(), i)));
-  if (rc != SQLITE_DONE) fail(rc, "cannot read the query's values", t.schema, {});
-  return out;
 }
 
 STOWAGE_INLINE std::vector<detail::group_count> sqlite::count_groups(table_handle h, const detail::query_spec& q,
@@ -1636,8 +1781,9 @@ STOWAGE_INLINE sqlite3_stmt* sqlite::lease::get() const noexcept { return st_.ge
 
 STOWAGE_INLINE const std::vector<value>& sqlite::lease::params() const noexcept { return params_; }
 
-STOWAGE_INLINE sqlite::cursor::cursor(sqlite* owner, const detail::table_schema* s, lease l)
-    : state_(std::make_unique<state>(owner, s, std::move(l))) {
+STOWAGE_INLINE sqlite::cursor::cursor(sqlite* owner, const detail::table_schema* s, lease l,
+                                      std::vector<std::size_t> columns)
+    : state_(std::make_unique<state>(owner, s, std::move(l), std::move(columns))) {
   owner->open_queries_.push_back(state_.get());
 }
 

@@ -63,7 +63,10 @@
 //
 // The semantics, the same on every backend:
 // - a path that leads nowhere (or into a document that is absent: an empty optional) is null;
-// - == compares values of the same kind: numbers numerically (17 == 17.0), strings bytewise,
+// - == compares values of the same kind: numbers numerically (17 == 17.0) and exactly, by their
+//   decimal values (an integer as it is, a double as the decimal of fewest digits that reads back
+//   as it, as JSON text writes a double; a stored number as its text says), so that an integer
+//   beyond 2^53 is never rounded, strings bytewise,
 //   booleans with booleans, null with null; a number never equals a string ("17" != 17), and an
 //   array or an object equals no value; != is the negation of ==, so it holds across kinds;
 // - <, <=, >, >= order numbers with numbers and strings with strings (bytewise); across kinds,
@@ -84,8 +87,9 @@
 namespace stowage {
 namespace detail {
 
-/// A value a JSON path is compared with: JSON null, a boolean, an integer, a double or a string.
-using json_scalar = std::variant<std::nullptr_t, bool, std::int64_t, double, std::string>;
+/// A value a JSON path is compared with: JSON null, a boolean, an integer, a double, a string, or
+/// an unsigned integer above the int64 range.
+using json_scalar = std::variant<std::nullptr_t, bool, std::int64_t, double, std::string, std::uint64_t>;
 
 /// The tokens of a JSON Pointer with ~1 and ~0 decoded; the reason it is refused in `why` (and
 /// an empty result) otherwise. Besides RFC 6901's rules, a token may not hold a double quote or
@@ -113,10 +117,10 @@ struct json_operand {
   requires std::same_as<T, bool> json_operand(T b) : v(b) {}
   template <class T>
   requires(std::integral<T> && !std::same_as<T, bool>) json_operand(T i) {
-    // an unsigned value above the int64 range can only be compared as a double
+    // an unsigned value above the int64 range keeps its own alternative, compared exactly
     if constexpr (std::is_unsigned_v<T> && sizeof(T) == 8)
       if (i > static_cast<T>(std::numeric_limits<std::int64_t>::max())) {
-        v = static_cast<double>(i);
+        v = static_cast<std::uint64_t>(i);
         return;
       }
     v = static_cast<std::int64_t>(i);
@@ -3417,6 +3421,10 @@ struct query_spec {
   /// only the rows strictly after it in its order (NULLs first in ascending order). The order
   /// ends with the key, so a position is one row.
   std::optional<std::vector<value>> after;
+  /// A projection (query.select<&R::a, &R::b>()): the fields read, in order. When not empty, a
+  /// backend's select() reads only these columns, and its cursor's next(out) takes out as a
+  /// void* const*, one destination a field (each of its field's type), and decodes only them.
+  std::vector<std::size_t> columns;
 };
 
 }  // namespace stowage::detail
@@ -3459,11 +3467,14 @@ truth evaluate(const expr& e, std::span<const value> row);
 /// seek of a page, in the order compare_for_sort gives.
 bool after_position(std::span<const value> row, const query_spec& q);
 
-/// The test of one op::json node on a stored JSON text (nullptr for an absent document).
-bool json_test_holds(const std::string* document, op test, const std::vector<std::string>& path,
+/// The test of one op::json node on a stored JSON text (nullptr for an absent document); SQLite
+/// runs it too, as stowage_json_test.
+bool json_test_holds(const std::string_view* document, op test, const std::vector<std::string>& path,
                      const std::vector<json_scalar>& values);
 
-/// Applies a query's filter, order, offset and limit to rows, returning the chosen rows.
+/// Applies a query's filter, order, offset and limit to rows, returning the chosen rows. Rows
+/// equal in the order keep the order they came in. With a limit, only the rows up to the
+/// offset plus the limit are put in order (a page of a large table sorts a page, not the table).
 template <class Row, class Project>
 std::vector<const Row*> select_rows(const std::vector<const Row*>& rows, const query_spec& q, Project&& values_of) {
   std::vector<const Row*> out;
@@ -3471,18 +3482,27 @@ std::vector<const Row*> select_rows(const std::vector<const Row*>& rows, const q
     if ((!q.filter || evaluate(*q.filter, values_of(*r)) == truth::yes) &&
         (!q.after || after_position(values_of(*r), q)))
       out.push_back(r);
-  if (!q.order.empty()) {
-    std::stable_sort(out.begin(), out.end(), [&](const Row* a, const Row* b) {
-      for (const auto& t : q.order) {
-        auto c = compare_for_sort(values_of(*a)[t.field], values_of(*b)[t.field]);
-        if (c != 0) return t.dir == direction::asc ? c < 0 : c > 0;
-      }
-      return false;
-    });
-  }
   std::size_t first = static_cast<std::size_t>(std::min<std::uint64_t>(q.offset, out.size()));
   std::size_t last = out.size();
   if (q.limit) last = static_cast<std::size_t>(std::min<std::uint64_t>(first + *q.limit, out.size()));
+  if (!q.order.empty() && first < last) {
+    // positions in `out`, ordered by the query's order, then by position: a total order, so
+    // the partial sort gives what a stable sort of everything would
+    std::vector<std::size_t> at(out.size());
+    for (std::size_t i = 0; i < at.size(); ++i) at[i] = i;
+    auto before = [&](std::size_t a, std::size_t b) {
+      for (const auto& t : q.order) {
+        auto c = compare_for_sort(values_of(*out[a])[t.field], values_of(*out[b])[t.field]);
+        if (c != 0) return t.dir == direction::asc ? c < 0 : c > 0;
+      }
+      return a < b;
+    };
+    std::partial_sort(at.begin(), at.begin() + static_cast<std::ptrdiff_t>(last), at.end(), before);
+    std::vector<const Row*> chosen;
+    chosen.reserve(last - first);
+    for (std::size_t i = first; i < last; ++i) chosen.push_back(out[at[i]]);
+    return chosen;
+  }
   return std::vector<const Row*>(out.begin() + static_cast<std::ptrdiff_t>(first),
                                  out.begin() + static_cast<std::ptrdiff_t>(last));
 }
@@ -3562,7 +3582,9 @@ STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
     case op::is_null: return of(row[e.field].index() == 0);
     case op::json: {  // true or false, never unknown: an absent document is a missing path
       const value& doc = row[e.field];
-      return of(json_test_holds(doc.index() == 3 ? &std::get<3>(doc) : nullptr, e.json_test, e.path, e.json_values));
+      std::string_view text;
+      if (doc.index() == 3) text = std::get<3>(doc);
+      return of(json_test_holds(doc.index() == 3 ? &text : nullptr, e.json_test, e.path, e.json_values));
     }
     case op::in:
       if (e.values.empty()) return truth::no;  // as SQL renders it: a constant false
@@ -3610,13 +3632,12 @@ namespace json_text {
 // A reader of JSON text as stowage stores it (valid JSON, written by nlohmann_json): enough to
 // follow a pointer and read the scalar at its end.
 
-enum class kind : std::uint8_t { missing, null, boolean, integer, real, string, composite };
+enum class kind : std::uint8_t { missing, null, boolean, number, string, composite };
 
 struct scalar {
   kind k = kind::missing;
   bool b = false;
-  std::int64_t i = 0;
-  double d = 0;
+  std::string_view number;  // the literal, compared by its exact decimal value
   std::string s;
 };
 
@@ -3775,32 +3796,92 @@ inline scalar read_scalar(std::string_view t, std::size_t at) {
     s.b = c == 't';
   } else {
     std::size_t end = at;
-    bool integral = true;
     while (end < t.size() && (t[end] == '-' || t[end] == '+' || t[end] == '.' || t[end] == 'e' || t[end] == 'E' ||
-                              (t[end] >= '0' && t[end] <= '9'))) {
-      if (t[end] == '.' || t[end] == 'e' || t[end] == 'E') integral = false;
+                              (t[end] >= '0' && t[end] <= '9')))
       ++end;
-    }
-    const char* first = t.data() + at;
-    const char* last = t.data() + end;
-    // an integer beyond int64 is read as a double, as SQLite reads it
-    if (integral && std::from_chars(first, last, s.i).ec == std::errc{}) {
-      s.k = kind::integer;
-    } else {
-      s.k = kind::real;
-      std::from_chars(first, last, s.d);
-    }
+    s.k = kind::number;
+    s.number = t.substr(at, end - at);
   }
   return s;
 }
 
-/// Orders an integer and a double exactly (no rounding of the integer to a double).
-inline std::partial_ordering compare_int_real(std::int64_t i, double r) {
-  if (r < -9223372036854775808.0) return std::partial_ordering::greater;
-  if (r >= 9223372036854775808.0) return std::partial_ordering::less;
-  auto whole = static_cast<std::int64_t>(r);  // truncated toward zero
-  if (i != whole) return i <=> whole;
-  return static_cast<double>(whole) <=> r;  // i == trunc(r): r's fraction decides
+/// A number's exact value as significant digits (no leading or trailing zeros) and the power of
+/// ten above the first: 0.d1d2... x 10^exp; zero has no digits.
+struct decimal {
+  bool negative = false;
+  std::string digits;
+  long long exp = 0;
+};
+
+inline decimal read_decimal(std::string_view s) {
+  decimal d;
+  std::size_t i = 0;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) d.negative = s[i++] == '-';
+  long long whole_digits = 0;
+  bool fraction = false;
+  for (; i < s.size(); ++i) {
+    char c = s[i];
+    if (c >= '0' && c <= '9') {
+      if (d.digits.empty() && c == '0') {  // a leading zero: the place moves down after the point
+        if (fraction) --d.exp;
+        continue;
+      }
+      d.digits += c;
+      if (!fraction) ++whole_digits;
+    } else if (c == '.') {
+      fraction = true;
+    } else {
+      break;
+    }
+  }
+  long long e = 0;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    bool minus = i < s.size() && s[i] == '-';
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i)
+      if (e < 1'000'000'000'000LL) e = e * 10 + (s[i] - '0');
+    if (minus) e = -e;
+  }
+  while (!d.digits.empty() && d.digits.back() == '0') d.digits.pop_back();
+  if (d.digits.empty()) return decimal{};
+  d.exp += whole_digits + e;
+  return d;
+}
+
+inline std::partial_ordering compare(const decimal& a, const decimal& b) {
+  auto sign = [](const decimal& x) { return x.digits.empty() ? 0 : x.negative ? -1 : 1; };
+  if (sign(a) != sign(b)) return sign(a) <=> sign(b);
+  if (sign(a) == 0) return std::partial_ordering::equivalent;
+  // same sign: compare the magnitudes, then turn the answer for negatives
+  std::strong_ordering m = a.exp != b.exp ? a.exp <=> b.exp : a.digits.compare(b.digits) <=> 0;
+  return a.negative ? 0 <=> m : m;
+}
+
+/// The decimal a JSON number operand stands for: an integer exactly, a double as the decimal of
+/// the fewest significant digits that reads back as it (as JSON text writes a stored double, and
+/// as PostgreSQL's jsonb receives the operand).
+inline decimal decimal_of(const json_scalar& v) {
+  char buf[32];
+  std::to_chars_result r{};
+  if (v.index() == 2)
+    r = std::to_chars(buf, buf + sizeof buf, std::get<2>(v));
+  else if (v.index() == 5)
+    r = std::to_chars(buf, buf + sizeof buf, std::get<5>(v));
+  else
+    r = std::to_chars(buf, buf + sizeof buf, std::get<3>(v), std::chars_format::scientific);
+  return read_decimal(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
+}
+
+/// How a stored number compares with a number operand, by exact decimal value.
+inline std::partial_ordering compare_number(std::string_view literal, const json_scalar& v) {
+  // the common case, an integer literal and an int64 operand, without the general reading
+  if (v.index() == 2) {
+    std::int64_t i = 0;
+    auto [end, ec] = std::from_chars(literal.data(), literal.data() + literal.size(), i);
+    if (ec == std::errc() && end == literal.data() + literal.size()) return i <=> std::get<2>(v);
+  }
+  return compare(read_decimal(literal), decimal_of(v));
 }
 
 /// How the value at the path compares with v; unordered across kinds.
@@ -3814,18 +3895,8 @@ inline std::partial_ordering compare(const scalar& s, const json_scalar& v) {
                  ? (s.b == std::get<1>(v) ? std::partial_ordering::equivalent : std::partial_ordering::unordered)
                  : std::partial_ordering::unordered;
     case 2:
-    case 3: {
-      bool vi = v.index() == 2;
-      if (s.k == kind::integer) {
-        if (vi) return s.i <=> std::get<2>(v);
-        return compare_int_real(s.i, std::get<3>(v));
-      }
-      if (s.k == kind::real) {
-        if (vi) return 0 <=> compare_int_real(std::get<2>(v), s.d);
-        return s.d <=> std::get<3>(v);
-      }
-      return std::partial_ordering::unordered;
-    }
+    case 3:
+    case 5: return s.k == kind::number ? compare_number(s.number, v) : std::partial_ordering::unordered;
     case 4:
       if (s.k != kind::string) return std::partial_ordering::unordered;
       return std::string_view(s.s).compare(std::get<4>(v)) <=> 0;
@@ -3835,7 +3906,7 @@ inline std::partial_ordering compare(const scalar& s, const json_scalar& v) {
 
 }  // namespace json_text
 
-STOWAGE_INLINE bool json_test_holds(const std::string* document, op o, const std::vector<std::string>& path,
+STOWAGE_INLINE bool json_test_holds(const std::string_view* document, op o, const std::vector<std::string>& path,
                                     const std::vector<json_scalar>& values) {
   using namespace json_text;
   scalar s;
@@ -3899,8 +3970,11 @@ void decode_value(const table_schema& s, std::size_t field, const value& v, void
 void decode_groups(const table_schema& s, std::size_t field, const std::vector<group_count>& groups, void* first,
                    std::size_t stride, std::uint64_t* counts);
 
-/// Reads one row of stored values (row[i] of fields[i]) into out[i].
+/// Reads one row of stored values (row[i] of fields[i]) into out[i]: a projection's row.
 void decode_values(const table_schema& s, std::span<const std::size_t> fields, const value* row, void* const* out);
+
+/// Reads a cell of the column of field `field` into out, as decode_value does.
+void decode_cell(const table_schema& s, std::size_t field, const cell& c, void* out);
 
 }  // namespace stowage::detail
 
@@ -3927,6 +4001,14 @@ STOWAGE_INLINE std::vector<group_count> count_values(std::vector<value> values) 
 STOWAGE_INLINE void decode_value(const table_schema& s, std::size_t field, const value& v, void* out) {
   try {
     s.columns[field].codec->decode(out, cell_of(v));
+  } catch (...) {
+    field_failed(s, field, key_ref{});
+  }
+}
+
+STOWAGE_INLINE void decode_cell(const table_schema& s, std::size_t field, const cell& c, void* out) {
+  try {
+    s.columns[field].codec->decode(out, c);
   } catch (...) {
     field_failed(s, field, key_ref{});
   }
@@ -3991,10 +4073,11 @@ concept plain_backend = requires(B& b, typename B::table_handle& h, const void* 
 
 /// A cursor over rows of stored values (in field order) selected up front: the snapshot that
 /// backends filtering in process return from select(). Each row is decoded as it is yielded.
+/// For a projection (columns not empty) a row holds those fields' values only.
 class row_cursor {
  public:
   // out of line (compiled once): a query loop over any record moves and destroys its cursor
-  row_cursor(const table_schema& s, std::vector<std::vector<value>> rows);
+  row_cursor(const table_schema& s, std::vector<std::vector<value>> rows, std::vector<std::size_t> columns = {});
   row_cursor(row_cursor&&) noexcept;
   row_cursor& operator=(row_cursor&&) noexcept;
   ~row_cursor();
@@ -4003,6 +4086,7 @@ class row_cursor {
  private:
   const table_schema* schema_;
   std::vector<std::vector<value>> rows_;
+  std::vector<std::size_t> columns_;
   std::size_t pos_ = 0;
 };
 
@@ -4014,8 +4098,7 @@ class row_cursor {
 /// to open_table; keys arrive as one stored value (a detail::cell).
 template <class B>
 concept backend = requires(B& b, const B& cb, const detail::table_schema& schema, typename B::table_handle& h,
-                           const detail::query_spec& q, std::span<const detail::field_change> changes,
-                           std::span<const std::size_t> fields, unsigned depth) {
+                           const detail::query_spec& q, std::span<const detail::field_change> changes, unsigned depth) {
   // opens a store from a URL (each backend documents its forms); throws unavailable_error
   requires std::constructible_from<B, std::string_view>;
   // whether a query's cursor reads the store while it is iterated (it then holds the database's
@@ -4027,7 +4110,8 @@ concept backend = requires(B& b, const B& cb, const detail::table_schema& schema
   //     constraint_error for a unique index violation
   // get(h, key, out) -> bool: reads the record with this key into *out, saying whether there is one
   // erase(h, key) -> bool: deletes the record with this key, saying whether there was one
-  // select(h, q) -> a cursor with bool next(void* out): the records a query selects, as they
+  // select(h, q) -> a cursor with bool next(void* out): the records a query selects (or, when
+  //     q.columns is not empty, only those fields of them: see query_spec::columns), as they
   //     were when select() ran, whatever the same database writes while it is read
   requires detail::plain_backend<B>;
   // how many records the query selects, honouring offset and limit
@@ -4040,10 +4124,6 @@ concept backend = requires(B& b, const B& cb, const detail::table_schema& schema
   //     SQL backends. A unique index that refuses one changed record leaves every record as it
   //     was and throws constraint_error; inside a transaction, the transaction goes on
   { b.update_where(h, q, changes) } -> std::same_as<std::uint64_t>;
-  // select_fields(h, q, fields) -> the stored values of these fields (by index) of each record q
-  //     selects, honouring its filter, order, offset and limit, row after row (fields.size()
-  //     values a row); only these columns are read where the storage has columns
-  { b.select_fields(h, q, fields) } -> std::same_as<std::vector<value>>;
   // count_groups(h, q, field) -> each stored value of the field among the records q's filter
   //     selects (q has no order, offset or limit) with how many hold it, NULL first, then
   //     ascending as ORDER BY sorts: one GROUP BY statement on SQL backends
@@ -4087,15 +4167,20 @@ constexpr bool is_concurrent() {
 
 namespace stowage::detail {
 
-STOWAGE_INLINE row_cursor::row_cursor(const table_schema& s, std::vector<std::vector<value>> rows)
-    : schema_(&s), rows_(std::move(rows)) {}
+STOWAGE_INLINE row_cursor::row_cursor(const table_schema& s, std::vector<std::vector<value>> rows,
+                                      std::vector<std::size_t> columns)
+    : schema_(&s), rows_(std::move(rows)), columns_(std::move(columns)) {}
 STOWAGE_INLINE row_cursor::row_cursor(row_cursor&&) noexcept = default;
 STOWAGE_INLINE row_cursor& row_cursor::operator=(row_cursor&&) noexcept = default;
 STOWAGE_INLINE row_cursor::~row_cursor() = default;
 
 STOWAGE_INLINE bool row_cursor::next(void* out) {
   if (pos_ == rows_.size()) return false;
-  decode_row(*schema_, rows_[pos_++], out);
+  const auto& row = rows_[pos_++];
+  if (columns_.empty())
+    decode_row(*schema_, row, out);
+  else
+    decode_values(*schema_, columns_, row.data(), static_cast<void* const*>(out));
   return true;
 }
 
@@ -4145,12 +4230,14 @@ namespace detail {
 /// tie-breaker (unless q orders by it), after the position `token` holds (none: from the
 /// start), limited to n + 1 rows, the last of which only says that a next page exists. A token
 /// that is no token of this table and query shape, n = 0, or a q with its own offset or limit
-/// is bad_input_error.
-query_spec page_query(const table_schema& s, const query_spec& q, const std::string_view* token, std::uint64_t n);
+/// is bad_input_error. `shape` is set to the hash of the paged query's shape, which a token
+/// holds (computed once a page: page_token takes it).
+query_spec page_query(const table_schema& s, const query_spec& q, const std::string_view* token, std::uint64_t n,
+                      std::uint32_t& shape);
 
 /// The token of the position of `record` (of the table's type), read with `paged`, a query
-/// page_query made: the next page starts after it.
-std::string page_token(const table_schema& s, const query_spec& paged, const void* record);
+/// page_query made (whose shape it gave): the next page starts after it.
+std::string page_token(const table_schema& s, const query_spec& paged, std::uint32_t shape, const void* record);
 
 }  // namespace detail
 }  // namespace stowage
@@ -4304,6 +4391,7 @@ inline void put_expr(std::string& out, const expr& e) {
     out += static_cast<char>(v.index());
     if (const bool* b = std::get_if<bool>(&v)) out += *b ? '1' : '0';
     if (const std::int64_t* i = std::get_if<std::int64_t>(&v)) put_value(out, value(*i));
+    if (const std::uint64_t* u = std::get_if<std::uint64_t>(&v)) put_value(out, value(std::to_string(*u)));
     if (const double* d = std::get_if<double>(&v)) put_value(out, value(*d));
     if (const std::string* t = std::get_if<std::string>(&v)) put_value(out, value(*t));
   }
@@ -4386,7 +4474,8 @@ inline bool from_base64url(std::string_view in, std::string& out) {
   throw bad_input_error("page token refused: " + std::string(why), context_of(s));
 }
 
-inline std::vector<value> read(const table_schema& s, const query_spec& paged, std::string_view token) {
+inline std::vector<value> read(const table_schema& s, const query_spec& paged, std::uint32_t paged_shape,
+                               std::string_view token) {
   std::string b;
   if (!from_base64url(token, b))
     refuse(s, "it is not a page token (a token is the base64url text that page() returned, unchanged)");
@@ -4403,7 +4492,7 @@ inline std::vector<value> read(const table_schema& s, const query_spec& paged, s
   r.u64(shape, 4);
   if (v != version) refuse(s, "it was made by another version of stowage");
   if (table != (fnv1a(s.table) & 0xFFFFFFFF)) refuse(s, "it belongs to another table");
-  if (shape != (fnv1a(shape_of(s, paged)) & 0xFFFFFFFF))
+  if (shape != paged_shape)
     refuse(s,
            "it belongs to a query with another order or filter (a token continues only the query that gave it, "
            "with the same order_by and predicate)");
@@ -4420,7 +4509,7 @@ inline std::vector<value> read(const table_schema& s, const query_spec& paged, s
 }  // namespace page_tokens
 
 STOWAGE_INLINE query_spec page_query(const table_schema& s, const query_spec& q, const std::string_view* token,
-                                     std::uint64_t n) {
+                                     std::uint64_t n, std::uint32_t& shape) {
   if (n == 0) throw bad_input_error("a page holds at least one record: page(0) asks for none", context_of(s));
   if (q.offset || q.limit)
     throw bad_input_error(
@@ -4430,17 +4519,19 @@ STOWAGE_INLINE query_spec page_query(const table_schema& s, const query_spec& q,
   bool keyed = false;
   for (const order_term& t : q.order) keyed = keyed || t.field == s.key;
   if (!keyed) paged.order.push_back({s.key, direction::asc});
-  if (token) paged.after = page_tokens::read(s, paged, *token);
+  shape = static_cast<std::uint32_t>(page_tokens::fnv1a(page_tokens::shape_of(s, paged)) & 0xFFFFFFFF);
+  if (token) paged.after = page_tokens::read(s, paged, shape, *token);
   paged.limit = n < std::numeric_limits<std::uint64_t>::max() ? n + 1 : n;
   return paged;
 }
 
-STOWAGE_INLINE std::string page_token(const table_schema& s, const query_spec& paged, const void* record) {
+STOWAGE_INLINE std::string page_token(const table_schema& s, const query_spec& paged, std::uint32_t shape,
+                                      const void* record) {
   using namespace page_tokens;
   std::string b;
   b += static_cast<char>(version);
   put_u64(b, fnv1a(s.table), 4);
-  put_u64(b, fnv1a(shape_of(s, paged)), 4);
+  put_u64(b, shape, 4);
   cell c;
   std::string scratch;
   for (const order_term& t : paged.order) {
@@ -4609,7 +4700,6 @@ struct stand_in_backend {
   std::uint64_t count(table_handle&, const query_spec&);
   std::uint64_t erase_where(table_handle&, const query_spec&);
   std::uint64_t update_where(table_handle&, const query_spec&, std::span<const field_change>);
-  std::vector<value> select_fields(table_handle&, const query_spec&, std::span<const std::size_t>);
   std::vector<group_count> count_groups(table_handle&, const query_spec&, std::size_t);
   void clear(table_handle&);
   void begin(unsigned);
@@ -4656,34 +4746,9 @@ struct projected<Field> {
   using type = member_type_t<Field>;
 };
 
-/// The rows of stored values a backend's select_fields returned, handed out one at a time.
-class value_rows {
- public:
-  value_rows() = default;
-  value_rows(std::vector<value> values, std::size_t width) noexcept
-      : values_(std::move(values)), width_(width), done_(false) {}
-  /// The next row's values; nullptr, and done() from then on, when there is none.
-  const value* next() noexcept {
-    if (done_ || values_.size() - pos_ < width_) {
-      done_ = true;
-      return nullptr;
-    }
-    const value* row = values_.data() + pos_;
-    pos_ += width_;
-    return row;
-  }
-  bool done() const noexcept { return done_; }
-
- private:
-  std::vector<value> values_;
-  std::size_t width_ = 1;
-  std::size_t pos_ = 0;
-  bool done_ = true;
-};
-
-/// An input iterator over what a projection yields: one row of stored values decoded a step,
-/// into an element of its own. Not a member of projection, so that it is one type for every
-/// backend.
+/// An input iterator over what a projection yields: the backend's cursor (query_spec::columns
+/// says which fields) decodes one row a step into an element of its own. Not a member of
+/// projection, so that it is one type for every backend.
 template <class Record, auto... Fields>
 class projection_iterator {
  public:
@@ -4692,15 +4757,15 @@ class projection_iterator {
   using iterator_concept = std::input_iterator_tag;
 
   projection_iterator() = default;
-  explicit projection_iterator(value_rows rows) : rows_(std::move(rows)) { ++*this; }
+  explicit projection_iterator(running_query run) : run_(std::move(run)) { ++*this; }
   const value_type& operator*() const { return current_; }
   const value_type* operator->() const { return &current_; }
   projection_iterator& operator++() {
-    if (const value* row = rows_.next()) decode(row, std::make_index_sequence<sizeof...(Fields)>{});
+    next(std::make_index_sequence<sizeof...(Fields)>{});
     return *this;
   }
   void operator++(int) { ++*this; }
-  friend bool operator==(const projection_iterator& it, std::default_sentinel_t) { return it.rows_.done(); }
+  friend bool operator==(const projection_iterator& it, std::default_sentinel_t) { return it.run_.done(); }
 
   static constexpr std::size_t fields[] = {member_index_v<Record, Fields>...};
 
@@ -4708,15 +4773,15 @@ class projection_iterator {
   // the fields' own codecs, from the record's schema, read the values in place: nothing here
   // is compiled per field type
   template <std::size_t... I>
-  void decode(const value* row, std::index_sequence<I...>) {
+  void next(std::index_sequence<I...>) {
     void* out[sizeof...(Fields)];
     if constexpr (sizeof...(Fields) == 1)
       out[0] = &current_;
     else
       ((out[I] = &std::get<I>(current_)), ...);
-    decode_values(schema_of<Record>(), fields, row, out);
+    run_.next(out);
   }
-  value_rows rows_;
+  running_query run_;
   value_type current_{};
 };
 }  // namespace detail
@@ -4724,18 +4789,17 @@ class projection_iterator {
 /// Some fields of the records a query selects: query.select<&Run::id, &Run::status>(), made by
 /// query::select. One field yields its value (std::string, std::optional<int>...), several a
 /// std::tuple of their values in the order named; a std::optional field's NULL is std::nullopt.
-/// The query's filter, order, offset and limit hold. Each iteration runs the query afresh: it
-/// reads the chosen columns of every selected row at once (the other columns are not read, on
-/// SQL backends not even sent), then turns one row a step into the element it yields.
+/// The query's filter, order, offset and limit hold. Each iteration runs the query afresh and
+/// streams as a query of records does: the backend's cursor reads the chosen columns only (on
+/// SQL backends the others are not even sent) and decodes one row a step into the element it
+/// yields, so a large result is never held whole, and a loop that breaks reads no further.
 template <class Record, class Backend, auto... Fields>
 class projection {
  public:
   using value_type = typename detail::projected<Fields...>::type;
   using iterator = detail::projection_iterator<Record, Fields...>;
 
-  iterator begin() const {
-    return iterator(detail::value_rows(db_->select_fields(*handle_, spec_, iterator::fields), sizeof...(Fields)));
-  }
+  iterator begin() const { return iterator(db_->start(*handle_, spec_)); }
   std::default_sentinel_t end() const noexcept { return {}; }
 
   /// Runs the query and collects what it yields.
@@ -4748,7 +4812,9 @@ class projection {
  private:
   friend class query<Record, Backend>;
   projection(database<Backend>* db, typename Backend::table_handle* h, detail::query_spec spec)
-      : db_(db), handle_(h), spec_(std::move(spec)) {}
+      : db_(db), handle_(h), spec_(std::move(spec)) {
+    spec_.columns.assign(std::begin(iterator::fields), std::end(iterator::fields));
+  }
   database<Backend>* db_;
   typename Backend::table_handle* handle_;
   detail::query_spec spec_;
@@ -4928,13 +4994,15 @@ class query {
   /// statement, never an OFFSET), so records written or erased between pages are neither
   /// repeated nor skipped, the erased ones aside. A query read so takes no offset() or limit().
   stowage::page<Record> page(std::uint64_t n) const {
-    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, nullptr, n), n);
+    std::uint32_t shape = 0;
+    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, nullptr, n, shape), shape, n);
   }
   /// The page of at most n records after the position `token` holds: the next of a page this
   /// query (the same table, order and predicate) returned. Any other token, or one altered, is
   /// bad_input_error, whose message says which.
   stowage::page<Record> page_after(std::string_view token, std::uint64_t n) const {
-    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, &token, n), n);
+    std::uint32_t shape = 0;
+    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, &token, n, shape), shape, n);
   }
 
   /// Just these fields of the records, in the query's order, offset and limit:
@@ -4957,7 +5025,7 @@ class query {
 
  private:
   friend class table<Record, Backend>;
-  stowage::page<Record> read_page(const detail::query_spec& paged, std::uint64_t n) const {
+  stowage::page<Record> read_page(const detail::query_spec& paged, std::uint32_t shape, std::uint64_t n) const {
     stowage::page<Record> p;
     auto run = db_->start(*handle_, paged);
     while (run.next(&p.records.emplace_back())) {
@@ -4965,7 +5033,7 @@ class query {
     p.records.pop_back();  // the record the last step did not read
     if (p.records.size() > n) {
       p.records.pop_back();  // read only to know that a next page exists
-      p.next = detail::page_token(detail::schema_of<Record>(), paged, &p.records.back());
+      p.next = detail::page_token(detail::schema_of<Record>(), paged, shape, &p.records.back());
     }
     return p;
   }
@@ -5192,7 +5260,7 @@ class database {
   static_assert(detail::models_backend<Backend>,
                 "stowage: this type is not a backend: stowage::backend (stowage/backend/concepts.hpp) requires a "
                 "constructor from std::string_view, table_handle, streams, name, open_table, write, get<R>, "
-                "erase<R>, select<R>, count, erase_where, update_where, select_fields, count_groups, clear, begin, "
+                "erase<R>, select<R>, count, erase_where, update_where, count_groups, clear, begin, "
                 "commit and rollback");
 
  public:
@@ -5281,10 +5349,6 @@ class database {
     q.filter = std::move(filter);
     auto lock = guard();
     return backend_.update_where(h, q, changes);
-  }
-  std::vector<value> select_fields(handle& h, const detail::query_spec& q, std::span<const std::size_t> fields) {
-    auto lock = guard();
-    return backend_.select_fields(h, q, fields);
   }
   std::vector<detail::group_count> count_groups(handle& h, const detail::query_spec& q, std::size_t field) {
     auto lock = guard();
@@ -5802,12 +5866,14 @@ class memory {
   /// rather than changing it), each decoded as it is yielded.
   class cursor {
    public:
-    cursor(const table_handle& h, std::vector<row_ptr> rows) : handle_(&h), rows_(std::move(rows)) {}
+    cursor(const table_handle& h, std::vector<row_ptr> rows, std::vector<std::size_t> columns)
+        : handle_(&h), rows_(std::move(rows)), columns_(std::move(columns)) {}
     bool next(void* out);
 
    private:
     const table_handle* handle_;
     std::vector<row_ptr> rows_;
+    std::vector<std::size_t> columns_;  // a projection's fields (query_spec::columns)
     std::size_t pos_ = 0;
   };
 
@@ -5823,8 +5889,6 @@ class memory {
   std::uint64_t update_where(table_handle& h, const detail::query_spec& q,
                              std::span<const detail::field_change> changes);
 
-  /// The values of these fields of the rows q selects (a projection), row after row.
-  std::vector<value> select_fields(table_handle& h, const detail::query_spec& q, std::span<const std::size_t> fields);
   /// Each value of the field among the rows q selects, with its count (count_values).
   std::vector<detail::group_count> count_groups(table_handle& h, const detail::query_spec& q, std::size_t field);
 
@@ -6044,23 +6108,20 @@ STOWAGE_INLINE auto memory::select(table_handle& h, const detail::query_spec& q)
   std::vector<row_ptr> out;
   out.reserve(chosen.size());
   for (const row_ptr* r : chosen) out.push_back(*r);
-  return cursor(h, std::move(out));
+  return cursor(h, std::move(out), q.columns);
 }
 
 STOWAGE_INLINE bool memory::cursor::next(void* out) {
   if (pos_ == rows_.size()) return false;
-  decode(*handle_, rows_[pos_++].get(), out);
+  const value* row = rows_[pos_++].get();
+  if (columns_.empty()) {
+    decode(*handle_, row, out);
+    return true;
+  }
+  auto outs = static_cast<void* const*>(out);
+  for (std::size_t i = 0; i < columns_.size(); ++i)
+    detail::decode_value(*handle_->schema, columns_[i], row[handle_->positions[columns_[i]]], outs[i]);
   return true;
-}
-
-STOWAGE_INLINE std::vector<value> memory::select_fields(table_handle& h, const detail::query_spec& q,
-                                                        std::span<const std::size_t> fields) {
-  auto chosen = matching(h, q);
-  std::vector<value> out;
-  out.reserve(chosen.size() * fields.size());
-  for (const row_ptr* r : chosen)
-    for (std::size_t f : fields) out.push_back((*r)[h.positions[f]]);
-  return out;
 }
 
 STOWAGE_INLINE std::vector<detail::group_count> memory::count_groups(table_handle& h, const detail::query_spec& q,

@@ -191,6 +191,76 @@ TEMPLATE_LIST_TEST_CASE("json paths: pointers escape names, index arrays and rea
   CHECK(sorted_ids(t.query(where<&event::tags>.at("/1").exists())) == ids_t{1});
 }
 
+TEMPLATE_LIST_TEST_CASE("json paths: integers beyond int64 and large doubles compare exactly on every backend",
+                        "[conformance][query][json]", conformance_backends) {
+  using nlohmann::json;
+  constexpr std::uint64_t max = std::numeric_limits<std::uint64_t>::max(), two63 = std::uint64_t{1} << 63;
+  constexpr std::int64_t int_max = std::numeric_limits<std::int64_t>::max();
+  store<TestType> s;
+  auto t = s->template table<event>();
+  std::vector<event> docs(6);
+  for (std::int64_t i = 0; i < 6; ++i) docs[static_cast<std::size_t>(i)].id = i + 1;
+  docs[0].payload = json{{"n", max}};
+  docs[1].payload = json{{"n", two63}};
+  docs[2].payload = json{{"n", int_max}};
+  docs[3].payload = json{{"n", 9223372036854775808.0}};  // written 9.223372036854776e+18
+  docs[4].payload = json{{"n", -5}};
+  docs[5].payload = json{{"n", "18446744073709551615"}};
+  t.put_many(docs);
+  auto n = where<&event::payload>.at("/n");
+
+  CHECK(sorted_ids(t.query(n == max)) == ids_t{1});
+  CHECK(sorted_ids(t.query(n == two63)) == ids_t{2});
+  CHECK(sorted_ids(t.query(n == json(max))) == ids_t{1});
+  CHECK(sorted_ids(t.query(n != max)) == ids_t{2, 3, 4, 5, 6});
+  CHECK(sorted_ids(t.query(n > two63)) == ids_t{1, 4});
+  CHECK(sorted_ids(t.query(n >= two63)) == ids_t{1, 2, 4});
+  CHECK(sorted_ids(t.query(n < two63)) == ids_t{3, 5});
+  CHECK(sorted_ids(t.query(n > int_max)) == ids_t{1, 2, 4});
+  CHECK(sorted_ids(t.query(n == int_max)) == ids_t{3});
+  CHECK(sorted_ids(t.query(n.in({max, -5}))) == ids_t{1, 5});
+  // a double operand is the decimal of fewest digits that reads back as it, as a stored double
+  // is written: 2^64 is 1.8446744073709552e19, above every uint64, and 2^63 is
+  // 9.223372036854776e18, which the stored double is and the integer 2^63 is not
+  CHECK(sorted_ids(t.query(n >= 18446744073709551616.0)).empty());
+  CHECK(sorted_ids(t.query(n < 18446744073709551616.0)) == ids_t{1, 2, 3, 4, 5});
+  CHECK(sorted_ids(t.query(n == 9223372036854775808.0)) == ids_t{4});
+  CHECK(t.count(n <= -5.0) == 1);
+}
+
+TEMPLATE_LIST_TEST_CASE("json paths: a deep path of tokens that may be array indexes or names is answered",
+                        "[conformance][query][json]", conformance_backends) {
+  // each "0" may step into an array or to a member "0": 40 of them must cost no more than 40 names
+  using nlohmann::json;
+  constexpr int depth = 40;
+  json arrays = 7, objects = 7, mixed = 7, short_by_one = 7;
+  for (int i = 0; i < depth; ++i) {
+    arrays = json::array({arrays});
+    objects = json{{"0", objects}};
+    mixed = i % 2 ? json{{"0", mixed}} : json::array({mixed});
+    if (i + 1 < depth) short_by_one = json::array({short_by_one});
+  }
+  store<TestType> s;
+  auto t = s->template table<event>();
+  std::vector<event> docs(4);
+  for (std::int64_t i = 0; i < 4; ++i) docs[static_cast<std::size_t>(i)].id = i + 1;
+  docs[0].payload = arrays;
+  docs[1].payload = objects;
+  docs[2].payload = mixed;
+  docs[3].payload = short_by_one;
+  t.put_many(docs);
+
+  std::string path;
+  for (int i = 0; i < depth; ++i) path += "/0";
+  CHECK(sorted_ids(t.query(where<&event::payload>.at(path) == 7)) == ids_t{1, 2, 3});
+  CHECK(sorted_ids(t.query(where<&event::payload>.at(path) >= 7.0)) == ids_t{1, 2, 3});
+  CHECK(sorted_ids(t.query(where<&event::payload>.at(path) != 7)) == ids_t{4});
+  CHECK(sorted_ids(t.query(where<&event::payload>.at(path).in({6, 7}))) == ids_t{1, 2, 3});
+  CHECK(sorted_ids(t.query(where<&event::payload>.at(path).exists())) == ids_t{1, 2, 3});
+  CHECK(sorted_ids(t.query(where<&event::payload>.at(path + "/0").exists())).empty());
+  CHECK(t.count(where<&event::payload>.at(path) == nullptr) == 1);
+}
+
 TEMPLATE_LIST_TEST_CASE("json paths: in(), combinations, counts and erase by predicate", "[conformance][query][json]",
                         conformance_backends) {
   store<TestType> s;
@@ -306,6 +376,11 @@ TEMPLATE_LIST_TEST_CASE("json paths: an index on a JSON path is added to an exis
   CHECK(ids(t.query(where<&order_v2::payload>.at("/it's/a b") != "x")) == ids_t{2, 3});
   t.put(order_v2{4, json::parse(R"({"order": {"id": 7.0}})")});
   CHECK(ids(t.query(where<&order_v2::payload>.at("/order/id") == 7)) == ids_t{1, 4});
+  // an operand beyond what SQLite's reading of the path compares exactly is answered all the same
+  t.put(order_v2{5, json{{"order", {{"id", std::numeric_limits<std::uint64_t>::max()}}}}});
+  CHECK(ids(t.query(where<&order_v2::payload>.at("/order/id") < std::uint64_t{1} << 63)) == ids_t{1, 3, 4});
+  CHECK(ids(t.query(where<&order_v2::payload>.at("/order/id") == std::numeric_limits<std::uint64_t>::max())) ==
+        ids_t{5});
 
   if constexpr (std::is_same_v<typename TestType::type, stowage::sqlite>) {
     sqlite3* db = s->backend().native_handle();

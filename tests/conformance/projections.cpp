@@ -185,6 +185,68 @@ TEMPLATE_LIST_TEST_CASE("projections and counts by group see the writes of the t
         counts<stage>{{stage::done, 1}, {stage::queued, 1}, {stage::running, 1}});
 }
 
+TEMPLATE_LIST_TEST_CASE(
+    "a projection streams as a query does: a loop may break, write as it reads, or run in a transaction",
+    "[conformance][projection]", conformance_backends) {
+  store<TestType> s;
+  auto jobs = s->template table<job>();
+  jobs.put_many(some_jobs());
+  auto by_id = [&](auto pred) { return jobs.query(pred).template order_by<&job::id>(); };
+  auto other = [](std::string id, std::string owner) {
+    return job{std::move(id), std::move(owner), stage::queued, std::nullopt, 0, 0.0, t0, std::nullopt};
+  };
+
+  // a loop that stops early reads no further, and the database goes on
+  std::vector<std::string> first;
+  for (const auto& [id, cost] : by_id(where < &job::cost >> 0.0).template select<&job::id, &job::cost>()) {
+    first.push_back(id);
+    if (first.size() == 2) break;
+  }
+  CHECK(first == std::vector<std::string>{"j1", "j2"});
+  if constexpr (std::is_same_v<typename TestType::type, stowage::sqlite>) {
+    // the statement is still being stepped while the loop runs: rows are read as they are yielded
+    sqlite3* db = s->backend().native_handle();
+    for (const std::string& id : by_id(where<&job::owner> != "").template select<&job::id>()) {
+      bool stepping = false;
+      for (sqlite3_stmt* st = sqlite3_next_stmt(db, nullptr); st; st = sqlite3_next_stmt(db, st))
+        stepping =
+            stepping || (sqlite3_stmt_busy(st) && std::string_view(sqlite3_sql(st)).starts_with("SELECT \"id\" FROM"));
+      CHECK(stepping);
+      CHECK(id == "j1");
+      break;
+    }
+  }
+  jobs.put(other("j9", "dee"));
+  CHECK(jobs.count() == 9);
+
+  // writes made while it reads are not yielded: it yields the rows as they were when it began
+  std::vector<std::string> seen;
+  for (const std::string& id : by_id(where<&job::priority> >= 0).template select<&job::id>()) {
+    seen.push_back(id);
+    jobs.put(other(id + "x", "zed"));  // sorts right after the row just read
+  }
+  CHECK(seen == std::vector<std::string>{"j1", "j2", "j3", "j4", "j5", "j6", "j7", "j8", "j9"});
+  CHECK(jobs.count(where<&job::owner> == "zed") == 9);
+
+  {
+    auto tx = s->transaction();
+    CHECK(jobs.erase(where<&job::owner> == "zed") == 9);
+    std::vector<std::string> in_tx;
+    for (const std::string& id : by_id(where<&job::owner> == "ann").template select<&job::id>()) {
+      in_tx.push_back(id);
+      if (in_tx.size() == 2) break;
+    }
+    CHECK(in_tx == std::vector<std::string>{"j1", "j3"});
+    jobs.put(other("j0", "ann"));
+    CHECK(by_id(where<&job::owner> == "ann").template select<&job::id>().to_vector() ==
+          std::vector<std::string>{"j0", "j1", "j3", "j6"});
+    CHECK(by_id(where<&job::owner> != "zed").template select<&job::owner>().to_vector().size() == 10);
+  }  // rolled back
+  CHECK(by_id(where<&job::owner> == "ann").template select<&job::id>().to_vector() ==
+        std::vector<std::string>{"j1", "j3", "j6"});
+  CHECK(jobs.count(where<&job::owner> == "zed") == 9);
+}
+
 namespace {
 struct switch_state {
   BOOST_HANA_DEFINE_STRUCT(switch_state, (std::int64_t, id), (bool, on), (std::optional<bool>, was));

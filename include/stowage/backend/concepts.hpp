@@ -54,10 +54,11 @@ concept plain_backend = requires(B& b, typename B::table_handle& h, const void* 
 
 /// A cursor over rows of stored values (in field order) selected up front: the snapshot that
 /// backends filtering in process return from select(). Each row is decoded as it is yielded.
+/// For a projection (columns not empty) a row holds those fields' values only.
 class row_cursor {
  public:
   // out of line (compiled once): a query loop over any record moves and destroys its cursor
-  row_cursor(const table_schema& s, std::vector<std::vector<value>> rows);
+  row_cursor(const table_schema& s, std::vector<std::vector<value>> rows, std::vector<std::size_t> columns = {});
   row_cursor(row_cursor&&) noexcept;
   row_cursor& operator=(row_cursor&&) noexcept;
   ~row_cursor();
@@ -66,6 +67,7 @@ class row_cursor {
  private:
   const table_schema* schema_;
   std::vector<std::vector<value>> rows_;
+  std::vector<std::size_t> columns_;
   std::size_t pos_ = 0;
 };
 
@@ -77,8 +79,7 @@ class row_cursor {
 /// to open_table; keys arrive as one stored value (a detail::cell).
 template <class B>
 concept backend = requires(B& b, const B& cb, const detail::table_schema& schema, typename B::table_handle& h,
-                           const detail::query_spec& q, std::span<const detail::field_change> changes,
-                           std::span<const std::size_t> fields, unsigned depth) {
+                           const detail::query_spec& q, std::span<const detail::field_change> changes, unsigned depth) {
   // opens a store from a URL (each backend documents its forms); throws unavailable_error
   requires std::constructible_from<B, std::string_view>;
   // whether a query's cursor reads the store while it is iterated (it then holds the database's
@@ -90,7 +91,8 @@ concept backend = requires(B& b, const B& cb, const detail::table_schema& schema
   //     constraint_error for a unique index violation
   // get(h, key, out) -> bool: reads the record with this key into *out, saying whether there is one
   // erase(h, key) -> bool: deletes the record with this key, saying whether there was one
-  // select(h, q) -> a cursor with bool next(void* out): the records a query selects, as they
+  // select(h, q) -> a cursor with bool next(void* out): the records a query selects (or, when
+  //     q.columns is not empty, only those fields of them: see query_spec::columns), as they
   //     were when select() ran, whatever the same database writes while it is read
   requires detail::plain_backend<B>;
   // how many records the query selects, honouring offset and limit
@@ -103,10 +105,6 @@ concept backend = requires(B& b, const B& cb, const detail::table_schema& schema
   //     SQL backends. A unique index that refuses one changed record leaves every record as it
   //     was and throws constraint_error; inside a transaction, the transaction goes on
   { b.update_where(h, q, changes) } -> std::same_as<std::uint64_t>;
-  // select_fields(h, q, fields) -> the stored values of these fields (by index) of each record q
-  //     selects, honouring its filter, order, offset and limit, row after row (fields.size()
-  //     values a row); only these columns are read where the storage has columns
-  { b.select_fields(h, q, fields) } -> std::same_as<std::vector<value>>;
   // count_groups(h, q, field) -> each stored value of the field among the records q's filter
   //     selects (q has no order, offset or limit) with how many hold it, NULL first, then
   //     ascending as ORDER BY sorts: one GROUP BY statement on SQL backends

@@ -209,9 +209,6 @@ class json_dir {
   std::uint64_t update_where(table_handle& h, const detail::query_spec& q,
                              std::span<const detail::field_change> changes);
 
-  /// The values of these fields of the records q selects (a projection), row after row: taken
-  /// from the files' cached stored values, so only these fields are decoded into C++ values.
-  std::vector<value> select_fields(table_handle& h, const detail::query_spec& q, std::span<const std::size_t> fields);
   /// Each value of the field among the records q selects, with its count (count_values).
   std::vector<detail::group_count> count_groups(table_handle& h, const detail::query_spec& q, std::size_t field);
 

@@ -178,12 +178,14 @@ class memory {
   /// rather than changing it), each decoded as it is yielded.
   class cursor {
    public:
-    cursor(const table_handle& h, std::vector<row_ptr> rows) : handle_(&h), rows_(std::move(rows)) {}
+    cursor(const table_handle& h, std::vector<row_ptr> rows, std::vector<std::size_t> columns)
+        : handle_(&h), rows_(std::move(rows)), columns_(std::move(columns)) {}
     bool next(void* out);
 
    private:
     const table_handle* handle_;
     std::vector<row_ptr> rows_;
+    std::vector<std::size_t> columns_;  // a projection's fields (query_spec::columns)
     std::size_t pos_ = 0;
   };
 
@@ -199,8 +201,6 @@ class memory {
   std::uint64_t update_where(table_handle& h, const detail::query_spec& q,
                              std::span<const detail::field_change> changes);
 
-  /// The values of these fields of the rows q selects (a projection), row after row.
-  std::vector<value> select_fields(table_handle& h, const detail::query_spec& q, std::span<const std::size_t> fields);
   /// Each value of the field among the rows q selects, with its count (count_values).
   std::vector<detail::group_count> count_groups(table_handle& h, const detail::query_spec& q, std::size_t field);
 

@@ -449,13 +449,15 @@ class postgres {
   /// (PostgreSQL's cursors are insensitive): writes made while it is read do not show.
   class cursor {
    public:
-    cursor(postgres* owner, const table_state* t, lease c, std::string cursor_name, std::uint64_t session)
+    cursor(postgres* owner, const table_state* t, lease c, std::string cursor_name, std::uint64_t session,
+           std::vector<std::size_t> columns)
         : owner_(owner),
           table_(t),
           schema_(t->schema),
           c_(std::move(c)),
           name_(std::move(cursor_name)),
-          session_(session) {}
+          session_(session),
+          columns_(std::move(columns)) {}
     cursor(cursor&& o) noexcept
         : owner_(o.owner_),
           table_(o.table_),
@@ -466,7 +468,8 @@ class postgres {
           batch_(std::move(o.batch_)),
           row_(o.row_),
           done_(std::exchange(o.done_, true)),
-          checked_(o.checked_) {}
+          checked_(o.checked_),
+          columns_(std::move(o.columns_)) {}
     cursor& operator=(cursor&&) = delete;
     ~cursor();
 
@@ -483,7 +486,8 @@ class postgres {
     detail::pg::result batch_;
     int row_ = 0;
     bool done_ = false;
-    bool checked_ = false;  // the result's column types, in single-row mode
+    bool checked_ = false;              // the result's column types, in single-row mode
+    std::vector<std::size_t> columns_;  // a projection's fields (query_spec::columns)
   };
 
   cursor select(table_handle h, const detail::query_spec& q);
@@ -497,8 +501,6 @@ class postgres {
   std::uint64_t update_where(table_handle h, const detail::query_spec& q,
                              std::span<const detail::field_change> changes);
 
-  /// SELECT <these columns> ... : the values of these fields of the selected rows, row after row.
-  std::vector<value> select_fields(table_handle h, const detail::query_spec& q, std::span<const std::size_t> fields);
   /// SELECT f, COUNT(*) ... GROUP BY f ORDER BY f: each value of the field with its count.
   std::vector<detail::group_count> count_groups(table_handle h, const detail::query_spec& q, std::size_t field);
 
@@ -594,6 +596,9 @@ class postgres {
   /// fields. The result's column types are checked against the table's when `check` (once per
   /// statement): the fields are then read by their stored kinds.
   void decode_into(void* out, const PGresult* res, int row, const table_state& t, detail::key_ref key, bool check);
+  /// The same for a projection's row: column i of the result into out[i], of field columns[i].
+  void decode_projected(void* const* out, const PGresult* res, int row, const table_state& t,
+                        const std::vector<std::size_t>& columns, bool check);
 
   /// Runs one of a table's statements on the calling thread's connection and checks its status.
   detail::pg::result run(const table_state& t, int k, detail::pg::params& p, ExecStatusType expected,

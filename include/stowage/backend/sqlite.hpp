@@ -32,6 +32,7 @@
 #include <stowage/backend/concepts.hpp>
 #include <stowage/backend/schema_diff.hpp>
 #include <stowage/detail/config.hpp>
+#include <stowage/query/evaluate.hpp>
 #include <stowage/query/like.hpp>
 #include <stowage/sql/render.hpp>
 
@@ -166,7 +167,7 @@ class sqlite {
 
   class cursor {
    public:
-    cursor(sqlite* owner, const detail::table_schema* s, lease l);
+    cursor(sqlite* owner, const detail::table_schema* s, lease l, std::vector<std::size_t> columns);
     cursor(cursor&&) noexcept = default;
     cursor& operator=(cursor&&) = delete;
     ~cursor();
@@ -175,8 +176,10 @@ class sqlite {
 
    private:
     struct state : open_query {
-      state(sqlite* o, const detail::table_schema* s, lease l)
-          : open_query{&read_rest_of}, owner(o), schema(s), statement(std::move(l)) {}
+      state(sqlite* o, const detail::table_schema* s, lease l, std::vector<std::size_t> c)
+          : open_query{&read_rest_of}, owner(o), schema(s), statement(std::move(l)), columns(std::move(c)) {}
+      // the values a row has: every column, or a projection's
+      std::size_t width() const { return columns.empty() ? schema->columns.size() : columns.size(); }
       bool step(void* out);
       static void read_rest_of(open_query& q);
 
@@ -187,7 +190,8 @@ class sqlite {
       bool buffered = false;    // read to the end into rest; no longer in owner->open_queries_
       std::vector<value> rest;  // the rows read ahead, one column after another
       std::size_t pos = 0;
-      std::exception_ptr error;  // what ended the read ahead, thrown after its rows
+      std::exception_ptr error;          // what ended the read ahead, thrown after its rows
+      std::vector<std::size_t> columns;  // a projection's fields (query_spec::columns)
     };
     std::unique_ptr<state> state_;
   };
@@ -203,8 +207,6 @@ class sqlite {
   std::uint64_t update_where(table_handle h, const detail::query_spec& q,
                              std::span<const detail::field_change> changes);
 
-  /// SELECT <these columns> ... : the values of these fields of the selected rows, row after row.
-  std::vector<value> select_fields(table_handle h, const detail::query_spec& q, std::span<const std::size_t> fields);
   /// SELECT f, COUNT(*) ... GROUP BY f ORDER BY f: each value of the field with its count.
   std::vector<detail::group_count> count_groups(table_handle h, const detail::query_spec& q, std::size_t field);
 

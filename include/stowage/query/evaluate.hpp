@@ -30,11 +30,14 @@ truth evaluate(const expr& e, std::span<const value> row);
 /// seek of a page, in the order compare_for_sort gives.
 bool after_position(std::span<const value> row, const query_spec& q);
 
-/// The test of one op::json node on a stored JSON text (nullptr for an absent document).
-bool json_test_holds(const std::string* document, op test, const std::vector<std::string>& path,
+/// The test of one op::json node on a stored JSON text (nullptr for an absent document); SQLite
+/// runs it too, as stowage_json_test.
+bool json_test_holds(const std::string_view* document, op test, const std::vector<std::string>& path,
                      const std::vector<json_scalar>& values);
 
-/// Applies a query's filter, order, offset and limit to rows, returning the chosen rows.
+/// Applies a query's filter, order, offset and limit to rows, returning the chosen rows. Rows
+/// equal in the order keep the order they came in. With a limit, only the rows up to the
+/// offset plus the limit are put in order (a page of a large table sorts a page, not the table).
 template <class Row, class Project>
 std::vector<const Row*> select_rows(const std::vector<const Row*>& rows, const query_spec& q, Project&& values_of) {
   std::vector<const Row*> out;
@@ -42,18 +45,27 @@ std::vector<const Row*> select_rows(const std::vector<const Row*>& rows, const q
     if ((!q.filter || evaluate(*q.filter, values_of(*r)) == truth::yes) &&
         (!q.after || after_position(values_of(*r), q)))
       out.push_back(r);
-  if (!q.order.empty()) {
-    std::stable_sort(out.begin(), out.end(), [&](const Row* a, const Row* b) {
-      for (const auto& t : q.order) {
-        auto c = compare_for_sort(values_of(*a)[t.field], values_of(*b)[t.field]);
-        if (c != 0) return t.dir == direction::asc ? c < 0 : c > 0;
-      }
-      return false;
-    });
-  }
   std::size_t first = static_cast<std::size_t>(std::min<std::uint64_t>(q.offset, out.size()));
   std::size_t last = out.size();
   if (q.limit) last = static_cast<std::size_t>(std::min<std::uint64_t>(first + *q.limit, out.size()));
+  if (!q.order.empty() && first < last) {
+    // positions in `out`, ordered by the query's order, then by position: a total order, so
+    // the partial sort gives what a stable sort of everything would
+    std::vector<std::size_t> at(out.size());
+    for (std::size_t i = 0; i < at.size(); ++i) at[i] = i;
+    auto before = [&](std::size_t a, std::size_t b) {
+      for (const auto& t : q.order) {
+        auto c = compare_for_sort(values_of(*out[a])[t.field], values_of(*out[b])[t.field]);
+        if (c != 0) return t.dir == direction::asc ? c < 0 : c > 0;
+      }
+      return a < b;
+    };
+    std::partial_sort(at.begin(), at.begin() + static_cast<std::ptrdiff_t>(last), at.end(), before);
+    std::vector<const Row*> chosen;
+    chosen.reserve(last - first);
+    for (std::size_t i = first; i < last; ++i) chosen.push_back(out[at[i]]);
+    return chosen;
+  }
   return std::vector<const Row*>(out.begin() + static_cast<std::ptrdiff_t>(first),
                                  out.begin() + static_cast<std::ptrdiff_t>(last));
 }

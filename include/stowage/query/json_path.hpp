@@ -4,7 +4,10 @@
 //
 // The semantics, the same on every backend:
 // - a path that leads nowhere (or into a document that is absent: an empty optional) is null;
-// - == compares values of the same kind: numbers numerically (17 == 17.0), strings bytewise,
+// - == compares values of the same kind: numbers numerically (17 == 17.0) and exactly, by their
+//   decimal values (an integer as it is, a double as the decimal of fewest digits that reads back
+//   as it, as JSON text writes a double; a stored number as its text says), so that an integer
+//   beyond 2^53 is never rounded, strings bytewise,
 //   booleans with booleans, null with null; a number never equals a string ("17" != 17), and an
 //   array or an object equals no value; != is the negation of ==, so it holds across kinds;
 // - <, <=, >, >= order numbers with numbers and strings with strings (bytewise); across kinds,
@@ -27,8 +30,9 @@
 namespace stowage {
 namespace detail {
 
-/// A value a JSON path is compared with: JSON null, a boolean, an integer, a double or a string.
-using json_scalar = std::variant<std::nullptr_t, bool, std::int64_t, double, std::string>;
+/// A value a JSON path is compared with: JSON null, a boolean, an integer, a double, a string, or
+/// an unsigned integer above the int64 range.
+using json_scalar = std::variant<std::nullptr_t, bool, std::int64_t, double, std::string, std::uint64_t>;
 
 /// The tokens of a JSON Pointer with ~1 and ~0 decoded; the reason it is refused in `why` (and
 /// an empty result) otherwise. Besides RFC 6901's rules, a token may not hold a double quote or
@@ -56,10 +60,10 @@ struct json_operand {
   requires std::same_as<T, bool> json_operand(T b) : v(b) {}
   template <class T>
   requires(std::integral<T> && !std::same_as<T, bool>) json_operand(T i) {
-    // an unsigned value above the int64 range can only be compared as a double
+    // an unsigned value above the int64 range keeps its own alternative, compared exactly
     if constexpr (std::is_unsigned_v<T> && sizeof(T) == 8)
       if (i > static_cast<T>(std::numeric_limits<std::int64_t>::max())) {
-        v = static_cast<double>(i);
+        v = static_cast<std::uint64_t>(i);
         return;
       }
     v = static_cast<std::int64_t>(i);

@@ -39,12 +39,14 @@ namespace detail {
 /// tie-breaker (unless q orders by it), after the position `token` holds (none: from the
 /// start), limited to n + 1 rows, the last of which only says that a next page exists. A token
 /// that is no token of this table and query shape, n = 0, or a q with its own offset or limit
-/// is bad_input_error.
-query_spec page_query(const table_schema& s, const query_spec& q, const std::string_view* token, std::uint64_t n);
+/// is bad_input_error. `shape` is set to the hash of the paged query's shape, which a token
+/// holds (computed once a page: page_token takes it).
+query_spec page_query(const table_schema& s, const query_spec& q, const std::string_view* token, std::uint64_t n,
+                      std::uint32_t& shape);
 
 /// The token of the position of `record` (of the table's type), read with `paged`, a query
-/// page_query made: the next page starts after it.
-std::string page_token(const table_schema& s, const query_spec& paged, const void* record);
+/// page_query made (whose shape it gave): the next page starts after it.
+std::string page_token(const table_schema& s, const query_spec& paged, std::uint32_t shape, const void* record);
 
 }  // namespace detail
 }  // namespace stowage

@@ -35,8 +35,11 @@ void decode_value(const table_schema& s, std::size_t field, const value& v, void
 void decode_groups(const table_schema& s, std::size_t field, const std::vector<group_count>& groups, void* first,
                    std::size_t stride, std::uint64_t* counts);
 
-/// Reads one row of stored values (row[i] of fields[i]) into out[i].
+/// Reads one row of stored values (row[i] of fields[i]) into out[i]: a projection's row.
 void decode_values(const table_schema& s, std::span<const std::size_t> fields, const value* row, void* const* out);
+
+/// Reads a cell of the column of field `field` into out, as decode_value does.
+void decode_cell(const table_schema& s, std::size_t field, const cell& c, void* out);
 
 }  // namespace stowage::detail
 

@@ -36,6 +36,10 @@ struct query_spec {
   /// only the rows strictly after it in its order (NULLs first in ascending order). The order
   /// ends with the key, so a position is one row.
   std::optional<std::vector<value>> after;
+  /// A projection (query.select<&R::a, &R::b>()): the fields read, in order. When not empty, a
+  /// backend's select() reads only these columns, and its cursor's next(out) takes out as a
+  /// void* const*, one destination a field (each of its field's type), and decodes only them.
+  std::vector<std::size_t> columns;
 };
 
 }  // namespace stowage::detail

@@ -3,6 +3,7 @@
 // parameters in the order the placeholders appear.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,11 +30,21 @@ std::string prefix_upper_bound(std::string p);
 /// valid UTF-8 (the server will refuse it with a clear message).
 std::string utf8_prefix_upper_bound(std::string p);
 
-/// The SQLite JSON paths a JSON pointer's tokens may mean: a token that can be an array index
-/// reads as [n] on an array and as a member's name on an object, so each such token doubles the
-/// readings (at most one of which leads anywhere in a given document). Names are quoted and
-/// escaped as stowage's JSON text escapes them, which SQLite compares against.
-std::vector<std::string> sqlite_json_paths(const std::vector<std::string>& tokens);
+/// The SQLite JSON path of a pointer whose tokens are members' names ($."a"."b"), as a
+/// json_index declares one. Names are quoted and escaped as stowage's JSON text escapes them,
+/// which SQLite compares against. (A token that could be an array index has two readings, [n] on
+/// an array and a name on an object, which one SQLite path cannot say: such paths are tested by
+/// stowage_json_test.)
+std::string sqlite_json_path(const std::vector<std::string>& tokens);
+
+/// A JSON-path test as the one parameter of SQLite's stowage_json_test(document, spec): the
+/// test, the path's tokens and the values, each length-prefixed, as any byte may be in a name.
+std::string json_test_spec(detail::op test, const std::vector<std::string>& path,
+                           const std::vector<detail::json_scalar>& values);
+
+/// The test a json_test_spec describes; false when the text is none.
+bool read_json_test_spec(std::string_view spec, detail::op& test, std::vector<std::string>& path,
+                         std::vector<detail::json_scalar>& values);
 
 /// The first `count` tokens as a PostgreSQL text[] literal, {"a","b"} (a parameter's text, or
 /// quoted in a json_index's expression).
@@ -324,7 +335,8 @@ class builder {
 
   // Tests inside JSON fields (query/json_path.hpp). Each renders to an expression that is never
   // NULL, so that NOT negates it exactly. Values are parameters, and so is the path, unless a
-  // json_index declares it (see json_indexed).
+  // json_index declares it (see json_indexed); on SQLite an undeclared path and its values are
+  // one parameter of stowage_json_test.
 
   static std::string_view sqlite_type_of(const detail::json_scalar& v) {
     switch (v.index()) {
@@ -355,68 +367,69 @@ class builder {
       quote_literal(text, pg_text_array(path, path.size()));
       return raw("::text[]");
     } else {
-      quote_literal(text, sqlite_json_paths(path).front());
+      quote_literal(text, sqlite_json_path(path));
       return *this;
     }
   }
-  builder& sqlite_path(std::size_t field, const std::vector<std::string>& tokens, const std::string& path) {
-    if (json_indexed(field, tokens)) return json_path_literal(tokens);
-    return param(value(path), column_kind::text);
-  }
 
-  // IFNULL(json_type(col, path), 'null'): the JSON type at the path, 'null' where it leads nowhere
-  builder& sqlite_type(std::size_t field, const std::vector<std::string>& tokens, const std::string& path) {
-    return raw("IFNULL(json_type(").column(field).raw(", ").sqlite_path(field, tokens, path).raw("), 'null')");
-  }
-  // one reading of the path compared with v: json_type keeps numbers, text and booleans apart
-  builder& sqlite_compare(std::size_t field, const std::vector<std::string>& tokens, const std::string& path,
-                          detail::op o, const detail::json_scalar& v) {
-    using detail::op;
-    bool ordering = o != op::eq;
-    if (v.index() <= 1) {
-      if (ordering) return raw("(1 = 0)");  // booleans and null are not ordered
-      return raw("(").sqlite_type(field, tokens, path).raw(" = ").raw(sqlite_type_of(v)).raw(")");
-    }
-    raw("(").sqlite_type(field, tokens, path).raw(v.index() == 4 ? " = " : " IN (").raw(sqlite_type_of(v));
-    if (v.index() != 4) raw(")");
-    raw(" AND json_extract(").column(field).raw(", ").sqlite_path(field, tokens, path).raw(")");
-    raw(o == op::eq ? " = " : o == op::lt ? " < " : o == op::le ? " <= " : o == op::gt ? " > " : " >= ");
-    return param(param_of(v), param_kind(v)).raw(")");
-  }
-  // the value equals v (or is ordered with it as o says) in whichever reading leads somewhere;
-  // null is every reading's null or nowhere
-  builder& sqlite_any(const detail::expr& e, const std::vector<std::string>& paths, detail::op o,
-                      const detail::json_scalar& v) {
-    bool all = v.index() == 0 && o == detail::op::eq;
-    raw("(");
-    for (std::size_t i = 0; i < paths.size(); ++i) {
-      if (i) raw(all ? " AND " : " OR ");
-      sqlite_compare(e.field, e.path, paths[i], o, v);
-    }
-    return raw(")");
-  }
+  // On SQLite, a path a json_index declares (names only) is read with json_extract and the
+  // index's own path text, so that the index serves the test; any other path is tested by
+  // stowage's evaluator (query/json_path.hpp) on the stored text, registered as
+  // stowage_json_test, so that its meaning is the one memory and json_dir give by construction
+  // and a token that may be an array index or a name costs nothing more.
   builder& sqlite_json(const detail::expr& e) {
+    if (!json_indexed(e.field, e.path) || !std::all_of(e.json_values.begin(), e.json_values.end(), sqlite_exact)) {
+      std::string spec = json_test_spec(e.json_test, e.path, e.json_values);
+      auto first = reinterpret_cast<const std::byte*>(spec.data());
+      return raw("stowage_json_test(")
+          .column(e.field)
+          .raw(", ")
+          .param(value(bytes(first, first + spec.size())), column_kind::blob)
+          .raw(")");
+    }
     using detail::op;
-    auto paths = sqlite_json_paths(e.path);
     switch (e.json_test) {
       case op::is_null:
-        raw("(");
-        for (std::size_t i = 0; i < paths.size(); ++i) {
-          if (i) raw(" OR ");
-          raw("json_type(").column(e.field).raw(", ").sqlite_path(e.field, e.path, paths[i]).raw(") IS NOT NULL");
-        }
-        return raw(")");
-      case op::ne: return raw("(NOT ").sqlite_any(e, paths, op::eq, e.json_values[0]).raw(")");
+        return raw("(json_type(").column(e.field).raw(", ").json_path_literal(e.path).raw(") IS NOT NULL)");
+      case op::ne: return raw("(NOT ").sqlite_compare(e, op::eq, e.json_values[0]).raw(")");
       case op::in:
         if (e.json_values.empty()) return raw("(1 = 0)");
         raw("(");
         for (std::size_t i = 0; i < e.json_values.size(); ++i) {
           if (i) raw(" OR ");
-          sqlite_any(e, paths, op::eq, e.json_values[i]);
+          sqlite_compare(e, op::eq, e.json_values[i]);
         }
         return raw(")");
-      default: return sqlite_any(e, paths, e.json_test, e.json_values[0]);
+      default: return sqlite_compare(e, e.json_test, e.json_values[0]);
     }
+  }
+  // Whether json_extract's reading compares with v as stowage's exact decimal comparison does:
+  // it reads a number beyond the int64 range, or with a fraction, as a double, which is exact
+  // enough only while v is within 2^53 (else the shared evaluator tests it, without the index)
+  static bool sqlite_exact(const detail::json_scalar& v) {
+    constexpr double bound = 9007199254740992.0;  // 2^53
+    if (v.index() == 5) return false;
+    if (v.index() == 2) return std::get<2>(v) >= -(std::int64_t{1} << 53) && std::get<2>(v) <= (std::int64_t{1} << 53);
+    if (v.index() == 3) return std::get<3>(v) > -bound && std::get<3>(v) < bound;
+    return true;
+  }
+  // IFNULL(json_type(col, path), 'null'): the JSON type at the path, 'null' where it leads nowhere
+  builder& sqlite_type(const detail::expr& e) {
+    return raw("IFNULL(json_type(").column(e.field).raw(", ").json_path_literal(e.path).raw("), 'null')");
+  }
+  // the value compared with v: json_type keeps numbers, text and booleans apart
+  builder& sqlite_compare(const detail::expr& e, detail::op o, const detail::json_scalar& v) {
+    using detail::op;
+    bool ordering = o != op::eq;
+    if (v.index() <= 1) {
+      if (ordering) return raw("(1 = 0)");  // booleans and null are not ordered
+      return raw("(").sqlite_type(e).raw(" = ").raw(sqlite_type_of(v)).raw(")");
+    }
+    raw("(").sqlite_type(e).raw(v.index() == 4 ? " = " : " IN (").raw(sqlite_type_of(v));
+    if (v.index() != 4) raw(")");
+    raw(" AND json_extract(").column(e.field).raw(", ").json_path_literal(e.path).raw(")");
+    raw(o == op::eq ? " = " : o == op::lt ? " < " : o == op::le ? " <= " : o == op::gt ? " > " : " >= ");
+    return param(param_of(v), param_kind(v)).raw(")");
   }
 
   // (col #> path): the jsonb value at the path, SQL NULL where it leads nowhere; a token #> would
@@ -442,7 +455,7 @@ class builder {
   builder& pg_compare(const detail::expr& e, detail::op o, const detail::json_scalar& v) {
     using detail::op;
     raw("(COALESCE(jsonb_typeof(").pg_value(e).raw("), 'null') = ");
-    static constexpr std::string_view kinds[] = {"'null'", "'boolean'", "'number'", "'number'", "'string'"};
+    static constexpr std::string_view kinds[] = {"'null'", "'boolean'", "'number'", "'number'", "'string'", "'number'"};
     raw(kinds[v.index()]);
     if (v.index() == 0) return raw(o == op::eq ? ")" : " AND 1 = 0)");
     if (v.index() == 1 && o != op::eq) return raw(" AND 1 = 0)");

@@ -185,7 +185,6 @@ struct stand_in_backend {
   std::uint64_t count(table_handle&, const query_spec&);
   std::uint64_t erase_where(table_handle&, const query_spec&);
   std::uint64_t update_where(table_handle&, const query_spec&, std::span<const field_change>);
-  std::vector<value> select_fields(table_handle&, const query_spec&, std::span<const std::size_t>);
   std::vector<group_count> count_groups(table_handle&, const query_spec&, std::size_t);
   void clear(table_handle&);
   void begin(unsigned);
@@ -232,34 +231,9 @@ struct projected<Field> {
   using type = member_type_t<Field>;
 };
 
-/// The rows of stored values a backend's select_fields returned, handed out one at a time.
-class value_rows {
- public:
-  value_rows() = default;
-  value_rows(std::vector<value> values, std::size_t width) noexcept
-      : values_(std::move(values)), width_(width), done_(false) {}
-  /// The next row's values; nullptr, and done() from then on, when there is none.
-  const value* next() noexcept {
-    if (done_ || values_.size() - pos_ < width_) {
-      done_ = true;
-      return nullptr;
-    }
-    const value* row = values_.data() + pos_;
-    pos_ += width_;
-    return row;
-  }
-  bool done() const noexcept { return done_; }
-
- private:
-  std::vector<value> values_;
-  std::size_t width_ = 1;
-  std::size_t pos_ = 0;
-  bool done_ = true;
-};
-
-/// An input iterator over what a projection yields: one row of stored values decoded a step,
-/// into an element of its own. Not a member of projection, so that it is one type for every
-/// backend.
+/// An input iterator over what a projection yields: the backend's cursor (query_spec::columns
+/// says which fields) decodes one row a step into an element of its own. Not a member of
+/// projection, so that it is one type for every backend.
 template <class Record, auto... Fields>
 class projection_iterator {
  public:
@@ -268,15 +242,15 @@ class projection_iterator {
   using iterator_concept = std::input_iterator_tag;
 
   projection_iterator() = default;
-  explicit projection_iterator(value_rows rows) : rows_(std::move(rows)) { ++*this; }
+  explicit projection_iterator(running_query run) : run_(std::move(run)) { ++*this; }
   const value_type& operator*() const { return current_; }
   const value_type* operator->() const { return &current_; }
   projection_iterator& operator++() {
-    if (const value* row = rows_.next()) decode(row, std::make_index_sequence<sizeof...(Fields)>{});
+    next(std::make_index_sequence<sizeof...(Fields)>{});
     return *this;
   }
   void operator++(int) { ++*this; }
-  friend bool operator==(const projection_iterator& it, std::default_sentinel_t) { return it.rows_.done(); }
+  friend bool operator==(const projection_iterator& it, std::default_sentinel_t) { return it.run_.done(); }
 
   static constexpr std::size_t fields[] = {member_index_v<Record, Fields>...};
 
@@ -284,15 +258,15 @@ class projection_iterator {
   // the fields' own codecs, from the record's schema, read the values in place: nothing here
   // is compiled per field type
   template <std::size_t... I>
-  void decode(const value* row, std::index_sequence<I...>) {
+  void next(std::index_sequence<I...>) {
     void* out[sizeof...(Fields)];
     if constexpr (sizeof...(Fields) == 1)
       out[0] = &current_;
     else
       ((out[I] = &std::get<I>(current_)), ...);
-    decode_values(schema_of<Record>(), fields, row, out);
+    run_.next(out);
   }
-  value_rows rows_;
+  running_query run_;
   value_type current_{};
 };
 }  // namespace detail
@@ -300,18 +274,17 @@ class projection_iterator {
 /// Some fields of the records a query selects: query.select<&Run::id, &Run::status>(), made by
 /// query::select. One field yields its value (std::string, std::optional<int>...), several a
 /// std::tuple of their values in the order named; a std::optional field's NULL is std::nullopt.
-/// The query's filter, order, offset and limit hold. Each iteration runs the query afresh: it
-/// reads the chosen columns of every selected row at once (the other columns are not read, on
-/// SQL backends not even sent), then turns one row a step into the element it yields.
+/// The query's filter, order, offset and limit hold. Each iteration runs the query afresh and
+/// streams as a query of records does: the backend's cursor reads the chosen columns only (on
+/// SQL backends the others are not even sent) and decodes one row a step into the element it
+/// yields, so a large result is never held whole, and a loop that breaks reads no further.
 template <class Record, class Backend, auto... Fields>
 class projection {
  public:
   using value_type = typename detail::projected<Fields...>::type;
   using iterator = detail::projection_iterator<Record, Fields...>;
 
-  iterator begin() const {
-    return iterator(detail::value_rows(db_->select_fields(*handle_, spec_, iterator::fields), sizeof...(Fields)));
-  }
+  iterator begin() const { return iterator(db_->start(*handle_, spec_)); }
   std::default_sentinel_t end() const noexcept { return {}; }
 
   /// Runs the query and collects what it yields.
@@ -324,7 +297,9 @@ class projection {
  private:
   friend class query<Record, Backend>;
   projection(database<Backend>* db, typename Backend::table_handle* h, detail::query_spec spec)
-      : db_(db), handle_(h), spec_(std::move(spec)) {}
+      : db_(db), handle_(h), spec_(std::move(spec)) {
+    spec_.columns.assign(std::begin(iterator::fields), std::end(iterator::fields));
+  }
   database<Backend>* db_;
   typename Backend::table_handle* handle_;
   detail::query_spec spec_;
@@ -504,13 +479,15 @@ class query {
   /// statement, never an OFFSET), so records written or erased between pages are neither
   /// repeated nor skipped, the erased ones aside. A query read so takes no offset() or limit().
   stowage::page<Record> page(std::uint64_t n) const {
-    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, nullptr, n), n);
+    std::uint32_t shape = 0;
+    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, nullptr, n, shape), shape, n);
   }
   /// The page of at most n records after the position `token` holds: the next of a page this
   /// query (the same table, order and predicate) returned. Any other token, or one altered, is
   /// bad_input_error, whose message says which.
   stowage::page<Record> page_after(std::string_view token, std::uint64_t n) const {
-    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, &token, n), n);
+    std::uint32_t shape = 0;
+    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, &token, n, shape), shape, n);
   }
 
   /// Just these fields of the records, in the query's order, offset and limit:
@@ -533,7 +510,7 @@ class query {
 
  private:
   friend class table<Record, Backend>;
-  stowage::page<Record> read_page(const detail::query_spec& paged, std::uint64_t n) const {
+  stowage::page<Record> read_page(const detail::query_spec& paged, std::uint32_t shape, std::uint64_t n) const {
     stowage::page<Record> p;
     auto run = db_->start(*handle_, paged);
     while (run.next(&p.records.emplace_back())) {
@@ -541,7 +518,7 @@ class query {
     p.records.pop_back();  // the record the last step did not read
     if (p.records.size() > n) {
       p.records.pop_back();  // read only to know that a next page exists
-      p.next = detail::page_token(detail::schema_of<Record>(), paged, &p.records.back());
+      p.next = detail::page_token(detail::schema_of<Record>(), paged, shape, &p.records.back());
     }
     return p;
   }
@@ -768,7 +745,7 @@ class database {
   static_assert(detail::models_backend<Backend>,
                 "stowage: this type is not a backend: stowage::backend (stowage/backend/concepts.hpp) requires a "
                 "constructor from std::string_view, table_handle, streams, name, open_table, write, get<R>, "
-                "erase<R>, select<R>, count, erase_where, update_where, select_fields, count_groups, clear, begin, "
+                "erase<R>, select<R>, count, erase_where, update_where, count_groups, clear, begin, "
                 "commit and rollback");
 
  public:
@@ -857,10 +834,6 @@ class database {
     q.filter = std::move(filter);
     auto lock = guard();
     return backend_.update_where(h, q, changes);
-  }
-  std::vector<value> select_fields(handle& h, const detail::query_spec& q, std::span<const std::size_t> fields) {
-    auto lock = guard();
-    return backend_.select_fields(h, q, fields);
   }
   std::vector<detail::group_count> count_groups(handle& h, const detail::query_spec& q, std::size_t field) {
     auto lock = guard();

@@ -145,23 +145,20 @@ STOWAGE_INLINE auto memory::select(table_handle& h, const detail::query_spec& q)
   std::vector<row_ptr> out;
   out.reserve(chosen.size());
   for (const row_ptr* r : chosen) out.push_back(*r);
-  return cursor(h, std::move(out));
+  return cursor(h, std::move(out), q.columns);
 }
 
 STOWAGE_INLINE bool memory::cursor::next(void* out) {
   if (pos_ == rows_.size()) return false;
-  decode(*handle_, rows_[pos_++].get(), out);
+  const value* row = rows_[pos_++].get();
+  if (columns_.empty()) {
+    decode(*handle_, row, out);
+    return true;
+  }
+  auto outs = static_cast<void* const*>(out);
+  for (std::size_t i = 0; i < columns_.size(); ++i)
+    detail::decode_value(*handle_->schema, columns_[i], row[handle_->positions[columns_[i]]], outs[i]);
   return true;
-}
-
-STOWAGE_INLINE std::vector<value> memory::select_fields(table_handle& h, const detail::query_spec& q,
-                                                        std::span<const std::size_t> fields) {
-  auto chosen = matching(h, q);
-  std::vector<value> out;
-  out.reserve(chosen.size() * fields.size());
-  for (const row_ptr* r : chosen)
-    for (std::size_t f : fields) out.push_back((*r)[h.positions[f]]);
-  return out;
 }
 
 STOWAGE_INLINE std::vector<detail::group_count> memory::count_groups(table_handle& h, const detail::query_spec& q,

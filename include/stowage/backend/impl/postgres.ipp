@@ -634,7 +634,10 @@ STOWAGE_INLINE bool postgres::cursor::next(void* out) {
     auto st = PQresultStatus(batch_.get());
     if (st == PGRES_SINGLE_TUPLE) {
       // one statement, one row description: its types are checked with the first row
-      owner_->decode_into(out, batch_.get(), 0, *table_, {}, !checked_);
+      if (columns_.empty())
+        owner_->decode_into(out, batch_.get(), 0, *table_, {}, !checked_);
+      else
+        owner_->decode_projected(static_cast<void* const*>(out), batch_.get(), 0, *table_, columns_, !checked_);
       checked_ = true;
       return true;
     }
@@ -668,7 +671,10 @@ STOWAGE_INLINE bool postgres::cursor::next(void* out) {
       return false;
     }
   }
-  owner_->decode_into(out, batch_.get(), row_, *table_, {}, row_ == 0);
+  if (columns_.empty())
+    owner_->decode_into(out, batch_.get(), row_, *table_, {}, row_ == 0);
+  else
+    owner_->decode_projected(static_cast<void* const*>(out), batch_.get(), row_, *table_, columns_, row_ == 0);
   ++row_;
   return true;
 }
@@ -676,7 +682,13 @@ STOWAGE_INLINE bool postgres::cursor::next(void* out) {
 STOWAGE_INLINE auto postgres::select(table_handle h, const detail::query_spec& q) -> cursor {
   auto& t = *h;
   detail::pg::builder b(*t.schema);
-  b.raw("SELECT ").column_list().raw(" FROM ").ident(t.schema->table).clauses(q);
+  b.raw("SELECT ");
+  if (q.columns.empty()) b.column_list();
+  for (std::size_t i = 0; i < q.columns.size(); ++i) {
+    if (i) b.raw(", ");
+    b.column(q.columns[i]);
+  }
+  b.raw(" FROM ").ident(t.schema->table).clauses(q);
   detail::pg::params p;
   for (std::size_t i = 0; i < b.params.size(); ++i) add_param(p, b, i, t.schema);
   auto c = acquire();
@@ -690,13 +702,13 @@ STOWAGE_INLINE auto postgres::select(table_handle h, const detail::query_spec& q
         PQexecParams(c->conn, declare.c_str(), p.size(), types.data(), values, p.lengths(), p.formats(), 1));
     if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) fail(*c, r.get(), "cannot run the query", t.schema, {});
     auto session = session_id();
-    return cursor(this, &t, std::move(c), std::move(cursor_name), session);
+    return cursor(this, &t, std::move(c), std::move(cursor_name), session, q.columns);
   }
   const std::string& stmt = prepared_query(*c, b, t.schema);
   if (!PQsendQueryPrepared(c->conn, stmt.c_str(), p.size(), values, p.lengths(), p.formats(), 1) ||
       !PQsetSingleRowMode(c->conn))
     fail(*c, nullptr, "cannot run the query", t.schema, {});
-  return cursor(this, &t, std::move(c), {}, 0);
+  return cursor(this, &t, std::move(c), {}, 0, q.columns);
 }
 
 STOWAGE_INLINE std::uint64_t postgres::count(table_handle h, const detail::query_spec& q) {
@@ -736,36 +748,6 @@ STOWAGE_INLINE std::uint64_t postgres::update_where(table_handle h, const detail
   }
   if (q.filter) b.raw(" WHERE ").condition(*q.filter);
   return change_rows(t, b, true, "cannot update the records");
-}
-
-STOWAGE_INLINE std::vector<value> postgres::select_fields(table_handle h, const detail::query_spec& q,
-                                                          std::span<const std::size_t> fields) {
-  auto& t = *h;
-  detail::pg::builder b(*t.schema);
-  b.raw("SELECT ");
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i) b.raw(", ");
-    b.column(fields[i]);
-  }
-  b.raw(" FROM ").ident(t.schema->table).clauses(q);
-  detail::pg::params p;
-  for (std::size_t i = 0; i < b.params.size(); ++i) add_param(p, b, i, t.schema);
-  auto c = acquire();
-  const std::string& stmt = prepared_query(*c, b, t.schema);
-  const char* const* values = p.values();
-  detail::pg::result r(PQexecPrepared(c->conn, stmt.c_str(), p.size(), values, p.lengths(), p.formats(), 1));
-  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(*c, r.get(), "cannot read the query's values", t.schema, {});
-  const int rows = PQntuples(r.get());
-  const int n = static_cast<int>(fields.size());
-  std::vector<value> out;
-  out.reserve(static_cast<std::size_t>(rows) * fields.size());
-  for (int row = 0; row < rows; ++row)
-    for (int i = 0; i < n; ++i) {
-      const std::size_t f = fields[static_cast<std::size_t>(i)];
-      out.push_back(detail::with_field_context(
-          *t.schema, f, {}, [&] { return detail::to_value(detail::pg::result_cell(r.get(), row, i, t.stored[f])); }));
-    }
-  return out;
 }
 
 STOWAGE_INLINE std::vector<detail::group_count> postgres::count_groups(table_handle h, const detail::query_spec& q,
@@ -1165,6 +1147,30 @@ STOWAGE_INLINE void postgres::decode_into(void* out, const PGresult* res, int ro
     }
   } catch (...) {
     detail::field_failed(s, field, key);
+  }
+}
+
+STOWAGE_INLINE void postgres::decode_projected(void* const* out, const PGresult* res, int row, const table_state& t,
+                                               const std::vector<std::size_t>& columns, bool check) {
+  const auto& s = *t.schema;
+  if (check) {
+    std::vector<column_kind> stored;
+    for (std::size_t f : columns) stored.push_back(t.stored[f]);
+    if (int bad = detail::pg::mismatched_column(res, stored); bad >= 0)
+      detail::with_field_context(s, columns[static_cast<std::size_t>(bad)], {}, [&] {
+        throw detail::codec_failure{error_kind::corrupt,
+                                    "the result's column has the type " + std::to_string(PQftype(res, bad)) +
+                                        ", not the table's " +
+                                        std::string(detail::pg::column_type(stored[static_cast<std::size_t>(bad)]))};
+      });
+  }
+  std::size_t i = 0;
+  try {
+    for (; i < columns.size(); ++i)
+      s.columns[columns[i]].codec->decode(out[i],
+                                          detail::pg::result_cell(res, row, static_cast<int>(i), t.stored[columns[i]]));
+  } catch (...) {
+    detail::field_failed(s, columns[i], {});
   }
 }
 

@@ -98,6 +98,39 @@ STOWAGE_INLINE void contains_function(sqlite3_context* ctx, int, sqlite3_value**
   sqlite3_result_int(ctx, text_contains(bytes_of(argv[0]), bytes_of(argv[1]), sqlite3_value_int(argv[2]) != 0));
 }
 
+// stowage_json_test(document, spec): a JSON-path test (sql::json_test_spec) on the stored text,
+// by the evaluator memory and json_dir use. The spec is a bound parameter, the same for every
+// row: it is decoded once per statement run and kept as the argument's auxiliary data.
+struct json_test_args {
+  op test = op::eq;
+  std::vector<std::string> path;
+  std::vector<json_scalar> values;
+};
+
+STOWAGE_INLINE void json_test_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  auto* args = static_cast<json_test_args*>(sqlite3_get_auxdata(ctx, 1));
+  std::unique_ptr<json_test_args> fresh;
+  if (!args) {
+    fresh = std::make_unique<json_test_args>();
+    auto p = static_cast<const char*>(sqlite3_value_blob(argv[1]));  // before _bytes, as SQLite asks
+    std::string_view spec(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(argv[1])));
+    if (!sql::read_json_test_spec(spec, fresh->test, fresh->path, fresh->values))
+      return sqlite3_result_error(ctx, "stowage_json_test: a malformed test", -1);
+    args = fresh.get();
+  }
+  bool holds = false;
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+    holds = json_test_holds(nullptr, args->test, args->path, args->values);
+  } else {
+    auto p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+    std::string_view text(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(argv[0])));
+    holds = json_test_holds(&text, args->test, args->path, args->values);
+  }
+  sqlite3_result_int(ctx, holds ? 1 : 0);
+  // SQLite may free it at once (when the argument is not constant): it is not used after this
+  if (fresh) sqlite3_set_auxdata(ctx, 1, fresh.release(), [](void* a) { delete static_cast<json_test_args*>(a); });
+}
+
 STOWAGE_INLINE url_options read_url_options(std::string_view url, std::string_view path) {
   auto refuse = [&](std::string_view what) -> void {
     std::string shown;  // what() is cut at a NUL byte
@@ -188,6 +221,10 @@ STOWAGE_INLINE sqlite::sqlite(std::string_view url) {
   rc = sqlite3_create_function_v2(raw, "stowage_contains", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
                                   nullptr, &detail::sqlite_impl::contains_function, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) fail(rc, "cannot register the contains function", nullptr, {});
+  // tests inside JSON fields on paths no json_index declares, by the shared evaluator
+  rc = sqlite3_create_function_v2(raw, "stowage_json_test", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                                  nullptr, &detail::sqlite_impl::json_test_function, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) fail(rc, "cannot register the JSON path function", nullptr, {});
 }
 
 STOWAGE_INLINE sqlite::~sqlite() {
@@ -262,13 +299,17 @@ STOWAGE_INLINE bool sqlite::cursor::next(void* out) {
   auto& s = *state_;
   if (!s.buffered) return s.step(out);
   // a row read ahead: its stored values, decoded now, where the row is due
-  const std::size_t n = s.schema->columns.size();
+  const std::size_t n = s.width();
   if (s.pos + n > s.rest.size()) {
     if (s.error) std::rethrow_exception(std::exchange(s.error, nullptr));
     return false;
   }
   const value* row = s.rest.data() + s.pos;
   s.pos += n;
+  if (!s.columns.empty()) {
+    detail::decode_values(*s.schema, s.columns, row, static_cast<void* const*>(out));
+    return true;
+  }
   detail::key_ref key = detail::key_of_value(row[s.schema->key]);
   for (std::size_t i = 0; i < n; ++i) detail::decode_field(*s.schema, i, out, detail::cell_of(row[i]), key);
   return true;
@@ -278,7 +319,14 @@ STOWAGE_INLINE bool sqlite::cursor::state::step(void* out) {
   if (done) return false;
   int rc = sqlite3_step(statement->get());
   if (rc == SQLITE_ROW) {
-    owner->decode_into(out, statement->get(), *schema, {});
+    if (columns.empty()) {
+      owner->decode_into(out, statement->get(), *schema, {});
+    } else {
+      auto outs = static_cast<void* const*>(out);
+      for (std::size_t i = 0; i < columns.size(); ++i)
+        detail::decode_cell(*schema, columns[i],
+                            detail::sqlite_impl::column_cell(statement->get(), static_cast<int>(i)), outs[i]);
+    }
     return true;
   }
   done = true;
@@ -290,7 +338,7 @@ STOWAGE_INLINE void sqlite::cursor::state::read_rest_of(open_query& q) {
   auto& s = static_cast<state&>(q);
   int rc;
   sqlite3_stmt* st = s.statement->get();
-  const int n = static_cast<int>(s.schema->columns.size());
+  const int n = static_cast<int>(s.width());
   while (!s.done && (rc = sqlite3_step(st)) == SQLITE_ROW)
     for (int i = 0; i < n; ++i) s.rest.push_back(detail::to_value(detail::sqlite_impl::column_cell(st, i)));
   if (!s.done && rc != SQLITE_DONE) {
@@ -305,8 +353,14 @@ STOWAGE_INLINE void sqlite::cursor::state::read_rest_of(open_query& q) {
 STOWAGE_INLINE auto sqlite::select(table_handle h, const detail::query_spec& q) -> cursor {
   auto& t = live(h);
   sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
-  b.raw("SELECT ").column_list().raw(" FROM ").ident(t.schema->table).clauses(q);
-  return cursor(this, t.schema, prepared(t, b));
+  b.raw("SELECT ");
+  if (q.columns.empty()) b.column_list();
+  for (std::size_t i = 0; i < q.columns.size(); ++i) {
+    if (i) b.raw(", ");
+    b.column(q.columns[i]);
+  }
+  b.raw(" FROM ").ident(t.schema->table).clauses(q);
+  return cursor(this, t.schema, prepared(t, b), q.columns);
 }
 
 STOWAGE_INLINE std::uint64_t sqlite::count(table_handle h, const detail::query_spec& q) {
@@ -346,26 +400,6 @@ STOWAGE_INLINE std::uint64_t sqlite::update_where(table_handle h, const detail::
   }
   if (q.filter) b.raw(" WHERE ").condition(*q.filter);
   return change_rows(t, b, "cannot update the records");
-}
-
-STOWAGE_INLINE std::vector<value> sqlite::select_fields(table_handle h, const detail::query_spec& q,
-                                                        std::span<const std::size_t> fields) {
-  auto& t = live(h);
-  sql::builder<detail::sqlite_impl::dialect> b(*t.schema);
-  b.raw("SELECT ");
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i) b.raw(", ");
-    b.column(fields[i]);
-  }
-  b.raw(" FROM ").ident(t.schema->table).clauses(q);
-  lease l = prepared(t, b);
-  std::vector<value> out;
-  const int n = static_cast<int>(fields.size());
-  int rc;
-  while ((rc = sqlite3_step(l.get())) == SQLITE_ROW)
-    for (int i = 0; i < n; ++i) out.push_back(detail::to_value(detail::sqlite_impl::column_cell(l.get(), i)));
-  if (rc != SQLITE_DONE) fail(rc, "cannot read the query's values", t.schema, {});
-  return out;
 }
 
 STOWAGE_INLINE std::vector<detail::group_count> sqlite::count_groups(table_handle h, const detail::query_spec& q,
@@ -713,8 +747,9 @@ STOWAGE_INLINE sqlite3_stmt* sqlite::lease::get() const noexcept { return st_.ge
 
 STOWAGE_INLINE const std::vector<value>& sqlite::lease::params() const noexcept { return params_; }
 
-STOWAGE_INLINE sqlite::cursor::cursor(sqlite* owner, const detail::table_schema* s, lease l)
-    : state_(std::make_unique<state>(owner, s, std::move(l))) {
+STOWAGE_INLINE sqlite::cursor::cursor(sqlite* owner, const detail::table_schema* s, lease l,
+                                      std::vector<std::size_t> columns)
+    : state_(std::make_unique<state>(owner, s, std::move(l), std::move(columns))) {
   owner->open_queries_.push_back(state_.get());
 }
 

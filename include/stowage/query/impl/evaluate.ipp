@@ -68,7 +68,9 @@ STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
     case op::is_null: return of(row[e.field].index() == 0);
     case op::json: {  // true or false, never unknown: an absent document is a missing path
       const value& doc = row[e.field];
-      return of(json_test_holds(doc.index() == 3 ? &std::get<3>(doc) : nullptr, e.json_test, e.path, e.json_values));
+      std::string_view text;
+      if (doc.index() == 3) text = std::get<3>(doc);
+      return of(json_test_holds(doc.index() == 3 ? &text : nullptr, e.json_test, e.path, e.json_values));
     }
     case op::in:
       if (e.values.empty()) return truth::no;  // as SQL renders it: a constant false

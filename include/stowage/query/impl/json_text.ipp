@@ -13,13 +13,12 @@ namespace json_text {
 // A reader of JSON text as stowage stores it (valid JSON, written by nlohmann_json): enough to
 // follow a pointer and read the scalar at its end.
 
-enum class kind : std::uint8_t { missing, null, boolean, integer, real, string, composite };
+enum class kind : std::uint8_t { missing, null, boolean, number, string, composite };
 
 struct scalar {
   kind k = kind::missing;
   bool b = false;
-  std::int64_t i = 0;
-  double d = 0;
+  std::string_view number;  // the literal, compared by its exact decimal value
   std::string s;
 };
 
@@ -178,32 +177,92 @@ inline scalar read_scalar(std::string_view t, std::size_t at) {
     s.b = c == 't';
   } else {
     std::size_t end = at;
-    bool integral = true;
     while (end < t.size() && (t[end] == '-' || t[end] == '+' || t[end] == '.' || t[end] == 'e' || t[end] == 'E' ||
-                              (t[end] >= '0' && t[end] <= '9'))) {
-      if (t[end] == '.' || t[end] == 'e' || t[end] == 'E') integral = false;
+                              (t[end] >= '0' && t[end] <= '9')))
       ++end;
-    }
-    const char* first = t.data() + at;
-    const char* last = t.data() + end;
-    // an integer beyond int64 is read as a double, as SQLite reads it
-    if (integral && std::from_chars(first, last, s.i).ec == std::errc{}) {
-      s.k = kind::integer;
-    } else {
-      s.k = kind::real;
-      std::from_chars(first, last, s.d);
-    }
+    s.k = kind::number;
+    s.number = t.substr(at, end - at);
   }
   return s;
 }
 
-/// Orders an integer and a double exactly (no rounding of the integer to a double).
-inline std::partial_ordering compare_int_real(std::int64_t i, double r) {
-  if (r < -9223372036854775808.0) return std::partial_ordering::greater;
-  if (r >= 9223372036854775808.0) return std::partial_ordering::less;
-  auto whole = static_cast<std::int64_t>(r);  // truncated toward zero
-  if (i != whole) return i <=> whole;
-  return static_cast<double>(whole) <=> r;  // i == trunc(r): r's fraction decides
+/// A number's exact value as significant digits (no leading or trailing zeros) and the power of
+/// ten above the first: 0.d1d2... x 10^exp; zero has no digits.
+struct decimal {
+  bool negative = false;
+  std::string digits;
+  long long exp = 0;
+};
+
+inline decimal read_decimal(std::string_view s) {
+  decimal d;
+  std::size_t i = 0;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) d.negative = s[i++] == '-';
+  long long whole_digits = 0;
+  bool fraction = false;
+  for (; i < s.size(); ++i) {
+    char c = s[i];
+    if (c >= '0' && c <= '9') {
+      if (d.digits.empty() && c == '0') {  // a leading zero: the place moves down after the point
+        if (fraction) --d.exp;
+        continue;
+      }
+      d.digits += c;
+      if (!fraction) ++whole_digits;
+    } else if (c == '.') {
+      fraction = true;
+    } else {
+      break;
+    }
+  }
+  long long e = 0;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    bool minus = i < s.size() && s[i] == '-';
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i)
+      if (e < 1'000'000'000'000LL) e = e * 10 + (s[i] - '0');
+    if (minus) e = -e;
+  }
+  while (!d.digits.empty() && d.digits.back() == '0') d.digits.pop_back();
+  if (d.digits.empty()) return decimal{};
+  d.exp += whole_digits + e;
+  return d;
+}
+
+inline std::partial_ordering compare(const decimal& a, const decimal& b) {
+  auto sign = [](const decimal& x) { return x.digits.empty() ? 0 : x.negative ? -1 : 1; };
+  if (sign(a) != sign(b)) return sign(a) <=> sign(b);
+  if (sign(a) == 0) return std::partial_ordering::equivalent;
+  // same sign: compare the magnitudes, then turn the answer for negatives
+  std::strong_ordering m = a.exp != b.exp ? a.exp <=> b.exp : a.digits.compare(b.digits) <=> 0;
+  return a.negative ? 0 <=> m : m;
+}
+
+/// The decimal a JSON number operand stands for: an integer exactly, a double as the decimal of
+/// the fewest significant digits that reads back as it (as JSON text writes a stored double, and
+/// as PostgreSQL's jsonb receives the operand).
+inline decimal decimal_of(const json_scalar& v) {
+  char buf[32];
+  std::to_chars_result r{};
+  if (v.index() == 2)
+    r = std::to_chars(buf, buf + sizeof buf, std::get<2>(v));
+  else if (v.index() == 5)
+    r = std::to_chars(buf, buf + sizeof buf, std::get<5>(v));
+  else
+    r = std::to_chars(buf, buf + sizeof buf, std::get<3>(v), std::chars_format::scientific);
+  return read_decimal(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
+}
+
+/// How a stored number compares with a number operand, by exact decimal value.
+inline std::partial_ordering compare_number(std::string_view literal, const json_scalar& v) {
+  // the common case, an integer literal and an int64 operand, without the general reading
+  if (v.index() == 2) {
+    std::int64_t i = 0;
+    auto [end, ec] = std::from_chars(literal.data(), literal.data() + literal.size(), i);
+    if (ec == std::errc() && end == literal.data() + literal.size()) return i <=> std::get<2>(v);
+  }
+  return compare(read_decimal(literal), decimal_of(v));
 }
 
 /// How the value at the path compares with v; unordered across kinds.
@@ -217,18 +276,8 @@ inline std::partial_ordering compare(const scalar& s, const json_scalar& v) {
                  ? (s.b == std::get<1>(v) ? std::partial_ordering::equivalent : std::partial_ordering::unordered)
                  : std::partial_ordering::unordered;
     case 2:
-    case 3: {
-      bool vi = v.index() == 2;
-      if (s.k == kind::integer) {
-        if (vi) return s.i <=> std::get<2>(v);
-        return compare_int_real(s.i, std::get<3>(v));
-      }
-      if (s.k == kind::real) {
-        if (vi) return 0 <=> compare_int_real(std::get<2>(v), s.d);
-        return s.d <=> std::get<3>(v);
-      }
-      return std::partial_ordering::unordered;
-    }
+    case 3:
+    case 5: return s.k == kind::number ? compare_number(s.number, v) : std::partial_ordering::unordered;
     case 4:
       if (s.k != kind::string) return std::partial_ordering::unordered;
       return std::string_view(s.s).compare(std::get<4>(v)) <=> 0;
@@ -238,7 +287,7 @@ inline std::partial_ordering compare(const scalar& s, const json_scalar& v) {
 
 }  // namespace json_text
 
-STOWAGE_INLINE bool json_test_holds(const std::string* document, op o, const std::vector<std::string>& path,
+STOWAGE_INLINE bool json_test_holds(const std::string_view* document, op o, const std::vector<std::string>& path,
                                     const std::vector<json_scalar>& values) {
   using namespace json_text;
   scalar s;

@@ -144,6 +144,7 @@ inline void put_expr(std::string& out, const expr& e) {
     out += static_cast<char>(v.index());
     if (const bool* b = std::get_if<bool>(&v)) out += *b ? '1' : '0';
     if (const std::int64_t* i = std::get_if<std::int64_t>(&v)) put_value(out, value(*i));
+    if (const std::uint64_t* u = std::get_if<std::uint64_t>(&v)) put_value(out, value(std::to_string(*u)));
     if (const double* d = std::get_if<double>(&v)) put_value(out, value(*d));
     if (const std::string* t = std::get_if<std::string>(&v)) put_value(out, value(*t));
   }
@@ -226,7 +227,8 @@ inline bool from_base64url(std::string_view in, std::string& out) {
   throw bad_input_error("page token refused: " + std::string(why), context_of(s));
 }
 
-inline std::vector<value> read(const table_schema& s, const query_spec& paged, std::string_view token) {
+inline std::vector<value> read(const table_schema& s, const query_spec& paged, std::uint32_t paged_shape,
+                               std::string_view token) {
   std::string b;
   if (!from_base64url(token, b))
     refuse(s, "it is not a page token (a token is the base64url text that page() returned, unchanged)");
@@ -243,7 +245,7 @@ inline std::vector<value> read(const table_schema& s, const query_spec& paged, s
   r.u64(shape, 4);
   if (v != version) refuse(s, "it was made by another version of stowage");
   if (table != (fnv1a(s.table) & 0xFFFFFFFF)) refuse(s, "it belongs to another table");
-  if (shape != (fnv1a(shape_of(s, paged)) & 0xFFFFFFFF))
+  if (shape != paged_shape)
     refuse(s,
            "it belongs to a query with another order or filter (a token continues only the query that gave it, "
            "with the same order_by and predicate)");
@@ -260,7 +262,7 @@ inline std::vector<value> read(const table_schema& s, const query_spec& paged, s
 }  // namespace page_tokens
 
 STOWAGE_INLINE query_spec page_query(const table_schema& s, const query_spec& q, const std::string_view* token,
-                                     std::uint64_t n) {
+                                     std::uint64_t n, std::uint32_t& shape) {
   if (n == 0) throw bad_input_error("a page holds at least one record: page(0) asks for none", context_of(s));
   if (q.offset || q.limit)
     throw bad_input_error(
@@ -270,17 +272,19 @@ STOWAGE_INLINE query_spec page_query(const table_schema& s, const query_spec& q,
   bool keyed = false;
   for (const order_term& t : q.order) keyed = keyed || t.field == s.key;
   if (!keyed) paged.order.push_back({s.key, direction::asc});
-  if (token) paged.after = page_tokens::read(s, paged, *token);
+  shape = static_cast<std::uint32_t>(page_tokens::fnv1a(page_tokens::shape_of(s, paged)) & 0xFFFFFFFF);
+  if (token) paged.after = page_tokens::read(s, paged, shape, *token);
   paged.limit = n < std::numeric_limits<std::uint64_t>::max() ? n + 1 : n;
   return paged;
 }
 
-STOWAGE_INLINE std::string page_token(const table_schema& s, const query_spec& paged, const void* record) {
+STOWAGE_INLINE std::string page_token(const table_schema& s, const query_spec& paged, std::uint32_t shape,
+                                      const void* record) {
   using namespace page_tokens;
   std::string b;
   b += static_cast<char>(version);
   put_u64(b, fnv1a(s.table), 4);
-  put_u64(b, fnv1a(shape_of(s, paged)), 4);
+  put_u64(b, shape, 4);
   cell c;
   std::string scratch;
   for (const order_term& t : paged.order) {

@@ -23,6 +23,14 @@ STOWAGE_INLINE void decode_value(const table_schema& s, std::size_t field, const
   }
 }
 
+STOWAGE_INLINE void decode_cell(const table_schema& s, std::size_t field, const cell& c, void* out) {
+  try {
+    s.columns[field].codec->decode(out, c);
+  } catch (...) {
+    field_failed(s, field, key_ref{});
+  }
+}
+
 STOWAGE_INLINE void decode_groups(const table_schema& s, std::size_t field, const std::vector<group_count>& groups,
                                   void* first, std::size_t stride, std::uint64_t* counts) {
   auto* at = static_cast<char*>(first);

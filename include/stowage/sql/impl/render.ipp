@@ -85,20 +85,114 @@ inline void append_json_escaped(std::string& out, std::string_view s) {
 
 }  // namespace render_detail
 
-STOWAGE_INLINE std::vector<std::string> sqlite_json_paths(const std::vector<std::string>& tokens) {
-  std::vector<std::string> paths{"$"};
+STOWAGE_INLINE std::string sqlite_json_path(const std::vector<std::string>& tokens) {
+  std::string path = "$";
   for (const auto& t : tokens) {
-    bool index = detail::json_array_index(t);
-    std::size_t n = paths.size();
-    if (index)
-      for (std::size_t i = 0; i < n; ++i) paths.push_back(paths[i] + "[" + t + "]");
-    for (std::size_t i = 0; i < n; ++i) {
-      paths[i] += ".\"";
-      render_detail::append_json_escaped(paths[i], t);
-      paths[i] += '"';
+    path += ".\"";
+    render_detail::append_json_escaped(path, t);
+    path += '"';
+  }
+  return path;
+}
+
+namespace render_detail {
+
+inline void put_counted(std::string& out, std::string_view s) {
+  out += std::to_string(s.size());
+  out += ':';
+  out += s;
+}
+
+inline bool get_counted(std::string_view& in, std::string_view& s) {
+  std::size_t n = 0;
+  auto [end, ec] = std::from_chars(in.data(), in.data() + in.size(), n);
+  if (ec != std::errc() || end == in.data() + in.size() || *end != ':') return false;
+  in.remove_prefix(static_cast<std::size_t>(end - in.data()) + 1);
+  if (n > in.size()) return false;
+  s = in.substr(0, n);
+  in.remove_prefix(n);
+  return true;
+}
+
+}  // namespace render_detail
+
+STOWAGE_INLINE std::string json_test_spec(detail::op test, const std::vector<std::string>& path,
+                                          const std::vector<detail::json_scalar>& values) {
+  std::string out;
+  out += static_cast<char>('A' + static_cast<int>(test));
+  out += std::to_string(path.size());
+  out += ';';
+  for (const auto& t : path) render_detail::put_counted(out, t);
+  out += std::to_string(values.size());
+  out += ';';
+  for (const auto& v : values) {
+    out += static_cast<char>('0' + v.index());
+    switch (v.index()) {
+      case 0: break;
+      case 1: out += std::get<1>(v) ? '1' : '0'; break;
+      case 4: render_detail::put_counted(out, std::get<4>(v)); break;
+      default: render_detail::put_counted(out, json_literal(v));  // numbers as JSON writes them, exactly
     }
   }
-  return paths;
+  return out;
+}
+
+STOWAGE_INLINE bool read_json_test_spec(std::string_view in, detail::op& test, std::vector<std::string>& path,
+                                        std::vector<detail::json_scalar>& values) {
+  auto count = [&](std::size_t& n) {
+    auto [end, ec] = std::from_chars(in.data(), in.data() + in.size(), n);
+    if (ec != std::errc() || end == in.data() + in.size() || *end != ';') return false;
+    in.remove_prefix(static_cast<std::size_t>(end - in.data()) + 1);
+    return true;
+  };
+  if (in.empty()) return false;
+  test = static_cast<detail::op>(in[0] - 'A');
+  in.remove_prefix(1);
+  std::size_t n = 0;
+  std::string_view s;
+  if (!count(n)) return false;
+  path.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!render_detail::get_counted(in, s)) return false;
+    path.emplace_back(s);
+  }
+  if (!count(n)) return false;
+  values.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (in.empty()) return false;
+    char kind = in[0];
+    in.remove_prefix(1);
+    if (kind == '0') {
+      values.emplace_back(nullptr);
+      continue;
+    }
+    if (kind == '1') {
+      if (in.empty()) return false;
+      values.emplace_back(in[0] == '1');
+      in.remove_prefix(1);
+      continue;
+    }
+    if (!render_detail::get_counted(in, s)) return false;
+    const char* last = s.data() + s.size();
+    if (kind == '2') {
+      std::int64_t x = 0;
+      if (std::from_chars(s.data(), last, x).ptr != last) return false;
+      values.emplace_back(x);
+    } else if (kind == '3') {
+      double x = 0;
+      if (std::from_chars(s.data(), last, x).ptr != last) return false;
+      values.emplace_back(x);
+    } else if (kind == '5') {
+      std::uint64_t x = 0;
+      if (std::from_chars(s.data(), last, x).ptr != last) return false;
+      values.emplace_back(x);
+    } else if (kind == '4') {
+      values.emplace_back(std::string(s));
+    } else {
+      return false;
+    }
+  }
+  return in.empty();
 }
 
 STOWAGE_INLINE std::string pg_text_array(const std::vector<std::string>& tokens, std::size_t count) {
@@ -125,9 +219,12 @@ STOWAGE_INLINE std::string json_literal(const detail::json_scalar& v) {
     case 0: return "null";
     case 1: return std::get<1>(v) ? "true" : "false";
     case 2: return std::to_string(std::get<2>(v));
+    case 5: return std::to_string(std::get<5>(v));
     case 3: {
       char buf[32];
-      auto r = std::to_chars(buf, buf + sizeof buf, std::get<3>(v));
+      // the fewest digits that read back as the double, as JSON text writes a stored double (in
+      // fixed notation a large one would be written with all its digits, another decimal)
+      auto r = std::to_chars(buf, buf + sizeof buf, std::get<3>(v), std::chars_format::scientific);
       return std::string(buf, r.ptr);
     }
     default: {
