@@ -6791,8 +6791,7 @@ STOWAGE_INLINE std::string uuid_text(const uuid& id) {
 }
 
 STOWAGE_INLINE std::optional<uuid> parse_uuid(std::string_view text) noexcept {
-  if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-')
-    return std::nullopt;
+  if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-') return std::nullopt;
   uuid id{};
   if (detail::read_hex(text.substr(0, 8), id.data, 4) && detail::read_hex(text.substr(9, 4), id.data + 4, 2) &&
       detail::read_hex(text.substr(14, 4), id.data + 6, 2) && detail::read_hex(text.substr(19, 4), id.data + 8, 2) &&
