@@ -3,6 +3,7 @@
 // program does it (README, "Compiling stowage once"). The build says which backends it has.
 #define STOWAGE_IMPLEMENTATION
 #include <stowage/json_dir.hpp>
+#include <stowage/models/prompts.hpp>
 #include <stowage/stowage.hpp>
 #ifdef STOWAGE_IMPLEMENTATION_SQLITE
 #include <stowage/sqlite.hpp>
