@@ -80,18 +80,19 @@ namespace stowage::models {
 
 /// What create() stores: the name and version label, the texts and the config.
 struct prompt_draft {
-  std::string name;
-  std::string version;
-  std::string system;
-  std::string user;
+  // each member has an initializer, so that designated initializers may leave any out
+  std::string name{};
+  std::string version{};
+  std::string system{};
+  std::string user{};
   nlohmann::json config = nlohmann::json::object();
 };
 
 /// What update() changes: each field that is set.
 struct prompt_patch {
-  std::optional<std::string> system;
-  std::optional<std::string> user;
-  std::optional<nlohmann::json> config;
+  std::optional<std::string> system{};
+  std::optional<std::string> user{};
+  std::optional<nlohmann::json> config{};
 };
 
 /// What create() does when the version exists: refuse (conflict_error) or create it again.
