@@ -4,6 +4,7 @@
 #define STOWAGE_IMPLEMENTATION
 #include <stowage/json_dir.hpp>
 #include <stowage/models/conversations.hpp>
+#include <stowage/models/prompts.hpp>
 #include <stowage/models/workflows.hpp>
 #include <stowage/stowage.hpp>
 #ifdef STOWAGE_IMPLEMENTATION_SQLITE

@@ -33,7 +33,9 @@
 //   applied; a store opened after a crash finishes applying a journal it finds;
 // - writers in several threads and processes are serialized by flock() on <root>/.lock; a
 //   transaction holds the lock from begin to end; a writer waits for it at most lock_timeout
-//   (so two databases on one directory in one thread fail instead of hanging); readers never
+//   (so two databases on one directory in one thread fail instead of hanging), in turn (a
+//   record lock on the lock file's first byte is the queue), so that a writer running one
+//   transaction after another cannot keep the others out; readers never
 //   lock and never see a torn file;
 // - a journal is checked whole before any of it is applied: every table and file it names must
 //   be a name the key encoding produces (so none can reach outside the root), else it is a
@@ -237,8 +239,10 @@ void remove_file(const fs::path& p);
 class file_lock {
  public:
   file_lock() = default;
-  /// Waits at most timeout for the lock. flock() has no timed wait, so it polls, with pauses
-  /// growing from 1 to 16 ms: a lock is held for one write or one transaction.
+  /// Waits at most timeout for the lock, in turn with the other writers (an OFD record lock on
+  /// the file's first byte is the queue).
+  /// flock() has no timed wait, so it polls, with pauses growing from 1 to 16 ms: a lock is
+  /// held for one write or one transaction.
   file_lock(const fs::path& p, std::chrono::milliseconds timeout);
   bool held() const noexcept { return f_.get() >= 0; }
 
@@ -490,22 +494,63 @@ namespace stowage::detail::json_dir_impl {
   throw_error(kind, std::string(what) + " " + p.string(), error_context{{}, {}, {}, std::strerror(err)});
 }
 
-STOWAGE_INLINE file_lock::file_lock(const fs::path& p, std::chrono::milliseconds timeout)
-    : f_(::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
-  if (f_.get() < 0) fail_io("cannot open the lock file", p);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+// Calls try_lock() until it succeeds (true) or the deadline passes (false), with pauses growing
+// from 1 to 16 ms; try_lock returns false while another holds the lock, and fails on an error.
+template <class TryLock>
+bool poll_lock(TryLock&& try_lock, std::chrono::steady_clock::time_point deadline) {
   auto pause = std::chrono::milliseconds(1);
-  while (::flock(f_.get(), LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EINTR) continue;
-    if (errno != EWOULDBLOCK) fail_io("cannot lock", p);
+  while (!try_lock()) {
     const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline)
-      throw unavailable_error("the lock file " + p.string() + " stayed locked by another writer for " +
-                                  std::to_string(timeout.count()) + " ms (the json_dir URL's lock_timeout)",
-                              error_context{{}, {}, {}, std::strerror(EWOULDBLOCK)});
+    if (now >= deadline) return false;
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(pause, deadline - now));
     pause = std::min(pause * 2, std::chrono::milliseconds(16));
   }
+  return true;
+}
+
+STOWAGE_INLINE file_lock::file_lock(const fs::path& p, std::chrono::milliseconds timeout)
+    : f_(::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+  if (f_.get() < 0) fail_io("cannot open the lock file", p);
+  const int f = f_.get();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // A writer that releases the lock and takes it again at once (one transaction after another)
+  // would nearly always beat one that polls for it, for longer than any timeout. So a writer
+  // waits for the lock holding its turn, a record lock on the file's first byte (independent of
+  // flock on Linux): one that comes back queues behind it, and the writers take turns.
+#ifdef F_OFD_SETLK
+  struct ::flock turn {};
+  turn.l_whence = SEEK_SET;
+  turn.l_len = 1;
+  auto set_turn = [&](short type) {
+    turn.l_type = type;
+    while (::fcntl(f, F_OFD_SETLK, &turn) != 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EACCES) return false;
+      fail_io("cannot lock", p);
+    }
+    return true;
+  };
+  const bool my_turn = poll_lock([&] { return set_turn(F_WRLCK); }, deadline);
+#else
+  const bool my_turn = true;
+#endif
+  const bool locked = my_turn && poll_lock(
+                                     [&] {
+                                       while (::flock(f, LOCK_EX | LOCK_NB) != 0) {
+                                         if (errno == EINTR) continue;
+                                         if (errno == EWOULDBLOCK) return false;
+                                         fail_io("cannot lock", p);
+                                       }
+                                       return true;
+                                     },
+                                     deadline);
+#ifdef F_OFD_SETLK
+  if (my_turn) set_turn(F_UNLCK);  // the next writer in line may wait for the lock
+#endif
+  if (!locked)
+    throw unavailable_error("the lock file " + p.string() + " stayed locked by another writer for " +
+                                std::to_string(timeout.count()) + " ms (the json_dir URL's lock_timeout)",
+                            error_context{{}, {}, {}, std::strerror(EWOULDBLOCK)});
 }
 
 STOWAGE_INLINE void sync_dir(const fs::path& dir) {

@@ -16,7 +16,9 @@
 //   applied; a store opened after a crash finishes applying a journal it finds;
 // - writers in several threads and processes are serialized by flock() on <root>/.lock; a
 //   transaction holds the lock from begin to end; a writer waits for it at most lock_timeout
-//   (so two databases on one directory in one thread fail instead of hanging); readers never
+//   (so two databases on one directory in one thread fail instead of hanging), in turn (a
+//   record lock on the lock file's first byte is the queue), so that a writer running one
+//   transaction after another cannot keep the others out; readers never
 //   lock and never see a torn file;
 // - a journal is checked whole before any of it is applied: every table and file it names must
 //   be a name the key encoding produces (so none can reach outside the root), else it is a
@@ -123,8 +125,10 @@ void remove_file(const fs::path& p);
 class file_lock {
  public:
   file_lock() = default;
-  /// Waits at most timeout for the lock. flock() has no timed wait, so it polls, with pauses
-  /// growing from 1 to 16 ms: a lock is held for one write or one transaction.
+  /// Waits at most timeout for the lock, in turn with the other writers (an OFD record lock on
+  /// the file's first byte is the queue).
+  /// flock() has no timed wait, so it polls, with pauses growing from 1 to 16 ms: a lock is
+  /// held for one write or one transaction.
   file_lock(const fs::path& p, std::chrono::milliseconds timeout);
   bool held() const noexcept { return f_.get() >= 0; }
 
