@@ -347,6 +347,7 @@ TEMPLATE_LIST_TEST_CASE("prune_before deletes old events with their links and th
   CHECK(s->template table<stowage::models::event_file>().count() == 0);
   CHECK(blob_count(*s) == 0);
   CHECK_THROWS_AS(events.prune_before(t0, 0), stowage::bad_input_error);
+  CHECK_THROWS_AS(events.prune_before(t0, 1'000'000), stowage::bad_input_error);
 }
 
 TEMPLATE_LIST_TEST_CASE("events saved from several threads, and processes, sharing a file lose nothing",

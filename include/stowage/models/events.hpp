@@ -157,8 +157,8 @@ struct event_query {
 };
 
 namespace detail {
-/// The most events a query's link predicates may leave as candidates: their ids go to the
-/// backend as one parameter each, and SQLite takes at most 32766.
+/// The most events a query's link predicates may leave as candidates, and the largest batch of
+/// prune_before: their ids go to the backend as one parameter each, and SQLite takes at most 32766.
 inline constexpr std::size_t max_link_candidates = 30000;
 
 error_context event_context(std::string key);
@@ -274,9 +274,12 @@ class events {
   }
 
   /// Deletes the events created before `t` with their links and the files no remaining event
-  /// uses, `batch` events per transaction; returns how many events it deleted.
+  /// uses, `batch` events per transaction (at most detail::max_link_candidates); returns how many
+  /// events it deleted.
   std::uint64_t prune_before(stowage::timestamp t, std::uint64_t batch = 500) {
-    if (batch == 0) throw bad_input_error("events: prune_before needs a batch of at least one event");
+    if (batch == 0 || batch > detail::max_link_candidates)
+      throw bad_input_error("events: prune_before takes batches of 1 to " +
+                            std::to_string(detail::max_link_candidates) + " events, not " + std::to_string(batch));
     std::uint64_t total = 0;
     for (;;) {
       std::uint64_t n = transact(
