@@ -15,6 +15,9 @@
 // - query: 200 queries of one schema id + a time window (a tenth of the events) + equality at a
 //   JSON path in the payload (a number, as the model's JSON-path rules say: a string "13" does
 //   not match 13), ordered by created time then id, every row decoded (payload parsed).
+// - links: 200 queries of the events that link to one event ("follows" it): the model finds the
+//   candidates in event_links and filters events with id IN (...); the raw side does it in one
+//   statement with a subquery, id IN (SELECT source FROM event_links WHERE ...).
 // The raw side uses the same tables and indexes (on SQLite, the very statements stowage's
 // sqlite_master holds; on PostgreSQL, the same column types and indexes), stowage's connection
 // settings (WAL, synchronous=full; serializable transactions) and prepared statements. It is the
@@ -48,6 +51,22 @@ using stowage::models::event;
 
 constexpr int queries = 200;
 const stowage::timestamp t0{std::chrono::seconds{1'700'000'000}};
+
+// SQLite runs in this thread, so its CPU time (user and system) measures both sides' work
+// without the noise of a busy machine; PostgreSQL's work is in the server: wall clock.
+bool thread_cpu = false;
+using clock_type = std::chrono::steady_clock;
+template <class F>
+double seconds(F&& f) {
+  if (thread_cpu) {
+    auto start = cpu_ns(cpu_clock::thread);
+    f();
+    return static_cast<double>(cpu_ns(cpu_clock::thread) - start) / 1e9;
+  }
+  auto start = clock_type::now();
+  f();
+  return std::chrono::duration<double>(clock_type::now() - start).count();
+}
 
 struct options {
   std::size_t events = 100'000;
@@ -117,6 +136,27 @@ std::uint64_t model_query(stowage::database<B>& db, std::size_t n) {
          events.query_events({.schema_ids = {a.schema}, .from = a.from, .to = a.to, .payload = {{"/k", a.k}}}))
       digest += e.payload["n"].get<std::uint64_t>() + 1;
   }
+  return digest;
+}
+
+// The events that follow the q-th target: the event created at target_of(q), found by its time
+// on each side (outside the timing), then linked to by exactly one event.
+std::size_t target_of(int q, std::size_t n) { return (static_cast<std::size_t>(q) * 7919) % (n - 1); }
+
+template <class B>
+std::uint64_t model_link_query(stowage::database<B>& db, std::size_t n, double& secs) {
+  stowage::models::events<B> events{db};
+  std::vector<stowage::uuid> targets;
+  for (int q = 0; q < queries; ++q) {
+    auto t = created_of(target_of(q, n));
+    targets.push_back(events.query_events({.from = t, .to = t}).first()->id);
+  }
+  std::uint64_t digest = 0;
+  secs = seconds([&] {
+    for (const auto& target : targets)
+      for (const event& e : events.query_events({.links = {{.type = "follows", .target = target}}}))
+        digest += e.payload["n"].get<std::uint64_t>() + 1;
+  });
   return digest;
 }
 
@@ -216,6 +256,42 @@ std::uint64_t raw_sqlite_query(const sqlite_db& d, std::size_t n) {
     }
     sqlite3_reset(s);
   }
+  sqlite3_finalize(s);
+  return digest;
+}
+
+std::uint64_t raw_sqlite_link_query(const sqlite_db& d, std::size_t n, double& secs) {
+  sqlite3_stmt* by_time = d.prepare("SELECT id FROM events WHERE created = ?");
+  std::vector<std::string> targets;
+  for (int q = 0; q < queries; ++q) {
+    sqlite3_bind_int64(by_time, 1, micros(created_of(target_of(q, n))));
+    if (sqlite3_step(by_time) == SQLITE_ROW)
+      targets.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(by_time, 0)));
+    sqlite3_reset(by_time);
+  }
+  sqlite3_finalize(by_time);
+  sqlite3_stmt* s = d.prepare(
+      "SELECT id, schema_id, producer, created, payload, metadata, files FROM events WHERE id IN (SELECT source FROM "
+      "event_links WHERE type = ? AND target = ?) ORDER BY created, id");
+  std::uint64_t digest = 0;
+  secs = seconds([&] {
+    for (const auto& target : targets) {
+      sqlite3_bind_text(s, 1, "follows", 7, SQLITE_STATIC);
+      sqlite3_bind_text(s, 2, target.data(), static_cast<int>(target.size()), SQLITE_STATIC);
+      while (sqlite3_step(s) == SQLITE_ROW) {
+        event e{};
+        e.id = *stowage::parse_uuid(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+        e.schema_id = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+        e.producer = reinterpret_cast<const char*>(sqlite3_column_text(s, 2));
+        e.created = stowage::timestamp(std::chrono::microseconds(sqlite3_column_int64(s, 3)));
+        e.payload = nlohmann::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(s, 4)));
+        e.files = nlohmann::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(s, 6)))
+                      .get<std::vector<std::string>>();
+        digest += e.payload["n"].get<std::uint64_t>() + 1;
+      }
+      sqlite3_reset(s);
+    }
+  });
   sqlite3_finalize(s);
   return digest;
 }
@@ -330,18 +406,45 @@ std::uint64_t raw_pg_query(const pg_conn& p, std::size_t n) {
   return digest;
 }
 
-// ----- running -----
-
-using clock_type = std::chrono::steady_clock;
-template <class F>
-double seconds(F&& f) {
-  auto start = clock_type::now();
-  f();
-  return std::chrono::duration<double>(clock_type::now() - start).count();
+std::uint64_t raw_pg_link_query(const pg_conn& p, std::size_t n, double& secs) {
+  p.prepare("by_time", "SELECT id FROM events WHERE created = to_timestamp($1::numeric)");
+  std::vector<std::string> targets;
+  for (int q = 0; q < queries; ++q) {
+    std::string t = pg_time(created_of(target_of(q, n)));
+    const char* v[] = {t.c_str()};
+    PGresult* r = p.run("by_time", 1, v);
+    if (PQntuples(r) == 1) targets.emplace_back(PQgetvalue(r, 0, 0));
+    PQclear(r);
+  }
+  p.prepare("lq",
+            "SELECT id, schema_id, producer, (extract(epoch FROM created) * 1000000)::int8, payload, metadata, files "
+            "FROM events WHERE id IN (SELECT source FROM event_links WHERE type = $1 AND target = $2) ORDER BY "
+            "created, id");
+  std::uint64_t digest = 0;
+  secs = seconds([&] {
+    for (const auto& target : targets) {
+      const char* v[] = {"follows", target.c_str()};
+      PGresult* r = p.run("lq", 2, v);
+      for (int row = 0; row < PQntuples(r); ++row) {
+        event e{};
+        e.id = *stowage::parse_uuid(PQgetvalue(r, row, 0));
+        e.schema_id = PQgetvalue(r, row, 1);
+        e.producer = PQgetvalue(r, row, 2);
+        e.created = stowage::timestamp(std::chrono::microseconds(std::strtoll(PQgetvalue(r, row, 3), nullptr, 10)));
+        e.payload = nlohmann::json::parse(PQgetvalue(r, row, 4));
+        e.files = nlohmann::json::parse(PQgetvalue(r, row, 6)).get<std::vector<std::string>>();
+        digest += e.payload["n"].get<std::uint64_t>() + 1;
+      }
+      PQclear(r);
+    }
+  });
+  return digest;
 }
 
+// ----- running -----
+
 struct result {
-  std::vector<double> raw_save, model_save, raw_query, model_query;
+  std::vector<double> raw_save, model_save, raw_query, model_query, raw_links, model_links;
 };
 
 void print(const char* backend, const result& r, std::size_t n) {
@@ -352,11 +455,14 @@ void print(const char* backend, const result& r, std::size_t n) {
   };
   line("save", r.raw_save, r.model_save, static_cast<double>(n));
   line("query", r.raw_query, r.model_query, queries);
+  line("links", r.raw_links, r.model_links, queries);
 }
 
 int run(const options& o, const fs::path& dir) {
-  std::printf("%zu events with one link each (per event); %d queries (per query); median of %d runs, wall clock\n",
-              o.events, queries, o.reps);
+  std::printf(
+      "%zu events with one link each (per event); %d queries (per query); median of %d runs; sqlite: "
+      "thread CPU time, postgres: wall clock\n",
+      o.events, queries, o.reps);
   // the tables and indexes as stowage makes them, for the raw side to copy
   const fs::path schema_file = dir / "schema.db";
   {
@@ -365,6 +471,7 @@ int run(const options& o, const fs::path& dir) {
     (void)db.table<stowage::models::event_link>().count();
   }
   result lite;
+  thread_cpu = true;
   for (int rep = 0; rep < o.reps; ++rep) {
     const fs::path model_file = dir / ("model-" + std::to_string(rep) + ".db"),
                    raw_file = dir / ("raw-" + std::to_string(rep) + ".db");
@@ -373,12 +480,14 @@ int run(const options& o, const fs::path& dir) {
       stowage::database<stowage::sqlite> db{"file:" + model_file.string()};
       lite.model_save.push_back(seconds([&] { model_save(db, o.events); }));
       lite.model_query.push_back(seconds([&] { model_digest = model_query(db, o.events); }));
+      model_digest += 3 * model_link_query(db, o.events, lite.model_links.emplace_back());
     };
     auto raw_side = [&] {
       sqlite_db d(raw_file);
       copy_schema(schema_file, d);
       lite.raw_save.push_back(seconds([&] { raw_sqlite_save(d, o.events); }));
       lite.raw_query.push_back(seconds([&] { raw_digest = raw_sqlite_query(d, o.events); }));
+      raw_digest += 3 * raw_sqlite_link_query(d, o.events, lite.raw_links.emplace_back());
     };
     if (rep % 2) {
       model_side();
@@ -394,6 +503,7 @@ int run(const options& o, const fs::path& dir) {
     }
   }
   print("sqlite", lite, o.events);
+  thread_cpu = false;
 
   if (o.pg.empty()) {
     std::printf("postgres   skipped (no --pg=URL and no STOWAGE_TEST_PG_URL)\n");
@@ -410,6 +520,7 @@ int run(const options& o, const fs::path& dir) {
       stowage::database<stowage::postgres> db{with_schema(o.pg, "bench_events_model")};
       pg.model_save.push_back(seconds([&] { model_save(db, o.events); }));
       pg.model_query.push_back(seconds([&] { model_digest = model_query(db, o.events); }));
+      model_digest += 3 * model_link_query(db, o.events, pg.model_links.emplace_back());
     };
     auto raw_side = [&] {
       admin.exec("CREATE SCHEMA bench_events_raw");
@@ -418,6 +529,7 @@ int run(const options& o, const fs::path& dir) {
       raw_pg_schema(p);
       pg.raw_save.push_back(seconds([&] { raw_pg_save(p, o.events); }));
       pg.raw_query.push_back(seconds([&] { raw_digest = raw_pg_query(p, o.events); }));
+      raw_digest += 3 * raw_pg_link_query(p, o.events, pg.raw_links.emplace_back());
     };
     if (rep % 2) {
       model_side();
