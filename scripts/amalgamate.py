@@ -8,6 +8,7 @@ needs nothing of include/.
   single_include/stowage/json_dir.hpp   the core plus the json_dir backend
   single_include/stowage/postgres.hpp   the core plus the PostgreSQL backend
   single_include/stowage/blobs.hpp      the core plus the blob store (needs libcrypto)
+  single_include/stowage/models.hpp     the blob store plus nlohmann_json and the four ready models
 
 A backend's single header includes "stowage.hpp" for the core, so both may be included in one
 program. `--check` compares the committed files with a fresh generation and fails on a
@@ -32,6 +33,8 @@ OUTPUTS = [
     ("json_dir.hpp", ["json_dir.hpp"], "stowage.hpp"),
     ("postgres.hpp", ["postgres.hpp"], "stowage.hpp"),
     ("blobs.hpp", ["blobs.hpp"], "stowage.hpp"),
+    ("models.hpp", ["models/conversations.hpp", "models/events.hpp", "models/prompts.hpp", "models/workflows.hpp"],
+     "blobs.hpp"),
 ]
 
 

@@ -15,4 +15,5 @@
 #endif
 #ifdef STOWAGE_IMPLEMENTATION_BLOBS
 #include <stowage/blobs.hpp>
+#include <stowage/models/events.hpp>
 #endif
