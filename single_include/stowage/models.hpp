@@ -190,7 +190,8 @@ class conversations {
   /// is needed), with the draft's other fields written where they are given and differ; or a new
   /// user made of the draft. One transaction.
   user find_or_create_user(const user_draft& d) {
-    detail::conversations_impl::check_lookup(d.external_id || d.anonymous_id || d.email, "find_or_create_user");
+    stowage::detail::conversations_impl::check_lookup(d.external_id || d.anonymous_id || d.email,
+                                                      "find_or_create_user");
     return run([&] {
       std::optional<user> found;
       if (d.external_id) found = users().query(where<&user::external_id> == *d.external_id).first();
@@ -210,12 +211,12 @@ class conversations {
 
   user get_user(const uuid& id) const {
     if (auto u = users().get(id)) return *u;
-    detail::conversations_impl::missing("conversation_user", "conversation_users", id);
+    stowage::detail::conversations_impl::missing("conversation_user", "conversation_users", id);
   }
   std::optional<user> find_user(const uuid& id) const { return users().get(id); }
   /// The user that matches every field the filter gives (at least one).
   std::optional<user> find_user(const user_filter& f) const {
-    detail::conversations_impl::check_lookup(f.id || f.external_id || f.anonymous_id || f.email, "find_user");
+    stowage::detail::conversations_impl::check_lookup(f.id || f.external_id || f.anonymous_id || f.email, "find_user");
     if (f.id) {
       auto u = users().get(*f.id);
       if (u && (!f.external_id || u->external_id == f.external_id) &&
@@ -237,7 +238,7 @@ class conversations {
   user update_user(const user& u) {
     return run([&] {
       auto stored = users().get(u.id);
-      if (!stored) detail::conversations_impl::missing("conversation_user", "conversation_users", u.id);
+      if (!stored) stowage::detail::conversations_impl::missing("conversation_user", "conversation_users", u.id);
       user v = u;
       v.created_at = stored->created_at;
       return write_user(v);
@@ -249,9 +250,9 @@ class conversations {
   /// user. One transaction.
   void delete_user(const uuid& id) {
     run([&] {
-      if (!users().get(id)) detail::conversations_impl::missing("conversation_user", "conversation_users", id);
+      if (!users().get(id)) stowage::detail::conversations_impl::missing("conversation_user", "conversation_users", id);
       if (auto n = convs().count(where<&conversation::user_id> == id))
-        detail::conversations_impl::user_has_conversations(id, n);
+        stowage::detail::conversations_impl::user_has_conversations(id, n);
       msgs().update(where<&message::user_id> == id, stowage::set<&message::user_id>(std::nullopt));
       users().erase(id);
     });
@@ -261,10 +262,10 @@ class conversations {
 
   /// A new conversation of an existing user (not_found_error otherwise).
   conversation create_conversation(const conversation_draft& d) {
-    detail::conversations_impl::check_conversation(d.agent, d.context);
+    stowage::detail::conversations_impl::check_conversation(d.agent, d.context);
     return run([&] {
       if (!users().get(d.user_id))
-        detail::conversations_impl::missing("conversation_user", "conversation_users", d.user_id);
+        stowage::detail::conversations_impl::missing("conversation_user", "conversation_users", d.user_id);
       auto t = now();
       conversation c{new_uuid(), d.user_id, d.title, d.agent, d.primer, d.context, t, t};
       convs().insert(c);
@@ -274,19 +275,19 @@ class conversations {
 
   conversation get_conversation(const uuid& id) const {
     if (auto c = convs().get(id)) return *c;
-    detail::conversations_impl::missing("conversation", "conversations", id);
+    stowage::detail::conversations_impl::missing("conversation", "conversations", id);
   }
   std::optional<conversation> find_conversation(const uuid& id) const { return convs().get(id); }
 
   /// Writes c's title, agent, primer, context and user (who must exist) over the stored
   /// conversation's, keeps its created_at, sets updated_at to now, and returns what is stored.
   conversation update_conversation(const conversation& c) {
-    detail::conversations_impl::check_conversation(c.agent, c.context);
+    stowage::detail::conversations_impl::check_conversation(c.agent, c.context);
     return run([&] {
       auto stored = convs().get(c.id);
-      if (!stored) detail::conversations_impl::missing("conversation", "conversations", c.id);
+      if (!stored) stowage::detail::conversations_impl::missing("conversation", "conversations", c.id);
       if (c.user_id != stored->user_id && !users().get(c.user_id))
-        detail::conversations_impl::missing("conversation_user", "conversation_users", c.user_id);
+        stowage::detail::conversations_impl::missing("conversation_user", "conversation_users", c.user_id);
       conversation v = c;
       v.created_at = stored->created_at;
       v.updated_at = now();
@@ -299,7 +300,7 @@ class conversations {
   /// no such conversation.
   void delete_conversation(const uuid& id) {
     run([&] {
-      if (!convs().get(id)) detail::conversations_impl::missing("conversation", "conversations", id);
+      if (!convs().get(id)) stowage::detail::conversations_impl::missing("conversation", "conversations", id);
       msgs().erase(where<&message::conversation_id> == id);
       convs().erase(id);
     });
@@ -321,7 +322,7 @@ class conversations {
   /// appends (threads, processes, PostgreSQL clients) never share a turn. not_found_error when
   /// the conversation, or the draft's user, does not exist.
   message append(const uuid& conversation_id, const message_draft& d) {
-    detail::conversations_impl::check_role(d.role);
+    stowage::detail::conversations_impl::check_role(d.role);
     return run([&] {
       auto t = now();
       // touching the conversation first also tells whether it exists, in one statement (on
@@ -329,9 +330,9 @@ class conversations {
       bool exists = options_.touch_on_append ? convs().update(where<&conversation::id> == conversation_id,
                                                               stowage::set<&conversation::updated_at>(t)) > 0
                                              : convs().exists(where<&conversation::id> == conversation_id);
-      if (!exists) detail::conversations_impl::missing("conversation", "conversations", conversation_id);
+      if (!exists) stowage::detail::conversations_impl::missing("conversation", "conversations", conversation_id);
       if (d.user_id && !users().exists(where<&user::id> == *d.user_id))
-        detail::conversations_impl::missing("conversation_user", "conversation_users", *d.user_id);
+        stowage::detail::conversations_impl::missing("conversation_user", "conversation_users", *d.user_id);
       std::int64_t turn = 1;
       // the turn alone: the last message's content may be large
       for (std::int64_t last : of(conversation_id).limit(1).template select<&message::turn>()) turn = last + 1;
@@ -339,7 +340,7 @@ class conversations {
       try {
         msgs().insert(m);
       } catch (const constraint_error& e) {
-        detail::conversations_impl::turn_taken(e);  // another writer took the turn: a lost race, run again
+        stowage::detail::conversations_impl::turn_taken(e);  // another writer took the turn: a lost race, run again
       }
       return m;
     });
@@ -347,17 +348,17 @@ class conversations {
 
   message get_message(const uuid& id) const {
     if (auto m = msgs().get(id)) return *m;
-    detail::conversations_impl::missing("conversation_message", "conversation_messages", id);
+    stowage::detail::conversations_impl::missing("conversation_message", "conversation_messages", id);
   }
   std::optional<message> find_message(const uuid& id) const { return msgs().get(id); }
 
   /// Writes m's role, content and pending flag over the stored message's (its conversation, turn,
   /// user and created_at stay), sets updated_at to now, and returns what is stored.
   message update_message(const message& m) {
-    detail::conversations_impl::check_role(m.role);
+    stowage::detail::conversations_impl::check_role(m.role);
     return run([&] {
       auto stored = msgs().get(m.id);
-      if (!stored) detail::conversations_impl::missing("conversation_message", "conversation_messages", m.id);
+      if (!stored) stowage::detail::conversations_impl::missing("conversation_message", "conversation_messages", m.id);
       message v = *stored;
       v.role = m.role;
       v.content = m.content;
@@ -371,7 +372,8 @@ class conversations {
   /// Deletes one message (its turn is not reused by later appends unless it was the last);
   /// not_found_error when there is no such message.
   void delete_message(const uuid& id) {
-    if (!msgs().erase(id)) detail::conversations_impl::missing("conversation_message", "conversation_messages", id);
+    if (!msgs().erase(id))
+      stowage::detail::conversations_impl::missing("conversation_message", "conversation_messages", id);
   }
 
   /// A conversation's messages in turn order (asc: oldest first; desc: newest first), n at a
@@ -389,7 +391,7 @@ class conversations {
   database<Backend>& db() const noexcept { return *db_; }
 
  private:
-  static timestamp now() { return detail::conversations_impl::now(); }
+  static timestamp now() { return stowage::detail::conversations_impl::now(); }
   table<user, Backend> users() const { return db_->template table<user>(); }
   table<conversation, Backend> convs() const { return db_->template table<conversation>(); }
   table<message, Backend> msgs() const { return db_->template table<message>(); }
@@ -406,8 +408,8 @@ class conversations {
     try {
       users().insert(u);
     } catch (const constraint_error& e) {
-      if (raced) detail::conversations_impl::user_taken(e);
-      detail::conversations_impl::duplicate_user(e);
+      if (raced) stowage::detail::conversations_impl::user_taken(e);
+      stowage::detail::conversations_impl::duplicate_user(e);
     }
     return u;
   }
@@ -416,7 +418,7 @@ class conversations {
     try {
       users().update(u);
     } catch (const constraint_error& e) {
-      detail::conversations_impl::duplicate_user(e);
+      stowage::detail::conversations_impl::duplicate_user(e);
     }
     return u;
   }
@@ -614,7 +616,8 @@ struct new_event {
   std::vector<std::string> files{};
 };
 
-/// The new_event that saves `e` again (to upsert it changed).
+/// The new_event that saves `e` again (to upsert it changed). Its links are not part of it:
+/// upsert_event replaces the stored links with those it is given, so give them again to keep them.
 inline new_event to_new_event(event e) {
   return {e.id,
           std::move(e.schema_id),
@@ -671,7 +674,18 @@ struct event_query {
   std::vector<event_order> sort{};  ///< default: created ascending; the id always breaks ties
 };
 
-namespace detail {
+}  // namespace stowage::models
+
+namespace stowage::detail::events_impl {
+using models::event;
+using models::event_file;
+using models::event_link;
+using models::event_query;
+using models::link_match;
+using models::new_event;
+using models::new_file;
+using models::new_link;
+
 /// The most events a query's link predicates may leave as candidates, and the largest batch of
 /// prune_before: their ids go to the backend as one parameter each, and SQLite takes at most 32766.
 inline constexpr std::size_t max_link_candidates = 30000;
@@ -692,7 +706,9 @@ std::optional<predicate<event_link>> link_filter(const link_match& m);
 /// The ids in both (sorted, each once): `other` alone when `into` is empty (the first predicate).
 void intersect_ids(std::optional<std::vector<stowage::uuid>>& into, std::vector<stowage::uuid> other);
 [[noreturn]] void too_many_link_candidates(std::size_t n);
-}  // namespace detail
+}  // namespace stowage::detail::events_impl
+
+namespace stowage::models {
 
 /// The events model over database<Backend>: a cheap handle (copy it freely) valid while the
 /// database lives. Safe from several threads and processes as the database is: every write is a
@@ -719,17 +735,17 @@ class events {
   /// The event; not_found_error when there is none.
   event get_event(const stowage::uuid& id) const {
     if (auto e = find_event(id)) return std::move(*e);
-    detail::event_not_found(id);
+    stowage::detail::events_impl::event_not_found(id);
   }
   std::optional<event> find_event(const stowage::uuid& id) const { return events_table().get(id); }
 
   /// The events the query selects, as a lazy range in its order: iterate it, or read it a page
   /// at a time with .page(n) and .page_after(token, n). The link predicates are resolved when it
   /// is built (to the ids of the events that match them all; more than
-  /// detail::max_link_candidates is bad_input_error: narrow them with a target).
+  /// stowage::detail::events_impl::max_link_candidates is bad_input_error: narrow them with a target).
   auto query_events(const event_query& q = {}) const {
     auto table = events_table();
-    std::optional<predicate<event>> p = detail::event_filter(q);
+    std::optional<predicate<event>> p = stowage::detail::events_impl::event_filter(q);
     if (!q.links.empty()) {
       auto ids = link_candidates(q.links);
       auto in = where<&event::id>.in(ids);
@@ -772,7 +788,7 @@ class events {
   /// A file's metadata; not_found_error when there is none.
   event_file get_file(std::string_view id) const {
     if (auto f = find_file(id)) return std::move(*f);
-    detail::event_file_not_found(id);
+    stowage::detail::events_impl::event_file_not_found(id);
   }
   std::optional<event_file> find_file(std::string_view id) const { return files_table().get(std::string(id)); }
 
@@ -789,12 +805,13 @@ class events {
   }
 
   /// Deletes the events created before `t` with their links and the files no remaining event
-  /// uses, `batch` events per transaction (at most detail::max_link_candidates); returns how many
+  /// uses, `batch` events per transaction (at most stowage::detail::events_impl::max_link_candidates); returns how many
   /// events it deleted.
   std::uint64_t prune_before(stowage::timestamp t, std::uint64_t batch = 500) {
-    if (batch == 0 || batch > detail::max_link_candidates)
+    if (batch == 0 || batch > stowage::detail::events_impl::max_link_candidates)
       throw bad_input_error("events: prune_before takes batches of 1 to " +
-                            std::to_string(detail::max_link_candidates) + " events, not " + std::to_string(batch));
+                            std::to_string(stowage::detail::events_impl::max_link_candidates) + " events, not " +
+                            std::to_string(batch));
     std::uint64_t total = 0;
     for (;;) {
       std::uint64_t n = transact(
@@ -829,9 +846,9 @@ class events {
   auto files_table() const { return db_->template table<event_file>(); }
 
   event save(new_event in, const std::vector<new_file>& files, const std::vector<new_link>& links, bool upsert) {
-    const event e = detail::event_of(std::move(in));
-    for (const new_link& l : links) detail::check_link(l);
-    for (const new_file& f : files) detail::check_file(f);
+    const event e = stowage::detail::events_impl::event_of(std::move(in));
+    for (const new_link& l : links) stowage::detail::events_impl::check_link(l);
+    for (const new_file& f : files) stowage::detail::events_impl::check_file(f);
     return transact(
         *db_,
         [&] {
@@ -860,7 +877,7 @@ class events {
   void use_file(const std::string& id) {
     auto table = files_table();
     auto f = table.get(id);
-    if (!f) detail::event_file_not_found(id);
+    if (!f) stowage::detail::events_impl::event_file_not_found(id);
     ++f->uses;
     table.put(*f);
   }
@@ -884,7 +901,7 @@ class events {
     } else if (f.id.empty()) {
       f.id = uuid_text(stowage::new_uuid());
     }
-    if (table.get(f.id)) detail::event_file_exists(f.id);
+    if (table.get(f.id)) stowage::detail::events_impl::event_file_exists(f.id);
     table.insert(f);
     return f.id;
   }
@@ -907,20 +924,21 @@ class events {
 
   std::string blob_of(std::string_view id) const {
     event_file f = get_file(id);
-    if (!f.blob) detail::event_file_is_reference(id);
+    if (!f.blob) stowage::detail::events_impl::event_file_is_reference(id);
     return *f.blob;
   }
 
   std::vector<stowage::uuid> link_candidates(const std::vector<link_match>& matches) const {
     std::optional<std::vector<stowage::uuid>> ids;
     for (const link_match& m : matches) {
-      auto p = detail::link_filter(m);
+      auto p = stowage::detail::events_impl::link_filter(m);
       auto rows = p ? links_table().query(std::move(*p)) : links_table().query();
-      detail::intersect_ids(ids, rows.template select<&event_link::source>().to_vector());
+      stowage::detail::events_impl::intersect_ids(ids, rows.template select<&event_link::source>().to_vector());
       if (ids->empty()) break;
     }
     if (!ids) return {};
-    if (ids->size() > detail::max_link_candidates) detail::too_many_link_candidates(ids->size());
+    if (ids->size() > stowage::detail::events_impl::max_link_candidates)
+      stowage::detail::events_impl::too_many_link_candidates(ids->size());
     return std::move(*ids);
   }
 
@@ -946,7 +964,15 @@ events(database<Backend>&) -> events<Backend>;
 #include <string>
 #include <utility>
 
-namespace stowage::models::detail {
+namespace stowage::detail::events_impl {
+using models::event;
+using models::event_file;
+using models::event_link;
+using models::event_query;
+using models::link_match;
+using models::new_event;
+using models::new_file;
+using models::new_link;
 
 STOWAGE_INLINE error_context event_context(std::string key) {
   return {"stowage::models::event", "events", std::move(key), {}};
@@ -1037,7 +1063,7 @@ STOWAGE_INLINE void intersect_ids(std::optional<std::vector<stowage::uuid>>& int
   *into = std::move(both);
 }
 
-}  // namespace stowage::models::detail
+}  // namespace stowage::detail::events_impl
 #endif  // STOWAGE_SINGLE_STOWAGE_MODELS_IMPL_EVENTS_IPP
 // ---- end stowage/models/impl/events.ipp
 #endif
@@ -1149,7 +1175,13 @@ struct prompt_stats {
   std::optional<prompt_version> most_recent;  // the last created (or overwritten) version
 };
 
-namespace detail {
+}  // namespace stowage::models
+
+namespace stowage::detail::prompts_impl {
+using models::prompt_draft;
+using models::prompt_field;
+using models::prompt_patch;
+using models::prompt_version;
 
 // Backend-independent parts, compiled once (models/impl/prompts.ipp).
 
@@ -1170,7 +1202,9 @@ predicate<prompt_version> prompt_search(std::string_view text, prompt_field fiel
 /// The versions whose config holds every scalar of `subset` at the same path (see README).
 predicate<prompt_version> prompt_config_subset(const nlohmann::json& subset);
 
-}  // namespace detail
+}  // namespace stowage::detail::prompts_impl
+
+namespace stowage::models {
 
 /// The prompts of a database<Backend>: a thin handle, cheap to copy; the database must outlive it.
 template <class Backend>
@@ -1191,21 +1225,22 @@ class prompts {
   /// that exists is conflict_error, or with if_exists::overwrite is created again (new texts and
   /// config, a new sequence number, latest, new times). Invalid labels are bad_input_error.
   prompt_version create(const prompt_draft& d, if_exists mode = if_exists::fail) {
-    std::string key = detail::prompt_key(d.name, d.version);
+    std::string key = stowage::detail::prompts_impl::prompt_key(d.name, d.version);
     return transact(
         *db_,
         [&] {
           std::optional<prompt_version> existing = versions_.get(key);
-          if (existing && mode == if_exists::fail) detail::prompt_exists(d.name, d.version);
+          if (existing && mode == if_exists::fail) stowage::detail::prompts_impl::prompt_exists(d.name, d.version);
           prompt_counter c = counters_.get(d.name).value_or(prompt_counter{d.name, 1, {}});
           if (!c.latest.empty() && c.latest != d.version) {
-            std::optional<prompt_version> old = versions_.get(detail::prompt_key(d.name, c.latest));
+            std::optional<prompt_version> old =
+                versions_.get(stowage::detail::prompts_impl::prompt_key(d.name, c.latest));
             if (old) {
               old->latest = false;
               versions_.update(*old);
             }
           }
-          prompt_version v = detail::new_prompt_version(d, key, c.next_sequence);
+          prompt_version v = stowage::detail::prompts_impl::new_prompt_version(d, key, c.next_sequence);
           if (existing)
             versions_.update(v);
           else
@@ -1221,13 +1256,13 @@ class prompts {
   /// Changes the texts and config a patch sets, and moves updated_at forward; the sequence, the
   /// latest flag and created_at stay. not_found_error when the version does not exist.
   prompt_version update(std::string_view name, std::string_view version, const prompt_patch& p) {
-    std::string key = detail::prompt_key(name, version);
+    std::string key = stowage::detail::prompts_impl::prompt_key(name, version);
     return transact(
         *db_,
         [&] {
           std::optional<prompt_version> v = versions_.get(key);
-          if (!v) detail::prompt_not_found(name, version);
-          detail::apply_patch(*v, p);
+          if (!v) stowage::detail::prompts_impl::prompt_not_found(name, version);
+          stowage::detail::prompts_impl::apply_patch(*v, p);
           versions_.update(*v);
           return *v;
         },
@@ -1238,12 +1273,12 @@ class prompts {
   /// latest, and when it was the last, the name's counter goes (numbering starts at 1 again).
   /// not_found_error when the version does not exist.
   void remove(std::string_view name, std::string_view version) {
-    std::string key = detail::prompt_key(name, version);
+    std::string key = stowage::detail::prompts_impl::prompt_key(name, version);
     transact(
         *db_,
         [&] {
           std::optional<prompt_version> v = versions_.get(key);
-          if (!v) detail::prompt_not_found(name, version);
+          if (!v) stowage::detail::prompts_impl::prompt_not_found(name, version);
           versions_.erase(key);
           std::optional<prompt_version> next = versions_.query(where<&prompt_version::name> == v->name)
                                                    .template order_by<&prompt_version::sequence>(desc)
@@ -1265,25 +1300,25 @@ class prompts {
   /// The version, or not_found_error.
   prompt_version get(std::string_view name, std::string_view version) const {
     std::optional<prompt_version> v = find(name, version);
-    if (!v) detail::prompt_not_found(name, version);
+    if (!v) stowage::detail::prompts_impl::prompt_not_found(name, version);
     return std::move(*v);
   }
   /// The version, if it exists.
   std::optional<prompt_version> find(std::string_view name, std::string_view version) const {
-    return versions_.get(detail::prompt_key(name, version));
+    return versions_.get(stowage::detail::prompts_impl::prompt_key(name, version));
   }
   bool exists(std::string_view name, std::string_view version) const { return find(name, version).has_value(); }
 
   /// The name's latest version, if it has versions.
   std::optional<prompt_version> latest(std::string_view name) const {
-    detail::check_label("name", name);
+    stowage::detail::prompts_impl::check_label("name", name);
     return versions_.query(where<&prompt_version::name> == std::string(name) && where<&prompt_version::latest> == true)
         .first();
   }
   /// The name's latest version, or not_found_error.
   prompt_version get_latest(std::string_view name) const {
     std::optional<prompt_version> v = latest(name);
-    if (!v) detail::prompt_name_not_found(name);
+    if (!v) stowage::detail::prompts_impl::prompt_name_not_found(name);
     return std::move(*v);
   }
 
@@ -1292,7 +1327,7 @@ class prompts {
 
   /// A name's versions in sequence order: a lazy range (.page(n) reads it a page at a time).
   auto versions(std::string_view name) const {
-    detail::check_label("name", name);
+    stowage::detail::prompts_impl::check_label("name", name);
     return versions_.query(where<&prompt_version::name> == std::string(name))
         .template order_by<&prompt_version::sequence>();
   }
@@ -1306,13 +1341,13 @@ class prompts {
   /// The versions whose name or texts (or only one of them) hold `text`, ASCII letters in
   /// either case, ordered by name, then sequence.
   auto search(std::string_view text, prompt_field field = prompt_field::all) const {
-    return ordered(versions_.query(detail::prompt_search(text, field)));
+    return ordered(versions_.query(stowage::detail::prompts_impl::prompt_search(text, field)));
   }
   /// The versions whose config holds each scalar of `subset` at the same place:
   /// {"model": "m1", "params": {"temperature": 0.2}} selects configs with "/model" == "m1" and
   /// "/params/temperature" == 0.2 (README, "Prompts"). Ordered by name, then sequence.
   auto find_by_config(const nlohmann::json& subset) const {
-    return ordered(versions_.query(detail::prompt_config_subset(subset)));
+    return ordered(versions_.query(stowage::detail::prompts_impl::prompt_config_subset(subset)));
   }
 
   /// How many versions and names there are, and the version created last.
@@ -1365,7 +1400,11 @@ prompts(database<Backend>&, retry_options) -> prompts<Backend>;
 #include <algorithm>
 #include <chrono>
 
-namespace stowage::models::detail {
+namespace stowage::detail::prompts_impl {
+using models::prompt_draft;
+using models::prompt_field;
+using models::prompt_patch;
+using models::prompt_version;
 
 inline constexpr std::string_view prompt_record = "stowage::models::prompt_version";
 inline constexpr std::string_view prompt_table = "prompt_versions";
@@ -1473,7 +1512,7 @@ STOWAGE_INLINE predicate<prompt_version> prompt_config_subset(const nlohmann::js
   return p ? std::move(*p) : where<&prompt_version::config>.at("").exists();
 }
 
-}  // namespace stowage::models::detail
+}  // namespace stowage::detail::prompts_impl
 #endif  // STOWAGE_SINGLE_STOWAGE_MODELS_IMPL_PROMPTS_IPP
 // ---- end stowage/models/impl/prompts.ipp
 #endif

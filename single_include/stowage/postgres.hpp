@@ -710,8 +710,15 @@ STOWAGE_INLINE bool read_json_test_spec(std::string_view in, detail::op& test, s
     in.remove_prefix(static_cast<std::size_t>(end - in.data()) + 1);
     return true;
   };
-  if (in.empty()) return false;
+  // the blob comes from SQL, which anyone holding the database may write: only the tests
+  // json_test_spec writes, each with the values it needs, are read
+  if (in.empty() || in[0] < 'A' + static_cast<int>(detail::op::eq) ||
+      in[0] > 'A' + static_cast<int>(detail::op::is_null))
+    return false;
   test = static_cast<detail::op>(in[0] - 'A');
+  if (test == detail::op::prefix || test == detail::op::like || test == detail::op::contains ||
+      test == detail::op::icontains)
+    return false;
   in.remove_prefix(1);
   std::size_t n = 0;
   std::string_view s;
@@ -757,7 +764,8 @@ STOWAGE_INLINE bool read_json_test_spec(std::string_view in, detail::op& test, s
       return false;
     }
   }
-  return in.empty();
+  const std::size_t need = test == detail::op::in ? values.size() : test == detail::op::is_null ? 0 : 1;
+  return in.empty() && values.size() == need;
 }
 
 STOWAGE_INLINE std::string pg_text_array(const std::vector<std::string>& tokens, std::size_t count) {

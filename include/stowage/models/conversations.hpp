@@ -177,7 +177,8 @@ class conversations {
   /// is needed), with the draft's other fields written where they are given and differ; or a new
   /// user made of the draft. One transaction.
   user find_or_create_user(const user_draft& d) {
-    detail::conversations_impl::check_lookup(d.external_id || d.anonymous_id || d.email, "find_or_create_user");
+    stowage::detail::conversations_impl::check_lookup(d.external_id || d.anonymous_id || d.email,
+                                                      "find_or_create_user");
     return run([&] {
       std::optional<user> found;
       if (d.external_id) found = users().query(where<&user::external_id> == *d.external_id).first();
@@ -197,12 +198,12 @@ class conversations {
 
   user get_user(const uuid& id) const {
     if (auto u = users().get(id)) return *u;
-    detail::conversations_impl::missing("conversation_user", "conversation_users", id);
+    stowage::detail::conversations_impl::missing("conversation_user", "conversation_users", id);
   }
   std::optional<user> find_user(const uuid& id) const { return users().get(id); }
   /// The user that matches every field the filter gives (at least one).
   std::optional<user> find_user(const user_filter& f) const {
-    detail::conversations_impl::check_lookup(f.id || f.external_id || f.anonymous_id || f.email, "find_user");
+    stowage::detail::conversations_impl::check_lookup(f.id || f.external_id || f.anonymous_id || f.email, "find_user");
     if (f.id) {
       auto u = users().get(*f.id);
       if (u && (!f.external_id || u->external_id == f.external_id) &&
@@ -224,7 +225,7 @@ class conversations {
   user update_user(const user& u) {
     return run([&] {
       auto stored = users().get(u.id);
-      if (!stored) detail::conversations_impl::missing("conversation_user", "conversation_users", u.id);
+      if (!stored) stowage::detail::conversations_impl::missing("conversation_user", "conversation_users", u.id);
       user v = u;
       v.created_at = stored->created_at;
       return write_user(v);
@@ -236,9 +237,9 @@ class conversations {
   /// user. One transaction.
   void delete_user(const uuid& id) {
     run([&] {
-      if (!users().get(id)) detail::conversations_impl::missing("conversation_user", "conversation_users", id);
+      if (!users().get(id)) stowage::detail::conversations_impl::missing("conversation_user", "conversation_users", id);
       if (auto n = convs().count(where<&conversation::user_id> == id))
-        detail::conversations_impl::user_has_conversations(id, n);
+        stowage::detail::conversations_impl::user_has_conversations(id, n);
       msgs().update(where<&message::user_id> == id, stowage::set<&message::user_id>(std::nullopt));
       users().erase(id);
     });
@@ -248,10 +249,10 @@ class conversations {
 
   /// A new conversation of an existing user (not_found_error otherwise).
   conversation create_conversation(const conversation_draft& d) {
-    detail::conversations_impl::check_conversation(d.agent, d.context);
+    stowage::detail::conversations_impl::check_conversation(d.agent, d.context);
     return run([&] {
       if (!users().get(d.user_id))
-        detail::conversations_impl::missing("conversation_user", "conversation_users", d.user_id);
+        stowage::detail::conversations_impl::missing("conversation_user", "conversation_users", d.user_id);
       auto t = now();
       conversation c{new_uuid(), d.user_id, d.title, d.agent, d.primer, d.context, t, t};
       convs().insert(c);
@@ -261,19 +262,19 @@ class conversations {
 
   conversation get_conversation(const uuid& id) const {
     if (auto c = convs().get(id)) return *c;
-    detail::conversations_impl::missing("conversation", "conversations", id);
+    stowage::detail::conversations_impl::missing("conversation", "conversations", id);
   }
   std::optional<conversation> find_conversation(const uuid& id) const { return convs().get(id); }
 
   /// Writes c's title, agent, primer, context and user (who must exist) over the stored
   /// conversation's, keeps its created_at, sets updated_at to now, and returns what is stored.
   conversation update_conversation(const conversation& c) {
-    detail::conversations_impl::check_conversation(c.agent, c.context);
+    stowage::detail::conversations_impl::check_conversation(c.agent, c.context);
     return run([&] {
       auto stored = convs().get(c.id);
-      if (!stored) detail::conversations_impl::missing("conversation", "conversations", c.id);
+      if (!stored) stowage::detail::conversations_impl::missing("conversation", "conversations", c.id);
       if (c.user_id != stored->user_id && !users().get(c.user_id))
-        detail::conversations_impl::missing("conversation_user", "conversation_users", c.user_id);
+        stowage::detail::conversations_impl::missing("conversation_user", "conversation_users", c.user_id);
       conversation v = c;
       v.created_at = stored->created_at;
       v.updated_at = now();
@@ -286,7 +287,7 @@ class conversations {
   /// no such conversation.
   void delete_conversation(const uuid& id) {
     run([&] {
-      if (!convs().get(id)) detail::conversations_impl::missing("conversation", "conversations", id);
+      if (!convs().get(id)) stowage::detail::conversations_impl::missing("conversation", "conversations", id);
       msgs().erase(where<&message::conversation_id> == id);
       convs().erase(id);
     });
@@ -308,7 +309,7 @@ class conversations {
   /// appends (threads, processes, PostgreSQL clients) never share a turn. not_found_error when
   /// the conversation, or the draft's user, does not exist.
   message append(const uuid& conversation_id, const message_draft& d) {
-    detail::conversations_impl::check_role(d.role);
+    stowage::detail::conversations_impl::check_role(d.role);
     return run([&] {
       auto t = now();
       // touching the conversation first also tells whether it exists, in one statement (on
@@ -316,9 +317,9 @@ class conversations {
       bool exists = options_.touch_on_append ? convs().update(where<&conversation::id> == conversation_id,
                                                               stowage::set<&conversation::updated_at>(t)) > 0
                                              : convs().exists(where<&conversation::id> == conversation_id);
-      if (!exists) detail::conversations_impl::missing("conversation", "conversations", conversation_id);
+      if (!exists) stowage::detail::conversations_impl::missing("conversation", "conversations", conversation_id);
       if (d.user_id && !users().exists(where<&user::id> == *d.user_id))
-        detail::conversations_impl::missing("conversation_user", "conversation_users", *d.user_id);
+        stowage::detail::conversations_impl::missing("conversation_user", "conversation_users", *d.user_id);
       std::int64_t turn = 1;
       // the turn alone: the last message's content may be large
       for (std::int64_t last : of(conversation_id).limit(1).template select<&message::turn>()) turn = last + 1;
@@ -326,7 +327,7 @@ class conversations {
       try {
         msgs().insert(m);
       } catch (const constraint_error& e) {
-        detail::conversations_impl::turn_taken(e);  // another writer took the turn: a lost race, run again
+        stowage::detail::conversations_impl::turn_taken(e);  // another writer took the turn: a lost race, run again
       }
       return m;
     });
@@ -334,17 +335,17 @@ class conversations {
 
   message get_message(const uuid& id) const {
     if (auto m = msgs().get(id)) return *m;
-    detail::conversations_impl::missing("conversation_message", "conversation_messages", id);
+    stowage::detail::conversations_impl::missing("conversation_message", "conversation_messages", id);
   }
   std::optional<message> find_message(const uuid& id) const { return msgs().get(id); }
 
   /// Writes m's role, content and pending flag over the stored message's (its conversation, turn,
   /// user and created_at stay), sets updated_at to now, and returns what is stored.
   message update_message(const message& m) {
-    detail::conversations_impl::check_role(m.role);
+    stowage::detail::conversations_impl::check_role(m.role);
     return run([&] {
       auto stored = msgs().get(m.id);
-      if (!stored) detail::conversations_impl::missing("conversation_message", "conversation_messages", m.id);
+      if (!stored) stowage::detail::conversations_impl::missing("conversation_message", "conversation_messages", m.id);
       message v = *stored;
       v.role = m.role;
       v.content = m.content;
@@ -358,7 +359,8 @@ class conversations {
   /// Deletes one message (its turn is not reused by later appends unless it was the last);
   /// not_found_error when there is no such message.
   void delete_message(const uuid& id) {
-    if (!msgs().erase(id)) detail::conversations_impl::missing("conversation_message", "conversation_messages", id);
+    if (!msgs().erase(id))
+      stowage::detail::conversations_impl::missing("conversation_message", "conversation_messages", id);
   }
 
   /// A conversation's messages in turn order (asc: oldest first; desc: newest first), n at a
@@ -376,7 +378,7 @@ class conversations {
   database<Backend>& db() const noexcept { return *db_; }
 
  private:
-  static timestamp now() { return detail::conversations_impl::now(); }
+  static timestamp now() { return stowage::detail::conversations_impl::now(); }
   table<user, Backend> users() const { return db_->template table<user>(); }
   table<conversation, Backend> convs() const { return db_->template table<conversation>(); }
   table<message, Backend> msgs() const { return db_->template table<message>(); }
@@ -393,8 +395,8 @@ class conversations {
     try {
       users().insert(u);
     } catch (const constraint_error& e) {
-      if (raced) detail::conversations_impl::user_taken(e);
-      detail::conversations_impl::duplicate_user(e);
+      if (raced) stowage::detail::conversations_impl::user_taken(e);
+      stowage::detail::conversations_impl::duplicate_user(e);
     }
     return u;
   }
@@ -403,7 +405,7 @@ class conversations {
     try {
       users().update(u);
     } catch (const constraint_error& e) {
-      detail::conversations_impl::duplicate_user(e);
+      stowage::detail::conversations_impl::duplicate_user(e);
     }
     return u;
   }

@@ -99,7 +99,8 @@ struct new_event {
   std::vector<std::string> files{};
 };
 
-/// The new_event that saves `e` again (to upsert it changed).
+/// The new_event that saves `e` again (to upsert it changed). Its links are not part of it:
+/// upsert_event replaces the stored links with those it is given, so give them again to keep them.
 inline new_event to_new_event(event e) {
   return {e.id,
           std::move(e.schema_id),
@@ -156,7 +157,18 @@ struct event_query {
   std::vector<event_order> sort{};  ///< default: created ascending; the id always breaks ties
 };
 
-namespace detail {
+}  // namespace stowage::models
+
+namespace stowage::detail::events_impl {
+using models::event;
+using models::event_file;
+using models::event_link;
+using models::event_query;
+using models::link_match;
+using models::new_event;
+using models::new_file;
+using models::new_link;
+
 /// The most events a query's link predicates may leave as candidates, and the largest batch of
 /// prune_before: their ids go to the backend as one parameter each, and SQLite takes at most 32766.
 inline constexpr std::size_t max_link_candidates = 30000;
@@ -177,7 +189,9 @@ std::optional<predicate<event_link>> link_filter(const link_match& m);
 /// The ids in both (sorted, each once): `other` alone when `into` is empty (the first predicate).
 void intersect_ids(std::optional<std::vector<stowage::uuid>>& into, std::vector<stowage::uuid> other);
 [[noreturn]] void too_many_link_candidates(std::size_t n);
-}  // namespace detail
+}  // namespace stowage::detail::events_impl
+
+namespace stowage::models {
 
 /// The events model over database<Backend>: a cheap handle (copy it freely) valid while the
 /// database lives. Safe from several threads and processes as the database is: every write is a
@@ -204,17 +218,17 @@ class events {
   /// The event; not_found_error when there is none.
   event get_event(const stowage::uuid& id) const {
     if (auto e = find_event(id)) return std::move(*e);
-    detail::event_not_found(id);
+    stowage::detail::events_impl::event_not_found(id);
   }
   std::optional<event> find_event(const stowage::uuid& id) const { return events_table().get(id); }
 
   /// The events the query selects, as a lazy range in its order: iterate it, or read it a page
   /// at a time with .page(n) and .page_after(token, n). The link predicates are resolved when it
   /// is built (to the ids of the events that match them all; more than
-  /// detail::max_link_candidates is bad_input_error: narrow them with a target).
+  /// stowage::detail::events_impl::max_link_candidates is bad_input_error: narrow them with a target).
   auto query_events(const event_query& q = {}) const {
     auto table = events_table();
-    std::optional<predicate<event>> p = detail::event_filter(q);
+    std::optional<predicate<event>> p = stowage::detail::events_impl::event_filter(q);
     if (!q.links.empty()) {
       auto ids = link_candidates(q.links);
       auto in = where<&event::id>.in(ids);
@@ -257,7 +271,7 @@ class events {
   /// A file's metadata; not_found_error when there is none.
   event_file get_file(std::string_view id) const {
     if (auto f = find_file(id)) return std::move(*f);
-    detail::event_file_not_found(id);
+    stowage::detail::events_impl::event_file_not_found(id);
   }
   std::optional<event_file> find_file(std::string_view id) const { return files_table().get(std::string(id)); }
 
@@ -274,12 +288,13 @@ class events {
   }
 
   /// Deletes the events created before `t` with their links and the files no remaining event
-  /// uses, `batch` events per transaction (at most detail::max_link_candidates); returns how many
+  /// uses, `batch` events per transaction (at most stowage::detail::events_impl::max_link_candidates); returns how many
   /// events it deleted.
   std::uint64_t prune_before(stowage::timestamp t, std::uint64_t batch = 500) {
-    if (batch == 0 || batch > detail::max_link_candidates)
+    if (batch == 0 || batch > stowage::detail::events_impl::max_link_candidates)
       throw bad_input_error("events: prune_before takes batches of 1 to " +
-                            std::to_string(detail::max_link_candidates) + " events, not " + std::to_string(batch));
+                            std::to_string(stowage::detail::events_impl::max_link_candidates) + " events, not " +
+                            std::to_string(batch));
     std::uint64_t total = 0;
     for (;;) {
       std::uint64_t n = transact(
@@ -314,9 +329,9 @@ class events {
   auto files_table() const { return db_->template table<event_file>(); }
 
   event save(new_event in, const std::vector<new_file>& files, const std::vector<new_link>& links, bool upsert) {
-    const event e = detail::event_of(std::move(in));
-    for (const new_link& l : links) detail::check_link(l);
-    for (const new_file& f : files) detail::check_file(f);
+    const event e = stowage::detail::events_impl::event_of(std::move(in));
+    for (const new_link& l : links) stowage::detail::events_impl::check_link(l);
+    for (const new_file& f : files) stowage::detail::events_impl::check_file(f);
     return transact(
         *db_,
         [&] {
@@ -345,7 +360,7 @@ class events {
   void use_file(const std::string& id) {
     auto table = files_table();
     auto f = table.get(id);
-    if (!f) detail::event_file_not_found(id);
+    if (!f) stowage::detail::events_impl::event_file_not_found(id);
     ++f->uses;
     table.put(*f);
   }
@@ -369,7 +384,7 @@ class events {
     } else if (f.id.empty()) {
       f.id = uuid_text(stowage::new_uuid());
     }
-    if (table.get(f.id)) detail::event_file_exists(f.id);
+    if (table.get(f.id)) stowage::detail::events_impl::event_file_exists(f.id);
     table.insert(f);
     return f.id;
   }
@@ -392,20 +407,21 @@ class events {
 
   std::string blob_of(std::string_view id) const {
     event_file f = get_file(id);
-    if (!f.blob) detail::event_file_is_reference(id);
+    if (!f.blob) stowage::detail::events_impl::event_file_is_reference(id);
     return *f.blob;
   }
 
   std::vector<stowage::uuid> link_candidates(const std::vector<link_match>& matches) const {
     std::optional<std::vector<stowage::uuid>> ids;
     for (const link_match& m : matches) {
-      auto p = detail::link_filter(m);
+      auto p = stowage::detail::events_impl::link_filter(m);
       auto rows = p ? links_table().query(std::move(*p)) : links_table().query();
-      detail::intersect_ids(ids, rows.template select<&event_link::source>().to_vector());
+      stowage::detail::events_impl::intersect_ids(ids, rows.template select<&event_link::source>().to_vector());
       if (ids->empty()) break;
     }
     if (!ids) return {};
-    if (ids->size() > detail::max_link_candidates) detail::too_many_link_candidates(ids->size());
+    if (ids->size() > stowage::detail::events_impl::max_link_candidates)
+      stowage::detail::events_impl::too_many_link_candidates(ids->size());
     return std::move(*ids);
   }
 

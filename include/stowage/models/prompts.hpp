@@ -108,7 +108,13 @@ struct prompt_stats {
   std::optional<prompt_version> most_recent;  // the last created (or overwritten) version
 };
 
-namespace detail {
+}  // namespace stowage::models
+
+namespace stowage::detail::prompts_impl {
+using models::prompt_draft;
+using models::prompt_field;
+using models::prompt_patch;
+using models::prompt_version;
 
 // Backend-independent parts, compiled once (models/impl/prompts.ipp).
 
@@ -129,7 +135,9 @@ predicate<prompt_version> prompt_search(std::string_view text, prompt_field fiel
 /// The versions whose config holds every scalar of `subset` at the same path (see README).
 predicate<prompt_version> prompt_config_subset(const nlohmann::json& subset);
 
-}  // namespace detail
+}  // namespace stowage::detail::prompts_impl
+
+namespace stowage::models {
 
 /// The prompts of a database<Backend>: a thin handle, cheap to copy; the database must outlive it.
 template <class Backend>
@@ -150,21 +158,22 @@ class prompts {
   /// that exists is conflict_error, or with if_exists::overwrite is created again (new texts and
   /// config, a new sequence number, latest, new times). Invalid labels are bad_input_error.
   prompt_version create(const prompt_draft& d, if_exists mode = if_exists::fail) {
-    std::string key = detail::prompt_key(d.name, d.version);
+    std::string key = stowage::detail::prompts_impl::prompt_key(d.name, d.version);
     return transact(
         *db_,
         [&] {
           std::optional<prompt_version> existing = versions_.get(key);
-          if (existing && mode == if_exists::fail) detail::prompt_exists(d.name, d.version);
+          if (existing && mode == if_exists::fail) stowage::detail::prompts_impl::prompt_exists(d.name, d.version);
           prompt_counter c = counters_.get(d.name).value_or(prompt_counter{d.name, 1, {}});
           if (!c.latest.empty() && c.latest != d.version) {
-            std::optional<prompt_version> old = versions_.get(detail::prompt_key(d.name, c.latest));
+            std::optional<prompt_version> old =
+                versions_.get(stowage::detail::prompts_impl::prompt_key(d.name, c.latest));
             if (old) {
               old->latest = false;
               versions_.update(*old);
             }
           }
-          prompt_version v = detail::new_prompt_version(d, key, c.next_sequence);
+          prompt_version v = stowage::detail::prompts_impl::new_prompt_version(d, key, c.next_sequence);
           if (existing)
             versions_.update(v);
           else
@@ -180,13 +189,13 @@ class prompts {
   /// Changes the texts and config a patch sets, and moves updated_at forward; the sequence, the
   /// latest flag and created_at stay. not_found_error when the version does not exist.
   prompt_version update(std::string_view name, std::string_view version, const prompt_patch& p) {
-    std::string key = detail::prompt_key(name, version);
+    std::string key = stowage::detail::prompts_impl::prompt_key(name, version);
     return transact(
         *db_,
         [&] {
           std::optional<prompt_version> v = versions_.get(key);
-          if (!v) detail::prompt_not_found(name, version);
-          detail::apply_patch(*v, p);
+          if (!v) stowage::detail::prompts_impl::prompt_not_found(name, version);
+          stowage::detail::prompts_impl::apply_patch(*v, p);
           versions_.update(*v);
           return *v;
         },
@@ -197,12 +206,12 @@ class prompts {
   /// latest, and when it was the last, the name's counter goes (numbering starts at 1 again).
   /// not_found_error when the version does not exist.
   void remove(std::string_view name, std::string_view version) {
-    std::string key = detail::prompt_key(name, version);
+    std::string key = stowage::detail::prompts_impl::prompt_key(name, version);
     transact(
         *db_,
         [&] {
           std::optional<prompt_version> v = versions_.get(key);
-          if (!v) detail::prompt_not_found(name, version);
+          if (!v) stowage::detail::prompts_impl::prompt_not_found(name, version);
           versions_.erase(key);
           std::optional<prompt_version> next = versions_.query(where<&prompt_version::name> == v->name)
                                                    .template order_by<&prompt_version::sequence>(desc)
@@ -224,25 +233,25 @@ class prompts {
   /// The version, or not_found_error.
   prompt_version get(std::string_view name, std::string_view version) const {
     std::optional<prompt_version> v = find(name, version);
-    if (!v) detail::prompt_not_found(name, version);
+    if (!v) stowage::detail::prompts_impl::prompt_not_found(name, version);
     return std::move(*v);
   }
   /// The version, if it exists.
   std::optional<prompt_version> find(std::string_view name, std::string_view version) const {
-    return versions_.get(detail::prompt_key(name, version));
+    return versions_.get(stowage::detail::prompts_impl::prompt_key(name, version));
   }
   bool exists(std::string_view name, std::string_view version) const { return find(name, version).has_value(); }
 
   /// The name's latest version, if it has versions.
   std::optional<prompt_version> latest(std::string_view name) const {
-    detail::check_label("name", name);
+    stowage::detail::prompts_impl::check_label("name", name);
     return versions_.query(where<&prompt_version::name> == std::string(name) && where<&prompt_version::latest> == true)
         .first();
   }
   /// The name's latest version, or not_found_error.
   prompt_version get_latest(std::string_view name) const {
     std::optional<prompt_version> v = latest(name);
-    if (!v) detail::prompt_name_not_found(name);
+    if (!v) stowage::detail::prompts_impl::prompt_name_not_found(name);
     return std::move(*v);
   }
 
@@ -251,7 +260,7 @@ class prompts {
 
   /// A name's versions in sequence order: a lazy range (.page(n) reads it a page at a time).
   auto versions(std::string_view name) const {
-    detail::check_label("name", name);
+    stowage::detail::prompts_impl::check_label("name", name);
     return versions_.query(where<&prompt_version::name> == std::string(name))
         .template order_by<&prompt_version::sequence>();
   }
@@ -265,13 +274,13 @@ class prompts {
   /// The versions whose name or texts (or only one of them) hold `text`, ASCII letters in
   /// either case, ordered by name, then sequence.
   auto search(std::string_view text, prompt_field field = prompt_field::all) const {
-    return ordered(versions_.query(detail::prompt_search(text, field)));
+    return ordered(versions_.query(stowage::detail::prompts_impl::prompt_search(text, field)));
   }
   /// The versions whose config holds each scalar of `subset` at the same place:
   /// {"model": "m1", "params": {"temperature": 0.2}} selects configs with "/model" == "m1" and
   /// "/params/temperature" == 0.2 (README, "Prompts"). Ordered by name, then sequence.
   auto find_by_config(const nlohmann::json& subset) const {
-    return ordered(versions_.query(detail::prompt_config_subset(subset)));
+    return ordered(versions_.query(stowage::detail::prompts_impl::prompt_config_subset(subset)));
   }
 
   /// How many versions and names there are, and the version created last.

@@ -7,7 +7,15 @@
 #include <string>
 #include <utility>
 
-namespace stowage::models::detail {
+namespace stowage::detail::events_impl {
+using models::event;
+using models::event_file;
+using models::event_link;
+using models::event_query;
+using models::link_match;
+using models::new_event;
+using models::new_file;
+using models::new_link;
 
 STOWAGE_INLINE error_context event_context(std::string key) {
   return {"stowage::models::event", "events", std::move(key), {}};
@@ -98,4 +106,4 @@ STOWAGE_INLINE void intersect_ids(std::optional<std::vector<stowage::uuid>>& int
   *into = std::move(both);
 }
 
-}  // namespace stowage::models::detail
+}  // namespace stowage::detail::events_impl

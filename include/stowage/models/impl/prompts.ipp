@@ -5,7 +5,11 @@
 #include <algorithm>
 #include <chrono>
 
-namespace stowage::models::detail {
+namespace stowage::detail::prompts_impl {
+using models::prompt_draft;
+using models::prompt_field;
+using models::prompt_patch;
+using models::prompt_version;
 
 inline constexpr std::string_view prompt_record = "stowage::models::prompt_version";
 inline constexpr std::string_view prompt_table = "prompt_versions";
@@ -113,4 +117,4 @@ STOWAGE_INLINE predicate<prompt_version> prompt_config_subset(const nlohmann::js
   return p ? std::move(*p) : where<&prompt_version::config>.at("").exists();
 }
 
-}  // namespace stowage::models::detail
+}  // namespace stowage::detail::prompts_impl
