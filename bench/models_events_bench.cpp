@@ -42,6 +42,7 @@
 #include <stowage/sqlite.hpp>
 
 #include "common.hpp"
+#include "pg_raw.hpp"
 
 namespace {
 
@@ -298,37 +299,6 @@ std::uint64_t raw_sqlite_link_query(const sqlite_db& d, std::size_t n, double& s
 
 // ----- raw libpq -----
 
-struct pg_conn {
-  PGconn* c;
-  explicit pg_conn(const std::string& url) : c(PQconnectdb(url.c_str())) {
-    if (PQstatus(c) != CONNECTION_OK) throw std::runtime_error(std::string("cannot connect: ") + PQerrorMessage(c));
-    PQsetNoticeProcessor(
-        c, [](void*, const char*) {}, nullptr);
-  }
-  ~pg_conn() { PQfinish(c); }
-  void exec(const std::string& sql) const {
-    PGresult* r = PQexec(c, sql.c_str());
-    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
-    PQclear(r);
-    if (!ok) throw std::runtime_error(sql + ": " + PQerrorMessage(c));
-  }
-  void prepare(const char* name, const char* sql) const {
-    PGresult* r = PQprepare(c, name, sql, 0, nullptr);
-    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (!ok) throw std::runtime_error(std::string(sql) + ": " + PQerrorMessage(c));
-  }
-  PGresult* run(const char* name, int n, const char* const* values, int result_format = 0) const {
-    PGresult* r = PQexecPrepared(c, name, n, values, nullptr, nullptr, result_format);
-    auto st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      std::string m = PQerrorMessage(c);
-      PQclear(r);
-      throw std::runtime_error(std::string(name) + ": " + m);
-    }
-    return r;
-  }
-};
 
 std::string with_schema(const std::string& url, const std::string& schema) {
   return url + (url.find('?') == std::string::npos ? "?" : "&") + "schema=" + schema;

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "pg_raw.hpp"
 
 namespace {
 
@@ -328,29 +329,6 @@ bool sqlite_side(const std::vector<prompt_draft>& work, int reps, const fs::path
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL.
 
-struct pg_conn {
-  PGconn* c;
-  explicit pg_conn(const std::string& url) : c(PQconnectdb(url.c_str())) {
-    if (PQstatus(c) != CONNECTION_OK) throw std::runtime_error(std::string("cannot connect: ") + PQerrorMessage(c));
-    PQsetNoticeProcessor(
-        c, [](void*, const char*) {}, nullptr);
-  }
-  ~pg_conn() { PQfinish(c); }
-  void exec(const std::string& sql) {
-    PGresult* r = PQexec(c, sql.c_str());
-    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
-    std::string err = PQerrorMessage(c);
-    PQclear(r);
-    if (!ok) throw std::runtime_error(sql + ": " + err);
-  }
-  std::string one(const std::string& sql) {
-    PGresult* r = PQexec(c, sql.c_str());
-    std::string out =
-        PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) && !PQgetisnull(r, 0, 0) ? PQgetvalue(r, 0, 0) : "";
-    PQclear(r);
-    return out;
-  }
-};
 
 // A timestamp as PostgreSQL's text input reads it, in UTC to the microsecond.
 std::string pg_time(std::int64_t us) {
