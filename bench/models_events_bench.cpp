@@ -299,7 +299,6 @@ std::uint64_t raw_sqlite_link_query(const sqlite_db& d, std::size_t n, double& s
 
 // ----- raw libpq -----
 
-
 std::string with_schema(const std::string& url, const std::string& schema) {
   return url + (url.find('?') == std::string::npos ? "?" : "&") + "schema=" + schema;
 }

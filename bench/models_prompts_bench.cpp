@@ -329,7 +329,6 @@ bool sqlite_side(const std::vector<prompt_draft>& work, int reps, const fs::path
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL.
 
-
 // A timestamp as PostgreSQL's text input reads it, in UTC to the microsecond.
 std::string pg_time(std::int64_t us) {
   std::time_t secs = static_cast<std::time_t>(us / 1000000);

@@ -5,9 +5,9 @@
 
 #include <stowage/models/workflows.hpp>
 // all four models in one file, conversations last: no model's helpers may hide another's names
-#include <stowage/models/prompts.hpp>
-#include <stowage/models/events.hpp>
 #include <stowage/models/conversations.hpp>
+#include <stowage/models/events.hpp>
+#include <stowage/models/prompts.hpp>
 
 #include <sys/wait.h>
 #include <unistd.h>
