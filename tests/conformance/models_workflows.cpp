@@ -4,10 +4,14 @@
 #include <catch2/catch.hpp>
 
 #include <stowage/models/workflows.hpp>
+
 // all four models in one file, conversations last: no model's helpers may hide another's names
-#include <stowage/models/conversations.hpp>
-#include <stowage/models/events.hpp>
+// (each include a block of its own, so that sorting them keeps this order)
 #include <stowage/models/prompts.hpp>
+
+#include <stowage/models/events.hpp>
+
+#include <stowage/models/conversations.hpp>
 
 #include <sys/wait.h>
 #include <unistd.h>
