@@ -61,7 +61,11 @@ std::string content_of(std::size_t i) {
   return "message " + std::to_string(i) + ": a question about the trip, the hotel and the trains, as a user writes";
 }
 
-std::int64_t micros(stowage::timestamp t) { return t.time_since_epoch().count(); }
+// the time the model stamps a row with, read the same way: the system clock in microseconds
+std::int64_t now_micros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // ---------------------------------------------------------------------------------------------
 // SQLite, raw.
@@ -133,7 +137,7 @@ class raw_sqlite {
   /// One conversation of one user, as the setup of both sides makes them (not timed).
   std::string add_conversation(const std::string& user) {
     std::string id = stowage::uuid_text(stowage::new_uuid());
-    auto t = std::to_string(micros(stowage::models::detail::now()));
+    auto t = std::to_string(now_micros());
     exec(("INSERT INTO conversations VALUES ('" + id + "', '" + user + "', 't', 'agent', NULL, '{}', " + t + ", " + t +
           ")")
              .c_str());
@@ -142,7 +146,7 @@ class raw_sqlite {
 
   void append(const std::string& conversation_id, const std::string& role, const std::string& content) {
     exec("BEGIN IMMEDIATE");
-    auto t = micros(stowage::models::detail::now());
+    auto t = now_micros();
     sqlite3_bind_int64(touch_, 1, t);
     sqlite3_bind_text(touch_, 2, conversation_id.data(), static_cast<int>(conversation_id.size()), SQLITE_STATIC);
     step_done(touch_);
@@ -433,7 +437,7 @@ class raw_pg {
 
   std::string try_append(const std::string& conversation_id, const std::string& role, const std::string& content) {
     if (auto state = try_exec("BEGIN ISOLATION LEVEL SERIALIZABLE"); !state.empty()) return state;
-    std::string t = be64(micros(stowage::models::detail::now()) - pg_epoch_us);
+    std::string t = be64(now_micros() - pg_epoch_us);
     {
       const char* v[] = {t.data(), conversation_id.c_str()};
       int len[] = {8, static_cast<int>(conversation_id.size())};
