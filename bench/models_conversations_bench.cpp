@@ -337,8 +337,8 @@ const char* const pg_ddl[] = {
     R"(CREATE UNIQUE INDEX "conversation_users_uq_anonymous_id" ON "conversation_users" ("anonymous_id"))",
     R"(CREATE UNIQUE INDEX "conversation_users_uq_email" ON "conversation_users" ("email"))",
     R"(CREATE INDEX "conversations_ix_user_id_updated_at" ON "conversations" ("user_id", "updated_at"))",
-    R"(CREATE UNIQUE INDEX "conversation_messages_uq_conversation_id_turn" ON "conversation_messages" )"
-    R"(("conversation_id", "turn"))",
+    (R"(CREATE UNIQUE INDEX "conversation_messages_uq_conversation_id_turn" ON "conversation_messages" )"
+     R"(("conversation_id", "turn"))"),
     R"(CREATE INDEX "conversation_messages_ix_user_id" ON "conversation_messages" ("user_id"))",
 };
 
