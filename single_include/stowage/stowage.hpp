@@ -4994,15 +4994,17 @@ class query {
   /// statement, never an OFFSET), so records written or erased between pages are neither
   /// repeated nor skipped, the erased ones aside. A query read so takes no offset() or limit().
   stowage::page<Record> page(std::uint64_t n) const {
-    std::uint32_t shape = 0;
-    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, nullptr, n, shape), shape, n);
+    std::uint32_t shape = 0;  // set by page_query, so read after it (not as a neighbouring argument)
+    const detail::query_spec paged = detail::page_query(detail::schema_of<Record>(), spec_, nullptr, n, shape);
+    return read_page(paged, shape, n);
   }
   /// The page of at most n records after the position `token` holds: the next of a page this
   /// query (the same table, order and predicate) returned. Any other token, or one altered, is
   /// bad_input_error, whose message says which.
   stowage::page<Record> page_after(std::string_view token, std::uint64_t n) const {
     std::uint32_t shape = 0;
-    return read_page(detail::page_query(detail::schema_of<Record>(), spec_, &token, n, shape), shape, n);
+    const detail::query_spec paged = detail::page_query(detail::schema_of<Record>(), spec_, &token, n, shape);
+    return read_page(paged, shape, n);
   }
 
   /// Just these fields of the records, in the query's order, offset and limit:
