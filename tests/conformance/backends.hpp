@@ -1,6 +1,11 @@
 // The backends the conformance suite runs against. A new backend joins the suite by adding one
 // type to conformance_backends. Each says whether it is persistent (reopen() finds the data
 // again) and whether text may hold NUL bytes (PostgreSQL's cannot: it refuses them as bad input).
+//
+// The test cases are templates, so a JSON member is assigned as `x.doc = nlohmann::json{...}`,
+// never `x.doc = {...}`: clang before 17, in a template, skips destroying the argument of such an
+// assignment when the assignment operator takes its argument by value, as nlohmann::json's does;
+// the member's old value then leaks, and the sanitizer build reports it.
 #pragma once
 
 #include <stowage/json.hpp>

@@ -125,7 +125,7 @@ TEMPLATE_LIST_TEST_CASE("update by predicate stores every field type as put does
   want.at = stowage::timestamp(1700000000123456us);
   want.hue = color::green;
   want.lvl = level::high;
-  want.doc = {{"k", {1, "two", nullptr}}};
+  want.doc = nlohmann::json{{"k", {1, "two", nullptr}}};
   want.where = {1, 2, "p"};
   want.tags = {"x", "y"};
   want.price = {250};

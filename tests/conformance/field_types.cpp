@@ -38,7 +38,7 @@ every_type typical() {
   r.at_ns = std::chrono::system_clock::time_point(1700000000654321us);
   r.hue = color::blue;
   r.lvl = level::high;
-  r.doc = {{"a", 1}, {"b", {true, nullptr, "x"}}, {"c", {{"nested", 2.5}}}};
+  r.doc = nlohmann::json{{"a", 1}, {"b", {true, nullptr, "x"}}, {"c", {{"nested", 2.5}}}};
   r.where = {3, -4, "origin"};
   r.path = {{1, 2, std::nullopt}, {3, 4, "b"}};
   r.tags = {"x", "", "z"};

@@ -58,7 +58,7 @@ TEMPLATE_LIST_TEST_CASE("an event is saved with its defaults filled in and read 
   stowage::models::events events{*s};
   new_event in;
   in.schema_id = "order.created";
-  in.payload = {{"order", 17}, {"lines", {1, 2}}, {"note", "é\"x"}};
+  in.payload = nlohmann::json{{"order", 17}, {"lines", {1, 2}}, {"note", "é\"x"}};
   in.metadata = nlohmann::json{{"ip", "10.0.0.1"}};
   const auto before = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   event saved = events.save_event(in);
@@ -106,7 +106,7 @@ TEMPLATE_LIST_TEST_CASE("events are immutable unless upserted, and an upsert rep
   CHECK(s->template table<stowage::models::event_file>().count() == 1);  // "two" is not kept
 
   new_event changed = stowage::models::to_new_event(e);
-  changed.payload = {{"v", 2}};
+  changed.payload = nlohmann::json{{"v", 2}};
   changed.files.clear();
   event up = events.upsert_event(changed, {{.media_type = "text/plain", .content = bytes_of("three")}},
                                  {{.type = "other", .target = target.id}, {.type = "other2", .target = target.id}});

@@ -171,7 +171,7 @@ TEMPLATE_LIST_TEST_CASE("update_run replaces a run, keeps its creation time and 
 
   workflow_run change = r;
   change.progress = 0.5;
-  change.output = {{"partial", true}};
+  change.output = nlohmann::json{{"partial", true}};
   change.created_at = {};  // ignored: the creation time is the store's
   const workflow_run first = flows.update_run(change);
   CHECK(first.progress == 0.5);
@@ -199,7 +199,7 @@ TEMPLATE_LIST_TEST_CASE("update_run replaces a run, keeps its creation time and 
   ghost.id = stowage::new_uuid();
   CHECK_THROWS_AS(flows.update_run(ghost), stowage::not_found_error);
   CHECK_THROWS_AS(flows.update_run(ghost, r.updated_at), stowage::not_found_error);
-  change.tags = {{"n", 1}};
+  change.tags = nlohmann::json{{"n", 1}};
   CHECK_THROWS_AS(flows.update_run(change), stowage::bad_input_error);
   CHECK(flows.get_run(r.id) == third);
 }
@@ -230,7 +230,7 @@ TEMPLATE_LIST_TEST_CASE("a step goes pending, running, retrying, running, comple
   CHECK(flows.update_step_status(r.id, "parse", step_status::running).attempt == 2);
   workflow_step done = flows.get_step(r.id, "parse");
   done.status = step_status::completed;
-  done.output = {{"rows", 3}};
+  done.output = nlohmann::json{{"rows", 3}};
   const workflow_step completed = flows.update_step(done);  // a full replace, checked like a status change
   CHECK(completed.output == nlohmann::json{{"rows", 3}});
   REQUIRE(completed.completed_at);
