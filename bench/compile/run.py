@@ -59,8 +59,17 @@ UNITS = collections.OrderedDict(
         ("json_fields", ("json_fields.cpp", ROOT / "include")),
         ("single_header", ("single_header.cpp", ROOT / "single_include")),
         ("implementation", ("implementation.cpp", ROOT / "include")),
+        # the ready models: each unit is the model's example program (examples/models_*.cpp), which
+        # uses most of the model on SQLite
+        ("models_events", ("models_events.cpp", ROOT / "include")),
+        ("models_prompts", ("models_prompts.cpp", ROOT / "include")),
+        ("models_workflows", ("models_workflows.cpp", ROOT / "include")),
+        ("models_conversations", ("models_conversations.cpp", ROOT / "include")),
     ]
 )
+# Files of the project a unit includes as its own code (the models' examples): what they include
+# is the unit's, like what the unit's own file includes.
+UNIT_DIRS = [ROOT / "examples"]
 STOWAGE_DIRS = [ROOT / "include" / "stowage", ROOT / "single_include" / "stowage"]
 DEPS_MACRO = "STOWAGE_BENCH_DEPS_ONLY"
 # Units with a reference form: the deps-only form plus what a program using only the
@@ -77,6 +86,11 @@ def log(msg):
 def is_stowage(path):
     p = os.path.normpath(path)
     return any(p.startswith(str(d) + os.sep) for d in STOWAGE_DIRS)
+
+
+def is_unit_code(path, source):
+    p = os.path.normpath(path)
+    return p == os.path.normpath(str(source)) or any(p.startswith(str(d) + os.sep) for d in UNIT_DIRS)
 
 
 def libpq_include():
@@ -147,11 +161,12 @@ def derive_deps(cxx, flags, unit):
         del stack[depth:]
         parent = stack[depth - 1]
         stack.append(path)
-        if not is_stowage(path) and (is_stowage(parent) or parent == str(source)):
+        if not is_stowage(path) and not is_unit_code(path, source) and (is_stowage(parent)
+                                                                         or is_unit_code(parent, source)):
             s = spelling(path, dirs)
             if s not in deps:
                 deps.append(s)
-    outside = {p for _, p in tree if not is_stowage(p)}
+    outside = {p for _, p in tree if not is_stowage(p) and not is_unit_code(p, source)}
     return deps, outside
 
 
