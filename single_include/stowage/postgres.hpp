@@ -2222,14 +2222,14 @@ STOWAGE_INLINE std::uint64_t postgres::update_where(table_handle h, const detail
   if (q.filter) b.raw(" WHERE ").condition(*q.filter);
   // guarded when a unique index or an index entry's size could refuse the change (see
   // may_be_refused): a changed column of a unique index, or of another index unless its entries
-  // keep their sizes (a number, time or flag that does not fill a NULL) or the index is on the
-  // column alone and the value is small (other columns' stored values add to an entry)
+  // keep their sizes (a number, time or flag never NULL: a NULL's bitmap takes 8 bytes) or the
+  // index is on the column alone and the value is small (other columns add to an entry)
   bool guard = t.narrowed;
   for (const auto& ch : changes) {
     const detail::cell v = detail::cell_of(ch.to);
     const column_kind k = t.stored[ch.field];
-    const bool same_size = k != column_kind::text && k != column_kind::blob && k != column_kind::json &&
-                           (!s.columns[ch.field].nullable || v.t == detail::cell::type::null);
+    const bool same_size =
+        k != column_kind::text && k != column_kind::blob && k != column_kind::json && !s.columns[ch.field].nullable;
     guard = guard || t.in_unique[ch.field];
     for (const auto& ix : s.indexes)
       if (std::find(ix.columns.begin(), ix.columns.end(), ch.field) != ix.columns.end())
