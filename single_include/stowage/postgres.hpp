@@ -983,6 +983,9 @@ constexpr std::size_t int_size(column_kind k) {
 /// to inline.
 [[noreturn]] void refuse_int(column_kind k, std::int64_t v);
 [[noreturn]] void refuse_text(bool nul);
+[[noreturn]] void refuse_json_nul();
+/// Whether JSON text holds the escape \u0000, which jsonb refuses (its strings are text).
+bool json_has_nul(std::string_view t);
 
 /// Appends a value's binary form for a column of kind k: what a bound parameter carries.
 void append_binary(byte_buffer& out, column_kind k, std::int64_t v);
@@ -1152,14 +1155,20 @@ class postgres {
   struct table_state {
     const detail::table_schema* schema = nullptr;
     std::uint64_t generation = 0;
-    enum kind { put, insert, update, get, erase, clear, kinds };
+    // insert_any and update_same: the unique tables' writes that no unique index can refuse (see write())
+    enum kind { put, insert, update, insert_any, update_same, get, erase, clear, kinds };
     std::string names[kinds];
     std::string sql[kinds];
     std::vector<Oid> types[kinds];
     std::vector<column_kind> stored;  // each field's column as the table stores it
     std::string primary_key;          // the name of the table's primary key constraint
     bool guard_writes = false;        // a write can be refused by a unique index (see write())
-    std::string stage;                // put_many's staging table, and the SQL that uses it
+    bool narrowed = false;            // a number column stored narrower than its field (an older table)
+    std::vector<bool> in_unique;      // per field: a column of a unique index
+    // the fields in the key or an index, with how many bytes of an index entry a byte of the
+    // field's parameter may become (8 for a JSON index's expression; see may_be_too_large)
+    std::vector<std::pair<std::size_t, std::size_t>> indexed;
+    std::string stage;  // put_many's staging table, and the SQL that uses it
     std::string stage_sql, merge_sql;
   };
   using table_handle = table_state*;
@@ -1347,6 +1356,11 @@ class postgres {
   /// transaction) and returns how many it changed.
   std::uint64_t change_rows(const table_state& t, const detail::pg::builder& b, bool guard, std::string_view what);
 
+  /// Whether the server could refuse a write of these parameters (one per field) for what is
+  /// checked there only: an index entry over a btree page's limit, or a number out of range of
+  /// a column stored narrower than its field. Such a write needs a savepoint in a transaction.
+  static bool may_be_refused(const table_state& t, const int* lengths);
+
   /// Adds the record's fields as parameters; `scratch` holds the bytes a field's conversion makes.
   void encode(detail::pg::params& p, const table_state& t, const void* record, std::string& scratch);
 
@@ -1405,6 +1419,7 @@ class postgres {
   static constexpr std::size_t max_cached_queries = 128;
   static constexpr std::size_t copy_threshold = 64;  // from here on a batch goes by COPY
   static constexpr std::size_t probes = 4;           // keys of a COPY batch looked up first
+  static constexpr std::size_t index_budget = 2000;  // bytes of an index entry's values sure to fit
 
   detail::pg::pool pool_;
   std::mutex tables_mutex_;
@@ -1504,6 +1519,20 @@ STOWAGE_INLINE std::size_t plain_ascii_prefix(std::string_view s) {
                       std::to_string(v) + " does not fit the stored column (" + std::string(column_type(k)) + ")"};
 }
 
+[[noreturn]] STOWAGE_INLINE void refuse_json_nul() {
+  throw codec_failure{error_kind::bad_input,
+                      "PostgreSQL jsonb cannot hold a NUL character (\\u0000) in a string or a member's name"};
+}
+
+STOWAGE_INLINE bool json_has_nul(std::string_view t) {
+  for (auto at = t.find("\\u0000"); at != std::string_view::npos; at = t.find("\\u0000", at + 1)) {
+    std::size_t slashes = 0;  // before it: an odd count makes it an escaped backslash and text "u0000"
+    while (slashes < at && t[at - slashes - 1] == '\\') ++slashes;
+    if (slashes % 2 == 0) return true;
+  }
+  return false;
+}
+
 [[noreturn]] STOWAGE_INLINE void refuse_text(bool nul) {
   if (nul)
     throw codec_failure{error_kind::bad_input,
@@ -1534,7 +1563,13 @@ STOWAGE_INLINE std::size_t plain_ascii_prefix(std::string_view s) {
 
 /// Text is sent as it is (after the checks), jsonb with its version byte first.
 [[gnu::always_inline]] inline void check_text(column_kind k, std::string_view t) {
-  if (k == column_kind::json) return;  // the JSON codec wrote it: valid UTF-8, NUL escaped
+  if (k == column_kind::json) {
+    // the JSON codec wrote it: valid UTF-8, NUL escaped, and jsonb refuses that escape (an
+    // error the server would raise, aborting the transaction the write is in)
+    if (json_has_nul(t)) [[unlikely]]
+      refuse_json_nul();
+    return;
+  }
   std::size_t plain = plain_ascii_prefix(t);
   if (plain == t.size()) return;
   t.remove_prefix(plain);
@@ -1958,18 +1993,33 @@ STOWAGE_INLINE write_result postgres::write(table_handle h, const void* record, 
            : mode == write_mode::insert ? table_state::insert
                                         : table_state::update;
   auto c = acquire();
-  ensure_prepared(*c, t, k);
   detail::pg::result res;
   const char* const* values = p.values();
-  if (c.in_transaction() && t.guard_writes) {
-    // a refused statement would abort the whole transaction: a write a unique index may refuse
-    // runs in a savepoint (in the same round trip), so the transaction goes on as on every
-    // backend. Other writes need none: what the server could refuse is checked before sending
-    // (and many savepoints in one transaction slow the whole server down).
+  auto plain = [&](int kind) {
+    ensure_prepared(*c, t, kind);
+    res.reset(PQexecPrepared(c->conn, t.names[kind].c_str(), p.size(), values, p.lengths(), p.formats(), 1));
+    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) fail(*c, res.get(), "cannot write the record", t.schema, key);
+  };
+  // A refused statement would abort the whole transaction, so inside one a write the server may
+  // refuse runs in a savepoint (in the same round trip) and the transaction goes on as on every
+  // backend. The savepoint costs the server two more statements and a subtransaction, so writes
+  // that cannot be refused run without: what the server could refuse is checked before sending
+  // (text, times), or known from the values' sizes (may_be_refused); a unique index is the
+  // rest. On a unique table an insert first runs as ON CONFLICT DO NOTHING on every unique
+  // index, and an update first runs only where the unique columns keep their values: neither
+  // can be refused. When that writes nothing, the plain statement runs guarded, for its answer
+  // (the key exists or is missing, or the index refuses the record with the server's message).
+  if (!c.in_transaction() || (!t.guard_writes && !may_be_refused(t, p.lengths()))) {
+    plain(k);
+  } else if (k == table_state::put || may_be_refused(t, p.lengths())) {
+    ensure_prepared(*c, t, k);
     res = guarded(*c, t.names[k], p.size(), values, p.lengths(), p.formats(), t.schema, key);
   } else {
-    res.reset(PQexecPrepared(c->conn, t.names[k].c_str(), p.size(), values, p.lengths(), p.formats(), 1));
-    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) fail(*c, res.get(), "cannot write the record", t.schema, key);
+    plain(k == table_state::insert ? table_state::insert_any : table_state::update_same);
+    if (std::string_view(PQcmdTuples(res.get())) == "0") {
+      ensure_prepared(*c, t, k);
+      res = guarded(*c, t.names[k], p.size(), values, p.lengths(), p.formats(), t.schema, key);
+    }
   }
   if (mode != write_mode::upsert && std::string_view(PQcmdTuples(res.get())) == "0")
     return mode == write_mode::insert ? write_result::key_exists : write_result::key_missing;
@@ -2170,7 +2220,22 @@ STOWAGE_INLINE std::uint64_t postgres::update_where(table_handle h, const detail
     b.column(changes[i].field).raw(" = ").param(changes[i].to, s.columns[changes[i].field].kind);
   }
   if (q.filter) b.raw(" WHERE ").condition(*q.filter);
-  return change_rows(t, b, true, "cannot update the records");
+  // guarded when a unique index or an index entry's size could refuse the change (see
+  // may_be_refused): a changed column of a unique index, or of another index unless its entries
+  // keep their sizes (a number, time or flag never NULL: a NULL's bitmap takes 8 bytes) or the
+  // index is on the column alone and the value is small (other columns add to an entry)
+  bool guard = t.narrowed;
+  for (const auto& ch : changes) {
+    const detail::cell v = detail::cell_of(ch.to);
+    const column_kind k = t.stored[ch.field];
+    const bool same_size =
+        k != column_kind::text && k != column_kind::blob && k != column_kind::json && !s.columns[ch.field].nullable;
+    guard = guard || t.in_unique[ch.field];
+    for (const auto& ix : s.indexes)
+      if (std::find(ix.columns.begin(), ix.columns.end(), ch.field) != ix.columns.end())
+        guard = guard || ix.json || (!same_size && (ix.columns.size() > 1 || v.n > index_budget));
+  }
+  return change_rows(t, b, guard, "cannot update the records");
 }
 
 STOWAGE_INLINE std::vector<detail::group_count> postgres::count_groups(table_handle h, const detail::query_spec& q,
@@ -2207,7 +2272,7 @@ STOWAGE_INLINE std::uint64_t postgres::change_rows(const table_state& t, const d
   const std::string& stmt = prepared_query(*c, b, t.schema);
   const char* const* values = p.values();
   detail::pg::result r;
-  if (guard && c.in_transaction() && t.guard_writes) {
+  if (guard && c.in_transaction()) {
     r = guarded(*c, stmt, p.size(), values, p.lengths(), p.formats(), t.schema, {}, what);
   } else {
     r.reset(PQexecPrepared(c->conn, stmt.c_str(), p.size(), values, p.lengths(), p.formats(), 1));
@@ -2217,6 +2282,18 @@ STOWAGE_INLINE std::uint64_t postgres::change_rows(const table_state& t, const d
   std::string_view tuples = PQcmdTuples(r.get());
   std::from_chars(tuples.data(), tuples.data() + tuples.size(), n);
   return n;
+}
+
+STOWAGE_INLINE bool postgres::may_be_refused(const table_state& t, const int* lengths) {
+  if (t.narrowed) return true;
+  // An index entry holds at most 2704 bytes (8 kB pages) after compression, which only makes it
+  // smaller. Uncompressed it is an 8-byte header, a null bitmap and each column's value with a
+  // header of at most 4 bytes and alignment of at most 7: under 2400 bytes for the 32 columns an
+  // index may have, when its values' parameters take at most index_budget bytes.
+  std::size_t total = 0;
+  for (auto [field, factor] : t.indexed)
+    if (lengths[field] > 0) total += static_cast<std::size_t>(lengths[field]) * factor;
+  return total > index_budget;
 }
 
 STOWAGE_INLINE void postgres::clear(table_handle h) {
@@ -2727,6 +2804,29 @@ STOWAGE_INLINE void postgres::create_or_migrate(detail::pg::connection& c, table
   }
   t.stored = std::move(kinds);
   t.guard_writes = std::any_of(s.indexes.begin(), s.indexes.end(), [](auto& ix) { return ix.unique; });
+  t.in_unique.assign(s.columns.size(), false);
+  std::vector<std::size_t> factor(s.columns.size(), 0);
+  factor[s.key] = 1;
+  for (const auto& ix : s.indexes) {
+    for (std::size_t i : ix.columns) {
+      if (ix.unique) t.in_unique[i] = true;
+      // a jsonb value takes up to about six times its JSON text (the 2 bytes "1," of an array
+      // are a 4-byte entry and an 8-byte numeric): 8 leaves room
+      factor[i] = std::max<std::size_t>(factor[i], ix.json ? 8 : 1);
+    }
+  }
+  for (std::size_t i = 0; i < s.columns.size(); ++i)
+    if (factor[i]) t.indexed.emplace_back(i, factor[i]);
+  for (std::size_t i = 0; i < s.columns.size(); ++i) {
+    // an integer or real column narrower than its field (an earlier record made it): the
+    // server checks the range of what is sent (as int8 or float8)
+    auto rank = [](column_kind k) {
+      return k == column_kind::int16 || k == column_kind::real32 ? 0 : k == column_kind::int32 ? 1 : 2;
+    };
+    if (detail::kind_family(t.stored[i]) == detail::kind_family(s.columns[i].kind) &&
+        detail::kind_family(t.stored[i]) < 10 && rank(t.stored[i]) < rank(s.columns[i].kind))
+      t.narrowed = true;
+  }
   std::string name;
   sql::quote_identifier(name, s.table, '"');
   const char* values[] = {name.c_str()};
@@ -2769,7 +2869,10 @@ STOWAGE_INLINE void postgres::write_statements(table_state& t) {
   }
   // a new key only: an existing one is reported by the count of rows written, not an error
   // (which would abort the enclosing transaction)
+  B insert_any = insert;
   insert.raw(" ON CONFLICT (").column(s.key).raw(") DO NOTHING");
+  // no row where any unique index (the key's too) has the values already: never refused by one
+  insert_any.raw(" ON CONFLICT DO NOTHING");
   B update(s);
   update.raw("UPDATE ").ident(s.table).raw(" SET ");
   bool first = true;
@@ -2780,6 +2883,11 @@ STOWAGE_INLINE void postgres::write_statements(table_state& t) {
   }
   if (first) update.column(s.key).raw(" = ").raw(ph(s.key));  // a key-only record
   update.raw(" WHERE ").column(s.key).raw(" = ").raw(ph(s.key));
+  // the update no unique index can refuse: the columns of every unique index keep their values
+  // (an index on a JSON path: its column keeps its value)
+  B update_same = update;
+  for (std::size_t i = 0; i < s.columns.size(); ++i)
+    if (i != s.key && t.in_unique[i]) update_same.raw(" AND ").column(i).raw(" IS NOT DISTINCT FROM ").raw(ph(i));
   B get(s);
   get.raw("SELECT ").column_list().raw(" FROM ").ident(s.table).raw(" WHERE ").column(s.key).raw(" = $1");
   B erase(s);
@@ -2799,12 +2907,12 @@ STOWAGE_INLINE void postgres::write_statements(table_state& t) {
   merge.raw(put.text.substr(put.text.find(" ON CONFLICT")));
   t.merge_sql = std::move(merge.text);
 
-  const char* kind_names[] = {"put", "insert", "update", "get", "erase", "clear"};
-  B* builders[] = {&put, &insert, &update, &get, &erase, &clear};
+  const char* kind_names[] = {"put", "insert", "update", "insert_any", "update_same", "get", "erase", "clear"};
+  B* builders[] = {&put, &insert, &update, &insert_any, &update_same, &get, &erase, &clear};
   for (int k = 0; k < table_state::kinds; ++k) {
     t.names[k] = "stowage_" + std::to_string(t.generation) + "_" + kind_names[k];
     t.sql[k] = std::move(builders[k]->text);
-    t.types[k] = k <= table_state::update ? all : k == table_state::clear ? std::vector<Oid>{} : key;
+    t.types[k] = k <= table_state::update_same ? all : k == table_state::clear ? std::vector<Oid>{} : key;
   }
 }
 

@@ -100,6 +100,18 @@ struct tick {
   BOOST_HANA_DEFINE_STRUCT(tick, (std::chrono::system_clock::time_point, at), (std::int64_t, n));
 };
 
+/// A text key and a plain (not unique) index on text.
+struct tagged {
+  BOOST_HANA_DEFINE_STRUCT(tagged, (std::string, id), (std::string, tag));
+};
+/// Two records over one table: a 32-bit number, then the same field as 64 bits.
+struct narrow_count {
+  BOOST_HANA_DEFINE_STRUCT(narrow_count, (std::int64_t, id), (std::int32_t, n));
+};
+struct wide_count {
+  BOOST_HANA_DEFINE_STRUCT(wide_count, (std::int64_t, id), (std::int64_t, n));
+};
+
 /// Letters in no pattern, so that no backend can compress them below its limits.
 std::string incompressible_text(std::size_t n) {
   std::string s(n, ' ');
@@ -129,6 +141,19 @@ struct stowage::record_traits<wide_time> {
 template <>
 struct stowage::record_traits<narrow_time> {
   static constexpr std::string_view table = "times";
+};
+template <>
+struct stowage::record_traits<tagged> {
+  static constexpr std::string_view table = "tagged";
+  using indexes = std::tuple<stowage::index<&tagged::tag>>;
+};
+template <>
+struct stowage::record_traits<narrow_count> {
+  static constexpr std::string_view table = "counts";
+};
+template <>
+struct stowage::record_traits<wide_count> {
+  static constexpr std::string_view table = "counts";
 };
 template <>
 struct stowage::record_traits<tick> {
@@ -232,6 +257,60 @@ TEMPLATE_LIST_TEST_CASE("a 300-byte key is stored everywhere; a 100 KB key is st
     CHECK(t.count(stowage::where<&account::id> == big) == 1);
     CHECK(t.erase(big));
     CHECK(t.count() == 1);
+  }
+}
+
+TEMPLATE_LIST_TEST_CASE("a write the server refuses for a value's size or range leaves the transaction usable",
+                        "[conformance][errors][tx]", conformance_backends) {
+  // PostgreSQL refuses an index entry over 2704 bytes, a number too wide for a column an earlier
+  // version of the record made narrower, and a NUL character in JSON; other backends store them
+  store<TestType> s;
+  auto docs = s->template table<measurement>();
+  auto tags = s->template table<tagged>();
+  auto accounts = s->template table<account>();
+  s->template table<narrow_count>().put({1, 7});
+  auto counts = s->template table<wide_count>();
+  const std::string big = incompressible_text(100'000);
+  auto attempt = [&](auto&& write) {
+    if constexpr (is_postgres<TestType>())
+      CHECK_THROWS_AS(write(), stowage::bad_input_error);
+    else
+      write();
+  };
+  {
+    auto tx = s->transaction();
+    tags.put({"a", "short"});
+    // no unique index: the key's and a plain one refuse the entry
+    attempt([&] { tags.put({big, "x"}); });
+    attempt([&] { tags.insert({"b", big}); });
+    attempt([&] { tags.update(stowage::where<&tagged::id> == std::string("a"), stowage::set<&tagged::tag>(big)); });
+    // unique indexes: an insert and an update that no unique index refuses
+    attempt([&] { accounts.insert({"k", big, std::nullopt, 1}); });
+    attempt([&] { accounts.insert({big, "k@x", std::nullopt, 1}); });
+    accounts.insert({"e", "e@x", std::nullopt, 5});
+    attempt([&] { accounts.update({"e", "e@x", big, 5}); });
+    attempt([&] { counts.put({1, std::int64_t{1} << 40}); });
+    attempt([&] { counts.update({1, std::int64_t{1} << 40}); });
+    attempt([&] { docs.put({1, nlohmann::json{{"s", std::string("a\0b", 3)}}, {}, std::nullopt}); });
+    attempt([&] { docs.put({2, nlohmann::json{{std::string("\0", 1), 1}}, {}, std::nullopt}); });
+    docs.put({3, nlohmann::json{{"s", "a\\u0000b"}}, {}, std::nullopt});  // a backslash, then text: stored everywhere
+    tags.put({"c", "after"});
+    accounts.insert({"d", "d@x", std::nullopt, 4});
+    tx.commit();
+  }
+  CHECK(tags.get("c"));
+  CHECK(accounts.get("d"));
+  CHECK(docs.get(3)->doc.at("s") == "a\\u0000b");
+  if constexpr (is_postgres<TestType>()) {
+    CHECK(tags.count() == 2);
+    CHECK(tags.get("a")->tag == "short");
+    CHECK(accounts.count() == 2);
+    CHECK_FALSE(accounts.get("e")->external_id);
+    CHECK(counts.get(1)->n == 7);
+    CHECK(docs.count() == 1);
+  } else {
+    CHECK(tags.get("a")->tag == big);
+    CHECK(counts.get(1)->n == std::int64_t{1} << 40);
   }
 }
 

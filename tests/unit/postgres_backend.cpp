@@ -501,6 +501,17 @@ TEST_CASE("put_many's COPY stores each field type as a single put does, and refu
   CHECK(t.count() == 200);  // nothing of the refused batch
 }
 
+TEST_CASE("JSON text holds a NUL only where \\u0000 follows an even number of backslashes", "[postgres]") {
+  using stowage::detail::pg::json_has_nul;
+  CHECK(json_has_nul(R"("\u0000")"));
+  CHECK(json_has_nul(R"({"a":"x\\\u0000"})"));  // an escaped backslash, then the NUL
+  CHECK(json_has_nul(R"(["ok", "\u0000\u0000"])"));
+  CHECK_FALSE(json_has_nul(R"("\\u0000")"));    // a backslash, then the text u0000
+  CHECK(json_has_nul(R"("\\u0000 \u00001")"));  // the second one
+  CHECK_FALSE(json_has_nul(R"({"u0000": "\u0001"})"));
+  CHECK_FALSE(json_has_nul(""));
+}
+
 TEST_CASE("the ASCII prefix check settles text of any length and finds the first byte that is not plain",
           "[postgres]") {
   using stowage::detail::pg::plain_ascii_prefix;

@@ -221,6 +221,9 @@ constexpr std::size_t int_size(column_kind k) {
 /// to inline.
 [[noreturn]] void refuse_int(column_kind k, std::int64_t v);
 [[noreturn]] void refuse_text(bool nul);
+[[noreturn]] void refuse_json_nul();
+/// Whether JSON text holds the escape \u0000, which jsonb refuses (its strings are text).
+bool json_has_nul(std::string_view t);
 
 /// Appends a value's binary form for a column of kind k: what a bound parameter carries.
 void append_binary(byte_buffer& out, column_kind k, std::int64_t v);
@@ -390,14 +393,20 @@ class postgres {
   struct table_state {
     const detail::table_schema* schema = nullptr;
     std::uint64_t generation = 0;
-    enum kind { put, insert, update, get, erase, clear, kinds };
+    // insert_any and update_same: the unique tables' writes that no unique index can refuse (see write())
+    enum kind { put, insert, update, insert_any, update_same, get, erase, clear, kinds };
     std::string names[kinds];
     std::string sql[kinds];
     std::vector<Oid> types[kinds];
     std::vector<column_kind> stored;  // each field's column as the table stores it
     std::string primary_key;          // the name of the table's primary key constraint
     bool guard_writes = false;        // a write can be refused by a unique index (see write())
-    std::string stage;                // put_many's staging table, and the SQL that uses it
+    bool narrowed = false;            // a number column stored narrower than its field (an older table)
+    std::vector<bool> in_unique;      // per field: a column of a unique index
+    // the fields in the key or an index, with how many bytes of an index entry a byte of the
+    // field's parameter may become (8 for a JSON index's expression; see may_be_too_large)
+    std::vector<std::pair<std::size_t, std::size_t>> indexed;
+    std::string stage;  // put_many's staging table, and the SQL that uses it
     std::string stage_sql, merge_sql;
   };
   using table_handle = table_state*;
@@ -585,6 +594,11 @@ class postgres {
   /// transaction) and returns how many it changed.
   std::uint64_t change_rows(const table_state& t, const detail::pg::builder& b, bool guard, std::string_view what);
 
+  /// Whether the server could refuse a write of these parameters (one per field) for what is
+  /// checked there only: an index entry over a btree page's limit, or a number out of range of
+  /// a column stored narrower than its field. Such a write needs a savepoint in a transaction.
+  static bool may_be_refused(const table_state& t, const int* lengths);
+
   /// Adds the record's fields as parameters; `scratch` holds the bytes a field's conversion makes.
   void encode(detail::pg::params& p, const table_state& t, const void* record, std::string& scratch);
 
@@ -643,6 +657,7 @@ class postgres {
   static constexpr std::size_t max_cached_queries = 128;
   static constexpr std::size_t copy_threshold = 64;  // from here on a batch goes by COPY
   static constexpr std::size_t probes = 4;           // keys of a COPY batch looked up first
+  static constexpr std::size_t index_budget = 2000;  // bytes of an index entry's values sure to fit
 
   detail::pg::pool pool_;
   std::mutex tables_mutex_;
