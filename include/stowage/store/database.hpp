@@ -500,10 +500,14 @@ class query {
   /// description, with that description as its shape, the query continues the first one's pages.
   /// The shape must name everything the predicate is built from, or queries that differ accept
   /// each other's tokens.
-  query page_shape(std::string shape) const {
+  query page_shape(std::string shape) const& {
     query q = *this;
     q.spec_.page_shape = std::move(shape);
     return q;
+  }
+  query page_shape(std::string shape) && {  // a query about to go: no copy of its predicate
+    spec_.page_shape = std::move(shape);
+    return std::move(*this);
   }
 
   /// Just these fields of the records, in the query's order, offset and limit:

@@ -2,6 +2,7 @@
 // The parts of the events model that do not depend on the backend: checks of what is saved, the
 // filter a query builds, and the errors' messages.
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <iterator>
 #include <string>
@@ -96,15 +97,20 @@ STOWAGE_INLINE std::optional<predicate<event_link>> link_filter(const link_match
 }
 
 STOWAGE_INLINE std::string query_shape(const event_query& q) {
-  // each piece is its length and its text, so that no two queries give the same text
+  // each piece is its length and its text, so that no two queries give the same text; built for
+  // every query_events, so without temporaries where it can
   std::string out;
+  out.reserve(128);
   auto put = [&](std::string_view piece) {
-    out += std::to_string(piece.size());
+    char digits[24];
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, piece.size()).ptr);
     out += ':';
     out += piece;
   };
   auto put_time = [&](const std::optional<stowage::timestamp>& t) {
-    put(t ? std::to_string(t->time_since_epoch().count()) : "-");
+    char digits[24];
+    if (!t) return put("-");
+    put({digits, std::to_chars(digits, digits + sizeof digits, t->time_since_epoch().count()).ptr});
   };
   out += "events/1 s";
   for (const std::string& s : q.schema_ids) put(s);
@@ -115,7 +121,8 @@ STOWAGE_INLINE std::string query_shape(const event_query& q) {
   put_time(q.to);
   out += " l";
   for (const link_match& m : q.links) {
-    put(m.type ? "=" + *m.type : "*");
+    out += m.type ? '=' : '*';
+    put(m.type ? std::string_view(*m.type) : std::string_view());
     put(m.target ? uuid_text(*m.target) : "*");
   }
   out += " j";
@@ -125,7 +132,7 @@ STOWAGE_INLINE std::string query_shape(const event_query& q) {
   }
   out += " o";
   for (const models::event_order& o : q.sort) {
-    out += std::to_string(static_cast<int>(o.field));
+    out += static_cast<char>('0' + static_cast<int>(o.field));
     out += o.dir == direction::asc ? 'a' : 'd';
   }
   return out;
