@@ -119,11 +119,12 @@ void model_save(stowage::database<B>& db, std::size_t n) {
   stowage::models::events<B> events{db};
   stowage::uuid prev = stowage::new_uuid();  // the first event links to an event never stored
   for (std::size_t i = 0; i < n; ++i) {
-    prev = events
-               .save_event(
-                   {.schema_id = schema_of(i), .producer = "bench", .created = created_of(i), .payload = payload_of(i)},
-                   {}, {{.type = "follows", .target = prev}})
-               .id;
+    prev =
+        events
+            .save_event(
+                {.schema_id = schema_of(i), .producer = "bench", .created_at = created_of(i), .payload = payload_of(i)},
+                {}, {{.type = "follows", .target = prev}})
+            .id;
   }
 }
 
@@ -205,7 +206,7 @@ void raw_sqlite_save(const sqlite_db& d, std::size_t n) {
   sqlite3_stmt* begin = d.prepare("BEGIN IMMEDIATE");
   sqlite3_stmt* commit = d.prepare("COMMIT");
   sqlite3_stmt* ev = d.prepare(
-      "INSERT INTO events (id, schema_id, producer, created, payload, metadata, files) VALUES (?, ?, ?, ?, ?, NULL, "
+      "INSERT INTO events (id, schema_id, producer, created_at, payload, metadata, files) VALUES (?, ?, ?, ?, ?, NULL, "
       "?)");
   sqlite3_stmt* link =
       d.prepare("INSERT INTO event_links (id, source, type, target, metadata) VALUES (?, ?, ?, ?, NULL)");
@@ -234,9 +235,9 @@ void raw_sqlite_save(const sqlite_db& d, std::size_t n) {
 
 std::uint64_t raw_sqlite_query(const sqlite_db& d, std::size_t n) {
   sqlite3_stmt* s = d.prepare(
-      "SELECT id, schema_id, producer, created, payload, metadata, files FROM events WHERE schema_id IN (?) AND "
-      "created >= ? AND created <= ? AND json_type(payload, '$.k') IN ('integer', 'real') AND "
-      "json_extract(payload, '$.k') = ? ORDER BY created, id");
+      "SELECT id, schema_id, producer, created_at, payload, metadata, files FROM events WHERE schema_id IN (?) AND "
+      "created_at >= ? AND created_at <= ? AND json_type(payload, '$.k') IN ('integer', 'real') AND "
+      "json_extract(payload, '$.k') = ? ORDER BY created_at, id");
   std::uint64_t digest = 0;
   for (int q = 0; q < queries; ++q) {
     auto a = query_of(q, n);
@@ -249,7 +250,7 @@ std::uint64_t raw_sqlite_query(const sqlite_db& d, std::size_t n) {
       e.id = *stowage::parse_uuid(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
       e.schema_id = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
       e.producer = reinterpret_cast<const char*>(sqlite3_column_text(s, 2));
-      e.created = stowage::timestamp(std::chrono::microseconds(sqlite3_column_int64(s, 3)));
+      e.created_at = stowage::timestamp(std::chrono::microseconds(sqlite3_column_int64(s, 3)));
       e.payload = nlohmann::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(s, 4)));
       e.files = nlohmann::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(s, 6)))
                     .get<std::vector<std::string>>();
@@ -262,7 +263,7 @@ std::uint64_t raw_sqlite_query(const sqlite_db& d, std::size_t n) {
 }
 
 std::uint64_t raw_sqlite_link_query(const sqlite_db& d, std::size_t n, double& secs) {
-  sqlite3_stmt* by_time = d.prepare("SELECT id FROM events WHERE created = ?");
+  sqlite3_stmt* by_time = d.prepare("SELECT id FROM events WHERE created_at = ?");
   std::vector<std::string> targets;
   for (int q = 0; q < queries; ++q) {
     sqlite3_bind_int64(by_time, 1, micros(created_of(target_of(q, n))));
@@ -272,8 +273,9 @@ std::uint64_t raw_sqlite_link_query(const sqlite_db& d, std::size_t n, double& s
   }
   sqlite3_finalize(by_time);
   sqlite3_stmt* s = d.prepare(
-      "SELECT id, schema_id, producer, created, payload, metadata, files FROM events WHERE id IN (SELECT source FROM "
-      "event_links WHERE type = ? AND target = ?) ORDER BY created, id");
+      "SELECT id, schema_id, producer, created_at, payload, metadata, files FROM events WHERE id IN (SELECT source "
+      "FROM "
+      "event_links WHERE type = ? AND target = ?) ORDER BY created_at, id");
   std::uint64_t digest = 0;
   secs = seconds([&] {
     for (const auto& target : targets) {
@@ -284,7 +286,7 @@ std::uint64_t raw_sqlite_link_query(const sqlite_db& d, std::size_t n, double& s
         e.id = *stowage::parse_uuid(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
         e.schema_id = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
         e.producer = reinterpret_cast<const char*>(sqlite3_column_text(s, 2));
-        e.created = stowage::timestamp(std::chrono::microseconds(sqlite3_column_int64(s, 3)));
+        e.created_at = stowage::timestamp(std::chrono::microseconds(sqlite3_column_int64(s, 3)));
         e.payload = nlohmann::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(s, 4)));
         e.files = nlohmann::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(s, 6)))
                       .get<std::vector<std::string>>();
@@ -305,11 +307,11 @@ std::string with_schema(const std::string& url, const std::string& schema) {
 
 void raw_pg_schema(const pg_conn& p) {
   p.exec(
-      "CREATE TABLE events (id text PRIMARY KEY, schema_id text NOT NULL, producer text NOT NULL, created "
+      "CREATE TABLE events (id text PRIMARY KEY, schema_id text NOT NULL, producer text NOT NULL, created_at "
       "timestamptz NOT NULL, payload jsonb NOT NULL, metadata jsonb, files jsonb NOT NULL)");
-  p.exec("CREATE INDEX ON events (created, id)");
-  p.exec("CREATE INDEX ON events (schema_id, created)");
-  p.exec("CREATE INDEX ON events (producer, created)");
+  p.exec("CREATE INDEX ON events (created_at, id)");
+  p.exec("CREATE INDEX ON events (schema_id, created_at)");
+  p.exec("CREATE INDEX ON events (producer, created_at)");
   p.exec(
       "CREATE TABLE event_links (id text PRIMARY KEY, source text NOT NULL, type text NOT NULL, target text NOT "
       "NULL, metadata jsonb)");
@@ -329,7 +331,7 @@ void raw_pg_save(const pg_conn& p, std::size_t n) {
   p.prepare("begin", "BEGIN ISOLATION LEVEL SERIALIZABLE");
   p.prepare("commit", "COMMIT");
   p.prepare("ev",
-            "INSERT INTO events (id, schema_id, producer, created, payload, metadata, files) VALUES ($1, $2, $3, "
+            "INSERT INTO events (id, schema_id, producer, created_at, payload, metadata, files) VALUES ($1, $2, $3, "
             "to_timestamp($4::numeric), $5::jsonb, NULL, $6::jsonb)");
   p.prepare("link", "INSERT INTO event_links (id, source, type, target, metadata) VALUES ($1, $2, $3, $4, NULL)");
   std::string prev = stowage::uuid_text(stowage::new_uuid());
@@ -349,11 +351,12 @@ void raw_pg_save(const pg_conn& p, std::size_t n) {
 
 std::uint64_t raw_pg_query(const pg_conn& p, std::size_t n) {
   // created as microseconds since the epoch, so that it decodes without parsing dates
-  p.prepare("q",
-            "SELECT id, schema_id, producer, (extract(epoch FROM created) * 1000000)::int8, payload, metadata, files "
-            "FROM events WHERE schema_id IN ($1) AND created >= to_timestamp($2::numeric) AND created <= "
-            "to_timestamp($3::numeric) AND jsonb_typeof(payload #> '{k}') = 'number' AND payload #> '{k}' = "
-            "$4::jsonb ORDER BY created, id");
+  p.prepare(
+      "q",
+      "SELECT id, schema_id, producer, (extract(epoch FROM created_at) * 1000000)::int8, payload, metadata, files "
+      "FROM events WHERE schema_id IN ($1) AND created_at >= to_timestamp($2::numeric) AND created_at <= "
+      "to_timestamp($3::numeric) AND jsonb_typeof(payload #> '{k}') = 'number' AND payload #> '{k}' = "
+      "$4::jsonb ORDER BY created_at, id");
   std::uint64_t digest = 0;
   for (int q = 0; q < queries; ++q) {
     auto a = query_of(q, n);
@@ -365,7 +368,7 @@ std::uint64_t raw_pg_query(const pg_conn& p, std::size_t n) {
       e.id = *stowage::parse_uuid(PQgetvalue(r, row, 0));
       e.schema_id = PQgetvalue(r, row, 1);
       e.producer = PQgetvalue(r, row, 2);
-      e.created = stowage::timestamp(std::chrono::microseconds(std::strtoll(PQgetvalue(r, row, 3), nullptr, 10)));
+      e.created_at = stowage::timestamp(std::chrono::microseconds(std::strtoll(PQgetvalue(r, row, 3), nullptr, 10)));
       e.payload = nlohmann::json::parse(PQgetvalue(r, row, 4));
       e.files = nlohmann::json::parse(PQgetvalue(r, row, 6)).get<std::vector<std::string>>();
       digest += e.payload["n"].get<std::uint64_t>() + 1;
@@ -376,7 +379,7 @@ std::uint64_t raw_pg_query(const pg_conn& p, std::size_t n) {
 }
 
 std::uint64_t raw_pg_link_query(const pg_conn& p, std::size_t n, double& secs) {
-  p.prepare("by_time", "SELECT id FROM events WHERE created = to_timestamp($1::numeric)");
+  p.prepare("by_time", "SELECT id FROM events WHERE created_at = to_timestamp($1::numeric)");
   std::vector<std::string> targets;
   for (int q = 0; q < queries; ++q) {
     std::string t = pg_time(created_of(target_of(q, n)));
@@ -385,10 +388,11 @@ std::uint64_t raw_pg_link_query(const pg_conn& p, std::size_t n, double& secs) {
     if (PQntuples(r) == 1) targets.emplace_back(PQgetvalue(r, 0, 0));
     PQclear(r);
   }
-  p.prepare("lq",
-            "SELECT id, schema_id, producer, (extract(epoch FROM created) * 1000000)::int8, payload, metadata, files "
-            "FROM events WHERE id IN (SELECT source FROM event_links WHERE type = $1 AND target = $2) ORDER BY "
-            "created, id");
+  p.prepare(
+      "lq",
+      "SELECT id, schema_id, producer, (extract(epoch FROM created_at) * 1000000)::int8, payload, metadata, files "
+      "FROM events WHERE id IN (SELECT source FROM event_links WHERE type = $1 AND target = $2) ORDER BY "
+      "created_at, id");
   std::uint64_t digest = 0;
   secs = seconds([&] {
     for (const auto& target : targets) {
@@ -399,7 +403,7 @@ std::uint64_t raw_pg_link_query(const pg_conn& p, std::size_t n, double& secs) {
         e.id = *stowage::parse_uuid(PQgetvalue(r, row, 0));
         e.schema_id = PQgetvalue(r, row, 1);
         e.producer = PQgetvalue(r, row, 2);
-        e.created = stowage::timestamp(std::chrono::microseconds(std::strtoll(PQgetvalue(r, row, 3), nullptr, 10)));
+        e.created_at = stowage::timestamp(std::chrono::microseconds(std::strtoll(PQgetvalue(r, row, 3), nullptr, 10)));
         e.payload = nlohmann::json::parse(PQgetvalue(r, row, 4));
         e.files = nlohmann::json::parse(PQgetvalue(r, row, 6)).get<std::vector<std::string>>();
         digest += e.payload["n"].get<std::uint64_t>() + 1;

@@ -17,10 +17,10 @@ int main(int argc, char** argv) {
 
   const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   event created = events.save_event(
-      {.schema_id = "order.created", .created = now - 2h, .payload = {{"order", 17}, {"customer", "ada"}}});
+      {.schema_id = "order.created", .created_at = now - 2h, .payload = {{"order", 17}, {"customer", "ada"}}});
   std::string receipt(2000, 'r');
   event paid = events.save_event(
-      {.schema_id = "order.paid", .producer = "billing", .created = now - 1h, .payload = {{"order", 17}}},
+      {.schema_id = "order.paid", .producer = "billing", .created_at = now - 1h, .payload = {{"order", 17}}},
       {{.media_type = "text/plain",
         .name = "receipt.txt",
         .content = stowage::bytes(reinterpret_cast<const std::byte*>(receipt.data()),

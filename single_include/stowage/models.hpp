@@ -544,7 +544,7 @@ struct event {
     (stowage::uuid, id),
     (std::string, schema_id),
     (std::string, producer),
-    (stowage::timestamp, created),
+    (stowage::timestamp, created_at),
     (nlohmann::json, payload),
     (std::optional<nlohmann::json>, metadata),
     (std::vector<std::string>, files));
@@ -574,7 +574,7 @@ struct event_file {
     (std::optional<std::string>, blob),
     (std::optional<std::string>, uri),
     (std::int64_t, uses),
-    (stowage::timestamp, created));
+    (stowage::timestamp, created_at));
 };
 
 }  // namespace stowage::models
@@ -582,9 +582,9 @@ struct event_file {
 template <>
 struct stowage::record_traits<stowage::models::event> {
   static constexpr std::string_view table = "events";
-  using indexes = std::tuple<stowage::index<&stowage::models::event::created, &stowage::models::event::id>,
-                             stowage::index<&stowage::models::event::schema_id, &stowage::models::event::created>,
-                             stowage::index<&stowage::models::event::producer, &stowage::models::event::created>>;
+  using indexes = std::tuple<stowage::index<&stowage::models::event::created_at, &stowage::models::event::id>,
+                             stowage::index<&stowage::models::event::schema_id, &stowage::models::event::created_at>,
+                             stowage::index<&stowage::models::event::producer, &stowage::models::event::created_at>>;
 };
 
 template <>
@@ -610,7 +610,7 @@ struct new_event {
   stowage::uuid id{};
   std::string schema_id{};
   std::string producer = "core";
-  std::optional<stowage::timestamp> created{};
+  std::optional<stowage::timestamp> created_at{};
   nlohmann::json payload{};
   std::optional<nlohmann::json> metadata{};
   std::vector<std::string> files{};
@@ -622,7 +622,7 @@ inline new_event to_new_event(event e) {
   return {e.id,
           std::move(e.schema_id),
           std::move(e.producer),
-          e.created,
+          e.created_at,
           std::move(e.payload),
           std::move(e.metadata),
           std::move(e.files)};
@@ -656,10 +656,10 @@ struct link_match {
 };
 
 /// The fields an event query may sort by.
-enum class event_field { created, id, schema_id, producer };
+enum class event_field { created_at, id, schema_id, producer };
 
 struct event_order {
-  event_field field = event_field::created;
+  event_field field = event_field::created_at;
   direction dir = direction::asc;
 };
 
@@ -703,6 +703,9 @@ void check_file(const new_file& f);
 /// The filter of a query but for its links; nullopt when it selects everything.
 std::optional<predicate<event>> event_filter(const event_query& q);
 std::optional<predicate<event_link>> link_filter(const link_match& m);
+/// The text a page token of the query names (query::page_shape): every condition of q,
+/// the link predicates included, which its filter holds only as the ids they matched.
+std::string query_shape(const event_query& q);
 /// The ids in both (sorted, each once): `other` alone when `into` is empty (the first predicate).
 void intersect_ids(std::optional<std::vector<stowage::uuid>>& into, std::vector<stowage::uuid> other);
 [[noreturn]] void too_many_link_candidates(std::size_t n);
@@ -716,7 +719,10 @@ namespace stowage::models {
 template <class Backend>
 class events {
  public:
-  explicit events(database<Backend>& db) : db_(&db), blobs_(db, {.content_addressed = true}) {}
+  /// `retry` says how often a write that lost a race (PostgreSQL's serialization failures) runs
+  /// again; the default rides out several writers saving into one store.
+  explicit events(database<Backend>& db, retry_options retry = retry_options().attempts(20))
+      : db_(&db), blobs_(db, {.content_addressed = true}), retry_(retry) {}
 
   /// Stores the event, its new files and its links in one transaction, and returns the event as
   /// stored (id, producer, created time and file ids filled in). The ids already in e.files must
@@ -743,6 +749,9 @@ class events {
   /// at a time with .page(n) and .page_after(token, n). The link predicates are resolved when it
   /// is built (to the ids of the events that match them all; more than
   /// stowage::detail::events_impl::max_link_candidates is bad_input_error: narrow them with a target).
+  /// A page token stands for `q` (its conditions and sort), not for those ids: the query built
+  /// again from the same event_query, after links were saved, continues the pages (a token of
+  /// another event_query is bad_input_error).
   auto query_events(const event_query& q = {}) const {
     auto table = events_table();
     std::optional<predicate<event>> p = stowage::detail::events_impl::event_filter(q);
@@ -756,15 +765,18 @@ class events {
     for (const event_order& o : q.sort) {
       by_id = by_id || o.field == event_field::id;
       switch (o.field) {
-        case event_field::created: result = result.order_by(field<&event::created>, o.dir); break;
+        case event_field::created_at: result = result.order_by(field<&event::created_at>, o.dir); break;
         case event_field::id: result = result.order_by(field<&event::id>, o.dir); break;
         case event_field::schema_id: result = result.order_by(field<&event::schema_id>, o.dir); break;
         case event_field::producer: result = result.order_by(field<&event::producer>, o.dir); break;
       }
     }
-    if (q.sort.empty()) result = result.order_by(field<&event::created>);
+    if (q.sort.empty()) result = result.order_by(field<&event::created_at>);
     if (!by_id) result = result.order_by(field<&event::id>);
-    return result;
+    // the filter of a query without link predicates is the event_query's alone: its tokens need
+    // no description (and the query none of the time it takes to build)
+    if (q.links.empty()) return result;
+    return std::move(result).page_shape(stowage::detail::events_impl::query_shape(q));
   }
 
   /// The links saved from the event, in the order they were saved; of one type when given.
@@ -818,8 +830,8 @@ class events {
           *db_,
           [&] {
             auto old = events_table()
-                           .query(where<&event::created> < t)
-                           .order_by(field<&event::created>)
+                           .query(where<&event::created_at> < t)
+                           .order_by(field<&event::created_at>)
                            .order_by(field<&event::id>)
                            .limit(batch)
                            .to_vector();
@@ -832,7 +844,7 @@ class events {
             links_table().erase(where<&event_link::source>.in(ids));
             return events_table().erase(where<&event::id>.in(ids));
           },
-          retry_options().attempts(20));
+          retry_);
       total += n;
       if (n < batch) return total;
     }
@@ -858,7 +870,7 @@ class events {
           // the files the event keeps are taken before the old ones are let go, so that a file
           // both list is never without a user in between
           for (const std::string& id : saved.files) use_file(id);
-          for (const new_file& f : files) saved.files.push_back(store_file(f, saved.created));
+          for (const new_file& f : files) saved.files.push_back(store_file(f, saved.created_at));
           if (old) {
             links_table().erase(where<&event_link::source> == saved.id);
             release_files(old->files);
@@ -871,7 +883,7 @@ class events {
             link_table.insert(event_link{stowage::new_uuid(), saved.id, l.type, l.target, l.metadata});
           return saved;
         },
-        retry_options().attempts(20));
+        retry_);
   }
 
   void use_file(const std::string& id) {
@@ -944,10 +956,13 @@ class events {
 
   database<Backend>* db_;
   blob_store<Backend> blobs_;
+  retry_options retry_;
 };
 
 template <class Backend>
 events(database<Backend>&) -> events<Backend>;
+template <class Backend>
+events(database<Backend>&, retry_options) -> events<Backend>;
 
 }  // namespace stowage::models
 
@@ -959,6 +974,7 @@ events(database<Backend>&) -> events<Backend>;
 // The parts of the events model that do not depend on the backend: checks of what is saved, the
 // filter a query builds, and the errors' messages.
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <iterator>
 #include <string>
@@ -990,8 +1006,9 @@ STOWAGE_INLINE event event_of(new_event in) {
   e.id = in.id.is_nil() ? new_uuid() : in.id;
   e.schema_id = std::move(in.schema_id);
   e.producer = std::move(in.producer);
-  e.created = in.created ? *in.created
-                         : std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  e.created_at = in.created_at
+                     ? *in.created_at
+                     : std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   e.payload = std::move(in.payload);
   e.metadata = std::move(in.metadata);
   e.files = std::move(in.files);
@@ -1035,8 +1052,8 @@ STOWAGE_INLINE std::optional<predicate<event>> event_filter(const event_query& q
   auto add = [&](predicate<event> more) { p = p ? std::move(*p) && std::move(more) : std::move(more); };
   if (!q.schema_ids.empty()) add(where<&event::schema_id>.in(q.schema_ids));
   if (!q.producers.empty()) add(where<&event::producer>.in(q.producers));
-  if (q.from) add(where<&event::created> >= *q.from);
-  if (q.to) add(where<&event::created> <= *q.to);
+  if (q.from) add(where<&event::created_at> >= *q.from);
+  if (q.to) add(where<&event::created_at> <= *q.to);
   for (const auto& [path, value] : q.payload) add(where<&event::payload>.at(path) == value);
   return p;
 }
@@ -1049,6 +1066,48 @@ STOWAGE_INLINE std::optional<predicate<event_link>> link_filter(const link_match
     p = p ? std::move(*p) && std::move(t) : std::move(t);
   }
   return p;
+}
+
+STOWAGE_INLINE std::string query_shape(const event_query& q) {
+  // each piece is its length and its text, so that no two queries give the same text; built for
+  // every query_events, so without temporaries where it can
+  std::string out;
+  out.reserve(128);
+  auto put = [&](std::string_view piece) {
+    char digits[24];
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, piece.size()).ptr);
+    out += ':';
+    out += piece;
+  };
+  auto put_time = [&](const std::optional<stowage::timestamp>& t) {
+    char digits[24];
+    if (!t) return put("-");
+    put({digits, std::to_chars(digits, digits + sizeof digits, t->time_since_epoch().count()).ptr});
+  };
+  out += "events/1 s";
+  for (const std::string& s : q.schema_ids) put(s);
+  out += " p";
+  for (const std::string& p : q.producers) put(p);
+  out += " t";
+  put_time(q.from);
+  put_time(q.to);
+  out += " l";
+  for (const link_match& m : q.links) {
+    out += m.type ? '=' : '*';
+    put(m.type ? std::string_view(*m.type) : std::string_view());
+    put(m.target ? uuid_text(*m.target) : "*");
+  }
+  out += " j";
+  for (const auto& [path, value] : q.payload) {
+    put(path);
+    put(value.dump());
+  }
+  out += " o";
+  for (const models::event_order& o : q.sort) {
+    out += static_cast<char>('0' + static_cast<int>(o.field));
+    out += o.dir == direction::asc ? 'a' : 'd';
+  }
+  return out;
 }
 
 STOWAGE_INLINE void intersect_ids(std::optional<std::vector<stowage::uuid>>& into, std::vector<stowage::uuid> other) {
@@ -1725,8 +1784,11 @@ namespace stowage::models {
 template <class Backend>
 class workflows {
  public:
-  explicit workflows(database<Backend>& db)
+  /// `retry` says how often a write that lost a race (PostgreSQL's serialization failures) runs
+  /// again; the default rides out several writers racing for one run.
+  explicit workflows(database<Backend>& db, retry_options retry = retry_options().attempts(30))
       : db_(&db),
+        retries_(retry),
         runs_(db.template table<workflow_run>()),
         steps_(db.template table<workflow_step>()),
         outputs_(db.template table<workflow_step_output>()),
@@ -2031,7 +2093,7 @@ class workflows {
   }
 
   database<Backend>* db_;
-  retry_options retries_ = retry_options().attempts(30);
+  retry_options retries_;
   table<workflow_run, Backend> runs_;
   table<workflow_step, Backend> steps_;
   table<workflow_step_output, Backend> outputs_;
@@ -2040,6 +2102,8 @@ class workflows {
 
 template <class Backend>
 workflows(database<Backend>&) -> workflows<Backend>;
+template <class Backend>
+workflows(database<Backend>&, retry_options) -> workflows<Backend>;
 
 }  // namespace stowage::models
 

@@ -3391,6 +3391,7 @@ STOWAGE_INLINE void check_changes(const table_schema& s, std::span<const field_c
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -3421,6 +3422,10 @@ struct query_spec {
   /// only the rows strictly after it in its order (NULLs first in ascending order). The order
   /// ends with the key, so a position is one row.
   std::optional<std::vector<value>> after;
+  /// What a page token names in place of the filter, when set (query.page_shape(text)): the
+  /// description the filter was built from, so that the query built again from it continues the
+  /// pages of the first although the filter's values changed in between.
+  std::optional<std::string> page_shape;
   /// A projection (query.select<&R::a, &R::b>()): the fields read, in order. When not empty, a
   /// backend's select() reads only these columns, and its cursor's next(out) takes out as a
   /// void* const*, one destination a field (each of its field's type), and decodes only them.
@@ -4255,12 +4260,13 @@ namespace stowage::detail {
 //   version (1)  table tag (4)  shape tag (4)  one value per order term  check (8)
 //
 // The tags are hashes of the table's name and of the query's shape (its order terms and its
-// filter, values included); a value is a type byte (0 NULL, 1 integer, 2 real, 3 text, 4 blob)
-// and its bytes (8 little-endian for numbers, a LEB128 length and the bytes for text and blobs);
-// the check is a hash of everything before it. FNV-1a is no protection against someone who
-// forges tokens on purpose (the values in a token are only ever bound as parameters, so a forged
-// one can only seek elsewhere in the same query); it catches the mistakes: a token altered,
-// cut short, or given to another table or query.
+// filter, values included, or the description of the filter that the query names instead); a
+// value is a type byte (0 NULL, 1 integer, 2 real, 3 text, 4 blob) and its bytes (8 little-endian
+// for numbers, a LEB128 length and the bytes for text and blobs); the check is a hash of
+// everything before it. FNV-1a is no protection against someone who forges tokens on purpose (the
+// values in a token are only ever bound as parameters, so a forged one can only seek elsewhere in
+// the same query); it catches the mistakes: a token altered, cut short, or given to another table
+// or query.
 namespace page_tokens {
 
 inline constexpr std::uint8_t version = 1;
@@ -4398,7 +4404,7 @@ inline void put_expr(std::string& out, const expr& e) {
 }
 
 /// What a token must have been made for: the query's order terms (with the columns they name)
-/// and its filter.
+/// and its filter, or the description it was built from when the query names one.
 inline std::string shape_of(const table_schema& s, const query_spec& q) {
   std::string out;
   put_length(out, q.order.size());
@@ -4408,7 +4414,11 @@ inline std::string shape_of(const table_schema& s, const query_spec& q) {
     out += s.columns[t.field].name;
     out += '\0';
   }
-  if (q.filter) {
+  if (q.page_shape) {
+    out += 's';
+    put_length(out, q.page_shape->size());
+    out += *q.page_shape;
+  } else if (q.filter) {
     out += 'f';
     put_expr(out, *q.filter);
   }
@@ -5005,6 +5015,24 @@ class query {
     std::uint32_t shape = 0;
     const detail::query_spec paged = detail::page_query(detail::schema_of<Record>(), spec_, &token, n, shape);
     return read_page(paged, shape, n);
+  }
+
+  /// The same query, whose page tokens are made for `shape` (any text) in place of its
+  /// predicate: a token then continues a query of this table with the same order and the same
+  /// shape, and no other (a query without a shape refuses it, and the tokens of one). For a
+  /// predicate built from data that may change between pages (the events model turns link
+  /// predicates into the ids of the events that match them): built again from the same
+  /// description, with that description as its shape, the query continues the first one's pages.
+  /// The shape must name everything the predicate is built from, or queries that differ accept
+  /// each other's tokens.
+  query page_shape(std::string shape) const& {
+    query q = *this;
+    q.spec_.page_shape = std::move(shape);
+    return q;
+  }
+  query page_shape(std::string shape) && {  // a query about to go: no copy of its predicate
+    spec_.page_shape = std::move(shape);
+    return std::move(*this);
   }
 
   /// Just these fields of the records, in the query's order, offset and limit:

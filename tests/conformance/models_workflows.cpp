@@ -440,7 +440,7 @@ TEMPLATE_LIST_TEST_CASE("the model's writes are part of the caller's transaction
 TEMPLATE_LIST_TEST_CASE("two threads racing a run out of running: exactly one wins, the other gets a conflict",
                         "[conformance][models][workflows][threads]", conformance_backends) {
   store<TestType> s;
-  workflows flows{*s};
+  workflows flows{*s, stowage::retry_options().attempts(60)};  // twice the default budget
   for (int round = 0; round < 10; ++round) {
     const auto r = flows.create_run({.workflow_id = "race"});
     flows.update_run_status(r.id, run_status::running);

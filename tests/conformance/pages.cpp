@@ -154,6 +154,29 @@ TEMPLATE_LIST_TEST_CASE("a page token serves only the query that gave it, unalte
   refused([&] { t.query().order_by(field<&item::note>, desc).order_by(field<&item::score>).page_after(token, 3); },
           "another order or filter");
 
+  // a query that names its shape in place of its predicate takes the tokens of a query with the
+  // same shape and order, whatever its predicate, and no others
+  const auto named = q.page_shape("rank above 0");
+  const std::string named_token = *named.page(3).next;
+  refused([&] { named.page_after(token, 3); }, "another order or filter");
+  refused([&] { q.page_after(named_token, 3); }, "another order or filter");
+  refused([&] { q.page_shape("rank above 1").page_after(named_token, 3); }, "another order or filter");
+  refused(
+      [&] {
+        t.query()
+            .order_by(field<&item::note>)
+            .order_by(field<&item::score>)
+            .page_shape("rank above 0")
+            .page_after(named_token, 3);
+      },
+      "another order or filter");
+  CHECK(t.query(where<&item::rank> >= 1)  // the same records, by another predicate
+            .order_by(field<&item::note>, desc)
+            .order_by(field<&item::score>)
+            .page_shape("rank above 0")
+            .page_after(named_token, 3)
+            .records == named.page_after(named_token, 3).records);
+
   // every character altered, and every shorter prefix
   const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   for (std::size_t i = 0; i < token.size(); ++i) {

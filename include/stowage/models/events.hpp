@@ -27,7 +27,7 @@ struct event {
     (stowage::uuid, id),
     (std::string, schema_id),
     (std::string, producer),
-    (stowage::timestamp, created),
+    (stowage::timestamp, created_at),
     (nlohmann::json, payload),
     (std::optional<nlohmann::json>, metadata),
     (std::vector<std::string>, files));
@@ -57,7 +57,7 @@ struct event_file {
     (std::optional<std::string>, blob),
     (std::optional<std::string>, uri),
     (std::int64_t, uses),
-    (stowage::timestamp, created));
+    (stowage::timestamp, created_at));
 };
 
 }  // namespace stowage::models
@@ -65,9 +65,9 @@ struct event_file {
 template <>
 struct stowage::record_traits<stowage::models::event> {
   static constexpr std::string_view table = "events";
-  using indexes = std::tuple<stowage::index<&stowage::models::event::created, &stowage::models::event::id>,
-                             stowage::index<&stowage::models::event::schema_id, &stowage::models::event::created>,
-                             stowage::index<&stowage::models::event::producer, &stowage::models::event::created>>;
+  using indexes = std::tuple<stowage::index<&stowage::models::event::created_at, &stowage::models::event::id>,
+                             stowage::index<&stowage::models::event::schema_id, &stowage::models::event::created_at>,
+                             stowage::index<&stowage::models::event::producer, &stowage::models::event::created_at>>;
 };
 
 template <>
@@ -93,7 +93,7 @@ struct new_event {
   stowage::uuid id{};
   std::string schema_id{};
   std::string producer = "core";
-  std::optional<stowage::timestamp> created{};
+  std::optional<stowage::timestamp> created_at{};
   nlohmann::json payload{};
   std::optional<nlohmann::json> metadata{};
   std::vector<std::string> files{};
@@ -105,7 +105,7 @@ inline new_event to_new_event(event e) {
   return {e.id,
           std::move(e.schema_id),
           std::move(e.producer),
-          e.created,
+          e.created_at,
           std::move(e.payload),
           std::move(e.metadata),
           std::move(e.files)};
@@ -139,10 +139,10 @@ struct link_match {
 };
 
 /// The fields an event query may sort by.
-enum class event_field { created, id, schema_id, producer };
+enum class event_field { created_at, id, schema_id, producer };
 
 struct event_order {
-  event_field field = event_field::created;
+  event_field field = event_field::created_at;
   direction dir = direction::asc;
 };
 
@@ -186,6 +186,9 @@ void check_file(const new_file& f);
 /// The filter of a query but for its links; nullopt when it selects everything.
 std::optional<predicate<event>> event_filter(const event_query& q);
 std::optional<predicate<event_link>> link_filter(const link_match& m);
+/// The text a page token of the query names (query::page_shape): every condition of q,
+/// the link predicates included, which its filter holds only as the ids they matched.
+std::string query_shape(const event_query& q);
 /// The ids in both (sorted, each once): `other` alone when `into` is empty (the first predicate).
 void intersect_ids(std::optional<std::vector<stowage::uuid>>& into, std::vector<stowage::uuid> other);
 [[noreturn]] void too_many_link_candidates(std::size_t n);
@@ -199,7 +202,10 @@ namespace stowage::models {
 template <class Backend>
 class events {
  public:
-  explicit events(database<Backend>& db) : db_(&db), blobs_(db, {.content_addressed = true}) {}
+  /// `retry` says how often a write that lost a race (PostgreSQL's serialization failures) runs
+  /// again; the default rides out several writers saving into one store.
+  explicit events(database<Backend>& db, retry_options retry = retry_options().attempts(20))
+      : db_(&db), blobs_(db, {.content_addressed = true}), retry_(retry) {}
 
   /// Stores the event, its new files and its links in one transaction, and returns the event as
   /// stored (id, producer, created time and file ids filled in). The ids already in e.files must
@@ -226,6 +232,9 @@ class events {
   /// at a time with .page(n) and .page_after(token, n). The link predicates are resolved when it
   /// is built (to the ids of the events that match them all; more than
   /// stowage::detail::events_impl::max_link_candidates is bad_input_error: narrow them with a target).
+  /// A page token stands for `q` (its conditions and sort), not for those ids: the query built
+  /// again from the same event_query, after links were saved, continues the pages (a token of
+  /// another event_query is bad_input_error).
   auto query_events(const event_query& q = {}) const {
     auto table = events_table();
     std::optional<predicate<event>> p = stowage::detail::events_impl::event_filter(q);
@@ -239,15 +248,18 @@ class events {
     for (const event_order& o : q.sort) {
       by_id = by_id || o.field == event_field::id;
       switch (o.field) {
-        case event_field::created: result = result.order_by(field<&event::created>, o.dir); break;
+        case event_field::created_at: result = result.order_by(field<&event::created_at>, o.dir); break;
         case event_field::id: result = result.order_by(field<&event::id>, o.dir); break;
         case event_field::schema_id: result = result.order_by(field<&event::schema_id>, o.dir); break;
         case event_field::producer: result = result.order_by(field<&event::producer>, o.dir); break;
       }
     }
-    if (q.sort.empty()) result = result.order_by(field<&event::created>);
+    if (q.sort.empty()) result = result.order_by(field<&event::created_at>);
     if (!by_id) result = result.order_by(field<&event::id>);
-    return result;
+    // the filter of a query without link predicates is the event_query's alone: its tokens need
+    // no description (and the query none of the time it takes to build)
+    if (q.links.empty()) return result;
+    return std::move(result).page_shape(stowage::detail::events_impl::query_shape(q));
   }
 
   /// The links saved from the event, in the order they were saved; of one type when given.
@@ -301,8 +313,8 @@ class events {
           *db_,
           [&] {
             auto old = events_table()
-                           .query(where<&event::created> < t)
-                           .order_by(field<&event::created>)
+                           .query(where<&event::created_at> < t)
+                           .order_by(field<&event::created_at>)
                            .order_by(field<&event::id>)
                            .limit(batch)
                            .to_vector();
@@ -315,7 +327,7 @@ class events {
             links_table().erase(where<&event_link::source>.in(ids));
             return events_table().erase(where<&event::id>.in(ids));
           },
-          retry_options().attempts(20));
+          retry_);
       total += n;
       if (n < batch) return total;
     }
@@ -341,7 +353,7 @@ class events {
           // the files the event keeps are taken before the old ones are let go, so that a file
           // both list is never without a user in between
           for (const std::string& id : saved.files) use_file(id);
-          for (const new_file& f : files) saved.files.push_back(store_file(f, saved.created));
+          for (const new_file& f : files) saved.files.push_back(store_file(f, saved.created_at));
           if (old) {
             links_table().erase(where<&event_link::source> == saved.id);
             release_files(old->files);
@@ -354,7 +366,7 @@ class events {
             link_table.insert(event_link{stowage::new_uuid(), saved.id, l.type, l.target, l.metadata});
           return saved;
         },
-        retry_options().attempts(20));
+        retry_);
   }
 
   void use_file(const std::string& id) {
@@ -427,10 +439,13 @@ class events {
 
   database<Backend>* db_;
   blob_store<Backend> blobs_;
+  retry_options retry_;
 };
 
 template <class Backend>
 events(database<Backend>&) -> events<Backend>;
+template <class Backend>
+events(database<Backend>&, retry_options) -> events<Backend>;
 
 }  // namespace stowage::models
 

@@ -206,8 +206,11 @@ namespace stowage::models {
 template <class Backend>
 class workflows {
  public:
-  explicit workflows(database<Backend>& db)
+  /// `retry` says how often a write that lost a race (PostgreSQL's serialization failures) runs
+  /// again; the default rides out several writers racing for one run.
+  explicit workflows(database<Backend>& db, retry_options retry = retry_options().attempts(30))
       : db_(&db),
+        retries_(retry),
         runs_(db.template table<workflow_run>()),
         steps_(db.template table<workflow_step>()),
         outputs_(db.template table<workflow_step_output>()),
@@ -512,7 +515,7 @@ class workflows {
   }
 
   database<Backend>* db_;
-  retry_options retries_ = retry_options().attempts(30);
+  retry_options retries_;
   table<workflow_run, Backend> runs_;
   table<workflow_step, Backend> steps_;
   table<workflow_step_output, Backend> outputs_;
@@ -521,6 +524,8 @@ class workflows {
 
 template <class Backend>
 workflows(database<Backend>&) -> workflows<Backend>;
+template <class Backend>
+workflows(database<Backend>&, retry_options) -> workflows<Backend>;
 
 }  // namespace stowage::models
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,10 @@ struct query_spec {
   /// only the rows strictly after it in its order (NULLs first in ascending order). The order
   /// ends with the key, so a position is one row.
   std::optional<std::vector<value>> after;
+  /// What a page token names in place of the filter, when set (query.page_shape(text)): the
+  /// description the filter was built from, so that the query built again from it continues the
+  /// pages of the first although the filter's values changed in between.
+  std::optional<std::string> page_shape;
   /// A projection (query.select<&R::a, &R::b>()): the fields read, in order. When not empty, a
   /// backend's select() reads only these columns, and its cursor's next(out) takes out as a
   /// void* const*, one destination a field (each of its field's type), and decodes only them.

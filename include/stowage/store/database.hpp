@@ -492,6 +492,24 @@ class query {
     return read_page(paged, shape, n);
   }
 
+  /// The same query, whose page tokens are made for `shape` (any text) in place of its
+  /// predicate: a token then continues a query of this table with the same order and the same
+  /// shape, and no other (a query without a shape refuses it, and the tokens of one). For a
+  /// predicate built from data that may change between pages (the events model turns link
+  /// predicates into the ids of the events that match them): built again from the same
+  /// description, with that description as its shape, the query continues the first one's pages.
+  /// The shape must name everything the predicate is built from, or queries that differ accept
+  /// each other's tokens.
+  query page_shape(std::string shape) const& {
+    query q = *this;
+    q.spec_.page_shape = std::move(shape);
+    return q;
+  }
+  query page_shape(std::string shape) && {  // a query about to go: no copy of its predicate
+    spec_.page_shape = std::move(shape);
+    return std::move(*this);
+  }
+
   /// Just these fields of the records, in the query's order, offset and limit:
   ///
   ///     for (const auto& [id, status] : runs.query(pred).select<&Run::id, &Run::status>())

@@ -2,6 +2,7 @@
 // The parts of the events model that do not depend on the backend: checks of what is saved, the
 // filter a query builds, and the errors' messages.
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <iterator>
 #include <string>
@@ -33,8 +34,9 @@ STOWAGE_INLINE event event_of(new_event in) {
   e.id = in.id.is_nil() ? new_uuid() : in.id;
   e.schema_id = std::move(in.schema_id);
   e.producer = std::move(in.producer);
-  e.created = in.created ? *in.created
-                         : std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  e.created_at = in.created_at
+                     ? *in.created_at
+                     : std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   e.payload = std::move(in.payload);
   e.metadata = std::move(in.metadata);
   e.files = std::move(in.files);
@@ -78,8 +80,8 @@ STOWAGE_INLINE std::optional<predicate<event>> event_filter(const event_query& q
   auto add = [&](predicate<event> more) { p = p ? std::move(*p) && std::move(more) : std::move(more); };
   if (!q.schema_ids.empty()) add(where<&event::schema_id>.in(q.schema_ids));
   if (!q.producers.empty()) add(where<&event::producer>.in(q.producers));
-  if (q.from) add(where<&event::created> >= *q.from);
-  if (q.to) add(where<&event::created> <= *q.to);
+  if (q.from) add(where<&event::created_at> >= *q.from);
+  if (q.to) add(where<&event::created_at> <= *q.to);
   for (const auto& [path, value] : q.payload) add(where<&event::payload>.at(path) == value);
   return p;
 }
@@ -92,6 +94,48 @@ STOWAGE_INLINE std::optional<predicate<event_link>> link_filter(const link_match
     p = p ? std::move(*p) && std::move(t) : std::move(t);
   }
   return p;
+}
+
+STOWAGE_INLINE std::string query_shape(const event_query& q) {
+  // each piece is its length and its text, so that no two queries give the same text; built for
+  // every query_events, so without temporaries where it can
+  std::string out;
+  out.reserve(128);
+  auto put = [&](std::string_view piece) {
+    char digits[24];
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, piece.size()).ptr);
+    out += ':';
+    out += piece;
+  };
+  auto put_time = [&](const std::optional<stowage::timestamp>& t) {
+    char digits[24];
+    if (!t) return put("-");
+    put({digits, std::to_chars(digits, digits + sizeof digits, t->time_since_epoch().count()).ptr});
+  };
+  out += "events/1 s";
+  for (const std::string& s : q.schema_ids) put(s);
+  out += " p";
+  for (const std::string& p : q.producers) put(p);
+  out += " t";
+  put_time(q.from);
+  put_time(q.to);
+  out += " l";
+  for (const link_match& m : q.links) {
+    out += m.type ? '=' : '*';
+    put(m.type ? std::string_view(*m.type) : std::string_view());
+    put(m.target ? uuid_text(*m.target) : "*");
+  }
+  out += " j";
+  for (const auto& [path, value] : q.payload) {
+    put(path);
+    put(value.dump());
+  }
+  out += " o";
+  for (const models::event_order& o : q.sort) {
+    out += static_cast<char>('0' + static_cast<int>(o.field));
+    out += o.dir == direction::asc ? 'a' : 'd';
+  }
+  return out;
 }
 
 STOWAGE_INLINE void intersect_ids(std::optional<std::vector<stowage::uuid>>& into, std::vector<stowage::uuid> other) {

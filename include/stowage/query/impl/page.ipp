@@ -8,12 +8,13 @@ namespace stowage::detail {
 //   version (1)  table tag (4)  shape tag (4)  one value per order term  check (8)
 //
 // The tags are hashes of the table's name and of the query's shape (its order terms and its
-// filter, values included); a value is a type byte (0 NULL, 1 integer, 2 real, 3 text, 4 blob)
-// and its bytes (8 little-endian for numbers, a LEB128 length and the bytes for text and blobs);
-// the check is a hash of everything before it. FNV-1a is no protection against someone who
-// forges tokens on purpose (the values in a token are only ever bound as parameters, so a forged
-// one can only seek elsewhere in the same query); it catches the mistakes: a token altered,
-// cut short, or given to another table or query.
+// filter, values included, or the description of the filter that the query names instead); a
+// value is a type byte (0 NULL, 1 integer, 2 real, 3 text, 4 blob) and its bytes (8 little-endian
+// for numbers, a LEB128 length and the bytes for text and blobs); the check is a hash of
+// everything before it. FNV-1a is no protection against someone who forges tokens on purpose (the
+// values in a token are only ever bound as parameters, so a forged one can only seek elsewhere in
+// the same query); it catches the mistakes: a token altered, cut short, or given to another table
+// or query.
 namespace page_tokens {
 
 inline constexpr std::uint8_t version = 1;
@@ -151,7 +152,7 @@ inline void put_expr(std::string& out, const expr& e) {
 }
 
 /// What a token must have been made for: the query's order terms (with the columns they name)
-/// and its filter.
+/// and its filter, or the description it was built from when the query names one.
 inline std::string shape_of(const table_schema& s, const query_spec& q) {
   std::string out;
   put_length(out, q.order.size());
@@ -161,7 +162,11 @@ inline std::string shape_of(const table_schema& s, const query_spec& q) {
     out += s.columns[t.field].name;
     out += '\0';
   }
-  if (q.filter) {
+  if (q.page_shape) {
+    out += 's';
+    put_length(out, q.page_shape->size());
+    out += *q.page_shape;
+  } else if (q.filter) {
     out += 'f';
     put_expr(out, *q.filter);
   }
