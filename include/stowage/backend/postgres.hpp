@@ -478,14 +478,27 @@ class postgres {
           row_(o.row_),
           done_(std::exchange(o.done_, true)),
           checked_(o.checked_),
+          whole_(o.whole_),
           columns_(std::move(o.columns_)) {}
+    /// A cursor over a result read whole: a query in a transaction whose limit fits one batch
+    /// (one statement, where a server-side cursor takes three).
+    cursor(postgres* owner, const table_state* t, lease c, detail::pg::result whole, std::vector<std::size_t> columns)
+        : owner_(owner),
+          table_(t),
+          schema_(t->schema),
+          c_(std::move(c)),
+          session_(0),
+          batch_(std::move(whole)),
+          whole_(true),
+          columns_(std::move(columns)) {}
     cursor& operator=(cursor&&) = delete;
     ~cursor();
 
     bool next(void* out);
 
+    static constexpr int fetch_size = 512;  // rows a server-side cursor fetches at a time
+
    private:
-    static constexpr int fetch_size = 512;
     postgres* owner_;
     const table_state* table_;
     const detail::table_schema* schema_;
@@ -496,6 +509,7 @@ class postgres {
     int row_ = 0;
     bool done_ = false;
     bool checked_ = false;              // the result's column types, in single-row mode
+    bool whole_ = false;                // every row is in batch_ (no cursor, no rows still coming)
     std::vector<std::size_t> columns_;  // a projection's fields (query_spec::columns)
   };
 

@@ -645,7 +645,7 @@ STOWAGE_INLINE bool postgres::erase(table_handle h, const detail::cell& key) {
 }
 
 STOWAGE_INLINE postgres::cursor::~cursor() {
-  if (done_) return;
+  if (done_ || whole_) return;
   if (name_.empty()) {
     // stop the rest of the rows coming, so the connection can go back to the pool; no need
     // when they are all here already (a first() or a small result)
@@ -664,7 +664,12 @@ STOWAGE_INLINE postgres::cursor::~cursor() {
 
 STOWAGE_INLINE bool postgres::cursor::next(void* out) {
   if (done_) return false;
-  if (name_.empty()) {
+  if (whole_) {
+    if (row_ == PQntuples(batch_.get())) {
+      done_ = true;
+      return false;
+    }
+  } else if (name_.empty()) {
     batch_.reset(PQgetResult(c_->conn));
     auto st = PQresultStatus(batch_.get());
     if (st == PGRES_SINGLE_TUPLE) {
@@ -728,6 +733,13 @@ STOWAGE_INLINE auto postgres::select(table_handle h, const detail::query_spec& q
   for (std::size_t i = 0; i < b.params.size(); ++i) add_param(p, b, i, t.schema);
   auto c = acquire();
   const char* const* values = p.values();
+  if (c.in_transaction() && q.limit && *q.limit <= static_cast<std::uint64_t>(cursor::fetch_size)) {
+    // a few rows at most: read whole, by the prepared statement, in one round trip
+    const std::string& stmt = prepared_query(*c, b, t.schema);
+    detail::pg::result r(PQexecPrepared(c->conn, stmt.c_str(), p.size(), values, p.lengths(), p.formats(), 1));
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(*c, r.get(), "cannot run the query", t.schema, {});
+    return cursor(this, &t, std::move(c), std::move(r), q.columns);
+  }
   if (c.in_transaction()) {
     std::string cursor_name = "stowage_cursor_" + std::to_string(++c->cursors);
     std::string declare = "DECLARE " + cursor_name + " BINARY NO SCROLL CURSOR FOR " + b.text;
