@@ -571,9 +571,10 @@ STOWAGE_INLINE write_result postgres::write(table_handle h, const void* record, 
   // index, and an update first runs only where the unique columns keep their values: neither
   // can be refused. When that writes nothing, the plain statement runs guarded, for its answer
   // (the key exists or is missing, or the index refuses the record with the server's message).
-  if (!c.in_transaction() || (!t.guard_writes && !may_be_refused(t, p.lengths()))) {
+  const bool refusable = c.in_transaction() && may_be_refused(t, p.lengths());
+  if (!c.in_transaction() || (!t.guard_writes && !refusable)) {
     plain(k);
-  } else if (k == table_state::put || may_be_refused(t, p.lengths())) {
+  } else if (k == table_state::put || refusable) {
     ensure_prepared(*c, t, k);
     res = guarded(*c, t.names[k], p.size(), values, p.lengths(), p.formats(), t.schema, key);
   } else {
