@@ -299,8 +299,14 @@ class builder {
 
   builder& order_by(const detail::query_spec& q) {
     for (std::size_t i = 0; i < q.order.size(); ++i) {
-      raw(i ? ", " : " ORDER BY ").column(q.order[i].field);
-      raw(q.order[i].dir == direction::asc ? Dialect::asc : Dialect::desc);
+      const std::size_t f = q.order[i].field;
+      raw(i ? ", " : " ORDER BY ").column(f);
+      // where a column holds no NULLs their place goes unsaid: PostgreSQL serves an ORDER BY
+      // from an index only when it names the index's NULLS order, which is not stowage's
+      if (schema_.columns[f].nullable)
+        raw(q.order[i].dir == direction::asc ? Dialect::asc : Dialect::desc);
+      else
+        raw(q.order[i].dir == direction::asc ? " ASC" : " DESC");
     }
     return *this;
   }
