@@ -1614,6 +1614,34 @@ enum class run_status { pending, running, completed, failed, cancelled };
 /// A step execution's status. completed, failed and skipped are final.
 enum class step_status { pending, running, completed, failed, skipped, retrying };
 
+}  // namespace stowage::models
+
+// The names the statuses are stored by, given rather than found by scanning every value an
+// enumerator could have (which costs each file that uses the model a second of compiling).
+template <>
+struct stowage::enum_traits<stowage::models::run_status> {
+  using enum stowage::models::run_status;
+  static constexpr std::array<std::pair<stowage::models::run_status, std::string_view>, 5> names{
+      {{pending, "pending"},
+       {running, "running"},
+       {completed, "completed"},
+       {failed, "failed"},
+       {cancelled, "cancelled"}}};
+};
+template <>
+struct stowage::enum_traits<stowage::models::step_status> {
+  using enum stowage::models::step_status;
+  static constexpr std::array<std::pair<stowage::models::step_status, std::string_view>, 6> names{
+      {{pending, "pending"},
+       {running, "running"},
+       {completed, "completed"},
+       {failed, "failed"},
+       {skipped, "skipped"},
+       {retrying, "retrying"}}};
+};
+
+namespace stowage::models {
+
 /// What went wrong in a run or a step (Gorkflow's WorkflowError and StepError in one): codes as
 /// Gorkflow's (VALIDATION_ERROR, TIMEOUT, EXECUTION_FAILED, ...) or the application's own.
 struct workflow_error {
