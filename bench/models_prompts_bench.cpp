@@ -297,7 +297,7 @@ bool sqlite_side(const std::vector<prompt_draft>& work, int reps, const fs::path
       stowage::models::prompts p{db};
       time_creates(
           [&] {
-            for (const auto& d : work) p.create(d);
+            for (const auto& d : work) p.create_version(d);
           },
           work.size(), model_us);
     };
@@ -495,7 +495,7 @@ bool postgres_side(const std::vector<prompt_draft>& work, int reps, const std::s
       stowage::models::prompts p{db};
       time_creates(
           [&] {
-            for (const auto& d : work) p.create(d);
+            for (const auto& d : work) p.create_version(d);
           },
           work.size(), model_us);
     };

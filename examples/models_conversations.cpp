@@ -21,17 +21,18 @@ int main(int argc, char** argv) {
   chat.append(conv.id, {.role = "ai", .content = "Day 1: Alfama and the castle..."});
   chat.append(conv.id, {.role = "human", .content = "And day 2?", .user_id = user.id});
 
-  // the history, oldest first, two messages a page
-  auto page = chat.history(conv.id, 2);
+  // the history, oldest first, two messages a page (a lazy query: it could also be iterated whole)
+  auto history = chat.history(conv.id);
+  auto page = history.page(2);
   for (;;) {
     for (const auto& m : page) std::cout << "turn " << m.turn << "  " << m.role << ": " << m.content << "\n";
     if (!page.next) break;
-    page = chat.history_after(conv.id, *page.next, 2);
+    page = history.page_after(*page.next, 2);
   }
   // the user's conversations, most recently active first, each with its last message
-  for (const auto& c : chat.conversations_of(user.id, 20))
+  for (const auto& c : chat.conversations_of(user.id))
     std::cout << c.title << " (" << c.context["city"].get<std::string>()
-              << "), last: " << chat.last_message(c.id)->content << "\n";
+              << "), last: " << chat.find_last_message(c.id)->content << "\n";
 
   chat.delete_conversation(conv.id);  // with its messages, in one transaction
   chat.delete_user(user.id);

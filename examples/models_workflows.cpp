@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   }
 
   // the newest runs of a tenant, a page at a time, and how many runs have each status
-  auto page = flows.list_runs({.resource_id = "tenant-7"}, 20);
+  auto page = flows.list_runs({.resource_id = "tenant-7"}).page(20);  // page_after(*page.next, 20) goes on
   for (const workflow_run& r : page) std::cout << r.workflow_id << " " << (r.status == run_status::completed) << "\n";
   for (const auto& [status, n] : flows.count_runs_by_status())
     if (status == run_status::completed) std::cout << n << " completed run(s)\n";
@@ -50,6 +50,6 @@ int main(int argc, char** argv) {
   // retention: every run created before now goes, with its steps, outputs and state
   const auto cutoff = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   std::uint64_t deleted = flows.delete_before(cutoff + std::chrono::seconds(1));
-  std::cout << "deleted " << deleted << " run(s), " << flows.list_steps(run.id).size() << " step(s) left\n";
+  std::cout << "deleted " << deleted << " run(s), " << flows.list_steps(run.id).count() << " step(s) left\n";
   return deleted == 1 && flows.all_state(run.id).empty() ? 0 : 1;
 }

@@ -306,13 +306,10 @@ class conversations {
     });
   }
 
-  /// A user's conversations by last activity (updated_at, newest first), n at a time; the
-  /// page's next continues with conversations_of_after.
-  page<conversation> conversations_of(const uuid& user_id, std::uint64_t n) const {
-    return by_activity(user_id).page(n);
-  }
-  page<conversation> conversations_of_after(const uuid& user_id, std::string_view token, std::uint64_t n) const {
-    return by_activity(user_id).page_after(token, n);
+  /// A user's conversations by last activity (updated_at, newest first, then id), as a lazy
+  /// query: iterate it, or read it a page at a time with .page(n) and .page_after(token, n).
+  stowage::query<conversation, Backend> conversations_of(const uuid& user_id) const {
+    return convs().query(where<&conversation::user_id> == user_id).template order_by<&conversation::updated_at>(desc);
   }
 
   // ---- messages
@@ -335,7 +332,8 @@ class conversations {
         stowage::detail::conversations_impl::missing("conversation_user", "conversation_users", *d.user_id);
       std::int64_t turn = 1;
       // the turn alone: the last message's content may be large
-      for (std::int64_t last : of(conversation_id).limit(1).template select<&message::turn>()) turn = last + 1;
+      for (std::int64_t last : history(conversation_id, desc).limit(1).template select<&message::turn>())
+        turn = last + 1;
       message m{new_uuid(), conversation_id, d.user_id, turn, d.role, d.content, d.pending, t, t};
       try {
         msgs().insert(m);
@@ -376,17 +374,16 @@ class conversations {
       stowage::detail::conversations_impl::missing("conversation_message", "conversation_messages", id);
   }
 
-  /// A conversation's messages in turn order (asc: oldest first; desc: newest first), n at a
-  /// time; the page's next continues with history_after in the same direction.
-  page<message> history(const uuid& conversation_id, std::uint64_t n, direction d = asc) const {
-    return in_order(conversation_id, d).page(n);
-  }
-  page<message> history_after(const uuid& conversation_id, std::string_view token, std::uint64_t n,
-                              direction d = asc) const {
-    return in_order(conversation_id, d).page_after(token, n);
+  /// A conversation's messages in turn order (asc: oldest first; desc: newest first), as a lazy
+  /// query: iterate it, or read it a page at a time with .page(n) and .page_after(token, n) (a
+  /// token continues in the direction it was read in).
+  stowage::query<message, Backend> history(const uuid& conversation_id, direction d = asc) const {
+    return msgs().query(where<&message::conversation_id> == conversation_id).template order_by<&message::turn>(d);
   }
   /// The message with the highest turn, if the conversation has any.
-  std::optional<message> last_message(const uuid& conversation_id) const { return of(conversation_id).first(); }
+  std::optional<message> find_last_message(const uuid& conversation_id) const {
+    return history(conversation_id, desc).first();
+  }
 
   database<Backend>& db() const noexcept { return *db_; }
 
@@ -421,14 +418,6 @@ class conversations {
       stowage::detail::conversations_impl::duplicate_user(e);
     }
     return u;
-  }
-  // newest first; the key (id) breaks ties
-  stowage::query<message, Backend> of(const uuid& conversation_id) const { return in_order(conversation_id, desc); }
-  stowage::query<message, Backend> in_order(const uuid& conversation_id, direction d) const {
-    return msgs().query(where<&message::conversation_id> == conversation_id).template order_by<&message::turn>(d);
-  }
-  stowage::query<conversation, Backend> by_activity(const uuid& user_id) const {
-    return convs().query(where<&conversation::user_id> == user_id).template order_by<&conversation::updated_at>(desc);
   }
 
   database<Backend>* db_;
@@ -1135,8 +1124,8 @@ STOWAGE_INLINE void intersect_ids(std::optional<std::vector<stowage::uuid>>& int
 // backend (the semantics of Prompt Gear, with its races fixed).
 //
 //     stowage::models::prompts prompts{db};                 // any database<Backend>
-//     auto v = prompts.create({.name = "greet", .version = "v2", .user = "Hi {{name}}"});
-//     std::optional<stowage::models::prompt_version> now = prompts.latest("greet");
+//     auto v = prompts.create_version({.name = "greet", .version = "v2", .user = "Hi {{name}}"});
+//     std::optional<stowage::models::prompt_version> now = prompts.find_latest("greet");
 //
 // Storage: one record per version in the table prompt_versions (key "name:version", unique
 // (name, version) and (name, sequence)), and one record per name in prompt_counters holding the
@@ -1146,10 +1135,10 @@ STOWAGE_INLINE void intersect_ids(std::optional<std::vector<stowage::uuid>>& int
 // Rules: every write is one transaction (stowage::transact, run again when it loses a race on
 // PostgreSQL), so a failure leaves nothing and several threads or processes creating versions of
 // one name get the sequence numbers 1, 2, 3, ... each once. A name's sequence numbers are never
-// reused while it has versions; when its last version is removed its counter goes, and a new
-// first version is number 1 again. Creating a version makes it the only latest; removing the
-// latest makes the highest remaining sequence the latest; update changes only the texts and the
-// config (README, "Prompts").
+// reused while it has versions; when its last version is deleted its counter goes, and a new
+// first version is number 1 again. Creating a version makes it the only latest; deleting the
+// latest makes the highest remaining sequence the latest; an update changes only the texts and
+// the config (README, "Prompts").
 
 #include <cstdint>
 #include <optional>
@@ -1188,7 +1177,7 @@ struct prompt_counter {
 template <>
 struct stowage::record_traits<stowage::models::prompt_version> {
   static constexpr std::string_view table = "prompt_versions";
-  // (name, latest) serves latest(), created_at stats()
+  // (name, latest) serves find_latest(), created_at stats()
   using indexes =
       std::tuple<stowage::unique<&stowage::models::prompt_version::name, &stowage::models::prompt_version::version>,
                  stowage::unique<&stowage::models::prompt_version::name, &stowage::models::prompt_version::sequence>,
@@ -1204,7 +1193,7 @@ struct stowage::record_traits<stowage::models::prompt_counter> {
 
 namespace stowage::models {
 
-/// What create() stores: the name and version label, the texts and the config.
+/// What create_version() stores: the name and version label, the texts and the config.
 struct prompt_draft {
   // each member has an initializer, so that designated initializers may leave any out
   std::string name{};
@@ -1214,14 +1203,14 @@ struct prompt_draft {
   nlohmann::json config = nlohmann::json::object();
 };
 
-/// What update() changes: each field that is set.
+/// What update_version() changes: each field that is set.
 struct prompt_patch {
   std::optional<std::string> system{};
   std::optional<std::string> user{};
   std::optional<nlohmann::json> config{};
 };
 
-/// What create() does when the version exists: refuse (conflict_error) or create it again.
+/// What create_version() does when the version exists: refuse (conflict_error) or create it again.
 enum class if_exists { fail, overwrite };
 
 /// Where search() looks.
@@ -1253,7 +1242,7 @@ std::string prompt_key(std::string_view name, std::string_view version);
 [[noreturn]] void prompt_name_not_found(std::string_view name);
 /// The system clock truncated to microseconds.
 stowage::timestamp prompt_now();
-/// A version as create() stores it (sequence and times set, latest true).
+/// A version as create_version() stores it (sequence and times set, latest true).
 prompt_version new_prompt_version(const prompt_draft& d, std::string key, std::int64_t sequence);
 void apply_patch(prompt_version& v, const prompt_patch& p);
 /// The versions whose texts (or name) hold `text`, ASCII letters in either case.
@@ -1283,7 +1272,7 @@ class prompts {
   /// Stores a new version: the next sequence number of its name, and the only latest. A version
   /// that exists is conflict_error, or with if_exists::overwrite is created again (new texts and
   /// config, a new sequence number, latest, new times). Invalid labels are bad_input_error.
-  prompt_version create(const prompt_draft& d, if_exists mode = if_exists::fail) {
+  prompt_version create_version(const prompt_draft& d, if_exists mode = if_exists::fail) {
     std::string key = stowage::detail::prompts_impl::prompt_key(d.name, d.version);
     return transact(
         *db_,
@@ -1314,7 +1303,7 @@ class prompts {
 
   /// Changes the texts and config a patch sets, and moves updated_at forward; the sequence, the
   /// latest flag and created_at stay. not_found_error when the version does not exist.
-  prompt_version update(std::string_view name, std::string_view version, const prompt_patch& p) {
+  prompt_version update_version(std::string_view name, std::string_view version, const prompt_patch& p) {
     std::string key = stowage::detail::prompts_impl::prompt_key(name, version);
     return transact(
         *db_,
@@ -1328,10 +1317,10 @@ class prompts {
         retry_);
   }
 
-  /// Removes a version; when it was the latest, the highest remaining sequence becomes the
+  /// Deletes a version; when it was the latest, the highest remaining sequence becomes the
   /// latest, and when it was the last, the name's counter goes (numbering starts at 1 again).
   /// not_found_error when the version does not exist.
-  void remove(std::string_view name, std::string_view version) {
+  void delete_version(std::string_view name, std::string_view version) {
     std::string key = stowage::detail::prompts_impl::prompt_key(name, version);
     transact(
         *db_,
@@ -1357,26 +1346,28 @@ class prompts {
   }
 
   /// The version, or not_found_error.
-  prompt_version get(std::string_view name, std::string_view version) const {
-    std::optional<prompt_version> v = find(name, version);
+  prompt_version get_version(std::string_view name, std::string_view version) const {
+    std::optional<prompt_version> v = find_version(name, version);
     if (!v) stowage::detail::prompts_impl::prompt_not_found(name, version);
     return std::move(*v);
   }
   /// The version, if it exists.
-  std::optional<prompt_version> find(std::string_view name, std::string_view version) const {
+  std::optional<prompt_version> find_version(std::string_view name, std::string_view version) const {
     return versions_.get(stowage::detail::prompts_impl::prompt_key(name, version));
   }
-  bool exists(std::string_view name, std::string_view version) const { return find(name, version).has_value(); }
+  bool version_exists(std::string_view name, std::string_view version) const {
+    return find_version(name, version).has_value();
+  }
 
   /// The name's latest version, if it has versions.
-  std::optional<prompt_version> latest(std::string_view name) const {
+  std::optional<prompt_version> find_latest(std::string_view name) const {
     stowage::detail::prompts_impl::check_label("name", name);
     return versions_.query(where<&prompt_version::name> == std::string(name) && where<&prompt_version::latest> == true)
         .first();
   }
   /// The name's latest version, or not_found_error.
   prompt_version get_latest(std::string_view name) const {
-    std::optional<prompt_version> v = latest(name);
+    std::optional<prompt_version> v = find_latest(name);
     if (!v) stowage::detail::prompts_impl::prompt_name_not_found(name);
     return std::move(*v);
   }
@@ -1405,7 +1396,7 @@ class prompts {
   /// The versions whose config holds each scalar of `subset` at the same place:
   /// {"model": "m1", "params": {"temperature": 0.2}} selects configs with "/model" == "m1" and
   /// "/params/temperature" == 0.2 (README, "Prompts"). Ordered by name, then sequence.
-  auto find_by_config(const nlohmann::json& subset) const {
+  auto search_by_config(const nlohmann::json& subset) const {
     return ordered(versions_.query(stowage::detail::prompts_impl::prompt_config_subset(subset)));
   }
 
@@ -1553,7 +1544,7 @@ STOWAGE_INLINE void add_config_tests(const nlohmann::json& j, const std::string&
     }
     if (v.is_object() || v.is_array())
       throw bad_input_error(
-          "find_by_config compares scalars only: an array or an empty object has no single "
+          "search_by_config compares scalars only: an array or an empty object has no single "
           "place to compare",
           {std::string(prompt_record), std::string(prompt_table), path, {}});
     auto test = where<&prompt_version::config>.at(path) == v;
@@ -1563,7 +1554,7 @@ STOWAGE_INLINE void add_config_tests(const nlohmann::json& j, const std::string&
 
 STOWAGE_INLINE predicate<prompt_version> prompt_config_subset(const nlohmann::json& subset) {
   if (!subset.is_object())
-    throw bad_input_error("find_by_config takes a JSON object",
+    throw bad_input_error("search_by_config takes a JSON object",
                           {std::string(prompt_record), std::string(prompt_table), subset.dump(), {}});
   std::optional<predicate<prompt_version>> p;
   add_config_tests(subset, "", p);
@@ -1586,7 +1577,7 @@ STOWAGE_INLINE predicate<prompt_version> prompt_config_subset(const nlohmann::js
 //     stowage::models::workflows flows{db};                       // any database<Backend>
 //     auto run = flows.create_run({.workflow_id = "ingest", .input = {{"file", "a.csv"}}});
 //     flows.update_run_status(run.id, stowage::models::run_status::running);
-//     auto page = flows.list_runs({.status = stowage::models::run_status::failed}, 50);
+//     auto page = flows.list_runs({.status = stowage::models::run_status::failed}).page(50);
 //
 // Records (ordinary stowage records, tables workflow_runs, workflow_steps, workflow_step_outputs
 // and workflow_state): a step execution, a step output and a state entry are keyed by a text id
@@ -1654,11 +1645,10 @@ struct workflow_error {
   friend bool operator==(const workflow_error&, const workflow_error&) = default;
 };
 
-/// One run of a workflow (table workflow_runs). The store sets id (when nil), created_at (when
-/// not given) and updated_at (on every write, strictly increasing for a run: the token of
+/// One run of a workflow (table workflow_runs), as stored. create_run makes it from a run_draft;
+/// the store sets updated_at on every write, strictly increasing for a run (the token of
 /// update_run's compare-and-swap). tags is a JSON object of strings, {} when none (stowage has no
 /// map field type; a JSON object can be queried: where<&workflow_run::tags>.at("/env") == "prod").
-/// The members have defaults, so that designated initializers name only what a run needs.
 struct workflow_run {
   stowage::uuid id{};
   std::string workflow_id{};
@@ -1678,9 +1668,9 @@ struct workflow_run {
   friend bool operator==(const workflow_run&, const workflow_run&) = default;
 };
 
-/// One step of a run (table workflow_steps), keyed by "<run id>/<step id>". The store sets id,
-/// created_at and updated_at, and on status changes started_at, completed_at, duration_ms and
-/// attempt (see update_step_status).
+/// One step of a run (table workflow_steps), keyed by "<run id>/<step id>", as stored.
+/// create_step makes it from a step_draft; the store sets updated_at on every write, and on
+/// status changes started_at, completed_at, duration_ms and attempt (see update_step_status).
 struct workflow_step {
   std::string id{};
   stowage::uuid run_id{};
@@ -1718,6 +1708,29 @@ struct workflow_state_entry {
   stowage::timestamp updated_at;
 };
 
+/// What create_run takes: a new run is pending, with progress 0 and no output or error; the store
+/// sets its updated_at. The members have defaults, so that designated initializers name only what
+/// a run needs.
+struct run_draft {
+  stowage::uuid id{};  // nil: a new time-ordered uuid (an engine may bring its own)
+  std::string workflow_id{};
+  std::string workflow_version{};
+  nlohmann::json input{};
+  std::string resource_id{};
+  nlohmann::json tags = nlohmann::json::object();
+  nlohmann::json context{};
+  std::optional<stowage::timestamp> created_at{};  // none: now
+};
+
+/// What create_step takes: a new step execution is pending, at attempt 0 (running counts it up);
+/// the store sets its id and times.
+struct step_draft {
+  stowage::uuid run_id{};
+  std::string step_id{};
+  std::int64_t execution_index = 0;
+  nlohmann::json input{};
+};
+
 /// Which runs list_runs and count_runs_by_status select: every filter given must hold.
 struct run_filter {
   std::optional<std::string> workflow_id{};
@@ -1736,7 +1749,9 @@ bool step_transition_allowed(step_status from, step_status to) noexcept;
 
 // helpers of the workflow model, compiled once in separate mode (models/impl/workflows.ipp)
 namespace stowage::detail::workflows_impl {
+using models::run_draft;
 using models::run_status;
+using models::step_draft;
 using models::step_status;
 using models::workflow_run;
 using models::workflow_step;
@@ -1748,9 +1763,12 @@ timestamp now();
 timestamp next_stamp(timestamp last);
 /// The id of a step, output or state entry: the run's id, '/', the name (bad_input when empty).
 std::string child_key(const uuid& run, std::string_view name, std::string_view what);
-/// Checks a run before it is stored (tags an object of strings, progress in [0, 1], finite) and
-/// fills what the store fills for a new one.
-void prepare_new_run(workflow_run& r, timestamp now);
+/// The run create_run stores: the draft, checked (tags an object of strings), with what the store
+/// fills for a new run.
+workflow_run new_run(const run_draft& d, timestamp now);
+/// The step execution create_step stores (bad_input_error for an empty step id).
+workflow_step new_step(const step_draft& d, timestamp now);
+/// Checks a run before it is stored: tags an object of strings, progress finite and in [0, 1].
 void check_run(const workflow_run& r);
 /// Moves r from status `from` to r.status (conflict_error when not allowed), stamping
 /// started_at, completed_at and progress as Gorkflow's engine does.
@@ -1824,10 +1842,10 @@ class workflows {
 
   // --- runs ---
 
-  /// Stores a new run and returns it as stored (id generated when nil, created_at now when not
-  /// given, updated_at now). conflict_error when a run has its id.
-  workflow_run create_run(workflow_run r) {
-    stowage::detail::workflows_impl::prepare_new_run(r, stowage::detail::workflows_impl::now());
+  /// Stores a new run, pending, and returns it as stored (id generated when nil, created_at now
+  /// when not given, updated_at now). conflict_error when a run has its id.
+  workflow_run create_run(const run_draft& d) {
+    workflow_run r = stowage::detail::workflows_impl::new_run(d, stowage::detail::workflows_impl::now());
     runs_.insert(r);
     return r;
   }
@@ -1884,16 +1902,18 @@ class workflows {
         retries());
   }
 
-  /// The first page of the runs the filter selects, newest first (created_at, then id,
-  /// descending), at most n; page.next continues with list_runs_after. Runs added between pages
-  /// come before the first page, so the runs a reader pages through are neither repeated nor
-  /// skipped.
-  page<workflow_run> list_runs(const run_filter& f, std::uint64_t n) const { return runs_query(f).page(n); }
-  page<workflow_run> list_runs_after(const run_filter& f, std::string_view token, std::uint64_t n) const {
-    return runs_query(f).page_after(token, n);
+  /// The runs the filter selects, newest first (created_at, then id, descending), as a lazy
+  /// query: iterate it, or read it a page at a time with .page(n) and .page_after(token, n). Runs
+  /// added between pages come before the first page, so the runs a reader pages through are
+  /// neither repeated nor skipped.
+  query<workflow_run, Backend> list_runs(const run_filter& f = {}) const {
+    auto p = filter_of(f);
+    return (p ? runs_.query(std::move(*p)) : runs_.query())
+        .template order_by<&workflow_run::created_at>(desc)
+        .template order_by<&workflow_run::id>(desc);
   }
   /// How many runs the filter selects.
-  std::uint64_t count_runs(const run_filter& f = {}) const { return runs_query(f).count(); }
+  std::uint64_t count_runs(const run_filter& f = {}) const { return list_runs(f).count(); }
   /// How many runs have each status among those the filter selects (its status ignored), in the
   /// order of the statuses' names; a status no run has is absent.
   std::vector<value_count<run_status>> count_runs_by_status(run_filter f = {}) const {
@@ -1931,11 +1951,10 @@ class workflows {
 
   // --- steps ---
 
-  /// Stores a new step execution of an existing run (not_found_error otherwise) and returns it
-  /// as stored; conflict_error when the run has a step with this step_id.
-  workflow_step create_step(workflow_step s) {
-    s.id = stowage::detail::workflows_impl::child_key(s.run_id, s.step_id, "step id");
-    s.created_at = s.updated_at = stowage::detail::workflows_impl::now();
+  /// Stores a new step execution, pending, of an existing run (not_found_error otherwise) and
+  /// returns it as stored; conflict_error when the run has a step with this step_id.
+  workflow_step create_step(const step_draft& d) {
+    workflow_step s = stowage::detail::workflows_impl::new_step(d, stowage::detail::workflows_impl::now());
     transact(
         *db_,
         [&] {
@@ -1997,13 +2016,13 @@ class workflows {
         retries());
   }
 
-  /// A run's step executions by execution_index (then step id); empty for an unknown run.
-  std::vector<workflow_step> list_steps(const uuid& run) const {
+  /// A run's step executions by execution_index (then step id), as a lazy query (iterate it, or
+  /// .to_vector()); empty for an unknown run.
+  query<workflow_step, Backend> list_steps(const uuid& run) const {
     using stowage::where;
     return steps_.query(where<&workflow_step::run_id> == run)
         .template order_by<&workflow_step::execution_index>()
-        .template order_by<&workflow_step::step_id>()
-        .to_vector();
+        .template order_by<&workflow_step::step_id>();
   }
 
   // --- step outputs and state ---
@@ -2078,13 +2097,6 @@ class workflows {
     if (f.resource_id) add(where<&workflow_run::resource_id> == *f.resource_id);
     if (f.status) add(where<&workflow_run::status> == *f.status);
     return p;
-  }
-
-  query<workflow_run, Backend> runs_query(const run_filter& f) const {
-    auto p = filter_of(f);
-    return (p ? runs_.query(std::move(*p)) : runs_.query())
-        .template order_by<&workflow_run::created_at>(desc)
-        .template order_by<&workflow_run::id>(desc);
   }
 
   /// Writes r over the stored run while that run still has updated_at `seen` and status `from`:
@@ -2241,14 +2253,30 @@ STOWAGE_INLINE void check_run(const workflow_run& r) {
       throw bad_input_error("a run's tag '" + name + "' must be a string, not " + value.dump(), run_context(r.id));
 }
 
-STOWAGE_INLINE void prepare_new_run(workflow_run& r, timestamp now) {
-  if (r.id.is_nil()) r.id = new_uuid();
-  if (r.tags.is_null()) r.tags = nlohmann::json::object();
+STOWAGE_INLINE workflow_run new_run(const run_draft& d, timestamp now) {
+  workflow_run r;
+  r.id = d.id.is_nil() ? new_uuid() : d.id;
+  r.workflow_id = d.workflow_id;
+  r.workflow_version = d.workflow_version;
+  r.input = d.input;
+  r.resource_id = d.resource_id;
+  r.tags = d.tags.is_null() ? nlohmann::json::object() : d.tags;
+  r.context = d.context;
   check_run(r);
-  if (r.created_at == timestamp{}) r.created_at = now;
+  r.created_at = d.created_at.value_or(now);
   r.updated_at = now;
-  if (r.status == run_status::running && !r.started_at) r.started_at = now;
-  if (final_status(r.status) && !r.completed_at) r.completed_at = now;
+  return r;
+}
+
+STOWAGE_INLINE workflow_step new_step(const step_draft& d, timestamp now) {
+  workflow_step s;
+  s.id = child_key(d.run_id, d.step_id, "step id");
+  s.run_id = d.run_id;
+  s.step_id = d.step_id;
+  s.execution_index = d.execution_index;
+  s.input = d.input;
+  s.created_at = s.updated_at = now;
+  return s;
 }
 
 STOWAGE_INLINE void apply_run_transition(workflow_run& r, run_status from, timestamp now) {

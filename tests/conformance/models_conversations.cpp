@@ -153,8 +153,8 @@ TEMPLATE_LIST_TEST_CASE("appended messages take turns 1, 2, 3 and read back in p
   auto u = c.create_user({.email = "a@x.org"});
   auto conv = c.create_conversation({.user_id = u.id, .agent = "helper"});
   auto other = c.create_conversation({.user_id = u.id, .agent = "helper"});
-  CHECK(c.last_message(conv.id) == std::nullopt);
-  CHECK(c.history(conv.id, 10).empty());
+  CHECK(c.find_last_message(conv.id) == std::nullopt);
+  CHECK(c.history(conv.id).page(10).empty());
 
   std::string long_text(192, 'x');  // longer than the 191 characters ConvoStack's MySQL schema holds
   long_text += " żółć 😀";
@@ -165,7 +165,7 @@ TEMPLATE_LIST_TEST_CASE("appended messages take turns 1, 2, 3 and read back in p
     CHECK(m.turn == i);
   }
   CHECK(c.append(other.id, {.role = "human", .content = "elsewhere"}).turn == 1);
-  auto last = c.last_message(conv.id);
+  auto last = c.find_last_message(conv.id);
   REQUIRE(last);
   CHECK(last->turn == 7);
   CHECK(last->content == long_text + "7");
@@ -173,7 +173,7 @@ TEMPLATE_LIST_TEST_CASE("appended messages take turns 1, 2, 3 and read back in p
   CHECK(c.get_message(last->id).content == long_text + "7");
 
   std::vector<std::int64_t> seen;
-  auto p = c.history(conv.id, 3);
+  auto p = c.history(conv.id).page(3);
   for (;;) {
     for (const auto& m : p) {
       seen.push_back(m.turn);
@@ -181,19 +181,23 @@ TEMPLATE_LIST_TEST_CASE("appended messages take turns 1, 2, 3 and read back in p
       CHECK(m.role == (m.turn % 2 ? "human" : "ai"));
     }
     if (!p.next) break;
-    p = c.history_after(conv.id, *p.next, 3);
+    p = c.history(conv.id).page_after(*p.next, 3);
   }
   CHECK(seen == one_to(7));
   seen.clear();
-  p = c.history(conv.id, 4, stowage::desc);
+  for (const auto& m : c.history(conv.id)) seen.push_back(m.turn);  // the query read whole: the same order
+  CHECK(seen == one_to(7));
+  seen.clear();
+  p = c.history(conv.id, stowage::desc).page(4);
   for (;;) {
     for (const auto& m : p) seen.push_back(m.turn);
     if (!p.next) break;
-    p = c.history_after(conv.id, *p.next, 4, stowage::desc);
+    p = c.history(conv.id, stowage::desc).page_after(*p.next, 4);
   }
   CHECK(seen == std::vector<std::int64_t>{7, 6, 5, 4, 3, 2, 1});
   // a token of one direction is no token of the other
-  CHECK_THROWS_AS(c.history_after(conv.id, *c.history(conv.id, 2).next, 2, stowage::desc), stowage::bad_input_error);
+  CHECK_THROWS_AS(c.history(conv.id, stowage::desc).page_after(*c.history(conv.id).page(2).next, 2),
+                  stowage::bad_input_error);
 
   SECTION("a message over a megabyte round-trips") {
     std::string big;
@@ -244,24 +248,25 @@ TEMPLATE_LIST_TEST_CASE("a user's conversations list by last activity, a page at
   c.append(made[1].id, {.role = "human", .content = "hi"});
   std::this_thread::sleep_for(std::chrono::milliseconds(2));
   c.append(made[3].id, {.role = "human", .content = "hi"});
-  CHECK(c.get_conversation(made[3].id).updated_at == c.last_message(made[3].id)->created_at);
+  CHECK(c.get_conversation(made[3].id).updated_at == c.find_last_message(made[3].id)->created_at);
 
   std::vector<std::string> titles;
-  auto p = c.conversations_of(u.id, 2);
+  auto p = c.conversations_of(u.id).page(2);
   for (;;) {
     for (const auto& conv : p) titles.push_back(conv.title);
     if (!p.next) break;
-    p = c.conversations_of_after(u.id, *p.next, 2);
+    p = c.conversations_of(u.id).page_after(*p.next, 2);
   }
   CHECK(titles == std::vector<std::string>{"3", "1", "4", "2", "0"});
-  CHECK(c.conversations_of(stowage::new_uuid(), 2).empty());
+  CHECK(c.conversations_of(u.id).count() == 5);
+  CHECK(c.conversations_of(stowage::new_uuid()).page(2).empty());
 
   SECTION("unless appending is told to leave the conversation alone") {
     conversations quiet{*s, {.touch_on_append = false}};
     auto before = quiet.get_conversation(made[0].id).updated_at;
     quiet.append(made[0].id, {.role = "human", .content = "hi"});
     CHECK(quiet.get_conversation(made[0].id).updated_at == before);
-    CHECK(quiet.conversations_of(u.id, 1).records.at(0).title == "3");
+    CHECK(quiet.conversations_of(u.id).page(1).records.at(0).title == "3");
   }
 }
 
@@ -301,7 +306,7 @@ TEMPLATE_LIST_TEST_CASE("deleting a conversation deletes its messages, and a use
   c.append(other.id, {.role = "human", .content = "from bob", .user_id = bob.id});
   c.delete_user(bob.id);
   CHECK(c.find_user(bob.id) == std::nullopt);
-  auto orphan = c.last_message(other.id);
+  auto orphan = c.find_last_message(other.id);
   REQUIRE(orphan);
   CHECK(orphan->content == "from bob");
   CHECK(orphan->user_id == std::nullopt);
@@ -331,7 +336,7 @@ TEMPLATE_LIST_TEST_CASE("a model write fails whole: a message appended in a roll
   }
   CHECK(turns_of(*s, conv.id) == one_to(1));
   CHECK(c.get_conversation(conv.id).updated_at == before.updated_at);
-  CHECK(c.last_message(conv.id)->content == "kept");
+  CHECK(c.find_last_message(conv.id)->content == "kept");
 }
 
 TEMPLATE_LIST_TEST_CASE("eight threads appending to one conversation never share a turn",

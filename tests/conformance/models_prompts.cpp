@@ -76,10 +76,10 @@ TEMPLATE_LIST_TEST_CASE("prompts: a name's versions are numbered 1, 2, 3 and the
                         "[conformance][models][prompts]", conformance_backends) {
   store<TestType> s;
   prompts p{*s};
-  auto v1 = p.create(draft("greet", "v1"));
-  auto v2 = p.create({"greet", "v2", "sys", "Hi {{name}}", {{"model", "m1"}, {"temperature", 0.5}}});
-  auto other = p.create(draft("bye", "v1"));
-  auto v3 = p.create(draft("greet", "v3"));
+  auto v1 = p.create_version(draft("greet", "v1"));
+  auto v2 = p.create_version({"greet", "v2", "sys", "Hi {{name}}", {{"model", "m1"}, {"temperature", 0.5}}});
+  auto other = p.create_version(draft("bye", "v1"));
+  auto v3 = p.create_version(draft("greet", "v3"));
   CHECK(v1.sequence == 1);
   CHECK(v2.sequence == 2);
   CHECK(v3.sequence == 3);
@@ -87,15 +87,15 @@ TEMPLATE_LIST_TEST_CASE("prompts: a name's versions are numbered 1, 2, 3 and the
   CHECK(v3.latest);
   CHECK(v3.created_at == v3.updated_at);
 
-  // what create returned is what is stored, times to the microsecond
-  auto back = p.get("greet", "v2");
+  // what create_version returned is what is stored, times to the microsecond
+  auto back = p.get_version("greet", "v2");
   CHECK(back.system == "sys");
   CHECK(back.user == "Hi {{name}}");
   CHECK(back.config == nlohmann::json{{"model", "m1"}, {"temperature", 0.5}});
   CHECK(back.created_at == v2.created_at);
   CHECK(back.updated_at == v2.updated_at);
   CHECK_FALSE(back.latest);
-  CHECK(p.latest("greet")->version == "v3");
+  CHECK(p.find_latest("greet")->version == "v3");
   CHECK(p.get_latest("bye").version == "v1");
   CHECK(p.version_labels("greet") == labels{"v1", "v2", "v3"});
   check_invariants(p);
@@ -105,28 +105,28 @@ TEMPLATE_LIST_TEST_CASE("prompts: an existing version is a conflict unless overw
                         "[conformance][models][prompts]", conformance_backends) {
   store<TestType> s;
   prompts p{*s};
-  p.create(draft("greet", "v1", "first"));
-  p.create(draft("greet", "v2"));
-  CHECK_THROWS_AS(p.create(draft("greet", "v1", "again")), stowage::conflict_error);
+  p.create_version(draft("greet", "v1", "first"));
+  p.create_version(draft("greet", "v2"));
+  CHECK_THROWS_AS(p.create_version(draft("greet", "v1", "again")), stowage::conflict_error);
   try {
-    p.create(draft("greet", "v1", "again"));
+    p.create_version(draft("greet", "v1", "again"));
   } catch (const stowage::conflict_error& e) {
     CHECK(e.key() == "greet:v1");
     CHECK(e.table() == "prompt_versions");
   }
   // the refused create changed nothing, the counter included
-  CHECK(p.get("greet", "v1").user == "first");
-  CHECK(p.latest("greet")->version == "v2");
+  CHECK(p.get_version("greet", "v1").user == "first");
+  CHECK(p.find_latest("greet")->version == "v2");
   CHECK(p.counter_table().get("greet")->next_sequence == 3);
 
-  auto again = p.create(draft("greet", "v1", "again"), if_exists::overwrite);
+  auto again = p.create_version(draft("greet", "v1", "again"), if_exists::overwrite);
   CHECK(again.sequence == 3);
   CHECK(again.latest);
-  CHECK(p.get("greet", "v1").user == "again");
-  CHECK(p.latest("greet")->version == "v1");
+  CHECK(p.get_version("greet", "v1").user == "again");
+  CHECK(p.find_latest("greet")->version == "v1");
   CHECK(p.version_labels("greet") == labels{"v2", "v1"});
   // overwriting the latest itself keeps one latest and numbers it again
-  auto third = p.create(draft("greet", "v1", "third"), if_exists::overwrite);
+  auto third = p.create_version(draft("greet", "v1", "third"), if_exists::overwrite);
   CHECK(third.sequence == 4);
   CHECK(p.version_table().count() == 2);
   check_invariants(p);
@@ -138,50 +138,50 @@ TEMPLATE_LIST_TEST_CASE(
     "[conformance][models][prompts]", conformance_backends) {
   store<TestType> s;
   prompts p{*s};
-  p.create(draft("greet", "a"));
-  p.create(draft("greet", "b"));
-  p.create(draft("greet", "c"));
-  p.remove("greet", "c");
-  CHECK(p.create(draft("greet", "d")).sequence == 4);
+  p.create_version(draft("greet", "a"));
+  p.create_version(draft("greet", "b"));
+  p.create_version(draft("greet", "c"));
+  p.delete_version("greet", "c");
+  CHECK(p.create_version(draft("greet", "d")).sequence == 4);
   check_invariants(p);
 
-  for (const char* v : {"a", "b", "d"}) p.remove("greet", v);
+  for (const char* v : {"a", "b", "d"}) p.delete_version("greet", v);
   CHECK(p.names().empty());
   CHECK_FALSE(p.counter_table().get("greet"));
-  CHECK_FALSE(p.latest("greet"));
+  CHECK_FALSE(p.find_latest("greet"));
   CHECK_THROWS_AS(p.get_latest("greet"), stowage::not_found_error);
-  CHECK(p.create(draft("greet", "a")).sequence == 1);
+  CHECK(p.create_version(draft("greet", "a")).sequence == 1);
   check_invariants(p);
 }
 
-TEMPLATE_LIST_TEST_CASE("prompts: removing the latest makes the highest remaining sequence the latest",
+TEMPLATE_LIST_TEST_CASE("prompts: deleting the latest makes the highest remaining sequence the latest",
                         "[conformance][models][prompts]", conformance_backends) {
   store<TestType> s;
   prompts p{*s};
-  for (const char* v : {"v1", "v2", "v3", "v4"}) p.create(draft("greet", v));
-  p.remove("greet", "v2");  // not the latest: the latest stays
-  CHECK(p.latest("greet")->version == "v4");
-  p.remove("greet", "v4");
-  CHECK(p.latest("greet")->version == "v3");
-  CHECK(p.get("greet", "v3").latest);
+  for (const char* v : {"v1", "v2", "v3", "v4"}) p.create_version(draft("greet", v));
+  p.delete_version("greet", "v2");  // not the latest: the latest stays
+  CHECK(p.find_latest("greet")->version == "v4");
+  p.delete_version("greet", "v4");
+  CHECK(p.find_latest("greet")->version == "v3");
+  CHECK(p.get_version("greet", "v3").latest);
   check_invariants(p);
-  p.remove("greet", "v3");
-  CHECK(p.latest("greet")->version == "v1");
+  p.delete_version("greet", "v3");
+  CHECK(p.find_latest("greet")->version == "v1");
   check_invariants(p);
 
-  CHECK_THROWS_AS(p.remove("greet", "v3"), stowage::not_found_error);
-  CHECK_THROWS_AS(p.remove("nobody", "v1"), stowage::not_found_error);
+  CHECK_THROWS_AS(p.delete_version("greet", "v3"), stowage::not_found_error);
+  CHECK_THROWS_AS(p.delete_version("nobody", "v1"), stowage::not_found_error);
   check_invariants(p);
 }
 
-TEMPLATE_LIST_TEST_CASE("prompts: update changes texts and config only and moves updated_at forward",
+TEMPLATE_LIST_TEST_CASE("prompts: update_version changes texts and config only and moves updated_at forward",
                         "[conformance][models][prompts]", conformance_backends) {
   store<TestType> s;
   prompts p{*s};
-  auto v1 = p.create({"greet", "v1", "sys one", "user one", {{"model", "m1"}}});
-  p.create(draft("greet", "v2"));
+  auto v1 = p.create_version({"greet", "v1", "sys one", "user one", {{"model", "m1"}}});
+  p.create_version(draft("greet", "v2"));
 
-  auto changed = p.update("greet", "v1", {.user = "user two"});
+  auto changed = p.update_version("greet", "v1", {.user = "user two"});
   CHECK(changed.system == "sys one");
   CHECK(changed.user == "user two");
   CHECK(changed.config == nlohmann::json{{"model", "m1"}});
@@ -189,29 +189,29 @@ TEMPLATE_LIST_TEST_CASE("prompts: update changes texts and config only and moves
   CHECK_FALSE(changed.latest);  // an old version stays old
   CHECK(changed.created_at == v1.created_at);
   CHECK(changed.updated_at > v1.updated_at);
-  CHECK(p.latest("greet")->version == "v2");
+  CHECK(p.find_latest("greet")->version == "v2");
 
-  auto again = p.update("greet", "v1", {.system = "sys two", .config = nlohmann::json{{"model", "m2"}}});
+  auto again = p.update_version("greet", "v1", {.system = "sys two", .config = nlohmann::json{{"model", "m2"}}});
   CHECK(again.updated_at > changed.updated_at);
-  auto back = p.get("greet", "v1");
+  auto back = p.get_version("greet", "v1");
   CHECK(back.system == "sys two");
   CHECK(back.user == "user two");
   CHECK(back.config == nlohmann::json{{"model", "m2"}});
   CHECK(back.updated_at == again.updated_at);
   CHECK(back.created_at == v1.created_at);
 
-  CHECK_THROWS_AS(p.update("greet", "v9", {.user = "x"}), stowage::not_found_error);
+  CHECK_THROWS_AS(p.update_version("greet", "v9", {.user = "x"}), stowage::not_found_error);
   check_invariants(p);
 }
 
-TEMPLATE_LIST_TEST_CASE("prompts: get, find, exists, names, versions and list, in their orders",
+TEMPLATE_LIST_TEST_CASE("prompts: get_version, find_version, version_exists, names, versions and list, in their orders",
                         "[conformance][models][prompts]", conformance_backends) {
   store<TestType> s;
   prompts p{*s};
   // labels created out of their text order: versions come in sequence order
-  for (const char* v : {"v10", "v2", "v1"}) p.create(draft("zeta", v));
-  p.create(draft("alpha", "x"));
-  p.create(draft("Beta", "y"));
+  for (const char* v : {"v10", "v2", "v1"}) p.create_version(draft("zeta", v));
+  p.create_version(draft("alpha", "x"));
+  p.create_version(draft("Beta", "y"));
 
   CHECK(p.names() == labels{"Beta", "alpha", "zeta"});  // bytewise
   CHECK(p.version_labels("zeta") == labels{"v10", "v2", "v1"});
@@ -225,13 +225,13 @@ TEMPLATE_LIST_TEST_CASE("prompts: get, find, exists, names, versions and list, i
   CHECK(ids_of(first) == labels{"zeta:v10", "zeta:v2"});
   CHECK(ids_of(p.versions("zeta").page_after(*first.next, 2)) == labels{"zeta:v1"});
 
-  CHECK(p.exists("zeta", "v2"));
-  CHECK_FALSE(p.exists("zeta", "v3"));
-  CHECK_FALSE(p.find("zeta", "v3"));
-  CHECK(p.find("alpha", "x")->sequence == 1);
-  CHECK_THROWS_AS(p.get("zeta", "v3"), stowage::not_found_error);
+  CHECK(p.version_exists("zeta", "v2"));
+  CHECK_FALSE(p.version_exists("zeta", "v3"));
+  CHECK_FALSE(p.find_version("zeta", "v3"));
+  CHECK(p.find_version("alpha", "x")->sequence == 1);
+  CHECK_THROWS_AS(p.get_version("zeta", "v3"), stowage::not_found_error);
   try {
-    p.get("zeta", "v3");
+    p.get_version("zeta", "v3");
   } catch (const stowage::not_found_error& e) {
     CHECK(e.key() == "zeta:v3");
   }
@@ -243,17 +243,17 @@ TEMPLATE_LIST_TEST_CASE("prompts: names and version labels are checked, as bad i
                         "[conformance][models][prompts]", conformance_backends) {
   store<TestType> s;
   prompts p{*s};
-  CHECK(p.create(draft("a-b_c.d", "v1.0-rc_2")).sequence == 1);  // every allowed character
+  CHECK(p.create_version(draft("a-b_c.d", "v1.0-rc_2")).sequence == 1);  // every allowed character
   for (const char* bad : {"", "with space", "a/b", "a:b", "caf\xc3\xa9", "x\n"}) {
     INFO("label '" << bad << "'");
-    CHECK_THROWS_AS(p.create(draft(bad, "v1")), stowage::bad_input_error);
-    CHECK_THROWS_AS(p.create(draft("ok", bad)), stowage::bad_input_error);
-    CHECK_THROWS_AS(p.find(bad, "v1"), stowage::bad_input_error);
-    CHECK_THROWS_AS(p.latest(bad), stowage::bad_input_error);
-    CHECK_THROWS_AS(p.remove("ok", bad), stowage::bad_input_error);
+    CHECK_THROWS_AS(p.create_version(draft(bad, "v1")), stowage::bad_input_error);
+    CHECK_THROWS_AS(p.create_version(draft("ok", bad)), stowage::bad_input_error);
+    CHECK_THROWS_AS(p.find_version(bad, "v1"), stowage::bad_input_error);
+    CHECK_THROWS_AS(p.find_latest(bad), stowage::bad_input_error);
+    CHECK_THROWS_AS(p.delete_version("ok", bad), stowage::bad_input_error);
   }
   try {
-    p.create(draft("bad name", "v1"));
+    p.create_version(draft("bad name", "v1"));
     FAIL("a name with a space was accepted");
   } catch (const stowage::bad_input_error& e) {
     CHECK(e.key() == "bad name");
@@ -267,9 +267,9 @@ TEMPLATE_LIST_TEST_CASE("prompts: search finds text in names and texts in either
                         "[conformance][models][prompts]", conformance_backends) {
   store<TestType> s;
   prompts p{*s};
-  p.create({"summarize", "v1", "You summarize.", "Text: {{text}}", nlohmann::json::object()});
-  p.create({"translate", "v1", "You TRANSLATE documents.", "Into French: {{text}}", nlohmann::json::object()});
-  p.create({"greet", "v1", "Be kind.", "Hello, SUMMARY reader", nlohmann::json::object()});
+  p.create_version({"summarize", "v1", "You summarize.", "Text: {{text}}", nlohmann::json::object()});
+  p.create_version({"translate", "v1", "You TRANSLATE documents.", "Into French: {{text}}", nlohmann::json::object()});
+  p.create_version({"greet", "v1", "Be kind.", "Hello, SUMMARY reader", nlohmann::json::object()});
 
   CHECK(ids_of(p.search("summar")) == labels{"greet:v1", "summarize:v1"});
   CHECK(ids_of(p.search("SUMMAR", prompt_field::name)) == labels{"summarize:v1"});
@@ -280,25 +280,25 @@ TEMPLATE_LIST_TEST_CASE("prompts: search finds text in names and texts in either
   CHECK(p.search("e").count() == 3);
 }
 
-TEMPLATE_LIST_TEST_CASE("prompts: find_by_config selects configs holding each scalar of a subset at its path",
+TEMPLATE_LIST_TEST_CASE("prompts: search_by_config selects configs holding each scalar of a subset at its path",
                         "[conformance][models][prompts]", conformance_backends) {
   store<TestType> s;
   prompts p{*s};
-  p.create({"a", "v1", "", "", {{"model", "m1"}, {"params", {{"temperature", 0.2}, {"top/p", 1}}}}});
-  p.create({"a", "v2", "", "", {{"model", "m1"}, {"params", {{"temperature", 0.7}}}, {"tools", {"search"}}}});
-  p.create({"b", "v1", "", "", {{"model", "m2"}, {"stream", true}}});
-  p.create({"c", "v1", "", "", {{"model", "17"}}});
+  p.create_version({"a", "v1", "", "", {{"model", "m1"}, {"params", {{"temperature", 0.2}, {"top/p", 1}}}}});
+  p.create_version({"a", "v2", "", "", {{"model", "m1"}, {"params", {{"temperature", 0.7}}}, {"tools", {"search"}}}});
+  p.create_version({"b", "v1", "", "", {{"model", "m2"}, {"stream", true}}});
+  p.create_version({"c", "v1", "", "", {{"model", "17"}}});
 
-  CHECK(ids_of(p.find_by_config({{"model", "m1"}})) == labels{"a:v1", "a:v2"});
-  CHECK(ids_of(p.find_by_config({{"model", "m1"}, {"params", {{"temperature", 0.2}}}})) == labels{"a:v1"});
-  CHECK(ids_of(p.find_by_config({{"params", {{"top/p", 1.0}}}})) == labels{"a:v1"});  // numbers numerically
-  CHECK(ids_of(p.find_by_config({{"stream", true}})) == labels{"b:v1"});
-  CHECK(ids_of(p.find_by_config({{"model", 17}})).empty());  // a number is not a string
-  CHECK(ids_of(p.find_by_config({{"model", "m3"}})).empty());
-  CHECK(p.find_by_config(nlohmann::json::object()).count() == 4);  // every config holds {}
-  CHECK_THROWS_AS(p.find_by_config({{"tools", {"search"}}}), stowage::bad_input_error);
-  CHECK_THROWS_AS(p.find_by_config({{"params", nlohmann::json::object()}}), stowage::bad_input_error);
-  CHECK_THROWS_AS(p.find_by_config(nlohmann::json::array()), stowage::bad_input_error);
+  CHECK(ids_of(p.search_by_config({{"model", "m1"}})) == labels{"a:v1", "a:v2"});
+  CHECK(ids_of(p.search_by_config({{"model", "m1"}, {"params", {{"temperature", 0.2}}}})) == labels{"a:v1"});
+  CHECK(ids_of(p.search_by_config({{"params", {{"top/p", 1.0}}}})) == labels{"a:v1"});  // numbers numerically
+  CHECK(ids_of(p.search_by_config({{"stream", true}})) == labels{"b:v1"});
+  CHECK(ids_of(p.search_by_config({{"model", 17}})).empty());  // a number is not a string
+  CHECK(ids_of(p.search_by_config({{"model", "m3"}})).empty());
+  CHECK(p.search_by_config(nlohmann::json::object()).count() == 4);  // every config holds {}
+  CHECK_THROWS_AS(p.search_by_config({{"tools", {"search"}}}), stowage::bad_input_error);
+  CHECK_THROWS_AS(p.search_by_config({{"params", nlohmann::json::object()}}), stowage::bad_input_error);
+  CHECK_THROWS_AS(p.search_by_config(nlohmann::json::array()), stowage::bad_input_error);
 }
 
 TEMPLATE_LIST_TEST_CASE("prompts: stats count versions and names and name the version created last",
@@ -309,10 +309,10 @@ TEMPLATE_LIST_TEST_CASE("prompts: stats count versions and names and name the ve
   CHECK(empty.total_versions == 0);
   CHECK(empty.unique_names == 0);
   CHECK_FALSE(empty.most_recent);
-  p.create(draft("a", "v1"));
-  p.create(draft("b", "v1"));
-  p.create(draft("a", "v2"));
-  p.update("b", "v1", {.user = "changed"});  // an update is no creation
+  p.create_version(draft("a", "v1"));
+  p.create_version(draft("b", "v1"));
+  p.create_version(draft("a", "v2"));
+  p.update_version("b", "v1", {.user = "changed"});  // an update is no creation
   auto st = p.stats();
   CHECK(st.total_versions == 3);
   CHECK(st.unique_names == 2);
@@ -326,25 +326,26 @@ TEMPLATE_LIST_TEST_CASE(
     "[conformance][models][prompts]", conformance_backends) {
   store<TestType> s;
   prompts p{*s};
-  p.create(draft("greet", "v1"));
+  p.create_version(draft("greet", "v1"));
   // the old latest is unflagged before the new version is refused (JSON holds no NaN)
-  CHECK_THROWS_AS(p.create({"greet", "v2", "", "", {{"t", std::nan("")}}}), stowage::bad_input_error);
-  CHECK_FALSE(p.exists("greet", "v2"));
-  CHECK(p.get("greet", "v1").latest);
+  CHECK_THROWS_AS(p.create_version({"greet", "v2", "", "", {{"t", std::nan("")}}}), stowage::bad_input_error);
+  CHECK_FALSE(p.version_exists("greet", "v2"));
+  CHECK(p.get_version("greet", "v1").latest);
   CHECK(p.counter_table().get("greet")->next_sequence == 2);
-  CHECK_THROWS_AS(p.update("greet", "v1", {.config = nlohmann::json{{"t", std::nan("")}}}), stowage::bad_input_error);
-  CHECK(p.get("greet", "v1").config == nlohmann::json::object());
+  CHECK_THROWS_AS(p.update_version("greet", "v1", {.config = nlohmann::json{{"t", std::nan("")}}}),
+                  stowage::bad_input_error);
+  CHECK(p.get_version("greet", "v1").config == nlohmann::json::object());
   check_invariants(p);
 
   {
     auto tx = s->transaction();
-    p.create(draft("greet", "v2"));
-    p.create(draft("other", "v1"));
-    p.remove("greet", "v1");
+    p.create_version(draft("greet", "v2"));
+    p.create_version(draft("other", "v1"));
+    p.delete_version("greet", "v1");
   }  // rolled back
   CHECK(p.version_labels("greet") == labels{"v1"});
   CHECK(p.names() == labels{"greet"});
-  CHECK(p.create(draft("greet", "v2")).sequence == 2);
+  CHECK(p.create_version(draft("greet", "v2")).sequence == 2);
   check_invariants(p);
 }
 
@@ -354,13 +355,13 @@ TEMPLATE_LIST_TEST_CASE("prompts: a reopened store goes on numbering where it st
   store<TestType> s;
   {
     prompts p{*s};
-    p.create(draft("greet", "v1"));
-    p.create(draft("greet", "v2"));
-    p.remove("greet", "v2");
+    p.create_version(draft("greet", "v1"));
+    p.create_version(draft("greet", "v2"));
+    p.delete_version("greet", "v2");
   }
   s.reopen();
   prompts p{*s};
-  CHECK(p.create(draft("greet", "v3")).sequence == 3);
+  CHECK(p.create_version(draft("greet", "v3")).sequence == 3);
   check_invariants(p);
 }
 
@@ -412,7 +413,7 @@ TEMPLATE_LIST_TEST_CASE("prompts: four threads creating versions of one name num
     pool.emplace_back([&, t] {
       for (int i = 0; i < creates_per_writer<TestType>(); ++i) {
         try {
-          p.create(draft("shared", writer_label('t', t, i)));
+          p.create_version(draft("shared", writer_label('t', t, i)));
         } catch (const std::exception& e) {
           if (errors++ == 0) std::cerr << "create failed: " << e.what() << "\n";
         }
@@ -439,7 +440,8 @@ TEMPLATE_LIST_TEST_CASE("prompts: two processes creating versions of one name nu
       try {
         auto db = s.another();
         prompts p{*db};
-        for (int i = 0; i < creates_per_writer<TestType>(); ++i) p.create(draft("shared", writer_label('p', k, i)));
+        for (int i = 0; i < creates_per_writer<TestType>(); ++i)
+          p.create_version(draft("shared", writer_label('p', k, i)));
       } catch (const std::exception& e) {
         std::cerr << "create failed in process " << k << ": " << e.what() << "\n";
         code = 1;

@@ -293,13 +293,10 @@ class conversations {
     });
   }
 
-  /// A user's conversations by last activity (updated_at, newest first), n at a time; the
-  /// page's next continues with conversations_of_after.
-  page<conversation> conversations_of(const uuid& user_id, std::uint64_t n) const {
-    return by_activity(user_id).page(n);
-  }
-  page<conversation> conversations_of_after(const uuid& user_id, std::string_view token, std::uint64_t n) const {
-    return by_activity(user_id).page_after(token, n);
+  /// A user's conversations by last activity (updated_at, newest first, then id), as a lazy
+  /// query: iterate it, or read it a page at a time with .page(n) and .page_after(token, n).
+  stowage::query<conversation, Backend> conversations_of(const uuid& user_id) const {
+    return convs().query(where<&conversation::user_id> == user_id).template order_by<&conversation::updated_at>(desc);
   }
 
   // ---- messages
@@ -322,7 +319,8 @@ class conversations {
         stowage::detail::conversations_impl::missing("conversation_user", "conversation_users", *d.user_id);
       std::int64_t turn = 1;
       // the turn alone: the last message's content may be large
-      for (std::int64_t last : of(conversation_id).limit(1).template select<&message::turn>()) turn = last + 1;
+      for (std::int64_t last : history(conversation_id, desc).limit(1).template select<&message::turn>())
+        turn = last + 1;
       message m{new_uuid(), conversation_id, d.user_id, turn, d.role, d.content, d.pending, t, t};
       try {
         msgs().insert(m);
@@ -363,17 +361,16 @@ class conversations {
       stowage::detail::conversations_impl::missing("conversation_message", "conversation_messages", id);
   }
 
-  /// A conversation's messages in turn order (asc: oldest first; desc: newest first), n at a
-  /// time; the page's next continues with history_after in the same direction.
-  page<message> history(const uuid& conversation_id, std::uint64_t n, direction d = asc) const {
-    return in_order(conversation_id, d).page(n);
-  }
-  page<message> history_after(const uuid& conversation_id, std::string_view token, std::uint64_t n,
-                              direction d = asc) const {
-    return in_order(conversation_id, d).page_after(token, n);
+  /// A conversation's messages in turn order (asc: oldest first; desc: newest first), as a lazy
+  /// query: iterate it, or read it a page at a time with .page(n) and .page_after(token, n) (a
+  /// token continues in the direction it was read in).
+  stowage::query<message, Backend> history(const uuid& conversation_id, direction d = asc) const {
+    return msgs().query(where<&message::conversation_id> == conversation_id).template order_by<&message::turn>(d);
   }
   /// The message with the highest turn, if the conversation has any.
-  std::optional<message> last_message(const uuid& conversation_id) const { return of(conversation_id).first(); }
+  std::optional<message> find_last_message(const uuid& conversation_id) const {
+    return history(conversation_id, desc).first();
+  }
 
   database<Backend>& db() const noexcept { return *db_; }
 
@@ -408,14 +405,6 @@ class conversations {
       stowage::detail::conversations_impl::duplicate_user(e);
     }
     return u;
-  }
-  // newest first; the key (id) breaks ties
-  stowage::query<message, Backend> of(const uuid& conversation_id) const { return in_order(conversation_id, desc); }
-  stowage::query<message, Backend> in_order(const uuid& conversation_id, direction d) const {
-    return msgs().query(where<&message::conversation_id> == conversation_id).template order_by<&message::turn>(d);
-  }
-  stowage::query<conversation, Backend> by_activity(const uuid& user_id) const {
-    return convs().query(where<&conversation::user_id> == user_id).template order_by<&conversation::updated_at>(desc);
   }
 
   database<Backend>* db_;

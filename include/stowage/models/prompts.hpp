@@ -2,8 +2,8 @@
 // backend (the semantics of Prompt Gear, with its races fixed).
 //
 //     stowage::models::prompts prompts{db};                 // any database<Backend>
-//     auto v = prompts.create({.name = "greet", .version = "v2", .user = "Hi {{name}}"});
-//     std::optional<stowage::models::prompt_version> now = prompts.latest("greet");
+//     auto v = prompts.create_version({.name = "greet", .version = "v2", .user = "Hi {{name}}"});
+//     std::optional<stowage::models::prompt_version> now = prompts.find_latest("greet");
 //
 // Storage: one record per version in the table prompt_versions (key "name:version", unique
 // (name, version) and (name, sequence)), and one record per name in prompt_counters holding the
@@ -13,10 +13,10 @@
 // Rules: every write is one transaction (stowage::transact, run again when it loses a race on
 // PostgreSQL), so a failure leaves nothing and several threads or processes creating versions of
 // one name get the sequence numbers 1, 2, 3, ... each once. A name's sequence numbers are never
-// reused while it has versions; when its last version is removed its counter goes, and a new
-// first version is number 1 again. Creating a version makes it the only latest; removing the
-// latest makes the highest remaining sequence the latest; update changes only the texts and the
-// config (README, "Prompts").
+// reused while it has versions; when its last version is deleted its counter goes, and a new
+// first version is number 1 again. Creating a version makes it the only latest; deleting the
+// latest makes the highest remaining sequence the latest; an update changes only the texts and
+// the config (README, "Prompts").
 #pragma once
 
 #include <cstdint>
@@ -62,7 +62,7 @@ struct prompt_counter {
 template <>
 struct stowage::record_traits<stowage::models::prompt_version> {
   static constexpr std::string_view table = "prompt_versions";
-  // (name, latest) serves latest(), created_at stats()
+  // (name, latest) serves find_latest(), created_at stats()
   using indexes =
       std::tuple<stowage::unique<&stowage::models::prompt_version::name, &stowage::models::prompt_version::version>,
                  stowage::unique<&stowage::models::prompt_version::name, &stowage::models::prompt_version::sequence>,
@@ -78,7 +78,7 @@ struct stowage::record_traits<stowage::models::prompt_counter> {
 
 namespace stowage::models {
 
-/// What create() stores: the name and version label, the texts and the config.
+/// What create_version() stores: the name and version label, the texts and the config.
 struct prompt_draft {
   // each member has an initializer, so that designated initializers may leave any out
   std::string name{};
@@ -88,14 +88,14 @@ struct prompt_draft {
   nlohmann::json config = nlohmann::json::object();
 };
 
-/// What update() changes: each field that is set.
+/// What update_version() changes: each field that is set.
 struct prompt_patch {
   std::optional<std::string> system{};
   std::optional<std::string> user{};
   std::optional<nlohmann::json> config{};
 };
 
-/// What create() does when the version exists: refuse (conflict_error) or create it again.
+/// What create_version() does when the version exists: refuse (conflict_error) or create it again.
 enum class if_exists { fail, overwrite };
 
 /// Where search() looks.
@@ -127,7 +127,7 @@ std::string prompt_key(std::string_view name, std::string_view version);
 [[noreturn]] void prompt_name_not_found(std::string_view name);
 /// The system clock truncated to microseconds.
 stowage::timestamp prompt_now();
-/// A version as create() stores it (sequence and times set, latest true).
+/// A version as create_version() stores it (sequence and times set, latest true).
 prompt_version new_prompt_version(const prompt_draft& d, std::string key, std::int64_t sequence);
 void apply_patch(prompt_version& v, const prompt_patch& p);
 /// The versions whose texts (or name) hold `text`, ASCII letters in either case.
@@ -157,7 +157,7 @@ class prompts {
   /// Stores a new version: the next sequence number of its name, and the only latest. A version
   /// that exists is conflict_error, or with if_exists::overwrite is created again (new texts and
   /// config, a new sequence number, latest, new times). Invalid labels are bad_input_error.
-  prompt_version create(const prompt_draft& d, if_exists mode = if_exists::fail) {
+  prompt_version create_version(const prompt_draft& d, if_exists mode = if_exists::fail) {
     std::string key = stowage::detail::prompts_impl::prompt_key(d.name, d.version);
     return transact(
         *db_,
@@ -188,7 +188,7 @@ class prompts {
 
   /// Changes the texts and config a patch sets, and moves updated_at forward; the sequence, the
   /// latest flag and created_at stay. not_found_error when the version does not exist.
-  prompt_version update(std::string_view name, std::string_view version, const prompt_patch& p) {
+  prompt_version update_version(std::string_view name, std::string_view version, const prompt_patch& p) {
     std::string key = stowage::detail::prompts_impl::prompt_key(name, version);
     return transact(
         *db_,
@@ -202,10 +202,10 @@ class prompts {
         retry_);
   }
 
-  /// Removes a version; when it was the latest, the highest remaining sequence becomes the
+  /// Deletes a version; when it was the latest, the highest remaining sequence becomes the
   /// latest, and when it was the last, the name's counter goes (numbering starts at 1 again).
   /// not_found_error when the version does not exist.
-  void remove(std::string_view name, std::string_view version) {
+  void delete_version(std::string_view name, std::string_view version) {
     std::string key = stowage::detail::prompts_impl::prompt_key(name, version);
     transact(
         *db_,
@@ -231,26 +231,28 @@ class prompts {
   }
 
   /// The version, or not_found_error.
-  prompt_version get(std::string_view name, std::string_view version) const {
-    std::optional<prompt_version> v = find(name, version);
+  prompt_version get_version(std::string_view name, std::string_view version) const {
+    std::optional<prompt_version> v = find_version(name, version);
     if (!v) stowage::detail::prompts_impl::prompt_not_found(name, version);
     return std::move(*v);
   }
   /// The version, if it exists.
-  std::optional<prompt_version> find(std::string_view name, std::string_view version) const {
+  std::optional<prompt_version> find_version(std::string_view name, std::string_view version) const {
     return versions_.get(stowage::detail::prompts_impl::prompt_key(name, version));
   }
-  bool exists(std::string_view name, std::string_view version) const { return find(name, version).has_value(); }
+  bool version_exists(std::string_view name, std::string_view version) const {
+    return find_version(name, version).has_value();
+  }
 
   /// The name's latest version, if it has versions.
-  std::optional<prompt_version> latest(std::string_view name) const {
+  std::optional<prompt_version> find_latest(std::string_view name) const {
     stowage::detail::prompts_impl::check_label("name", name);
     return versions_.query(where<&prompt_version::name> == std::string(name) && where<&prompt_version::latest> == true)
         .first();
   }
   /// The name's latest version, or not_found_error.
   prompt_version get_latest(std::string_view name) const {
-    std::optional<prompt_version> v = latest(name);
+    std::optional<prompt_version> v = find_latest(name);
     if (!v) stowage::detail::prompts_impl::prompt_name_not_found(name);
     return std::move(*v);
   }
@@ -279,7 +281,7 @@ class prompts {
   /// The versions whose config holds each scalar of `subset` at the same place:
   /// {"model": "m1", "params": {"temperature": 0.2}} selects configs with "/model" == "m1" and
   /// "/params/temperature" == 0.2 (README, "Prompts"). Ordered by name, then sequence.
-  auto find_by_config(const nlohmann::json& subset) const {
+  auto search_by_config(const nlohmann::json& subset) const {
     return ordered(versions_.query(stowage::detail::prompts_impl::prompt_config_subset(subset)));
   }
 

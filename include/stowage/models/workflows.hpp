@@ -4,7 +4,7 @@
 //     stowage::models::workflows flows{db};                       // any database<Backend>
 //     auto run = flows.create_run({.workflow_id = "ingest", .input = {{"file", "a.csv"}}});
 //     flows.update_run_status(run.id, stowage::models::run_status::running);
-//     auto page = flows.list_runs({.status = stowage::models::run_status::failed}, 50);
+//     auto page = flows.list_runs({.status = stowage::models::run_status::failed}).page(50);
 //
 // Records (ordinary stowage records, tables workflow_runs, workflow_steps, workflow_step_outputs
 // and workflow_state): a step execution, a step output and a state entry are keyed by a text id
@@ -77,11 +77,10 @@ struct workflow_error {
   friend bool operator==(const workflow_error&, const workflow_error&) = default;
 };
 
-/// One run of a workflow (table workflow_runs). The store sets id (when nil), created_at (when
-/// not given) and updated_at (on every write, strictly increasing for a run: the token of
+/// One run of a workflow (table workflow_runs), as stored. create_run makes it from a run_draft;
+/// the store sets updated_at on every write, strictly increasing for a run (the token of
 /// update_run's compare-and-swap). tags is a JSON object of strings, {} when none (stowage has no
 /// map field type; a JSON object can be queried: where<&workflow_run::tags>.at("/env") == "prod").
-/// The members have defaults, so that designated initializers name only what a run needs.
 struct workflow_run {
   stowage::uuid id{};
   std::string workflow_id{};
@@ -101,9 +100,9 @@ struct workflow_run {
   friend bool operator==(const workflow_run&, const workflow_run&) = default;
 };
 
-/// One step of a run (table workflow_steps), keyed by "<run id>/<step id>". The store sets id,
-/// created_at and updated_at, and on status changes started_at, completed_at, duration_ms and
-/// attempt (see update_step_status).
+/// One step of a run (table workflow_steps), keyed by "<run id>/<step id>", as stored.
+/// create_step makes it from a step_draft; the store sets updated_at on every write, and on
+/// status changes started_at, completed_at, duration_ms and attempt (see update_step_status).
 struct workflow_step {
   std::string id{};
   stowage::uuid run_id{};
@@ -141,6 +140,29 @@ struct workflow_state_entry {
   stowage::timestamp updated_at;
 };
 
+/// What create_run takes: a new run is pending, with progress 0 and no output or error; the store
+/// sets its updated_at. The members have defaults, so that designated initializers name only what
+/// a run needs.
+struct run_draft {
+  stowage::uuid id{};  // nil: a new time-ordered uuid (an engine may bring its own)
+  std::string workflow_id{};
+  std::string workflow_version{};
+  nlohmann::json input{};
+  std::string resource_id{};
+  nlohmann::json tags = nlohmann::json::object();
+  nlohmann::json context{};
+  std::optional<stowage::timestamp> created_at{};  // none: now
+};
+
+/// What create_step takes: a new step execution is pending, at attempt 0 (running counts it up);
+/// the store sets its id and times.
+struct step_draft {
+  stowage::uuid run_id{};
+  std::string step_id{};
+  std::int64_t execution_index = 0;
+  nlohmann::json input{};
+};
+
 /// Which runs list_runs and count_runs_by_status select: every filter given must hold.
 struct run_filter {
   std::optional<std::string> workflow_id{};
@@ -159,7 +181,9 @@ bool step_transition_allowed(step_status from, step_status to) noexcept;
 
 // helpers of the workflow model, compiled once in separate mode (models/impl/workflows.ipp)
 namespace stowage::detail::workflows_impl {
+using models::run_draft;
 using models::run_status;
+using models::step_draft;
 using models::step_status;
 using models::workflow_run;
 using models::workflow_step;
@@ -171,9 +195,12 @@ timestamp now();
 timestamp next_stamp(timestamp last);
 /// The id of a step, output or state entry: the run's id, '/', the name (bad_input when empty).
 std::string child_key(const uuid& run, std::string_view name, std::string_view what);
-/// Checks a run before it is stored (tags an object of strings, progress in [0, 1], finite) and
-/// fills what the store fills for a new one.
-void prepare_new_run(workflow_run& r, timestamp now);
+/// The run create_run stores: the draft, checked (tags an object of strings), with what the store
+/// fills for a new run.
+workflow_run new_run(const run_draft& d, timestamp now);
+/// The step execution create_step stores (bad_input_error for an empty step id).
+workflow_step new_step(const step_draft& d, timestamp now);
+/// Checks a run before it is stored: tags an object of strings, progress finite and in [0, 1].
 void check_run(const workflow_run& r);
 /// Moves r from status `from` to r.status (conflict_error when not allowed), stamping
 /// started_at, completed_at and progress as Gorkflow's engine does.
@@ -247,10 +274,10 @@ class workflows {
 
   // --- runs ---
 
-  /// Stores a new run and returns it as stored (id generated when nil, created_at now when not
-  /// given, updated_at now). conflict_error when a run has its id.
-  workflow_run create_run(workflow_run r) {
-    stowage::detail::workflows_impl::prepare_new_run(r, stowage::detail::workflows_impl::now());
+  /// Stores a new run, pending, and returns it as stored (id generated when nil, created_at now
+  /// when not given, updated_at now). conflict_error when a run has its id.
+  workflow_run create_run(const run_draft& d) {
+    workflow_run r = stowage::detail::workflows_impl::new_run(d, stowage::detail::workflows_impl::now());
     runs_.insert(r);
     return r;
   }
@@ -307,16 +334,18 @@ class workflows {
         retries());
   }
 
-  /// The first page of the runs the filter selects, newest first (created_at, then id,
-  /// descending), at most n; page.next continues with list_runs_after. Runs added between pages
-  /// come before the first page, so the runs a reader pages through are neither repeated nor
-  /// skipped.
-  page<workflow_run> list_runs(const run_filter& f, std::uint64_t n) const { return runs_query(f).page(n); }
-  page<workflow_run> list_runs_after(const run_filter& f, std::string_view token, std::uint64_t n) const {
-    return runs_query(f).page_after(token, n);
+  /// The runs the filter selects, newest first (created_at, then id, descending), as a lazy
+  /// query: iterate it, or read it a page at a time with .page(n) and .page_after(token, n). Runs
+  /// added between pages come before the first page, so the runs a reader pages through are
+  /// neither repeated nor skipped.
+  query<workflow_run, Backend> list_runs(const run_filter& f = {}) const {
+    auto p = filter_of(f);
+    return (p ? runs_.query(std::move(*p)) : runs_.query())
+        .template order_by<&workflow_run::created_at>(desc)
+        .template order_by<&workflow_run::id>(desc);
   }
   /// How many runs the filter selects.
-  std::uint64_t count_runs(const run_filter& f = {}) const { return runs_query(f).count(); }
+  std::uint64_t count_runs(const run_filter& f = {}) const { return list_runs(f).count(); }
   /// How many runs have each status among those the filter selects (its status ignored), in the
   /// order of the statuses' names; a status no run has is absent.
   std::vector<value_count<run_status>> count_runs_by_status(run_filter f = {}) const {
@@ -354,11 +383,10 @@ class workflows {
 
   // --- steps ---
 
-  /// Stores a new step execution of an existing run (not_found_error otherwise) and returns it
-  /// as stored; conflict_error when the run has a step with this step_id.
-  workflow_step create_step(workflow_step s) {
-    s.id = stowage::detail::workflows_impl::child_key(s.run_id, s.step_id, "step id");
-    s.created_at = s.updated_at = stowage::detail::workflows_impl::now();
+  /// Stores a new step execution, pending, of an existing run (not_found_error otherwise) and
+  /// returns it as stored; conflict_error when the run has a step with this step_id.
+  workflow_step create_step(const step_draft& d) {
+    workflow_step s = stowage::detail::workflows_impl::new_step(d, stowage::detail::workflows_impl::now());
     transact(
         *db_,
         [&] {
@@ -420,13 +448,13 @@ class workflows {
         retries());
   }
 
-  /// A run's step executions by execution_index (then step id); empty for an unknown run.
-  std::vector<workflow_step> list_steps(const uuid& run) const {
+  /// A run's step executions by execution_index (then step id), as a lazy query (iterate it, or
+  /// .to_vector()); empty for an unknown run.
+  query<workflow_step, Backend> list_steps(const uuid& run) const {
     using stowage::where;
     return steps_.query(where<&workflow_step::run_id> == run)
         .template order_by<&workflow_step::execution_index>()
-        .template order_by<&workflow_step::step_id>()
-        .to_vector();
+        .template order_by<&workflow_step::step_id>();
   }
 
   // --- step outputs and state ---
@@ -501,13 +529,6 @@ class workflows {
     if (f.resource_id) add(where<&workflow_run::resource_id> == *f.resource_id);
     if (f.status) add(where<&workflow_run::status> == *f.status);
     return p;
-  }
-
-  query<workflow_run, Backend> runs_query(const run_filter& f) const {
-    auto p = filter_of(f);
-    return (p ? runs_.query(std::move(*p)) : runs_.query())
-        .template order_by<&workflow_run::created_at>(desc)
-        .template order_by<&workflow_run::id>(desc);
   }
 
   /// Writes r over the stored run while that run still has updated_at `seen` and status `from`:

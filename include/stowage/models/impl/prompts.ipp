@@ -99,7 +99,7 @@ STOWAGE_INLINE void add_config_tests(const nlohmann::json& j, const std::string&
     }
     if (v.is_object() || v.is_array())
       throw bad_input_error(
-          "find_by_config compares scalars only: an array or an empty object has no single "
+          "search_by_config compares scalars only: an array or an empty object has no single "
           "place to compare",
           {std::string(prompt_record), std::string(prompt_table), path, {}});
     auto test = where<&prompt_version::config>.at(path) == v;
@@ -109,7 +109,7 @@ STOWAGE_INLINE void add_config_tests(const nlohmann::json& j, const std::string&
 
 STOWAGE_INLINE predicate<prompt_version> prompt_config_subset(const nlohmann::json& subset) {
   if (!subset.is_object())
-    throw bad_input_error("find_by_config takes a JSON object",
+    throw bad_input_error("search_by_config takes a JSON object",
                           {std::string(prompt_record), std::string(prompt_table), subset.dump(), {}});
   std::optional<predicate<prompt_version>> p;
   add_config_tests(subset, "", p);

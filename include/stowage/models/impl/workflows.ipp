@@ -100,14 +100,30 @@ STOWAGE_INLINE void check_run(const workflow_run& r) {
       throw bad_input_error("a run's tag '" + name + "' must be a string, not " + value.dump(), run_context(r.id));
 }
 
-STOWAGE_INLINE void prepare_new_run(workflow_run& r, timestamp now) {
-  if (r.id.is_nil()) r.id = new_uuid();
-  if (r.tags.is_null()) r.tags = nlohmann::json::object();
+STOWAGE_INLINE workflow_run new_run(const run_draft& d, timestamp now) {
+  workflow_run r;
+  r.id = d.id.is_nil() ? new_uuid() : d.id;
+  r.workflow_id = d.workflow_id;
+  r.workflow_version = d.workflow_version;
+  r.input = d.input;
+  r.resource_id = d.resource_id;
+  r.tags = d.tags.is_null() ? nlohmann::json::object() : d.tags;
+  r.context = d.context;
   check_run(r);
-  if (r.created_at == timestamp{}) r.created_at = now;
+  r.created_at = d.created_at.value_or(now);
   r.updated_at = now;
-  if (r.status == run_status::running && !r.started_at) r.started_at = now;
-  if (final_status(r.status) && !r.completed_at) r.completed_at = now;
+  return r;
+}
+
+STOWAGE_INLINE workflow_step new_step(const step_draft& d, timestamp now) {
+  workflow_step s;
+  s.id = child_key(d.run_id, d.step_id, "step id");
+  s.run_id = d.run_id;
+  s.step_id = d.step_id;
+  s.execution_index = d.execution_index;
+  s.input = d.input;
+  s.created_at = s.updated_at = now;
+  return s;
 }
 
 STOWAGE_INLINE void apply_run_transition(workflow_run& r, run_status from, timestamp now) {
