@@ -163,6 +163,12 @@ inline constexpr bool field_is_json = !field_type<FieldType> || kind_of<FieldTyp
 template <auto Field, class FieldType>
 inline constexpr bool field_is_optional = !field_type<FieldType> || field_info<FieldType>::nullable;
 
+/// Whether Selected (&Other::field, of type SelectedType), the field a sub-query selects, may be
+/// tested against Field (&Record::field, of type FieldType): their column types are the same.
+template <auto Field, auto Selected, class FieldType, class SelectedType>
+inline constexpr bool sub_query_fits =
+    std::is_same_v<typename field_info<FieldType>::column_type, typename field_info<SelectedType>::column_type>;
+
 [[noreturn]] void query_value_refused(const codec_failure& c);
 
 /// A query value as stored; text and integers directly, the rest through the field type's codec.
@@ -389,7 +395,7 @@ struct field_ref {
     static_assert(detail::reflected_field<M>,
                   "stowage: this member is not a reflected field of its record: list it in "
                   "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
-    static_assert(std::is_same_v<column_type, typename detail::field_info<selected>::column_type>,
+    static_assert(detail::sub_query_fits<M, F, field_type, selected>,
                   "stowage: the sub-query given to in() selects a field of another type than this field's (see "
                   "both fields in the requirement; std::optional aside, the types must be the same)");
     return predicate<record>(detail::sub_query_comparison(index, detail::schema_of<R>(), detail::member_index_v<R, F>,
