@@ -15,9 +15,9 @@
 // - query: 200 queries of one schema id + a time window (a tenth of the events) + equality at a
 //   JSON path in the payload (a number, as the model's JSON-path rules say: a string "13" does
 //   not match 13), ordered by created time then id, every row decoded (payload parsed).
-// - links: 200 queries of the events that link to one event ("follows" it): the model finds the
-//   candidates in event_links and filters events with id IN (...); the raw side does it in one
-//   statement with a subquery, id IN (SELECT source FROM event_links WHERE ...).
+// - links: 200 queries of the events that link to one event ("follows" it): on both sides one
+//   statement with a subquery, id IN (SELECT source FROM event_links WHERE ...) (the model's link
+//   predicate is a generic sub-query, where<&event::id>.in(links.query(...).select<...>())).
 // The raw side uses the same tables and indexes (on SQLite, the very statements stowage's
 // sqlite_master holds; on PostgreSQL, the same column types and indexes), stowage's connection
 // settings (WAL, synchronous=full; serializable transactions) and prepared statements. It is the

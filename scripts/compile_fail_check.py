@@ -34,6 +34,7 @@ EXPECT = {
     "set_key": [r"cannot change a record's key", r"Event", r"Event::id"],
     "set_wrong_value_type": [r"wrong type", r"Event", r"Event::time[^_]"],
     "select_foreign_field": [r"another record type", r"Event", r"Other::size"],
+    "in_query_wrong_type": [r"sub-query.*another type", r"Event", r"Other::size"],
     "not_a_backend": [r"not a backend", r"my_backend", r"my_backend"],
 }
 MAX_LINES = 10

@@ -675,9 +675,9 @@ using models::new_event;
 using models::new_file;
 using models::new_link;
 
-/// The most events a query's link predicates may leave as candidates, and the largest batch of
-/// prune_before: their ids go to the backend as one parameter each, and SQLite takes at most 32766.
-inline constexpr std::size_t max_link_candidates = 30000;
+/// The largest batch of prune_before: the batch's ids go to the backend as one parameter each,
+/// and SQLite takes at most 32766.
+inline constexpr std::size_t max_prune_batch = 30000;
 
 error_context event_context(std::string key);
 error_context file_context(std::string_view key);
@@ -692,12 +692,6 @@ void check_file(const new_file& f);
 /// The filter of a query but for its links; nullopt when it selects everything.
 std::optional<predicate<event>> event_filter(const event_query& q);
 std::optional<predicate<event_link>> link_filter(const link_match& m);
-/// The text a page token of the query names (query::page_shape): every condition of q,
-/// the link predicates included, which its filter holds only as the ids they matched.
-std::string query_shape(const event_query& q);
-/// The ids in both (sorted, each once): `other` alone when `into` is empty (the first predicate).
-void intersect_ids(std::optional<std::vector<stowage::uuid>>& into, std::vector<stowage::uuid> other);
-[[noreturn]] void too_many_link_candidates(std::size_t n);
 }  // namespace stowage::detail::events_impl
 
 namespace stowage::models {
@@ -735,18 +729,19 @@ class events {
   std::optional<event> find_event(const stowage::uuid& id) const { return events_table().get(id); }
 
   /// The events the query selects, as a lazy range in its order: iterate it, or read it a page
-  /// at a time with .page(n) and .page_after(token, n). The link predicates are resolved when it
-  /// is built (to the ids of the events that match them all; more than
-  /// stowage::detail::events_impl::max_link_candidates is bad_input_error: narrow them with a target).
-  /// A page token stands for `q` (its conditions and sort), not for those ids: the query built
+  /// at a time with .page(n) and .page_after(token, n). Each link predicate is a sub-query of
+  /// event_links (the event's id is among the sources of the links it matches), so the query is
+  /// one statement on SQL backends, and reads the links as they are when it runs: the query built
   /// again from the same event_query, after links were saved, continues the pages (a token of
   /// another event_query is bad_input_error).
   auto query_events(const event_query& q = {}) const {
     auto table = events_table();
     std::optional<predicate<event>> p = stowage::detail::events_impl::event_filter(q);
-    if (!q.links.empty()) {
-      auto ids = link_candidates(q.links);
-      auto in = where<&event::id>.in(ids);
+    for (const link_match& m : q.links) {
+      auto links = links_table();
+      auto match = stowage::detail::events_impl::link_filter(m);
+      auto in = where<&event::id>.in(
+          (match ? links.query(std::move(*match)) : links.query()).template select<&event_link::source>());
       p = p ? std::move(*p) && std::move(in) : std::move(in);
     }
     auto result = p ? table.query(std::move(*p)) : table.query();
@@ -762,10 +757,7 @@ class events {
     }
     if (q.sort.empty()) result = result.order_by(field<&event::created_at>);
     if (!by_id) result = result.order_by(field<&event::id>);
-    // the filter of a query without link predicates is the event_query's alone: its tokens need
-    // no description (and the query none of the time it takes to build)
-    if (q.links.empty()) return result;
-    return std::move(result).page_shape(stowage::detail::events_impl::query_shape(q));
+    return result;
   }
 
   /// The links saved from the event, in the order they were saved; of one type when given.
@@ -806,12 +798,12 @@ class events {
   }
 
   /// Deletes the events created before `t` with their links and the files no remaining event
-  /// uses, `batch` events per transaction (at most stowage::detail::events_impl::max_link_candidates); returns how many
+  /// uses, `batch` events per transaction (at most stowage::detail::events_impl::max_prune_batch); returns how many
   /// events it deleted.
   std::uint64_t prune_before(stowage::timestamp t, std::uint64_t batch = 500) {
-    if (batch == 0 || batch > stowage::detail::events_impl::max_link_candidates)
+    if (batch == 0 || batch > stowage::detail::events_impl::max_prune_batch)
       throw bad_input_error("events: prune_before takes batches of 1 to " +
-                            std::to_string(stowage::detail::events_impl::max_link_candidates) + " events, not " +
+                            std::to_string(stowage::detail::events_impl::max_prune_batch) + " events, not " +
                             std::to_string(batch));
     std::uint64_t total = 0;
     for (;;) {
@@ -929,20 +921,6 @@ class events {
     return *f.blob;
   }
 
-  std::vector<stowage::uuid> link_candidates(const std::vector<link_match>& matches) const {
-    std::optional<std::vector<stowage::uuid>> ids;
-    for (const link_match& m : matches) {
-      auto p = stowage::detail::events_impl::link_filter(m);
-      auto rows = p ? links_table().query(std::move(*p)) : links_table().query();
-      stowage::detail::events_impl::intersect_ids(ids, rows.template select<&event_link::source>().to_vector());
-      if (ids->empty()) break;
-    }
-    if (!ids) return {};
-    if (ids->size() > stowage::detail::events_impl::max_link_candidates)
-      stowage::detail::events_impl::too_many_link_candidates(ids->size());
-    return std::move(*ids);
-  }
-
   database<Backend>* db_;
   blob_store<Backend> blobs_;
   retry_options retry_;
@@ -962,10 +940,7 @@ events(database<Backend>&, retry_options) -> events<Backend>;
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 // The parts of the events model that do not depend on the backend: checks of what is saved, the
 // filter a query builds, and the errors' messages.
-#include <algorithm>
-#include <charconv>
 #include <chrono>
-#include <iterator>
 #include <string>
 #include <utility>
 
@@ -1030,12 +1005,6 @@ STOWAGE_INLINE void event_file_exists(std::string_view id) {
 STOWAGE_INLINE void event_file_is_reference(std::string_view id) {
   throw bad_input_error("the file is a reference (its content is not in the store)", file_context(id));
 }
-STOWAGE_INLINE void too_many_link_candidates(std::size_t n) {
-  throw bad_input_error("the query's link predicates match " + std::to_string(n) + " events, more than " +
-                            std::to_string(max_link_candidates) + ": give a link predicate a target",
-                        {"stowage::models::event_link", "event_links", {}, {}});
-}
-
 STOWAGE_INLINE std::optional<predicate<event>> event_filter(const event_query& q) {
   std::optional<predicate<event>> p;
   auto add = [&](predicate<event> more) { p = p ? std::move(*p) && std::move(more) : std::move(more); };
@@ -1055,60 +1024,6 @@ STOWAGE_INLINE std::optional<predicate<event_link>> link_filter(const link_match
     p = p ? std::move(*p) && std::move(t) : std::move(t);
   }
   return p;
-}
-
-STOWAGE_INLINE std::string query_shape(const event_query& q) {
-  // each piece is its length and its text, so that no two queries give the same text; built for
-  // every query_events, so without temporaries where it can
-  std::string out;
-  out.reserve(128);
-  auto put = [&](std::string_view piece) {
-    char digits[24];
-    out.append(digits, std::to_chars(digits, digits + sizeof digits, piece.size()).ptr);
-    out += ':';
-    out += piece;
-  };
-  auto put_time = [&](const std::optional<stowage::timestamp>& t) {
-    char digits[24];
-    if (!t) return put("-");
-    put({digits, std::to_chars(digits, digits + sizeof digits, t->time_since_epoch().count()).ptr});
-  };
-  out += "events/1 s";
-  for (const std::string& s : q.schema_ids) put(s);
-  out += " p";
-  for (const std::string& p : q.producers) put(p);
-  out += " t";
-  put_time(q.from);
-  put_time(q.to);
-  out += " l";
-  for (const link_match& m : q.links) {
-    out += m.type ? '=' : '*';
-    put(m.type ? std::string_view(*m.type) : std::string_view());
-    put(m.target ? uuid_text(*m.target) : "*");
-  }
-  out += " j";
-  for (const auto& [path, value] : q.payload) {
-    put(path);
-    put(value.dump());
-  }
-  out += " o";
-  for (const models::event_order& o : q.sort) {
-    out += static_cast<char>('0' + static_cast<int>(o.field));
-    out += o.dir == direction::asc ? 'a' : 'd';
-  }
-  return out;
-}
-
-STOWAGE_INLINE void intersect_ids(std::optional<std::vector<stowage::uuid>>& into, std::vector<stowage::uuid> other) {
-  std::sort(other.begin(), other.end());
-  other.erase(std::unique(other.begin(), other.end()), other.end());
-  if (!into) {
-    into = std::move(other);
-    return;
-  }
-  std::vector<stowage::uuid> both;
-  std::set_intersection(into->begin(), into->end(), other.begin(), other.end(), std::back_inserter(both));
-  *into = std::move(both);
 }
 
 }  // namespace stowage::detail::events_impl

@@ -72,6 +72,7 @@
 #include <algorithm>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 
@@ -125,7 +126,7 @@ std::string json_literal(const detail::json_scalar& v);
 template <class Dialect>
 class builder {
  public:
-  explicit builder(const detail::table_schema& s) : schema_(s) {}
+  explicit builder(const detail::table_schema& s) : schema_(&s) {}
 
   std::string text;
   std::vector<value> params;
@@ -139,7 +140,7 @@ class builder {
     Dialect::quote(text, name);
     return *this;
   }
-  builder& column(std::size_t field) { return ident(schema_.columns[field].name); }
+  builder& column(std::size_t field) { return ident(schema_->columns[field].name); }
   template <class V>
   builder& param(V&& v, column_kind kind = column_kind::int64) {
     push_param(value(std::forward<V>(v)), kind);
@@ -149,7 +150,7 @@ class builder {
 
   /// "a", "b", "c" for every column of the record.
   builder& column_list() {
-    for (std::size_t i = 0; i < schema_.columns.size(); ++i) {
+    for (std::size_t i = 0; i < schema_->columns.size(); ++i) {
       if (i) text += ", ";
       column(i);
     }
@@ -214,6 +215,17 @@ class builder {
         } else {
           return column(e.field).raw(" LIKE ").param(e.values[0], kind_of(e));
         }
+      case op::in_query: {
+        // the sub-query's columns are its table's: rendered against its schema, its values
+        // collected as parameters in order with the others
+        const detail::sub_query& q = *e.sub;
+        column(e.field).raw(" IN (SELECT ");
+        const detail::table_schema* outer = std::exchange(schema_, q.schema);
+        column(q.column).raw(" FROM ").ident(schema_->table);
+        if (q.filter) raw(" WHERE ").condition(*q.filter);
+        schema_ = outer;
+        return raw(")");
+      }
       case op::json:
         if constexpr (requires { Dialect::jsonb; })
           return pg_json(e);
@@ -253,7 +265,7 @@ class builder {
     const auto& order = q.order;
     bool row_value = true;
     for (const auto& t : order)
-      row_value = row_value && t.dir == order.front().dir && !schema_.columns[t.field].nullable;
+      row_value = row_value && t.dir == order.front().dir && !schema_->columns[t.field].nullable;
     if (row_value) {
       const char* op = order.front().dir == direction::asc ? " > " : " < ";
       if (order.size() == 1) return column(order[0].field).raw(op).param(after[0], kind_at(order[0].field));
@@ -271,7 +283,7 @@ class builder {
     }
     text += '(';
     const auto& first = order.front();
-    if (after[0].index() != 0 && (first.dir == direction::asc || !schema_.columns[first.field].nullable))
+    if (after[0].index() != 0 && (first.dir == direction::asc || !schema_->columns[first.field].nullable))
       column(first.field)
           .raw(first.dir == direction::asc ? " >= " : " <= ")
           .param(after[0], kind_at(first.field))
@@ -358,8 +370,8 @@ class builder {
     kinds.push_back(kind);
   }
 
-  column_kind kind_of(const detail::expr& e) const { return schema_.columns[e.field].kind; }
-  column_kind kind_at(std::size_t field) const { return schema_.columns[field].kind; }
+  column_kind kind_of(const detail::expr& e) const { return schema_->columns[e.field].kind; }
+  column_kind kind_at(std::size_t field) const { return schema_->columns[field].kind; }
 
   builder& order_by(const detail::query_spec& q) {
     for (std::size_t i = 0; i < q.order.size(); ++i) {
@@ -397,7 +409,7 @@ class builder {
       column(f).raw(" IS NOT NULL");  // ascending: every value follows NULL
     else if (q.order[i].dir == direction::asc)
       column(f).raw(" > ").param(after[i], kind_at(f));
-    else if (schema_.columns[f].nullable)
+    else if (schema_->columns[f].nullable)
       raw("(").column(f).raw(" < ").param(after[i], kind_at(f)).raw(" OR ").column(f).raw(" IS NULL)");
     else
       column(f).raw(" < ").param(after[i], kind_at(f));
@@ -428,7 +440,7 @@ class builder {
   // Whether a json_index covers this path of the field: the path is then written as the index
   // writes it (a literal of the program's own text), else it is a parameter
   bool json_indexed(std::size_t field, const std::vector<std::string>& path) const {
-    for (const auto& ix : schema_.indexes)
+    for (const auto& ix : schema_->indexes)
       if (ix.json && ix.columns[0] == field && ix.json_path == path) return true;
     return false;
   }
@@ -561,7 +573,7 @@ class builder {
     }
   }
 
-  const detail::table_schema& schema_;
+  const detail::table_schema* schema_;  // another table's while a sub-query is rendered
 };
 
 }  // namespace stowage::sql

@@ -29,6 +29,7 @@
 #include <concepts>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <ranges>
 #include <string>
@@ -2509,8 +2510,11 @@ enum class op : std::uint8_t {
   and_,
   or_,
   not_,
-  json  // a test of the value at a JSON path (query/json_path.hpp)
+  json,     // a test of the value at a JSON path (query/json_path.hpp)
+  in_query  // the field equals a value another table's query selects (expr::sub)
 };
+
+struct sub_query;
 
 /// A node of a predicate: a comparison of one field with values, or a combination of nodes.
 struct expr {
@@ -2533,6 +2537,21 @@ struct expr {
   std::vector<std::string> path;
   std::vector<json_scalar> json_values;
   op json_test = op::eq;
+  // op::in_query: the query whose values the field is tested against; shared, as it is never
+  // changed once built. A backend that filters in process resolves it (resolve_sub_queries):
+  // values then holds what it selects, sorted, NULL first, and sub is reset.
+  std::shared_ptr<const sub_query> sub;
+};
+
+/// A query of another table as an operand of in(): its table, the one field it selects and its
+/// filter. `backend` and `handle` are the backend object and the table handle (of the
+/// database<B> the query came from) it runs on: a backend refuses a sub-query of another one.
+struct sub_query {
+  const table_schema* schema = nullptr;
+  std::size_t column = 0;
+  std::optional<expr> filter;
+  const void* backend = nullptr;
+  void* handle = nullptr;
 };
 
 /// The nodes predicates are built from, made by plain functions so that a record type's
@@ -2547,6 +2566,10 @@ value text_value(std::string_view s);
 /// the caller (most predicates compare a text or an integer field).
 expr text_comparison(op o, std::size_t field, std::string_view s);
 expr integer_comparison(op o, std::size_t field, std::int64_t v);
+/// field IN (the values `column` of the records of `schema`'s table that `filter` selects).
+/// bad_input_error when the query has an offset or a limit (a sub-query selects a set).
+expr sub_query_comparison(std::size_t field, const table_schema& schema, std::size_t column,
+                          const std::optional<expr>& filter, bool limited, const void* backend, void* handle);
 /// A test inside a JSON field.
 expr json_comparison(op test, std::size_t field, const std::vector<std::string>& path, std::vector<json_scalar> values);
 /// The tokens of a JSON pointer given to at(); bad_input_error naming the field when it is none.
@@ -2611,6 +2634,12 @@ inline constexpr bool field_is_json = !field_type<FieldType> || kind_of<FieldTyp
 template <auto Field, class FieldType>
 inline constexpr bool field_is_optional = !field_type<FieldType> || field_info<FieldType>::nullable;
 
+/// Whether Selected (&Other::field, of type SelectedType), the field a sub-query selects, may be
+/// tested against Field (&Record::field, of type FieldType): their column types are the same.
+template <auto Field, auto Selected, class FieldType, class SelectedType>
+inline constexpr bool sub_query_fits =
+    std::is_same_v<typename field_info<FieldType>::column_type, typename field_info<SelectedType>::column_type>;
+
 [[noreturn]] void query_value_refused(const codec_failure& c);
 
 /// A query value as stored; text and integers directly, the rest through the field type's codec.
@@ -2641,6 +2670,9 @@ expr comparison_with(op o, std::size_t field, const V& v) {
 }
 
 }  // namespace detail
+
+template <class Record, class Backend, auto... Fields>
+class projection;
 
 /// A condition on records of type Record; combine with &&, || and !.
 template <class Record>
@@ -2821,6 +2853,27 @@ struct field_ref {
     return in<std::initializer_list<column_type>>(values);
   }
 
+  /// The field equals a value that a query of another table (or this one) selects, one field
+  /// of it: where<&Event::id>.in(links.query(where<&Link::type> == "follows").select<&Link::source>()).
+  /// The sub-query runs with the query that holds the predicate, as part of it: on SQL backends
+  /// one statement, `id IN (SELECT source FROM links WHERE ...)`; memory and json_dir read its
+  /// values first, in the same snapshot. Its table must be of the same database; it may have no
+  /// offset() or limit() (bad_input_error), and its order does not matter. SQL's rule holds: a
+  /// value not found where the sub-query selects a NULL is unknown, not false.
+  template <class R, class B, auto F>
+  predicate<record> in(const projection<R, B, F>& sub) const {
+    using selected = typename detail::member_pointer_parts<decltype(F)>::type;
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(detail::sub_query_fits<M, F, field_type, selected>,
+                  "stowage: the sub-query given to in() selects a field of another type than this field's (see "
+                  "both fields in the requirement; std::optional aside, the types must be the same)");
+    return predicate<record>(detail::sub_query_comparison(index, detail::schema_of<R>(), detail::member_index_v<R, F>,
+                                                          sub.spec_.filter, sub.spec_.limit || sub.spec_.offset,
+                                                          &sub.db_->backend(), sub.handle_));
+  }
+
   /// The text field starts with `p` (bytewise; an index on the field serves it).
   predicate<record> starts_with(std::string_view p) const {
     static_assert(detail::reflected_field<M>,
@@ -2958,6 +3011,17 @@ STOWAGE_INLINE expr text_comparison(op o, std::size_t field, std::string_view s)
 STOWAGE_INLINE expr integer_comparison(op o, std::size_t field, std::int64_t v) {
   expr e{o, field, {}, {}};
   e.values.emplace_back(std::in_place_index<1>, v);
+  return e;
+}
+
+STOWAGE_INLINE expr sub_query_comparison(std::size_t field, const table_schema& schema, std::size_t column,
+                                         const std::optional<expr>& filter, bool limited, const void* backend,
+                                         void* handle) {
+  if (limited)
+    throw bad_input_error("a sub-query given to in() selects a set: it takes no offset() or limit()",
+                          context_of(schema));
+  expr e{op::in_query, field, {}, {}};
+  e.sub = std::make_shared<const sub_query>(sub_query{&schema, column, filter, backend, handle});
   return e;
 }
 
@@ -3432,6 +3496,10 @@ struct query_spec {
   std::vector<std::size_t> columns;
 };
 
+/// bad_input_error when a sub-query of the filter (expr::sub) runs on another backend object
+/// than `backend`: its table belongs to another database.
+void check_sub_queries(const expr& filter, const void* backend);
+
 }  // namespace stowage::detail
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)
@@ -3448,6 +3516,15 @@ STOWAGE_INLINE query_spec& query_spec::operator=(const query_spec&) = default;
 STOWAGE_INLINE query_spec::query_spec(query_spec&&) noexcept = default;
 STOWAGE_INLINE query_spec& query_spec::operator=(query_spec&&) noexcept = default;
 STOWAGE_INLINE query_spec::~query_spec() = default;
+
+STOWAGE_INLINE void check_sub_queries(const expr& e, const void* backend) {
+  for (const auto& c : e.children) check_sub_queries(c, backend);
+  if (!e.sub) return;
+  if (e.sub->backend != backend)
+    throw bad_input_error("a sub-query given to in() reads a table of another database than the query holding it",
+                          context_of(*e.sub->schema));
+  if (e.sub->filter) check_sub_queries(*e.sub->filter, backend);
+}
 
 }  // namespace stowage::detail
 #endif  // STOWAGE_SINGLE_STOWAGE_QUERY_IMPL_QUERY_SPEC_IPP
@@ -3467,6 +3544,19 @@ std::strong_ordering compare_values(const value& a, const value& b);
 std::strong_ordering compare_for_sort(const value& a, const value& b);
 
 truth evaluate(const expr& e, std::span<const value> row);
+
+/// What a sub-query selects (the values of its field in the records its filter selects), read by
+/// a backend that filters in process; ctx is that backend.
+using sub_query_reader = std::vector<value> (*)(void* ctx, const sub_query& q);
+
+/// Replaces what each sub-query of e selects (expr::sub) by its values, read with `read`
+/// (nested sub-queries are the reader's to resolve), so that evaluate tests membership. A
+/// sub-query of another backend object than `backend` is bad_input_error.
+void resolve_sub_queries(expr& e, const void* backend, void* ctx, sub_query_reader read);
+
+/// q, or, when its filter holds sub-queries, `scratch` made from q with them resolved.
+const query_spec& sub_queries_resolved(const query_spec& q, query_spec& scratch, const void* backend, void* ctx,
+                                       sub_query_reader read);
 
 /// Whether a row comes strictly after q.after in q's order (true when q has no after): the
 /// seek of a page, in the order compare_for_sort gives.
@@ -3559,6 +3649,36 @@ STOWAGE_INLINE bool after_position(std::span<const value> row, const query_spec&
   return false;  // the position itself
 }
 
+namespace evaluate_detail {
+inline bool holds_sub_query(const expr& e) {
+  if (e.sub) return true;
+  for (const auto& c : e.children)
+    if (holds_sub_query(c)) return true;
+  return false;
+}
+}  // namespace evaluate_detail
+
+STOWAGE_INLINE void resolve_sub_queries(expr& e, const void* backend, void* ctx, sub_query_reader read) {
+  for (auto& c : e.children) resolve_sub_queries(c, backend, ctx, read);
+  if (!e.sub) return;
+  check_sub_queries(e, backend);
+  e.values = read(ctx, *e.sub);
+  auto less = [](const value& a, const value& b) { return compare_for_sort(a, b) < 0; };
+  std::sort(e.values.begin(), e.values.end(), less);
+  e.values.erase(std::unique(e.values.begin(), e.values.end(),
+                             [](const value& a, const value& b) { return compare_for_sort(a, b) == 0; }),
+                 e.values.end());
+  e.sub.reset();
+}
+
+STOWAGE_INLINE const query_spec& sub_queries_resolved(const query_spec& q, query_spec& scratch, const void* backend,
+                                                      void* ctx, sub_query_reader read) {
+  if (!q.filter || !evaluate_detail::holds_sub_query(*q.filter)) return q;
+  scratch = q;
+  resolve_sub_queries(*scratch.filter, backend, ctx, read);
+  return scratch;
+}
+
 STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
   auto of = [](bool b) { return b ? truth::yes : truth::no; };
   switch (e.kind) {
@@ -3594,6 +3714,15 @@ STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
     case op::in:
       if (e.values.empty()) return truth::no;  // as SQL renders it: a constant false
       break;
+    case op::in_query: {  // resolved: the values sorted, NULL first (resolve_sub_queries)
+      const value& v = row[e.field];
+      if (v.index() == 0) return truth::unknown;
+      if (std::binary_search(e.values.begin(), e.values.end(), v,
+                             [](const value& a, const value& b) { return compare_for_sort(a, b) < 0; }))
+        return truth::yes;
+      // as SQL has it: not found among values one of which is NULL is unknown
+      return !e.values.empty() && e.values.front().index() == 0 ? truth::unknown : truth::no;
+    }
     default: break;
   }
   const value& v = row[e.field];
@@ -4401,6 +4530,17 @@ inline void put_expr(std::string& out, const expr& e) {
     if (const double* d = std::get_if<double>(&v)) put_value(out, value(*d));
     if (const std::string* t = std::get_if<std::string>(&v)) put_value(out, value(*t));
   }
+  // a sub-query: its table, the column it selects and its filter (written only when there is
+  // one, so that the tokens of queries without sub-queries keep their shape)
+  if (const sub_query* q = e.sub.get()) {
+    out += 'q';
+    put_length(out, q->schema->table.size());
+    out += q->schema->table;
+    put_length(out, q->schema->columns[q->column].name.size());
+    out += q->schema->columns[q->column].name;
+    out += q->filter ? 'f' : '-';
+    if (q->filter) put_expr(out, *q->filter);
+  }
 }
 
 /// What a token must have been made for: the query's order terms (with the columns they name)
@@ -4821,6 +4961,8 @@ class projection {
 
  private:
   friend class query<Record, Backend>;
+  template <auto>
+  friend struct field_ref;
   projection(database<Backend>* db, typename Backend::table_handle* h, detail::query_spec spec)
       : db_(db), handle_(h), spec_(std::move(spec)) {
     spec_.columns.assign(std::begin(iterator::fields), std::end(iterator::fields));
@@ -5363,10 +5505,12 @@ class database {
     return backend_.erase(h, key);
   }
   std::uint64_t count(handle& h, const detail::query_spec& q) {
+    if (q.filter) detail::check_sub_queries(*q.filter, &backend_);
     auto lock = guard();
     return backend_.count(h, q);
   }
   std::uint64_t erase_where(handle& h, detail::expr filter) {
+    detail::check_sub_queries(filter, &backend_);
     detail::query_spec q;
     q.filter = std::move(filter);
     auto lock = guard();
@@ -5375,17 +5519,20 @@ class database {
   std::uint64_t update_where(handle& h, const detail::table_schema& schema, detail::expr filter,
                              std::span<const detail::field_change> changes) {
     detail::check_changes(schema, changes);
+    detail::check_sub_queries(filter, &backend_);
     detail::query_spec q;
     q.filter = std::move(filter);
     auto lock = guard();
     return backend_.update_where(h, q, changes);
   }
   std::vector<detail::group_count> count_groups(handle& h, const detail::query_spec& q, std::size_t field) {
+    if (q.filter) detail::check_sub_queries(*q.filter, &backend_);
     auto lock = guard();
     return backend_.count_groups(h, q, field);
   }
   detail::running_query start(handle& h, const detail::query_spec& q) {
     using cursor = detail::cursor_of<Backend>;
+    if (q.filter) detail::check_sub_queries(*q.filter, &backend_);
     auto lock = guard();
     auto* c = new cursor(backend_.select(h, q));
     if constexpr (!Backend::streams) {
@@ -5980,6 +6127,8 @@ class memory {
                                                                bool& exact);
 
   static void remap(detail::expr& e, const std::vector<std::size_t>& positions);
+  /// What a sub-query of a filter selects (a detail::sub_query_reader; self is the backend).
+  static std::vector<value> sub_query_values(void* self, const detail::sub_query& q);
 
   std::unordered_map<std::string, std::unique_ptr<stored_table>> tables_;
   std::deque<undo_entry> undo_;
@@ -6343,6 +6492,7 @@ STOWAGE_INLINE auto memory::matching(const table_handle& h, const detail::query_
     if (stored.filter) remap(*stored.filter, h.positions);
     for (auto& o : stored.order) o.field = h.positions[o.field];
   }
+  if (stored.filter) detail::resolve_sub_queries(*stored.filter, this, this, &sub_query_values);
   auto values_of = [n = h.table->columns.size()](const row_ptr& r) { return std::span<const value>(r.get(), n); };
   if (stored.filter) {
     bool exact = false;
@@ -6405,7 +6555,8 @@ STOWAGE_INLINE auto memory::candidates(const stored_table& t, const detail::expr
         case op::le: lower(e->values[0], false); break;
         case op::gt: raise(e->values[0], true); break;
         case op::ge: raise(e->values[0], false); break;
-        case op::in: in = e; break;
+        case op::in:
+        case op::in_query: in = e; break;  // a sub-query's values, resolved
         case op::prefix:
           if (e->values[0].index() != 3) continue;
           prefix = std::get_if<3>(&e->values[0]);
@@ -6450,6 +6601,16 @@ STOWAGE_INLINE auto memory::candidates(const stored_table& t, const detail::expr
     return rows;
   }
   return std::nullopt;
+}
+
+STOWAGE_INLINE std::vector<value> memory::sub_query_values(void* self, const detail::sub_query& q) {
+  const auto& h = *static_cast<const table_handle*>(q.handle);
+  detail::query_spec spec;
+  spec.filter = q.filter;
+  std::vector<value> out;
+  const std::size_t column = h.positions[q.column];
+  for (const row_ptr* r : static_cast<memory*>(self)->matching(h, spec)) out.push_back((*r)[column]);
+  return out;
 }
 
 STOWAGE_INLINE void memory::remap(detail::expr& e, const std::vector<std::size_t>& positions) {

@@ -88,6 +88,11 @@ int main() {
 #else
   auto picked = events.query().select<&Event::schema, &Event::time>().to_vector();
 #endif
+#if defined(STOWAGE_BREAK_IN_QUERY_WRONG_TYPE)
+  auto sized = events.count(where<&Event::id>.in(db.table<Other>().query().select<&Other::size>()));
+#else
+  auto sized = events.count(where<&Event::id>.in(db.table<Other>().query().select<&Other::id>()));
+#endif
   auto groups = events.count_by<&Event::schema>(where<&Event::time> > stowage::timestamp{}).size() +
                 events.distinct<&Event::time>().size();
 
@@ -105,5 +110,5 @@ int main() {
   others.put(Other{});
   others.clear();
   stowage::transact(mine, [&] { others.erase("o-1"); });
-  return static_cast<int>(q.count() + n + changed + picked.size() + groups) + (sample ? 1 : 0);
+  return static_cast<int>(q.count() + n + changed + picked.size() + groups + sized) + (sample ? 1 : 0);
 }

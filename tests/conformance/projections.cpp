@@ -263,3 +263,147 @@ TEMPLATE_LIST_TEST_CASE("distinct and count_by on bool fields", "[conformance][p
   CHECK(t.template distinct<&switch_state::was>() == std::vector<std::optional<bool>>{std::nullopt, false, true});
   CHECK(t.template count_by<&switch_state::on>() == counts<bool>{{false, 1}, {true, 4}});
 }
+
+namespace {
+struct review {
+  BOOST_HANA_DEFINE_STRUCT(review,
+    (std::int64_t, id),
+    (std::string, job),
+    (std::string, reviewer),
+    (std::int64_t, stars),
+    (std::optional<std::string>, about));
+};
+/// A table nothing writes.
+struct job_note {
+  BOOST_HANA_DEFINE_STRUCT(job_note, (std::int64_t, id), (std::string, job));
+};
+
+std::vector<review> some_reviews() {
+  return {{1, "j1", "ann", 5, "j1"},
+          {2, "j1", "bob", 2, std::nullopt},
+          {3, "j3", "cy", 4, "j1"},
+          {4, "j6", "bob", 5, std::nullopt},
+          {5, "j9", "ann", 1, "j9"}};  // of a job that is not stored
+}
+}  // namespace
+
+template <>
+struct stowage::record_traits<review> {
+  static constexpr std::string_view table = "job_reviews";
+};
+
+TEMPLATE_LIST_TEST_CASE("a predicate tests membership in what a query of another table selects",
+                        "[conformance][projection][subquery]", conformance_backends) {
+  store<TestType> s;
+  auto jobs = s->template table<job>();
+  auto reviews = s->template table<review>();
+  jobs.put_many(some_jobs());
+  reviews.put_many(some_reviews());
+  auto ids = [&](stowage::predicate<job> p) {
+    return jobs.query(std::move(p)).template order_by<&job::id>().template select<&job::id>().to_vector();
+  };
+  using ids_t = std::vector<std::string>;
+  auto reviewed = [&](stowage::predicate<review> p) {
+    return where<&job::id>.in(reviews.query(std::move(p)).template select<&review::job>());
+  };
+
+  CHECK(ids(reviewed(where<&review::reviewer> == "bob")) == ids_t{"j1", "j6"});
+  CHECK(ids(reviewed((where<&review::reviewer> == "ann" || where<&review::stars> >= 4) &&
+                     where<&review::stars> != 5)) == ids_t{"j3"});
+  CHECK(ids(reviewed(where<&review::reviewer> == "zed")).empty());
+  CHECK(ids(!reviewed(where<&review::reviewer> == "zed")).size() == 8);
+  // every record of the sub-query's table, and a sub-query of the table itself
+  CHECK(ids(where<&job::id>.in(reviews.query().template select<&review::job>())) == ids_t{"j1", "j3", "j6"});
+  CHECK(ids(where<&job::id>.in(jobs.query(where<&job::priority> == 3).template select<&job::id>())) ==
+        ids_t{"j3", "j7"});
+
+  // combined with the outer predicate's own conditions
+  const auto by_bob = reviewed(where<&review::reviewer> == "bob");
+  CHECK(ids(where<&job::status> == stage::done && by_bob) == ids_t{"j6"});
+  CHECK(ids(where<&job::owner> == "cy" || by_bob) == ids_t{"j1", "j4", "j6", "j7"});
+  CHECK(ids(!by_bob && where<&job::owner> == "ann") == ids_t{"j3"});
+  CHECK(ids(by_bob && reviewed(where<&review::stars> == 2)) == ids_t{"j1"});
+  CHECK(jobs.count(by_bob) == 2);
+  CHECK(jobs.template count_by<&job::owner>(by_bob) == counts<std::string>{{"ann", 2}});
+
+  // SQL's rule: not found among values one of which is NULL is unknown, so NOT IN selects nothing
+  const auto about = where<&job::id>.in(reviews.query().template select<&review::about>());
+  CHECK(ids(about) == ids_t{"j1"});
+  CHECK(ids(!about).empty());
+  CHECK(
+      ids(!where<&job::id>.in(reviews.query(where<&review::about> != "j1").template select<&review::about>())).size() ==
+      8);
+
+  // a sub-query selects a set: no limit or offset; and it reads a table of the same database
+  CHECK_THROWS_AS(where<&job::id>.in(reviews.query().limit(2).template select<&review::job>()),
+                  stowage::bad_input_error);
+  auto other = s.another();
+  auto other_reviews = other->template table<review>();
+  CHECK_THROWS_AS(ids(where<&job::id>.in(other_reviews.query().template select<&review::job>())),
+                  stowage::bad_input_error);
+
+  // erase and update by such a predicate: one statement on SQL backends
+  CHECK(jobs.update(reviewed(where<&review::stars> == 5), stowage::set<&job::tag>("starred")) == 2);
+  CHECK(ids(where<&job::tag> == "starred") == ids_t{"j1", "j6"});
+  CHECK(jobs.erase(reviewed(where<&review::reviewer> == "cy")) == 1);
+  CHECK(ids(reviewed(where<&review::stars> >= 1)) == ids_t{"j1", "j6"});
+}
+
+TEMPLATE_LIST_TEST_CASE("a sub-query of a table never written selects nothing", "[conformance][projection][subquery]",
+                        conformance_backends) {
+  store<TestType> s;
+  auto jobs = s->template table<job>();
+  jobs.put_many(some_jobs());
+  auto notes = s->template table<job_note>();
+  const auto noted = where<&job::id>.in(notes.query(where<&job_note::id> > 0).template select<&job_note::job>());
+  CHECK(jobs.count(noted) == 0);
+  CHECK(jobs.count(!noted) == 8);
+  CHECK(jobs.query(noted).page(3).empty());
+}
+
+TEMPLATE_LIST_TEST_CASE("pages of a query with a sub-query continue it, and refuse another sub-query's tokens",
+                        "[conformance][projection][subquery][pages]", conformance_backends) {
+  store<TestType> s;
+  auto jobs = s->template table<job>();
+  auto reviews = s->template table<review>();
+  jobs.put_many(some_jobs());
+  reviews.put_many(some_reviews());
+  auto query = [&](std::int64_t stars) {
+    return jobs
+        .query(where<&job::id>.in(reviews.query(where<&review::stars> >= stars).template select<&review::job>()) ||
+               where<&job::owner> == "cy")
+        .template order_by<&job::priority>(stowage::desc);
+  };
+  // stars >= 2: j1, j3, j6, and cy's j4, j7; by priority, highest first, then id: j3 j7 j1 j4 j6
+  auto p = query(2).page(2);
+  std::vector<std::string> seen;
+  for (const job& j : p) seen.push_back(j.id);
+  REQUIRE(p.next);
+  CHECK(seen == std::vector<std::string>{"j3", "j7"});
+  // a review written between pages: j2 (priority 1) now matches and comes last
+  reviews.put({6, "j2", "cy", 3, std::nullopt});
+  while (p.next) {
+    p = query(2).page_after(*p.next, 2);
+    for (const job& j : p) seen.push_back(j.id);
+  }
+  CHECK(seen == std::vector<std::string>{"j3", "j7", "j1", "j4", "j6", "j2"});
+
+  const std::string token = *query(2).page(1).next;
+  CHECK(query(2).page_after(token, 10).size() == 5);
+  try {
+    query(3).page_after(token, 10);
+    FAIL("a token of another sub-query was accepted");
+  } catch (const stowage::bad_input_error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("another order or filter"));
+  }
+  // the same query but for the field its sub-query selects
+  try {
+    jobs.query(where<&job::id>.in(reviews.query(where<&review::stars> >= 2).template select<&review::reviewer>()) ||
+               where<&job::owner> == "cy")
+        .template order_by<&job::priority>(stowage::desc)
+        .page_after(token, 10);
+    FAIL("a token of a sub-query selecting another field was accepted");
+  } catch (const stowage::bad_input_error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("another order or filter"));
+  }
+}

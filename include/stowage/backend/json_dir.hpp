@@ -315,6 +315,10 @@ class json_dir {
 
   /// The positions in `all` of the rows q's filter selects.
   static std::vector<std::size_t> chosen_rows(const row_set& all, const detail::query_spec& q);
+  /// What a sub-query of a filter selects (a detail::sub_query_reader; self is the backend).
+  static std::vector<value> sub_query_values(void* self, const detail::sub_query& q);
+  /// q with its sub-queries resolved (in scratch when it has any), read before the table's rows.
+  const detail::query_spec& resolved(const detail::query_spec& q, detail::query_spec& scratch);
 
   /// Checks the table as an update by predicate would leave it (changed[k] in place of row
   /// chosen[k]) against the unique indexes whose fields it changes, in one sort per index: a

@@ -262,6 +262,8 @@ class memory {
                                                                bool& exact);
 
   static void remap(detail::expr& e, const std::vector<std::size_t>& positions);
+  /// What a sub-query of a filter selects (a detail::sub_query_reader; self is the backend).
+  static std::vector<value> sub_query_values(void* self, const detail::sub_query& q);
 
   std::unordered_map<std::string, std::unique_ptr<stored_table>> tables_;
   std::deque<undo_entry> undo_;

@@ -26,6 +26,19 @@ std::strong_ordering compare_for_sort(const value& a, const value& b);
 
 truth evaluate(const expr& e, std::span<const value> row);
 
+/// What a sub-query selects (the values of its field in the records its filter selects), read by
+/// a backend that filters in process; ctx is that backend.
+using sub_query_reader = std::vector<value> (*)(void* ctx, const sub_query& q);
+
+/// Replaces what each sub-query of e selects (expr::sub) by its values, read with `read`
+/// (nested sub-queries are the reader's to resolve), so that evaluate tests membership. A
+/// sub-query of another backend object than `backend` is bad_input_error.
+void resolve_sub_queries(expr& e, const void* backend, void* ctx, sub_query_reader read);
+
+/// q, or, when its filter holds sub-queries, `scratch` made from q with them resolved.
+const query_spec& sub_queries_resolved(const query_spec& q, query_spec& scratch, const void* backend, void* ctx,
+                                       sub_query_reader read);
+
 /// Whether a row comes strictly after q.after in q's order (true when q has no after): the
 /// seek of a page, in the order compare_for_sort gives.
 bool after_position(std::span<const value> row, const query_spec& q);

@@ -6,6 +6,7 @@
 #include <concepts>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <ranges>
 #include <string>
@@ -38,8 +39,11 @@ enum class op : std::uint8_t {
   and_,
   or_,
   not_,
-  json  // a test of the value at a JSON path (query/json_path.hpp)
+  json,     // a test of the value at a JSON path (query/json_path.hpp)
+  in_query  // the field equals a value another table's query selects (expr::sub)
 };
+
+struct sub_query;
 
 /// A node of a predicate: a comparison of one field with values, or a combination of nodes.
 struct expr {
@@ -62,6 +66,21 @@ struct expr {
   std::vector<std::string> path;
   std::vector<json_scalar> json_values;
   op json_test = op::eq;
+  // op::in_query: the query whose values the field is tested against; shared, as it is never
+  // changed once built. A backend that filters in process resolves it (resolve_sub_queries):
+  // values then holds what it selects, sorted, NULL first, and sub is reset.
+  std::shared_ptr<const sub_query> sub;
+};
+
+/// A query of another table as an operand of in(): its table, the one field it selects and its
+/// filter. `backend` and `handle` are the backend object and the table handle (of the
+/// database<B> the query came from) it runs on: a backend refuses a sub-query of another one.
+struct sub_query {
+  const table_schema* schema = nullptr;
+  std::size_t column = 0;
+  std::optional<expr> filter;
+  const void* backend = nullptr;
+  void* handle = nullptr;
 };
 
 /// The nodes predicates are built from, made by plain functions so that a record type's
@@ -76,6 +95,10 @@ value text_value(std::string_view s);
 /// the caller (most predicates compare a text or an integer field).
 expr text_comparison(op o, std::size_t field, std::string_view s);
 expr integer_comparison(op o, std::size_t field, std::int64_t v);
+/// field IN (the values `column` of the records of `schema`'s table that `filter` selects).
+/// bad_input_error when the query has an offset or a limit (a sub-query selects a set).
+expr sub_query_comparison(std::size_t field, const table_schema& schema, std::size_t column,
+                          const std::optional<expr>& filter, bool limited, const void* backend, void* handle);
 /// A test inside a JSON field.
 expr json_comparison(op test, std::size_t field, const std::vector<std::string>& path, std::vector<json_scalar> values);
 /// The tokens of a JSON pointer given to at(); bad_input_error naming the field when it is none.
@@ -140,6 +163,12 @@ inline constexpr bool field_is_json = !field_type<FieldType> || kind_of<FieldTyp
 template <auto Field, class FieldType>
 inline constexpr bool field_is_optional = !field_type<FieldType> || field_info<FieldType>::nullable;
 
+/// Whether Selected (&Other::field, of type SelectedType), the field a sub-query selects, may be
+/// tested against Field (&Record::field, of type FieldType): their column types are the same.
+template <auto Field, auto Selected, class FieldType, class SelectedType>
+inline constexpr bool sub_query_fits =
+    std::is_same_v<typename field_info<FieldType>::column_type, typename field_info<SelectedType>::column_type>;
+
 [[noreturn]] void query_value_refused(const codec_failure& c);
 
 /// A query value as stored; text and integers directly, the rest through the field type's codec.
@@ -170,6 +199,9 @@ expr comparison_with(op o, std::size_t field, const V& v) {
 }
 
 }  // namespace detail
+
+template <class Record, class Backend, auto... Fields>
+class projection;
 
 /// A condition on records of type Record; combine with &&, || and !.
 template <class Record>
@@ -348,6 +380,27 @@ struct field_ref {
   }
   predicate<record> in(std::initializer_list<column_type> values) const {
     return in<std::initializer_list<column_type>>(values);
+  }
+
+  /// The field equals a value that a query of another table (or this one) selects, one field
+  /// of it: where<&Event::id>.in(links.query(where<&Link::type> == "follows").select<&Link::source>()).
+  /// The sub-query runs with the query that holds the predicate, as part of it: on SQL backends
+  /// one statement, `id IN (SELECT source FROM links WHERE ...)`; memory and json_dir read its
+  /// values first, in the same snapshot. Its table must be of the same database; it may have no
+  /// offset() or limit() (bad_input_error), and its order does not matter. SQL's rule holds: a
+  /// value not found where the sub-query selects a NULL is unknown, not false.
+  template <class R, class B, auto F>
+  predicate<record> in(const projection<R, B, F>& sub) const {
+    using selected = typename detail::member_pointer_parts<decltype(F)>::type;
+    static_assert(detail::reflected_field<M>,
+                  "stowage: this member is not a reflected field of its record: list it in "
+                  "BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a member function is no field)");
+    static_assert(detail::sub_query_fits<M, F, field_type, selected>,
+                  "stowage: the sub-query given to in() selects a field of another type than this field's (see "
+                  "both fields in the requirement; std::optional aside, the types must be the same)");
+    return predicate<record>(detail::sub_query_comparison(index, detail::schema_of<R>(), detail::member_index_v<R, F>,
+                                                          sub.spec_.filter, sub.spec_.limit || sub.spec_.offset,
+                                                          &sub.db_->backend(), sub.handle_));
   }
 
   /// The text field starts with `p` (bytewise; an index on the field serves it).

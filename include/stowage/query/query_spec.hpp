@@ -47,6 +47,10 @@ struct query_spec {
   std::vector<std::size_t> columns;
 };
 
+/// bad_input_error when a sub-query of the filter (expr::sub) runs on another backend object
+/// than `backend`: its table belongs to another database.
+void check_sub_queries(const expr& filter, const void* backend);
+
 }  // namespace stowage::detail
 
 #if !defined(STOWAGE_SEPARATE_COMPILATION) || defined(STOWAGE_IMPLEMENTATION)

@@ -296,6 +296,8 @@ class projection {
 
  private:
   friend class query<Record, Backend>;
+  template <auto>
+  friend struct field_ref;
   projection(database<Backend>* db, typename Backend::table_handle* h, detail::query_spec spec)
       : db_(db), handle_(h), spec_(std::move(spec)) {
     spec_.columns.assign(std::begin(iterator::fields), std::end(iterator::fields));
@@ -838,10 +840,12 @@ class database {
     return backend_.erase(h, key);
   }
   std::uint64_t count(handle& h, const detail::query_spec& q) {
+    if (q.filter) detail::check_sub_queries(*q.filter, &backend_);
     auto lock = guard();
     return backend_.count(h, q);
   }
   std::uint64_t erase_where(handle& h, detail::expr filter) {
+    detail::check_sub_queries(filter, &backend_);
     detail::query_spec q;
     q.filter = std::move(filter);
     auto lock = guard();
@@ -850,17 +854,20 @@ class database {
   std::uint64_t update_where(handle& h, const detail::table_schema& schema, detail::expr filter,
                              std::span<const detail::field_change> changes) {
     detail::check_changes(schema, changes);
+    detail::check_sub_queries(filter, &backend_);
     detail::query_spec q;
     q.filter = std::move(filter);
     auto lock = guard();
     return backend_.update_where(h, q, changes);
   }
   std::vector<detail::group_count> count_groups(handle& h, const detail::query_spec& q, std::size_t field) {
+    if (q.filter) detail::check_sub_queries(*q.filter, &backend_);
     auto lock = guard();
     return backend_.count_groups(h, q, field);
   }
   detail::running_query start(handle& h, const detail::query_spec& q) {
     using cursor = detail::cursor_of<Backend>;
+    if (q.filter) detail::check_sub_queries(*q.filter, &backend_);
     auto lock = guard();
     auto* c = new cursor(backend_.select(h, q));
     if constexpr (!Backend::streams) {

@@ -563,7 +563,9 @@ STOWAGE_INLINE bool json_dir::erase(table_handle& h, const detail::cell& key) {
   return true;
 }
 
-STOWAGE_INLINE auto json_dir::select(table_handle& h, const detail::query_spec& q) -> cursor {
+STOWAGE_INLINE auto json_dir::select(table_handle& h, const detail::query_spec& query) -> cursor {
+  detail::query_spec scratch;
+  const auto& q = resolved(query, scratch);
   auto all = all_rows(h);
   std::vector<std::vector<value>> out;
   // copies (of a projection's fields only): the cached rows may change while the loop runs
@@ -580,23 +582,29 @@ STOWAGE_INLINE auto json_dir::select(table_handle& h, const detail::query_spec& 
   return cursor(*h.schema, std::move(out), q.columns);
 }
 
-STOWAGE_INLINE std::uint64_t json_dir::count(table_handle& h, const detail::query_spec& q) {
+STOWAGE_INLINE std::uint64_t json_dir::count(table_handle& h, const detail::query_spec& query) {
+  detail::query_spec scratch;
+  const auto& q = resolved(query, scratch);
   auto all = all_rows(h);
   return detail::select_rows(
              all.rows, q, [](const std::vector<value>& v) -> const auto& { return v; })
       .size();
 }
 
-STOWAGE_INLINE std::vector<detail::group_count> json_dir::count_groups(table_handle& h, const detail::query_spec& q,
+STOWAGE_INLINE std::vector<detail::group_count> json_dir::count_groups(table_handle& h, const detail::query_spec& query,
                                                                        std::size_t field) {
+  detail::query_spec scratch;
+  const auto& q = resolved(query, scratch);
   auto all = all_rows(h);
   std::vector<value> values;
   for (std::size_t i : chosen_rows(all, q)) values.push_back((*all.rows[i])[field]);
   return detail::count_values(std::move(values));
 }
 
-STOWAGE_INLINE std::uint64_t json_dir::erase_where(table_handle& h, const detail::query_spec& q) {
+STOWAGE_INLINE std::uint64_t json_dir::erase_where(table_handle& h, const detail::query_spec& query) {
   auto tx = local_transaction();
+  detail::query_spec scratch;
+  const auto& q = resolved(query, scratch);
   auto all = all_rows(h);
   const auto chosen = chosen_rows(all, q);
   for (std::size_t i : chosen) store(*h.data, all.files[i], std::nullopt);
@@ -604,7 +612,7 @@ STOWAGE_INLINE std::uint64_t json_dir::erase_where(table_handle& h, const detail
   return chosen.size();
 }
 
-STOWAGE_INLINE std::uint64_t json_dir::update_where(table_handle& h, const detail::query_spec& q,
+STOWAGE_INLINE std::uint64_t json_dir::update_where(table_handle& h, const detail::query_spec& query,
                                                     std::span<const detail::field_change> changes) {
   namespace impl = detail::json_dir_impl;
   const auto& s = *h.schema;
@@ -618,6 +626,8 @@ STOWAGE_INLINE std::uint64_t json_dir::update_where(table_handle& h, const detai
     }
   }
   auto tx = local_transaction();
+  detail::query_spec scratch;
+  const auto& q = resolved(query, scratch);
   std::vector<std::string> files;
   {
     auto all = all_rows(h);
@@ -647,6 +657,22 @@ STOWAGE_INLINE std::uint64_t json_dir::update_where(table_handle& h, const detai
   }
   tx.commit();
   return files.size();
+}
+
+STOWAGE_INLINE std::vector<value> json_dir::sub_query_values(void* self, const detail::sub_query& q) {
+  auto& b = *static_cast<json_dir*>(self);
+  detail::query_spec spec;
+  spec.filter = q.filter;
+  detail::query_spec scratch;
+  const auto& chosen = b.resolved(spec, scratch);
+  auto all = b.all_rows(*static_cast<const table_handle*>(q.handle));
+  std::vector<value> out;
+  for (std::size_t i : chosen_rows(all, chosen)) out.push_back((*all.rows[i])[q.column]);
+  return out;
+}
+
+STOWAGE_INLINE const detail::query_spec& json_dir::resolved(const detail::query_spec& q, detail::query_spec& scratch) {
+  return detail::sub_queries_resolved(q, scratch, this, this, &sub_query_values);
 }
 
 STOWAGE_INLINE std::vector<std::size_t> json_dir::chosen_rows(const row_set& all, const detail::query_spec& q) {

@@ -350,6 +350,7 @@ STOWAGE_INLINE auto memory::matching(const table_handle& h, const detail::query_
     if (stored.filter) remap(*stored.filter, h.positions);
     for (auto& o : stored.order) o.field = h.positions[o.field];
   }
+  if (stored.filter) detail::resolve_sub_queries(*stored.filter, this, this, &sub_query_values);
   auto values_of = [n = h.table->columns.size()](const row_ptr& r) { return std::span<const value>(r.get(), n); };
   if (stored.filter) {
     bool exact = false;
@@ -412,7 +413,8 @@ STOWAGE_INLINE auto memory::candidates(const stored_table& t, const detail::expr
         case op::le: lower(e->values[0], false); break;
         case op::gt: raise(e->values[0], true); break;
         case op::ge: raise(e->values[0], false); break;
-        case op::in: in = e; break;
+        case op::in:
+        case op::in_query: in = e; break;  // a sub-query's values, resolved
         case op::prefix:
           if (e->values[0].index() != 3) continue;
           prefix = std::get_if<3>(&e->values[0]);
@@ -457,6 +459,16 @@ STOWAGE_INLINE auto memory::candidates(const stored_table& t, const detail::expr
     return rows;
   }
   return std::nullopt;
+}
+
+STOWAGE_INLINE std::vector<value> memory::sub_query_values(void* self, const detail::sub_query& q) {
+  const auto& h = *static_cast<const table_handle*>(q.handle);
+  detail::query_spec spec;
+  spec.filter = q.filter;
+  std::vector<value> out;
+  const std::size_t column = h.positions[q.column];
+  for (const row_ptr* r : static_cast<memory*>(self)->matching(h, spec)) out.push_back((*r)[column]);
+  return out;
 }
 
 STOWAGE_INLINE void memory::remap(detail::expr& e, const std::vector<std::size_t>& positions) {

@@ -1,10 +1,7 @@
 // Compiled where <stowage/detail/config.hpp> says: in each translation unit (header-only), or once.
 // The parts of the events model that do not depend on the backend: checks of what is saved, the
 // filter a query builds, and the errors' messages.
-#include <algorithm>
-#include <charconv>
 #include <chrono>
-#include <iterator>
 #include <string>
 #include <utility>
 
@@ -69,12 +66,6 @@ STOWAGE_INLINE void event_file_exists(std::string_view id) {
 STOWAGE_INLINE void event_file_is_reference(std::string_view id) {
   throw bad_input_error("the file is a reference (its content is not in the store)", file_context(id));
 }
-STOWAGE_INLINE void too_many_link_candidates(std::size_t n) {
-  throw bad_input_error("the query's link predicates match " + std::to_string(n) + " events, more than " +
-                            std::to_string(max_link_candidates) + ": give a link predicate a target",
-                        {"stowage::models::event_link", "event_links", {}, {}});
-}
-
 STOWAGE_INLINE std::optional<predicate<event>> event_filter(const event_query& q) {
   std::optional<predicate<event>> p;
   auto add = [&](predicate<event> more) { p = p ? std::move(*p) && std::move(more) : std::move(more); };
@@ -94,60 +85,6 @@ STOWAGE_INLINE std::optional<predicate<event_link>> link_filter(const link_match
     p = p ? std::move(*p) && std::move(t) : std::move(t);
   }
   return p;
-}
-
-STOWAGE_INLINE std::string query_shape(const event_query& q) {
-  // each piece is its length and its text, so that no two queries give the same text; built for
-  // every query_events, so without temporaries where it can
-  std::string out;
-  out.reserve(128);
-  auto put = [&](std::string_view piece) {
-    char digits[24];
-    out.append(digits, std::to_chars(digits, digits + sizeof digits, piece.size()).ptr);
-    out += ':';
-    out += piece;
-  };
-  auto put_time = [&](const std::optional<stowage::timestamp>& t) {
-    char digits[24];
-    if (!t) return put("-");
-    put({digits, std::to_chars(digits, digits + sizeof digits, t->time_since_epoch().count()).ptr});
-  };
-  out += "events/1 s";
-  for (const std::string& s : q.schema_ids) put(s);
-  out += " p";
-  for (const std::string& p : q.producers) put(p);
-  out += " t";
-  put_time(q.from);
-  put_time(q.to);
-  out += " l";
-  for (const link_match& m : q.links) {
-    out += m.type ? '=' : '*';
-    put(m.type ? std::string_view(*m.type) : std::string_view());
-    put(m.target ? uuid_text(*m.target) : "*");
-  }
-  out += " j";
-  for (const auto& [path, value] : q.payload) {
-    put(path);
-    put(value.dump());
-  }
-  out += " o";
-  for (const models::event_order& o : q.sort) {
-    out += static_cast<char>('0' + static_cast<int>(o.field));
-    out += o.dir == direction::asc ? 'a' : 'd';
-  }
-  return out;
-}
-
-STOWAGE_INLINE void intersect_ids(std::optional<std::vector<stowage::uuid>>& into, std::vector<stowage::uuid> other) {
-  std::sort(other.begin(), other.end());
-  other.erase(std::unique(other.begin(), other.end()), other.end());
-  if (!into) {
-    into = std::move(other);
-    return;
-  }
-  std::vector<stowage::uuid> both;
-  std::set_intersection(into->begin(), into->end(), other.begin(), other.end(), std::back_inserter(both));
-  *into = std::move(both);
 }
 
 }  // namespace stowage::detail::events_impl

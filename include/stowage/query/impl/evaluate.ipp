@@ -40,6 +40,36 @@ STOWAGE_INLINE bool after_position(std::span<const value> row, const query_spec&
   return false;  // the position itself
 }
 
+namespace evaluate_detail {
+inline bool holds_sub_query(const expr& e) {
+  if (e.sub) return true;
+  for (const auto& c : e.children)
+    if (holds_sub_query(c)) return true;
+  return false;
+}
+}  // namespace evaluate_detail
+
+STOWAGE_INLINE void resolve_sub_queries(expr& e, const void* backend, void* ctx, sub_query_reader read) {
+  for (auto& c : e.children) resolve_sub_queries(c, backend, ctx, read);
+  if (!e.sub) return;
+  check_sub_queries(e, backend);
+  e.values = read(ctx, *e.sub);
+  auto less = [](const value& a, const value& b) { return compare_for_sort(a, b) < 0; };
+  std::sort(e.values.begin(), e.values.end(), less);
+  e.values.erase(std::unique(e.values.begin(), e.values.end(),
+                             [](const value& a, const value& b) { return compare_for_sort(a, b) == 0; }),
+                 e.values.end());
+  e.sub.reset();
+}
+
+STOWAGE_INLINE const query_spec& sub_queries_resolved(const query_spec& q, query_spec& scratch, const void* backend,
+                                                      void* ctx, sub_query_reader read) {
+  if (!q.filter || !evaluate_detail::holds_sub_query(*q.filter)) return q;
+  scratch = q;
+  resolve_sub_queries(*scratch.filter, backend, ctx, read);
+  return scratch;
+}
+
 STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
   auto of = [](bool b) { return b ? truth::yes : truth::no; };
   switch (e.kind) {
@@ -75,6 +105,15 @@ STOWAGE_INLINE truth evaluate(const expr& e, std::span<const value> row) {
     case op::in:
       if (e.values.empty()) return truth::no;  // as SQL renders it: a constant false
       break;
+    case op::in_query: {  // resolved: the values sorted, NULL first (resolve_sub_queries)
+      const value& v = row[e.field];
+      if (v.index() == 0) return truth::unknown;
+      if (std::binary_search(e.values.begin(), e.values.end(), v,
+                             [](const value& a, const value& b) { return compare_for_sort(a, b) < 0; }))
+        return truth::yes;
+      // as SQL has it: not found among values one of which is NULL is unknown
+      return !e.values.empty() && e.values.front().index() == 0 ? truth::unknown : truth::no;
+    }
     default: break;
   }
   const value& v = row[e.field];

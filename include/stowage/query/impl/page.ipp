@@ -149,6 +149,17 @@ inline void put_expr(std::string& out, const expr& e) {
     if (const double* d = std::get_if<double>(&v)) put_value(out, value(*d));
     if (const std::string* t = std::get_if<std::string>(&v)) put_value(out, value(*t));
   }
+  // a sub-query: its table, the column it selects and its filter (written only when there is
+  // one, so that the tokens of queries without sub-queries keep their shape)
+  if (const sub_query* q = e.sub.get()) {
+    out += 'q';
+    put_length(out, q->schema->table.size());
+    out += q->schema->table;
+    put_length(out, q->schema->columns[q->column].name.size());
+    out += q->schema->columns[q->column].name;
+    out += q->filter ? 'f' : '-';
+    if (q->filter) put_expr(out, *q->filter);
+  }
 }
 
 /// What a token must have been made for: the query's order terms (with the columns they name)

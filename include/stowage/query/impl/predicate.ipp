@@ -51,6 +51,17 @@ STOWAGE_INLINE expr integer_comparison(op o, std::size_t field, std::int64_t v) 
   return e;
 }
 
+STOWAGE_INLINE expr sub_query_comparison(std::size_t field, const table_schema& schema, std::size_t column,
+                                         const std::optional<expr>& filter, bool limited, const void* backend,
+                                         void* handle) {
+  if (limited)
+    throw bad_input_error("a sub-query given to in() selects a set: it takes no offset() or limit()",
+                          context_of(schema));
+  expr e{op::in_query, field, {}, {}};
+  e.sub = std::make_shared<const sub_query>(sub_query{&schema, column, filter, backend, handle});
+  return e;
+}
+
 STOWAGE_INLINE expr json_comparison(op test, std::size_t field, const std::vector<std::string>& path,
                                     std::vector<json_scalar> values) {
   expr e{op::json, field, {}, {}};
