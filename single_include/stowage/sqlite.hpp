@@ -359,7 +359,7 @@ class builder {
       raw(i ? ", " : " ORDER BY ").column(f);
       // where a column holds no NULLs their place goes unsaid: PostgreSQL serves an ORDER BY
       // from an index only when it names the index's NULLS order, which is not stowage's
-      if (schema_.columns[f].nullable)
+      if (schema_->columns[f].nullable)
         raw(q.order[i].dir == direction::asc ? Dialect::asc : Dialect::desc);
       else
         raw(q.order[i].dir == direction::asc ? " ASC" : " DESC");
